@@ -1,0 +1,126 @@
+"""Engine and session setup for SQLite and PostgreSQL, and schema upgrades through Alembic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """One database: an engine, a session factory and the schema's migrations.
+
+    On SQLite every transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock up front
+    (waiting up to the busy timeout), so a transaction that reads and then writes cannot fail with
+    "database is locked" because another process committed in between. Readers are not blocked
+    (WAL), but keep sessions short: a session holds the write lock until it ends.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            _create_parent_folder(parsed)
+            self.engine = create_engine(parsed)
+            _configure_sqlite(self.engine)
+        else:
+            # pre_ping: a long-running scheduler outlives server restarts and idle timeouts.
+            self.engine = create_engine(parsed, pool_pre_ping=True)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` (all migrations by default); safe to repeat."""
+        with self.engine.connect() as connection:
+            with _sqlite_foreign_keys_off(connection) if self.is_sqlite else nullcontext():
+                with connection.begin():
+                    command.upgrade(alembic_config(connection), revision)
+                    if self.is_sqlite:
+                        _check_foreign_keys(connection)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    """Alembic settings built in code, so migrations run from any cwd and from an installed package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # ConfigParser interpolation would choke on a "%" in a password.
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _create_parent_folder(url: URL) -> None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module: its legacy mode does not BEGIN
+    # before SAVEPOINT or SELECT, which breaks nested transactions (SQLAlchemy docs,
+    # "Transactions with SQLite and the sqlite3 driver").
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """Foreign keys off while migrating, as SQLite's ALTER TABLE procedure prescribes.
+
+    Alembic's batch mode rebuilds a table by copying it and dropping the original; with foreign
+    keys on, that DROP would cascade-delete the rows referencing it (watch matches of articles).
+    The pragma is ignored inside a transaction, so it goes to the driver connection before BEGIN.
+    """
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+    if broken is not None:
+        raise RuntimeError(f"migration left a dangling foreign key: {tuple(broken)}")
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

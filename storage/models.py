@@ -1,0 +1,183 @@
+"""The tables, as typed SQLAlchemy 2 models.
+
+Only storage/ imports this module. Migrations in ``storage/migrations/versions`` describe the same
+schema by hand; ``tests/test_storage.py`` checks that both agree on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Explicit constraint names make migrations reproducible on both backends (SQLite would
+# otherwise leave constraints unnamed and batch migrations could not address them).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite has no timezone type and hands back naive datetimes; storing naive UTC there and
+    re-attaching UTC on the way out gives callers the same aware values PostgreSQL returns.
+    Naive datetimes are refused on the way in: inside Raqib every timestamp is aware.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: storage needs timezone-aware UTC")
+        value = value.astimezone(UTC)
+        # SQLite compares timestamps as text: one offset-free format keeps ordering correct.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class Feed(Base):
+    """A configured feed and its health, kept across runs (names come from the config)."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    # HTTP validators for conditional requests, and the hash of the last body for servers
+    # that ignore them.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str | None] = mapped_column(String(128))
+    last_fetch_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_due_at: Mapped[datetime | None]
+    retry_after_until: Mapped[datetime | None]
+    last_new_entry_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Article(Base):
+    """One stored entry, matched or not (unmatched ones are kept so re-runs skip them)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        Index("ix_articles_fetched_at", "fetched_at"),
+        Index("ix_articles_content_hash", "content_hash"),
+        Index("ix_articles_feed_id", "feed_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    # Deterministic (stories.identity): the unique index is what makes a re-run store nothing twice.
+    identity: Mapped[str] = mapped_column(String(255), unique=True)
+    guid: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str] = mapped_column(String(8))
+    published_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime]  # first stored; never changes
+    updated_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(128))
+    revisions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Story(Base):
+    """One event followed under one watch; its article count is derived from its matches."""
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_watch_last_seen", "watch", "last_seen"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+
+class WatchMatch(Base):
+    """An article that matched a watch, the story it joined and the event it was (DESIGN §3.3)."""
+
+    __tablename__ = "watch_matches"
+    __table_args__ = (
+        UniqueConstraint("article_id", "watch"),
+        Index("ix_watch_matches_watch_created_at", "watch", "created_at"),
+        Index("ix_watch_matches_story_id", "story_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    watch: Mapped[str] = mapped_column(String(200))
+    terms: Mapped[list[str]]
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
+    event: Mapped[str] = mapped_column(String(20))  # an EventType value
+    # What made it a development (developments, new_facts); filled by the stories issue.
+    explanation: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FetchLogEntry(Base):
+    """One fetch of one feed: what came back and what storing it did."""
+
+    __tablename__ = "fetch_log"
+    __table_args__ = (
+        Index("ix_fetch_log_started_at", "started_at"),
+        Index("ix_fetch_log_feed_id_started_at", "feed_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20))  # a FetchStatus value
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    entries: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    seen: Mapped[int] = mapped_column(Integer, default=0)
+    matched: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,476 @@
+"""Repository functions: the SQL the crawler, the CLI and the web page need, nothing more.
+
+Every function takes an open ``Session`` (from ``Database.session()``) and leaves committing to
+its caller, so a crawl can store an article, its matches and its story in one transaction. The
+decisions (identity, matching, events) are made in ``stories/``; these functions only record them.
+Callers get plain dataclasses from ``storage.types``, never ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, WatchHit
+
+from .models import Article, Feed, FetchLogEntry, Story, WatchMatch, utcnow
+from .types import (
+    ArticleRow,
+    FeedSpec,
+    FeedState,
+    FetchLogRow,
+    FetchResult,
+    FetchStatus,
+    StoryArticleRow,
+    StoryRow,
+)
+
+__all__ = [
+    "ArticleRow",
+    "FeedSpec",
+    "FeedState",
+    "FetchLogRow",
+    "FetchResult",
+    "FetchStatus",
+    "StoryArticleRow",
+    "StoryRow",
+    "UnknownFeedError",
+    "due_feed_names",
+    "feed_states",
+    "fetch_log",
+    "known_content_hashes",
+    "list_articles",
+    "list_stories",
+    "record_fetch",
+    "save_article",
+    "sync_feeds",
+]
+
+# Well under SQLite's bound-parameter limit (32766 since 3.32, 999 before) and PostgreSQL's 65535.
+IN_CHUNK = 500
+SUCCESS_STATUSES = frozenset({FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED})
+
+T = TypeVar("T")
+
+
+class UnknownFeedError(LookupError):
+    """A feed name that sync_feeds has not stored: the caller skipped syncing the config."""
+
+
+# --- feeds ---------------------------------------------------------------------------------
+
+
+def sync_feeds(session: Session, feeds: Iterable[FeedSpec]) -> None:
+    """Store the configured feeds by name: insert new ones, update url and language of known ones.
+
+    Feeds missing from the config are kept: their articles and history stay browsable.
+    A changed URL is another resource, so the HTTP validators of the old one are dropped.
+    """
+    stored = {feed.name: feed for feed in session.scalars(select(Feed))}
+    for spec in feeds:
+        feed = stored.get(spec.name)
+        if feed is None:
+            feed = Feed(name=spec.name, url=spec.url, language=spec.language, consecutive_failures=0)
+            session.add(feed)
+            stored[spec.name] = feed
+            continue
+        if feed.url != spec.url:
+            feed.url = spec.url
+            feed.etag = feed.last_modified = feed.body_hash = None
+        feed.language = spec.language
+    session.flush()
+
+
+def feed_states(session: Session) -> dict[str, FeedState]:
+    return {feed.name: _feed_state(feed) for feed in session.scalars(select(Feed).order_by(Feed.name))}
+
+
+def due_feed_names(session: Session, now: datetime, names: Collection[str]) -> list[str]:
+    """Among ``names`` (the enabled feeds, already synced), those due at ``now``, never-due first."""
+    due: list[tuple[datetime | None, str]] = []
+    for chunk in _chunks(sorted(names)):
+        rows = session.execute(
+            select(Feed.next_due_at, Feed.name).where(
+                Feed.name.in_(chunk),
+                (Feed.next_due_at.is_(None)) | (Feed.next_due_at <= now),
+                (Feed.retry_after_until.is_(None)) | (Feed.retry_after_until <= now),
+            )
+        )
+        due.extend((row.next_due_at, row.name) for row in rows)
+    # Sorted here rather than in SQL because the names may span several IN chunks.
+    due.sort(key=lambda item: (item[0] is not None, item[0] or now, item[1]))
+    return [name for _, name in due]
+
+
+def record_fetch(session: Session, result: FetchResult) -> None:
+    """Log one fetch and update the feed's health from it."""
+    feed = _feed_by_name(session, result.feed)
+    session.add(
+        FetchLogEntry(
+            feed_id=feed.id,
+            started_at=result.started_at,
+            finished_at=result.finished_at,
+            status=result.status.value,
+            http_status=result.http_status,
+            url=result.url,
+            entries=result.entries,
+            new=result.new,
+            updated=result.updated,
+            seen=result.seen,
+            matched=result.matched,
+            error=result.error,
+        )
+    )
+    _update_health(feed, result)
+    session.flush()
+
+
+def fetch_log(session: Session, feed: str | None = None, limit: int = 50) -> list[FetchLogRow]:
+    """The latest fetches, newest first, optionally of one feed."""
+    query = select(FetchLogEntry, Feed.name).join(Feed, FetchLogEntry.feed_id == Feed.id)
+    if feed is not None:
+        query = query.where(Feed.name == feed)
+    query = query.order_by(FetchLogEntry.started_at.desc(), FetchLogEntry.id.desc()).limit(limit)
+    return [_fetch_log_row(entry, name) for entry, name in session.execute(query)]
+
+
+def _feed_by_name(session: Session, name: str) -> Feed:
+    feed = session.scalars(select(Feed).where(Feed.name == name)).one_or_none()
+    if feed is None:
+        raise UnknownFeedError(f"feed {name!r} is not stored; call sync_feeds with the config first")
+    return feed
+
+
+def _update_health(feed: Feed, result: FetchResult) -> None:
+    feed.last_fetch_at = result.finished_at
+    feed.last_status = result.status.value
+    if result.status in SUCCESS_STATUSES:
+        # A usable but malformed feed (feedparser's bozo) succeeds and still records its problem.
+        feed.last_error = result.error
+        feed.consecutive_failures = 0
+    elif result.status is FetchStatus.ERROR:
+        feed.last_error = result.error or "error"
+        feed.consecutive_failures += 1
+    elif result.error is not None:  # deferred: the server asked us to wait, not a failure
+        feed.last_error = result.error
+    feed.next_due_at = result.next_due_at
+    feed.retry_after_until = result.retry_after_until
+    # A 304 or an error carries no validators; the stored ones stay valid for the next request.
+    if result.etag is not None:
+        feed.etag = result.etag
+    if result.last_modified is not None:
+        feed.last_modified = result.last_modified
+    if result.body_hash is not None:
+        feed.body_hash = result.body_hash
+    if result.new > 0:
+        feed.last_new_entry_at = result.finished_at
+
+
+def _feed_state(feed: Feed) -> FeedState:
+    return FeedState(
+        name=feed.name,
+        url=feed.url,
+        language=feed.language,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        body_hash=feed.body_hash,
+        last_fetch_at=feed.last_fetch_at,
+        last_status=feed.last_status,
+        last_error=feed.last_error,
+        consecutive_failures=feed.consecutive_failures,
+        next_due_at=feed.next_due_at,
+        retry_after_until=feed.retry_after_until,
+        last_new_entry_at=feed.last_new_entry_at,
+    )
+
+
+def _fetch_log_row(entry: FetchLogEntry, feed: str) -> FetchLogRow:
+    return FetchLogRow(
+        id=entry.id,
+        feed=feed,
+        started_at=entry.started_at,
+        finished_at=entry.finished_at,
+        status=entry.status,
+        http_status=entry.http_status,
+        url=entry.url,
+        entries=entry.entries,
+        new=entry.new,
+        updated=entry.updated,
+        seen=entry.seen,
+        matched=entry.matched,
+        error=entry.error,
+    )
+
+
+# --- articles ------------------------------------------------------------------------------
+
+
+def known_content_hashes(session: Session, identities: Collection[str]) -> dict[str, str]:
+    """identity -> content_hash for the identities already stored (the crawler's "seen?" check)."""
+    known: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(identities))):
+        rows = session.execute(
+            select(Article.identity, Article.content_hash).where(Article.identity.in_(chunk))
+        )
+        known.update((row.identity, row.content_hash) for row in rows)
+    return known
+
+
+def save_article(
+    session: Session, feed_name: str, entry: Entry, analysis: Analysis, *, now: datetime | None = None
+) -> ArticleOutcome:
+    """Store an entry as decided by ``analysis``: NEW, SEEN (nothing written) or UPDATED.
+
+    ``events`` in the outcome holds, per watch, what this call did: the event of a match row it
+    added, or UPDATE for a watch the revised article already belonged to. SEEN has no events.
+    """
+    now = now or utcnow()
+    article = _find_article(session, analysis.identity)
+    if article is None:
+        article = _insert_article(session, _feed_by_name(session, feed_name).id, entry, analysis, now)
+        if article is not None:
+            events = _add_matches(session, article, analysis.hits, now)
+            return ArticleOutcome(ArticleFate.NEW, article.id, events)
+        # Another process stored the same identity since we looked: treat it as known.
+        article = _find_article(session, analysis.identity)
+        assert article is not None, "identity vanished after a unique violation"
+    return _revise_article(session, article, entry, analysis, now)
+
+
+def _find_article(session: Session, identity: str, *, lock: bool = False) -> Article | None:
+    query = select(Article).where(Article.identity == identity)
+    if lock:
+        # Re-read under a row lock (PostgreSQL; SQLite holds the write lock already) so that two
+        # processes revising the same article do not both bump it from the same old state.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def _insert_article(
+    session: Session, feed_id: int, entry: Entry, analysis: Analysis, now: datetime
+) -> Article | None:
+    """Insert the article inside a SAVEPOINT; None when another process inserted it first."""
+    article = Article(
+        feed_id=feed_id,
+        identity=analysis.identity,
+        guid=entry.guid,
+        url=entry.url,
+        canonical_url=analysis.canonical_url,
+        title=entry.title,
+        summary=entry.summary,
+        text=entry.text,
+        language=analysis.language,
+        published_at=entry.published,
+        fetched_at=now,
+        updated_at=now,
+        content_hash=analysis.content_hash,
+        revisions=0,
+    )
+    try:
+        # The savepoint keeps the caller's transaction usable after a unique violation.
+        with session.begin_nested():
+            session.add(article)
+    except IntegrityError:
+        if _find_article(session, analysis.identity) is None:
+            raise  # some other constraint failed: not the race we handle
+        return None
+    return article
+
+
+def _revise_article(
+    session: Session, article: Article, entry: Entry, analysis: Analysis, now: datetime
+) -> ArticleOutcome:
+    if article.content_hash == analysis.content_hash:
+        return ArticleOutcome(ArticleFate.SEEN, article.id)
+    locked = _find_article(session, analysis.identity, lock=True)
+    assert locked is not None, "articles are never deleted during a crawl"
+    if locked.content_hash == analysis.content_hash:  # revised to this text by another process
+        return ArticleOutcome(ArticleFate.SEEN, locked.id)
+    locked.title = entry.title
+    locked.summary = entry.summary
+    locked.text = entry.text
+    locked.content_hash = analysis.content_hash
+    locked.updated_at = now
+    locked.revisions += 1
+    known_watches = set(session.scalars(select(WatchMatch.watch).where(WatchMatch.article_id == locked.id)))
+    new_hits = tuple(hit for hit in analysis.hits if hit.watch not in known_watches)
+    events = {hit.watch: EventType.UPDATE for hit in analysis.hits if hit.watch in known_watches}
+    events.update(_add_matches(session, locked, new_hits, now))
+    session.flush()
+    return ArticleOutcome(ArticleFate.UPDATED, locked.id, events)
+
+
+def _add_matches(
+    session: Session, article: Article, hits: Sequence[WatchHit], now: datetime
+) -> dict[str, EventType]:
+    events: dict[str, EventType] = {}
+    for hit in hits:
+        story, event = _assign_story(session, article, hit.watch, now)
+        session.add(
+            WatchMatch(
+                article_id=article.id,
+                watch=hit.watch,
+                terms=list(hit.terms),
+                story_id=story.id,
+                event=event.value,
+                explanation={},
+                created_at=now,
+            )
+        )
+        events[hit.watch] = event
+    session.flush()
+    return events
+
+
+def _assign_story(session: Session, article: Article, watch: str, now: datetime) -> tuple[Story, EventType]:
+    """Placeholder story rule, to be replaced by the clustering and novelty logic of ``stories/``.
+
+    Same text (content hash) as an article already in a story of this watch: DUPLICATE in that
+    story. Anything else starts a NEW_STORY titled after the article.
+    """
+    story = session.scalars(
+        select(Story)
+        .join(WatchMatch, WatchMatch.story_id == Story.id)
+        .join(Article, WatchMatch.article_id == Article.id)
+        .where(
+            WatchMatch.watch == watch,
+            Article.content_hash == article.content_hash,
+            Article.id != article.id,
+        )
+        .order_by(WatchMatch.id)
+        .limit(1)
+    ).first()
+    event = EventType.DUPLICATE
+    if story is None:
+        story = Story(
+            watch=watch, title=article.title, language=article.language, first_seen=now, last_seen=now
+        )
+        session.add(story)
+        session.flush()
+        event = EventType.NEW_STORY
+    story.last_seen = max(story.last_seen, now)
+    return story, event
+
+
+# --- browsing ------------------------------------------------------------------------------
+
+
+def list_articles(
+    session: Session,
+    *,
+    watch: str | None = None,
+    since: datetime | None = None,
+    matched_only: bool = False,
+    limit: int = 200,
+) -> list[ArticleRow]:
+    """Stored articles, newest first (first stored), with the watches each matched."""
+    query = select(Article, Feed.name).join(Feed, Article.feed_id == Feed.id)
+    if watch is not None:
+        query = query.where(
+            select(WatchMatch.id)
+            .where(WatchMatch.article_id == Article.id, WatchMatch.watch == watch)
+            .exists()
+        )
+    elif matched_only:
+        query = query.where(select(WatchMatch.id).where(WatchMatch.article_id == Article.id).exists())
+    if since is not None:
+        query = query.where(Article.fetched_at >= since)
+    query = query.order_by(Article.fetched_at.desc(), Article.id.desc()).limit(limit)
+    rows = [_article_row(article, feed) for article, feed in session.execute(query)]
+    _attach_matches(session, rows)
+    return rows
+
+
+def list_stories(
+    session: Session, *, watch: str | None = None, since: datetime | None = None, limit: int = 100
+) -> list[StoryRow]:
+    """Stories, most recently active first, each with its reports oldest first (two queries)."""
+    query = select(Story)
+    if watch is not None:
+        query = query.where(Story.watch == watch)
+    if since is not None:
+        query = query.where(Story.last_seen >= since)
+    query = query.order_by(Story.last_seen.desc(), Story.id.desc()).limit(limit)
+    stories = {story.id: _story_row(story) for story in session.scalars(query)}
+    for story_id, article in _story_articles(session, list(stories)):
+        stories[story_id].articles.append(article)
+    return list(stories.values())
+
+
+def _attach_matches(session: Session, rows: list[ArticleRow]) -> None:
+    by_id = {row.id: row for row in rows}
+    for chunk in _chunks(list(by_id)):
+        matches = session.scalars(
+            select(WatchMatch).where(WatchMatch.article_id.in_(chunk)).order_by(WatchMatch.id)
+        )
+        for match in matches:
+            row = by_id[match.article_id]
+            row.watches[match.watch] = match.event
+            row.terms[match.watch] = list(match.terms)
+            if match.story_id is not None:
+                row.story_ids[match.watch] = match.story_id
+
+
+def _story_articles(session: Session, story_ids: list[int]) -> Iterator[tuple[int, StoryArticleRow]]:
+    for chunk in _chunks(story_ids):
+        rows = session.execute(
+            select(WatchMatch.story_id, WatchMatch.event, WatchMatch.terms, Article, Feed.name)
+            .join(Article, WatchMatch.article_id == Article.id)
+            .join(Feed, Article.feed_id == Feed.id)
+            .where(WatchMatch.story_id.in_(chunk))
+            .order_by(Article.fetched_at, Article.id)
+        )
+        for story_id, event, terms, article, feed in rows:
+            assert story_id is not None  # filtered by story_id IN (...)
+            yield story_id, _story_article(article, feed, event, terms)
+
+
+def _article_row(article: Article, feed: str) -> ArticleRow:
+    return ArticleRow(
+        id=article.id,
+        feed=feed,
+        title=article.title,
+        url=article.url or article.canonical_url,
+        language=article.language,
+        published_at=article.published_at,
+        fetched_at=article.fetched_at,
+        updated_at=article.updated_at,
+        revisions=article.revisions,
+    )
+
+
+def _story_row(story: Story) -> StoryRow:
+    return StoryRow(
+        id=story.id,
+        watch=story.watch,
+        title=story.title,
+        language=story.language,
+        first_seen=story.first_seen,
+        last_seen=story.last_seen,
+    )
+
+
+def _story_article(article: Article, feed: str, event: str, terms: list[str]) -> StoryArticleRow:
+    return StoryArticleRow(
+        id=article.id,
+        feed=feed,
+        title=article.title,
+        url=article.url or article.canonical_url,
+        language=article.language,
+        published_at=article.published_at,
+        fetched_at=article.fetched_at,
+        updated_at=article.updated_at,
+        revisions=article.revisions,
+        event=event,
+        terms=list(terms),
+    )
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), IN_CHUNK):
+        yield items[start : start + IN_CHUNK]

@@ -1,0 +1,462 @@
+"""Storage on a real SQLite file and a real PostgreSQL server (the `database` fixture runs both)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, select, text
+
+from storage import repo
+from storage.db import Database, alembic_config
+from storage.models import Article, Base, WatchMatch
+from storage.repo import FetchResult, FetchStatus
+from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, WatchHit
+
+T0 = datetime(2025, 2, 4, 10, 0, tzinfo=UTC)
+WATCH = "nk-troops-kursk"
+OTHER_WATCH = "drones"
+
+
+@dataclass
+class FeedSpec:
+    name: str
+    url: str
+    language: str = "en"
+
+
+FEEDS = [
+    FeedSpec("Wire", "https://wire.example/rss"),
+    FeedSpec("Al Jazeera Arabic", "https://aj.example/ar", "ar"),
+]
+
+
+def entry(
+    title: str = "North Korean troops in Kursk", text: str = "Soldiers were seen.", **kw: object
+) -> Entry:
+    fields: dict[str, object] = {
+        "feed": "Wire",
+        "title": title,
+        "text": text,
+        "url": "https://wire.example/1",
+    }
+    fields.update(kw)
+    return Entry(**fields)  # type: ignore[arg-type]
+
+
+def analysis(
+    identity: str = "u:1", content_hash: str = "c1", watches: tuple[str, ...] = (WATCH,), language: str = "en"
+) -> Analysis:
+    hits = tuple(WatchHit(watch, ("north korea", "kursk")) for watch in watches)
+    return Analysis(identity, "https://wire.example/1", language, content_hash, hits)  # type: ignore[arg-type]
+
+
+def save(db: Database, an: Analysis, en: Entry | None = None, *, now: datetime = T0, feed: str = "Wire"):
+    with db.session() as session:
+        return repo.save_article(session, feed, en or entry(), an, now=now)
+
+
+def article_count(db: Database) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+@pytest.fixture
+def db(database: Database) -> Database:
+    with database.session() as session:
+        repo.sync_feeds(session, FEEDS)
+    return database
+
+
+# --- schema --------------------------------------------------------------------------------
+
+
+def test_upgrade_from_empty_creates_the_schema_the_models_describe(database: Database) -> None:
+    database.upgrade()  # a second run is a no-op
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert context.get_current_revision() == head == "0001"
+
+
+def test_sqlite_file_uses_wal_foreign_keys_and_creates_its_folder(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "folder" / "raqib.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    try:
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+    finally:
+        db.dispose()
+    assert path.exists()
+    # WAL is a property of the file: any other client sees it too.
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_session_rolls_back_on_error(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.session() as session:
+        repo.save_article(session, "Wire", entry(), analysis())
+        raise RuntimeError("crawl crashed")
+    assert article_count(db) == 0
+
+
+# --- articles ------------------------------------------------------------------------------
+
+
+def test_same_entry_twice_is_new_then_seen(db: Database) -> None:
+    first = save(db, analysis())
+    second = save(db, analysis(), now=T0 + timedelta(minutes=15))
+    assert first.fate is ArticleFate.NEW
+    assert first.events == {WATCH: EventType.NEW_STORY}
+    assert second == ArticleOutcome(ArticleFate.SEEN, first.article_id, {})
+    assert article_count(db) == 1
+    with db.session() as session:
+        assert repo.known_content_hashes(session, ["u:1", "u:2"]) == {"u:1": "c1"}
+
+
+def test_changed_text_updates_the_stored_article(db: Database) -> None:
+    first = save(db, analysis())
+    revised = save(
+        db,
+        analysis(content_hash="c2", watches=(WATCH, OTHER_WATCH)),
+        entry(text="Soldiers and drones were seen."),
+        now=T0 + timedelta(hours=1),
+    )
+    assert revised.fate is ArticleFate.UPDATED
+    assert revised.article_id == first.article_id
+    # The known watch is an update of its report; the newly matched watch starts a story.
+    assert revised.events == {WATCH: EventType.UPDATE, OTHER_WATCH: EventType.NEW_STORY}
+    assert article_count(db) == 1
+    with db.session() as session:
+        [row] = repo.list_articles(session)
+        stored = session.get(Article, first.article_id)
+        assert stored is not None
+        assert stored.text == "Soldiers and drones were seen."
+        assert stored.content_hash == "c2"
+    assert row.revisions == 1
+    assert row.fetched_at == T0
+    assert row.updated_at == T0 + timedelta(hours=1)
+    assert row.watches == {WATCH: "new_story", OTHER_WATCH: "new_story"}  # original event kept
+
+
+def test_arabic_text_round_trips_exactly(db: Database) -> None:
+    title = "قوات كورية شمالية في كورسك: «مسيّرات» وجنود — ١٢٬٠٠٠"
+    body = "أفادت التقارير بأنّ جنوداً من كوريا الشمالية انتشروا في منطقة كورسك الروسية."
+    en = entry(title=title, text=body, feed="Al Jazeera Arabic", summary="ملخّص")
+    outcome = save(db, analysis(identity="g:ar-1", language="ar"), en, feed="Al Jazeera Arabic")
+    with db.session() as session:
+        stored = session.get(Article, outcome.article_id)
+        assert stored is not None
+        assert (stored.title, stored.text, stored.summary, stored.language) == (title, body, "ملخّص", "ar")
+        [story] = repo.list_stories(session)
+    assert story.title == title
+    assert story.articles[0].feed == "Al Jazeera Arabic"
+
+
+def test_timestamps_come_back_timezone_aware_utc(db: Database) -> None:
+    riyadh = timezone(timedelta(hours=3))
+    local_now = datetime(2025, 2, 4, 13, 30, tzinfo=riyadh)
+    published = datetime(2025, 2, 4, 9, 0, tzinfo=UTC)
+    save(db, analysis(), entry(published=published), now=local_now)
+    with db.session() as session:
+        [row] = repo.list_articles(session)
+        [story] = repo.list_stories(session)
+    for value in (row.fetched_at, row.updated_at, row.published_at, story.first_seen, story.last_seen):
+        assert value is not None
+        assert value.tzinfo is not None and value.utcoffset() == timedelta(0)
+        assert value.tzinfo == UTC
+    assert row.fetched_at == datetime(2025, 2, 4, 10, 30, tzinfo=UTC)
+    assert row.published_at == published
+
+
+def test_naive_datetimes_are_refused(db: Database) -> None:
+    with pytest.raises(Exception, match="naive datetime"), db.session() as session:
+        repo.save_article(session, "Wire", entry(), analysis(), now=datetime(2025, 2, 4, 10, 0))
+
+
+def test_unknown_feed_is_named(db: Database) -> None:
+    with pytest.raises(repo.UnknownFeedError, match="Nowhere"), db.session() as session:
+        repo.save_article(session, "Nowhere", entry(feed="Nowhere"), analysis())
+
+
+# --- two processes storing the same identity -----------------------------------------------
+
+
+@pytest.mark.parametrize(("content_hash", "fate"), [("c1", ArticleFate.SEEN), ("c2", ArticleFate.UPDATED)])
+def test_insert_race_falls_back_instead_of_raising(
+    db: Database, monkeypatch: pytest.MonkeyPatch, content_hash: str, fate: ArticleFate
+) -> None:
+    """Both processes looked the identity up before either stored it; the second insert loses."""
+    other_process = Database(db.url)
+    try:
+        first = save(db, analysis())
+        real_find = repo._find_article
+        lookups = iter([None])  # the second process's look-up ran before the first one committed
+
+        def stale_then_real(*args: object, **kwargs: object) -> Article | None:
+            return next(lookups, None) or real_find(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(repo, "_find_article", stale_then_real)
+        second = save(other_process, analysis(content_hash=content_hash))
+    finally:
+        other_process.dispose()
+    assert (second.fate, second.article_id) == (fate, first.article_id)
+    assert article_count(db) == 1
+
+
+def test_concurrent_sessions_storing_the_same_identity(db: Database) -> None:
+    """A real race: the second session stores while the first has inserted but not committed."""
+    other_process = Database(db.url)
+    outcomes: list[ArticleOutcome] = []
+    errors: list[BaseException] = []
+
+    def second_process() -> None:
+        try:
+            outcomes.append(save(other_process, analysis(), now=T0 + timedelta(seconds=1)))
+        except BaseException as error:  # reported by the main thread
+            errors.append(error)
+
+    try:
+        with db.session() as session:
+            first = repo.save_article(session, "Wire", entry(), analysis(), now=T0)
+            worker = threading.Thread(target=second_process)
+            worker.start()
+            _wait_until_blocked(db, worker)
+        worker.join(timeout=30)
+    finally:
+        other_process.dispose()
+    assert not errors, errors
+    assert [(o.fate, o.article_id) for o in outcomes] == [(ArticleFate.SEEN, first.article_id)]
+    assert article_count(db) == 1
+
+
+def _wait_until_blocked(db: Database, worker: threading.Thread) -> None:
+    if db.is_sqlite:
+        # The worker waits in SQLite's busy handler for our write lock; nothing to observe.
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + 10
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    )
+    with db.engine.connect() as monitor:
+        while time.monotonic() < deadline and worker.is_alive():
+            waiting = monitor.execute(query).scalar()
+            monitor.rollback()  # pg_stat_activity is a snapshot held until the transaction ends
+            if waiting:
+                return
+            time.sleep(0.02)
+    pytest.fail(f"the second session never waited on the first one's insert (alive: {worker.is_alive()})")
+
+
+# --- feeds ---------------------------------------------------------------------------------
+
+
+def result(status: FetchStatus, minutes: int, **kw: object) -> FetchResult:
+    started = T0 + timedelta(minutes=minutes)
+    fields: dict[str, object] = {
+        "feed": "Wire",
+        "url": "https://wire.example/rss",
+        "started_at": started,
+        "finished_at": started + timedelta(seconds=2),
+        "status": status,
+        "http_status": 200,
+    }
+    fields.update(kw)
+    return FetchResult(**fields)  # type: ignore[arg-type]
+
+
+def record(db: Database, fetch: FetchResult) -> repo.FeedState:
+    with db.session() as session:
+        repo.record_fetch(session, fetch)
+        return repo.feed_states(session)[fetch.feed]
+
+
+def test_record_fetch_keeps_the_feed_health(db: Database) -> None:
+    ok = record(
+        db, result(FetchStatus.OK, 0, etag='"v1"', last_modified="Tue, 04 Feb 2025", body_hash="b1", new=2)
+    )
+    assert (ok.etag, ok.last_modified, ok.body_hash) == ('"v1"', "Tue, 04 Feb 2025", "b1")
+    assert ok.last_new_entry_at == ok.last_fetch_at == T0 + timedelta(seconds=2)
+
+    failed = record(db, result(FetchStatus.ERROR, 15, http_status=500, error="HTTP 500"))
+    assert (failed.consecutive_failures, failed.last_error, failed.last_status) == (1, "HTTP 500", "error")
+    failed = record(db, result(FetchStatus.ERROR, 30, http_status=None, error="timeout"))
+    assert failed.consecutive_failures == 2
+    assert failed.etag == '"v1"'
+
+    retry_until = T0 + timedelta(hours=2)
+    deferred = record(db, result(FetchStatus.DEFERRED, 45, http_status=429, retry_after_until=retry_until))
+    assert deferred.consecutive_failures == 2  # the server asked us to wait: not a failure
+    assert deferred.retry_after_until == retry_until
+
+    unchanged = record(
+        db, result(FetchStatus.NOT_MODIFIED, 120, http_status=304, next_due_at=T0 + timedelta(hours=3))
+    )
+    assert (unchanged.consecutive_failures, unchanged.last_error) == (0, None)
+    assert (unchanged.etag, unchanged.body_hash) == ('"v1"', "b1")  # a 304 keeps the validators
+    assert unchanged.last_new_entry_at == T0 + timedelta(seconds=2)
+    assert unchanged.next_due_at == T0 + timedelta(hours=3)
+    assert unchanged.retry_after_until is None
+
+    with db.session() as session:
+        log = repo.fetch_log(session, "Wire")
+        assert repo.fetch_log(session, "Al Jazeera Arabic") == []
+    assert [row.status for row in log] == ["not_modified", "deferred", "error", "error", "ok"]
+    assert (log[-1].new, log[-1].http_status, log[0].http_status) == (2, 200, 304)
+
+
+def test_sync_feeds_updates_by_name_and_resets_validators_on_a_new_url(db: Database) -> None:
+    record(db, result(FetchStatus.OK, 0, etag='"v1"', body_hash="b1"))
+    with db.session() as session:
+        repo.sync_feeds(
+            session, [FeedSpec("Wire", "https://wire.example/rss", "en"), FeedSpec("New", "https://n/")]
+        )
+        assert repo.feed_states(session)["Wire"].etag == '"v1"'  # same url: validators kept
+        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example/atom", "auto")])
+        states = repo.feed_states(session)
+    wire = states["Wire"]
+    assert (wire.url, wire.language, wire.etag, wire.body_hash) == (
+        "https://wire.example/atom",
+        "auto",
+        None,
+        None,
+    )
+    assert set(states) == {"Wire", "Al Jazeera Arabic", "New"}
+
+
+def test_due_feed_names_respects_next_due_and_retry_after(db: Database) -> None:
+    with db.session() as session:
+        repo.sync_feeds(session, [FeedSpec("Later", "https://later/"), FeedSpec("Throttled", "https://t/")])
+    record(db, result(FetchStatus.OK, 0, next_due_at=T0 + timedelta(minutes=15)))
+    record(db, result(FetchStatus.OK, 0, feed="Later", next_due_at=T0 + timedelta(hours=1)))
+    record(
+        db,
+        result(
+            FetchStatus.DEFERRED,
+            0,
+            feed="Throttled",
+            http_status=503,
+            retry_after_until=T0 + timedelta(hours=2),
+        ),
+    )
+    names = ["Wire", "Al Jazeera Arabic", "Later", "Throttled", "Not synced"]
+    with db.session() as session:
+        assert repo.due_feed_names(session, T0 + timedelta(minutes=5), names) == ["Al Jazeera Arabic"]
+        at_20 = repo.due_feed_names(session, T0 + timedelta(minutes=20), names)
+        at_3h = repo.due_feed_names(session, T0 + timedelta(hours=3), names)
+        only_wire = repo.due_feed_names(session, T0 + timedelta(hours=3), ["Wire"])
+    assert at_20 == ["Al Jazeera Arabic", "Wire"]  # never fetched first
+    assert at_3h == ["Al Jazeera Arabic", "Throttled", "Wire", "Later"]  # then by next_due_at
+    assert only_wire == ["Wire"]
+
+
+def test_known_content_hashes_handles_long_lists(db: Database) -> None:
+    save(db, analysis(identity="u:1", content_hash="c1"))
+    save(db, analysis(identity="u:999", content_hash="c999", watches=()))
+    identities = [f"u:{n}" for n in range(1, 1500)]
+    with db.session() as session:
+        assert repo.known_content_hashes(session, identities) == {"u:1": "c1", "u:999": "c999"}
+
+
+# --- browsing ------------------------------------------------------------------------------
+
+
+def test_list_articles_filters_by_watch_and_since(db: Database) -> None:
+    save(db, analysis(identity="u:old", content_hash="h-old"), now=T0)
+    save(
+        db,
+        analysis(identity="u:drone", content_hash="h-drone", watches=(OTHER_WATCH,)),
+        now=T0 + timedelta(hours=1),
+    )
+    save(db, analysis(identity="u:plain", content_hash="h-plain", watches=()), now=T0 + timedelta(hours=2))
+    save(
+        db,
+        analysis(identity="u:both", content_hash="h-both", watches=(WATCH, OTHER_WATCH)),
+        now=T0 + timedelta(hours=3),
+    )
+    with db.session() as session:
+        everything = repo.list_articles(session)
+        kursk = repo.list_articles(session, watch=WATCH)
+        recent_kursk = repo.list_articles(session, watch=WATCH, since=T0 + timedelta(minutes=30))
+        matched = repo.list_articles(session, matched_only=True)
+        latest = repo.list_articles(session, limit=1)
+    hours = {row.id: int((row.fetched_at - T0).total_seconds() // 3600) for row in everything}
+    assert [hours[row.id] for row in everything] == [3, 2, 1, 0]  # newest first
+    assert [hours[row.id] for row in kursk] == [3, 0]
+    assert [hours[row.id] for row in recent_kursk] == [3]
+    assert [hours[row.id] for row in matched] == [3, 1, 0]
+    assert [hours[row.id] for row in latest] == [3]
+    both = everything[0]
+    assert both.watches == {WATCH: "new_story", OTHER_WATCH: "new_story"}
+    assert both.terms[WATCH] == ["north korea", "kursk"]
+    assert set(both.story_ids) == {WATCH, OTHER_WATCH}
+    assert everything[1].watches == {} and everything[1].feed == "Wire"
+
+
+def test_list_stories_groups_a_duplicate_under_the_first_story(db: Database) -> None:
+    first = save(db, analysis(identity="u:wire", content_hash="same-text"), now=T0)
+    copy = save(
+        db,
+        analysis(identity="u:copy", content_hash="same-text"),
+        entry(feed="Al Jazeera Arabic", url="https://aj.example/copy"),
+        feed="Al Jazeera Arabic",
+        now=T0 + timedelta(hours=1),
+    )
+    other = save(db, analysis(identity="u:other", content_hash="other-text"), now=T0 + timedelta(minutes=30))
+    assert copy.events == {WATCH: EventType.DUPLICATE}
+    with db.session() as session:
+        stories = repo.list_stories(session, watch=WATCH)
+        recent = repo.list_stories(session, since=T0 + timedelta(minutes=45))
+        assert repo.list_stories(session, watch="unknown") == []
+    assert len(stories) == 2
+    joined, lone = stories  # most recently active first: the duplicate bumped last_seen
+    assert [(a.id, a.event) for a in joined.articles] == [
+        (first.article_id, "new_story"),
+        (copy.article_id, "duplicate"),
+    ]
+    assert [a.feed for a in joined.articles] == ["Wire", "Al Jazeera Arabic"]
+    assert (joined.first_seen, joined.last_seen, joined.article_count) == (T0, T0 + timedelta(hours=1), 2)
+    assert [a.id for a in lone.articles] == [other.article_id]
+    assert [story.id for story in recent] == [joined.id]
+
+
+def test_list_stories_reads_stories_and_articles_in_two_queries(db: Database) -> None:
+    for n in range(5):
+        save(db, analysis(identity=f"u:{n}", content_hash=f"h{n}"), now=T0 + timedelta(minutes=n))
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    from sqlalchemy import event
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.session() as session:
+            stories = repo.list_stories(session)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(stories) == 5 and all(story.article_count == 1 for story in stories)
+    assert len(selects) == 2
+
+
+def test_match_rows_are_unique_per_article_and_watch(db: Database) -> None:
+    outcome = save(db, analysis(watches=(WATCH, OTHER_WATCH)))
+    with db.session() as session:
+        watches = session.scalars(select(WatchMatch.watch).where(WatchMatch.article_id == outcome.article_id))
+        assert sorted(watches) == [OTHER_WATCH, WATCH]
