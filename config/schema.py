@@ -1,0 +1,544 @@
+"""The configuration model: what a valid ``raqib.toml`` contains (DESIGN.md §3.2).
+
+Every model forbids unknown keys and validates strictly: TOML has real booleans, integers and
+strings, so ``fetch_articles = "yes"`` is a mistake to report, not a value to guess at. The only
+conversions are the ones a person writes naturally: durations (``"15m"``, ``"1h30m"``, or a
+number of seconds), sizes (``"10MiB"``) and clock times (``"22:00"``).
+
+Rules that span several entries (unique names, an alert naming a watch that exists, an email
+alert having recipients) live in ``cross_check`` so the loader can run them on the raw file even
+when some entries fail their own validation, and report everything in one pass.
+
+Development categories have one source of truth: the ``[developments]`` table of the bundled
+``config/default.toml``, read by ``default_developments()``.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+import tomllib
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from datetime import time, timedelta
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from stories.types import Language, LanguageHint
+
+BUNDLED_DEFAULT = Path(__file__).with_name("default.toml")
+BUNDLED_DEMO = Path(__file__).with_name("demo.toml")
+
+DEFAULT_USER_AGENT = "Raqib/0.1 (+https://github.com/raqib/raqib; news monitor)"
+MIN_FEED_INTERVAL = timedelta(minutes=1)  # the scheduler ticks once a minute
+LANGUAGES: tuple[Language, ...] = ("ar", "en")
+
+EventName = Literal["new_story", "development", "update", "duplicate"]
+Loc = tuple[str | int, ...]
+
+# The error type the model-level check raises; the loader reports these rules from the raw file
+# instead (see ``cross_check``) and skips errors of this type to avoid saying things twice.
+CROSS_FIELD_ERROR = "raqib_cross_field"
+QUERY_ERROR = "raqib_query_syntax"
+
+
+# --- durations, sizes, clock times ---------------------------------------------------------
+
+_DURATION_UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
+_DURATION_WHOLE = re.compile(r"(?:\d+(?:\.\d+)?\s*[wdhms]\s*)+")
+_DURATION_HINT = "expected a duration like '30s', '15m', '2h', '1d' or '1h30m'"
+
+
+def parse_duration(value: object) -> timedelta:
+    """``"30s"``, ``"15m"``, ``"2h"``, ``"1d"``, ``"1w"`` and combinations (``"1h30m"``); a bare
+    number is seconds. Units are lower case (``M`` could mean months)."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{_DURATION_HINT}, got {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"a duration cannot be negative, got {value!r}")
+        return timedelta(seconds=value)
+    if not isinstance(value, str):
+        raise ValueError(f"{_DURATION_HINT}, got {value!r}")
+    text = value.strip()
+    if not _DURATION_WHOLE.fullmatch(text):
+        raise ValueError(f"{_DURATION_HINT}, got {value!r}")
+    seconds = sum(float(n) * _DURATION_UNITS[unit] for n, unit in _DURATION_PART.findall(text))
+    return timedelta(seconds=seconds)
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest string ``parse_duration`` reads back to the same value (whole seconds)."""
+    seconds = int(value.total_seconds())
+    if seconds == 0:
+        return "0s"
+    parts = []
+    for unit in ("d", "h", "m", "s"):
+        amount, seconds = divmod(seconds, _DURATION_UNITS[unit])
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts)
+
+
+def _at_least_a_minute(value: timedelta) -> timedelta:
+    if value < MIN_FEED_INTERVAL:
+        raise ValueError(
+            f"must be at least 1m (the scheduler ticks once a minute), got {format_duration(value)}"
+        )
+    return value
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than 0s")
+    return value
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)
+]
+Interval = Annotated[Duration, AfterValidator(_at_least_a_minute)]
+PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
+
+# KB/MB/GB are decimal and KiB/MiB/GiB binary, as in pydantic's ByteSize.
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?", re.IGNORECASE)
+
+
+def parse_size(value: object) -> object:
+    """An integer number of bytes, or a string like ``"512KB"``, ``"10MiB"``."""
+    if isinstance(value, str):
+        match = _SIZE.fullmatch(value.strip())
+        if not match:
+            raise ValueError(f"expected a size like 10485760, '512KB' or '10MiB', got {value!r}")
+        return int(float(match.group(1)) * _SIZE_UNITS[(match.group(2) or "").lower()])
+    return value
+
+
+def parse_clock(value: object) -> object:
+    """``"22:00"`` or ``"22:00:00"``, or a TOML local time (``22:00:00``, no quotes)."""
+    if isinstance(value, str):
+        try:
+            return time.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"expected a time of day like '22:00', got {value!r}") from None
+    return value
+
+
+ByteCount = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
+ClockTime = Annotated[time, BeforeValidator(parse_clock)]
+
+
+# --- names, URLs, addresses -----------------------------------------------------------------
+
+_SLUG = re.compile(r"[^\W_-][\w-]*")  # letters (any script), digits, - and _; not starting with - or _
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _display_name(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (line breaks, tabs)")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.fullmatch(value):
+        raise ValueError(f"must be letters, digits, '-' and '_' (like 'nk-troops-kursk'), got {value!r}")
+    return value
+
+
+def _env_name(value: str) -> str:
+    if value and not _ENV_NAME.fullmatch(value):
+        raise ValueError(f"must be the name of an environment variable (like 'RAQIB_SECRET'), got {value!r}")
+    return value
+
+
+def check_http_url(value: str) -> str:
+    """Feeds and webhooks are fetched over HTTP: anything else is a mistake in the file."""
+    if _CONTROL.search(value) or " " in value:
+        raise ValueError("URL must not contain spaces or control characters")
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"URL scheme must be http or https, got {parts.scheme or value!r}")
+    if not parts.hostname:
+        raise ValueError(f"URL has no host: {value!r}")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ValueError(f"URL has an invalid port: {value!r}") from None
+    return value
+
+
+def _email_address(value: str) -> str:
+    _, address = parseaddr(value)
+    if _CONTROL.search(value) or "@" not in address or " " in address:
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
+def _header_safe(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (CR/LF would split the HTTP header)")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _term(value: str) -> str:
+    term = value.strip()
+    if not term:
+        raise ValueError("a term must not be empty")
+    if '"' in term or "(" in term or ")" in term:
+        raise ValueError(f"write a term or phrase as plain text, without quotes or parentheses: {value!r}")
+    # A term is matched as a quoted phrase of the query language (stories.query): check it is one.
+    from stories.query import QuerySyntaxError, parse_query
+
+    try:
+        parse_query(f'"{term}"')
+    except QuerySyntaxError as exc:
+        raise ValueError(f"{exc.message}: {value!r}") from None
+    return term
+
+
+DisplayName = Annotated[str, AfterValidator(_display_name)]
+Slug = Annotated[str, AfterValidator(_slug)]
+EnvName = Annotated[str, AfterValidator(_env_name)]
+HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
+Term = Annotated[str, AfterValidator(_term)]
+
+
+def _language_key(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"language must be 'ar' or 'en', got {value!r}")
+    return value
+
+
+LanguageKey = Annotated[str, AfterValidator(_language_key)]
+Developments = dict[Slug, dict[LanguageKey, list[Term]]]
+
+
+# --- the models -----------------------------------------------------------------------------
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class ScheduleSettings(_Section):
+    interval: Interval = timedelta(minutes=15)
+
+
+class NetworkSettings(_Section):
+    allow_private: bool = False  # loopback/private addresses refused unless true
+    timeout: PositiveDuration = timedelta(seconds=30)
+    max_bytes: ByteCount = 10 * 2**20
+    max_redirects: int = Field(default=5, ge=0)
+    per_host_concurrency: int = Field(default=2, ge=1)
+    user_agent: Annotated[str, AfterValidator(_header_safe)] = DEFAULT_USER_AGENT
+
+
+class FeedConfig(_Section):
+    name: DisplayName
+    url: HttpUrl
+    language: LanguageHint = "auto"
+    fetch_articles: bool = False
+    interval: Interval | None = None
+    enabled: bool = True
+
+    def effective_interval(self, schedule: ScheduleSettings | timedelta) -> timedelta:
+        """The feed's own interval, else the schedule's default."""
+        if self.interval is not None:
+            return self.interval
+        return schedule if isinstance(schedule, timedelta) else schedule.interval
+
+
+class WatchConfig(_Section):
+    name: Slug
+    query: str
+    description: str = ""
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must not be empty")
+        # Imported here so the config package imports even where stories.query is not built yet.
+        from stories.query import QuerySyntaxError, parse_query
+
+        try:
+            parse_query(value)
+        except QuerySyntaxError as exc:
+            # The position lets the loader point at the line inside a multi-line query.
+            raise PydanticCustomError(
+                QUERY_ERROR,
+                "query does not parse: {reason} (at character {character})",
+                {"reason": exc.message, "character": exc.position + 1, "position": exc.position},
+            ) from None
+        return value
+
+
+class SmtpSettings(_Section):
+    host: Annotated[str, AfterValidator(_header_safe)]
+    port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    ssl: bool = False
+    username_env: EnvName = ""
+    password_env: EnvName = ""
+    timeout: PositiveDuration = timedelta(seconds=30)
+
+    @model_validator(mode="after")
+    def _one_kind_of_tls(self) -> SmtpSettings:
+        if self.ssl and self.starttls:
+            raise ValueError("set ssl (implicit TLS, usually port 465) or starttls (usually 587), not both")
+        return self
+
+
+class QuietHours(_Section):
+    """Alerts raised between ``start`` and ``end`` (local time in ``timezone``) wait until ``end``;
+    a window may wrap midnight (22:00-07:00)."""
+
+    start: ClockTime = time(22, 0)
+    end: ClockTime = time(7, 0)
+    timezone: str = "Europe/Berlin"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name like 'Europe/Berlin')") from None
+        return value
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> QuietHours:
+        if self.start == self.end:
+            raise ValueError("start and end are equal; remove quiet_hours to alert at any time")
+        return self
+
+
+def _some_events(value: list[EventName]) -> list[EventName]:
+    if not value:
+        raise ValueError("on must name at least one of new_story, development, update, duplicate")
+    return value
+
+
+class AlertConfig(_Section):
+    """One alert channel. Secrets are named by environment variable (``password_env``,
+    ``secret_env``), never written in the file. ``watches``, ``languages`` and ``categories``
+    filter what is sent; empty means all."""
+
+    name: Slug
+    kind: Literal["email", "webhook"]
+    to: list[EmailAddress] = []
+    smtp: SmtpSettings | None = None
+    url: HttpUrl | None = None
+    secret_env: EnvName = ""
+    on: Annotated[list[EventName], AfterValidator(_some_events)] = ["new_story", "development"]
+    watches: list[str] = []
+    languages: list[Language] = []
+    categories: list[str] = []
+    digest: Literal["none", "hourly", "daily"] = "none"
+    cooldown: Duration = timedelta(0)
+    quiet_hours: QuietHours | None = None
+    enabled: bool = True
+
+
+class StoriesSettings(_Section):
+    window: PositiveDuration = timedelta(days=7)  # how long a story stays open for new reports
+
+
+@functools.cache
+def _bundled_developments() -> dict[str, Any]:
+    with BUNDLED_DEFAULT.open("rb") as handle:
+        table = tomllib.load(handle).get("developments", {})
+    return table if isinstance(table, dict) else {}
+
+
+def default_developments() -> dict[str, dict[str, list[str]]]:
+    """The shipped development categories, read from the bundled ``default.toml`` (the one
+    source of truth); a fresh copy each call, both languages present in every category."""
+    return {
+        category: {lang: list(terms.get(lang, [])) for lang in LANGUAGES}
+        for category, terms in copy.deepcopy(_bundled_developments()).items()
+    }
+
+
+def merge_developments(
+    configured: Mapping[str, Mapping[str, Sequence[str]]],
+) -> dict[str, dict[str, list[str]]]:
+    """Merge the file's ``[developments]`` over the shipped defaults.
+
+    - A file without ``[developments]`` gets every default category.
+    - A category the file sets replaces the default of that name entirely (both languages: a
+      language it leaves out has no terms); the other defaults stay.
+    - A category set with no terms (``drones = {}``) is switched off: it stays in the result with
+      empty lists, so that merging the result again gives the same result (a dumped config
+      reloads unchanged), and nothing can match it.
+    - New categories are added after the defaults.
+    Every resulting category has both ``"ar"`` and ``"en"`` lists.
+    """
+    merged = default_developments()
+    for category, terms in configured.items():
+        merged[category] = {lang: list(terms.get(lang, [])) for lang in LANGUAGES}
+    return merged
+
+
+def cross_check(data: Mapping[str, Any], known_categories: set[str] | None = None) -> list[tuple[Loc, str]]:
+    """Rules across entries, on the raw parsed file or a dumped model: tolerant of entries
+    that are malformed (those are reported by the models themselves).
+
+    ``known_categories`` defaults to the categories that have terms once the file is merged
+    over the defaults (see ``merge_developments``).
+    """
+    problems: list[tuple[Loc, str]] = []
+
+    def tables(key: str) -> list[tuple[int, Mapping[str, Any]]]:
+        value = data.get(key)
+        if not isinstance(value, list):
+            return []
+        return [(i, item) for i, item in enumerate(value) if isinstance(item, Mapping)]
+
+    for key, what in (("feeds", "feed"), ("watches", "watch"), ("alerts", "alert")):
+        first: dict[str, int] = {}
+        for i, table in tables(key):
+            name = table.get("name")
+            if not isinstance(name, str):
+                continue
+            if name in first:
+                message = f"duplicate {what} name {name!r} (first used by {key}[{first[name]}])"
+                problems.append(((key, i, "name"), message))
+            else:
+                first[name] = i
+
+    watch_names = [t["name"] for _, t in tables("watches") if isinstance(t.get("name"), str)]
+    if known_categories is None:
+        raw = data.get("developments", {})
+        known_categories = set(default_developments())
+        if isinstance(raw, Mapping):
+            for category, terms in raw.items():
+                if isinstance(terms, Mapping) and not any(terms.get(lang) for lang in LANGUAGES):
+                    known_categories.discard(category)
+                else:
+                    known_categories.add(category)
+
+    for i, alert in tables("alerts"):
+        kind = alert.get("kind")
+        if kind == "webhook":
+            if not alert.get("url"):
+                problems.append((("alerts", i, "url"), "a webhook alert needs url"))
+            for key in ("to", "smtp"):
+                if alert.get(key):
+                    message = f"{key} is for email alerts; this alert is a webhook"
+                    problems.append((("alerts", i, key), message))
+        elif kind == "email":
+            if not alert.get("to"):
+                problems.append((("alerts", i, "to"), "an email alert needs at least one address in to"))
+            if not alert.get("smtp"):
+                problems.append((("alerts", i, "smtp"), "an email alert needs smtp = { host = ... }"))
+            for key in ("url", "secret_env"):
+                if alert.get(key):
+                    message = f"{key} is for webhook alerts; this alert is email"
+                    problems.append((("alerts", i, key), message))
+        for key, known, what in (
+            ("watches", watch_names, "watch"),
+            ("categories", sorted(known_categories), "development category"),
+        ):
+            named = alert.get(key)
+            if not isinstance(named, list):
+                continue
+            for j, name in enumerate(named):
+                if isinstance(name, str) and name not in known:
+                    choices = ", ".join(known) or "none"
+                    message = f"unknown {what} {name!r} (defined: {choices})"
+                    problems.append((("alerts", i, key, j), message))
+    return problems
+
+
+class RaqibConfig(_Section):
+    """A whole configuration file. ``database`` has no default here: the loader fills it in from
+    the data folder (``sqlite:///{data_dir}/raqib.db``). A relative SQLite path written in the
+    file (``sqlite:///raqib-data/raqib.db``) is relative to the current directory, as given."""
+
+    database: str
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    feeds: list[FeedConfig] = []
+    watches: list[WatchConfig] = []
+    developments: Developments = Field(default_factory=default_developments)
+    alerts: list[AlertConfig] = []
+    stories: StoriesSettings = Field(default_factory=StoriesSettings)
+
+    @field_validator("database")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", value):
+            raise ValueError(
+                "expected a database URL like 'sqlite:///path/to/raqib.db' or "
+                f"'postgresql+psycopg://user@host/db', got {value!r}"
+            )
+        return value
+
+    @field_validator("developments")
+    @classmethod
+    def _merge_defaults(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
+        return merge_developments(value)
+
+    @model_validator(mode="after")
+    def _cross_check(self) -> RaqibConfig:
+        active = {category for category, terms in self.developments.items() if any(terms.values())}
+        problems = cross_check(self.model_dump(), known_categories=active)
+        if problems:
+            text = "; ".join(f"{format_loc(loc)}: {message}" for loc, message in problems)
+            raise PydanticCustomError(CROSS_FIELD_ERROR, "{problems}", {"problems": text})
+        return self
+
+    def watch_queries(self) -> dict[str, str]:
+        """Watch name → query source, as ``stories.analysis.Analyser`` takes them."""
+        return {watch.name: watch.query for watch in self.watches}
+
+    def feed(self, name: str) -> FeedConfig:
+        """The feed called ``name``; KeyError when there is none."""
+        for feed in self.feeds:
+            if feed.name == name:
+                return feed
+        raise KeyError(name)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def format_loc(loc: Sequence[str | int]) -> str:
+    """``("feeds", 3, "url")`` → ``feeds[3].url`` (indices count from 0, like the TOML arrays)."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part == "[key]":  # pydantic's marker for an invalid mapping key: the key is the place
+            continue
+        else:
+            text = part if _BARE_KEY.fullmatch(part) else '"' + part.replace('"', '\\"') + '"'
+            out += f".{text}" if out else text
+    return out
