@@ -1,0 +1,34 @@
+"""Scrapy settings: the fixed part. Per-run values (timeouts, size cap, concurrency, user agent)
+come from the validated config through ``crawler.runner.scrapy_settings``, the one door."""
+
+BOT_NAME = "raqib"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "Raqib/0.1 (+https://github.com/raqib/raqib; news monitor)"
+# Feeds are published to be fetched by readers; robots.txt rules are meant for crawlers of pages.
+ROBOTSTXT_OBEY = False
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_ENABLED = False
+# A failed feed is tried again on its next cycle; retrying inside a cycle only delays the report.
+RETRY_ENABLED = False
+HTTPCACHE_ENABLED = False
+# Only http(s) has a handler: a redirect or a link to file://, ftp://, s3:// or data: cannot be fetched.
+DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
+# Conditional GET is done by hand, against validators kept per feed in the database.
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SafeFetchMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.StoragePipeline": 300,
+}
+LOG_LEVEL = "WARNING"

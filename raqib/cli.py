@@ -1,0 +1,232 @@
+"""The ``raqib`` command: translate arguments, call the packages, print what happened."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from config.loader import ConfigError, check_config, load_config, resolve_config_path, resolve_data_dir
+from config.schema import RaqibConfig
+
+SINCE_HELP = "only what was collected since: an ISO date/time (2025-02-04) or an age (36h, 7d)"
+
+
+class AppContext:
+    """What every command needs: the config file path and the data folder, read once from the
+    command line and the environment (the only place that reads the environment)."""
+
+    def __init__(self, explicit_config: str | None) -> None:
+        self.config_path = resolve_config_path(explicit_config, os.environ, Path.cwd())
+        self.data_dir = resolve_data_dir(os.environ, Path.cwd())
+
+    def load(self) -> RaqibConfig:
+        try:
+            return load_config(self.config_path, data_dir=self.data_dir)
+        except ConfigError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            click.echo(
+                f"{len(error.problems)} problem(s) in {self.config_path}; see `raqib config check`", err=True
+            )
+            raise SystemExit(2) from None
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    metavar="PATH",
+    help="config file (default: $RAQIB_CONFIG, else ./raqib.toml, else the bundled default)",
+)
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """Raqib (رقيب): watch Arabic and English news feeds, fold duplicates, alert on what is new."""
+    ctx.obj = AppContext(config_path)
+
+
+# -- crawl ----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--feed", "feeds", multiple=True, metavar="NAME", help="crawl only this feed (repeatable)")
+@click.option(
+    "--due", is_flag=True, help="only the feeds whose interval has passed (the scheduler uses this)"
+)
+@click.option("--json", "as_json", is_flag=True, help="print the per-feed results as JSON")
+@pass_app
+def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool) -> None:
+    """One crawl cycle now, then exit (status 1 if any feed failed)."""
+    from crawler.runner import UnknownFeed, run_crawl
+
+    config = app.load()
+    try:
+        result = run_crawl(config, feeds, only_due=due)
+    except UnknownFeed as error:
+        raise click.UsageError(str(error)) from None
+    if as_json:
+        payload = {"seconds": result.seconds, "feeds": [report.as_dict() for report in result.reports]}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        from crawler.report import summary_line
+
+        for report in result.reports:
+            click.echo(report.line())
+        click.echo(summary_line(result.reports, result.seconds))
+    sys.exit(1 if result.failed else 0)
+
+
+# -- run ------------------------------------------------------------------------------------
+
+
+@main.command()
+@pass_app
+def run(app: AppContext) -> None:
+    """The scheduler: crawl due feeds every minute until stopped (Ctrl-C or SIGTERM)."""
+    from raqib.scheduler import run_scheduler
+
+    config = app.load()
+    run_scheduler(config, app.config_path, app.data_dir)
+
+
+# -- config ---------------------------------------------------------------------------------
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the configuration."""
+
+
+@config_group.command("check")
+@pass_app
+def config_check(app: AppContext) -> None:
+    """Report every problem in the config file with its location; exit 1 if any."""
+    problems = check_config(app.config_path, data_dir=app.data_dir)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {app.config_path}")
+        sys.exit(1)
+    config = load_config(app.config_path, data_dir=app.data_dir)
+    click.echo(
+        f"{app.config_path}: OK ({len(config.feeds)} feeds, {len(config.watches)} watches, "
+        f"{len(config.alerts)} alert channels)"
+    )
+
+
+# -- stories and articles -------------------------------------------------------------------
+
+
+def parse_since(value: str | None, now: datetime | None = None) -> datetime | None:
+    """An ISO date or date-time (UTC when no zone is given), or an age such as 36h or 7d."""
+    if not value:
+        return None
+    now = now or datetime.now(UTC)
+    units = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+    if value[:-1].isdigit() and value[-1] in units:
+        return now - timedelta(**{units[value[-1]]: int(value[:-1])})
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is neither a date (2025-02-04) nor an age (36h, 7d)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@main.command()
+@click.option("--watch", metavar="W", help="only this watch")
+@click.option("--since", metavar="D", help=SINCE_HELP)
+@click.option("--limit", default=100, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@pass_app
+def stories(app: AppContext, watch: str | None, since: str | None, limit: int, as_json: bool) -> None:
+    """The stories collected, newest first, with their reports."""
+    from storage import repo
+    from storage.db import Database
+
+    config = app.load()
+    database = Database(config.database)
+    database.upgrade()
+    with database.session() as session:
+        rows = repo.list_stories(session, watch=watch, since=parse_since(since), limit=limit)
+    if as_json:
+        click.echo(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2, default=_jsonable))
+        return
+    for story in rows:
+        click.echo(f"#{story.id} [{story.watch}] {story.title}")
+        seen = f"first {_when(story.first_seen)}, last {_when(story.last_seen)}"
+        click.echo(f"    {len(story.articles)} report(s), {seen}")
+        for article in story.articles:
+            click.echo(f"    - {article.event:<11} {article.feed} ({article.language}): {article.title}")
+    click.echo(f"{len(rows)} stories")
+
+
+@main.command()
+@click.option("--watch", metavar="W", help="only articles matching this watch")
+@click.option("--since", metavar="D", help=SINCE_HELP)
+@click.option("--all", "include_unmatched", is_flag=True, help="also articles that matched no watch")
+@click.option("--limit", default=200, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@pass_app
+def articles(
+    app: AppContext, watch: str | None, since: str | None, include_unmatched: bool, limit: int, as_json: bool
+) -> None:
+    """The articles collected, newest first (matching ones unless --all)."""
+    from storage import repo
+    from storage.db import Database
+
+    config = app.load()
+    database = Database(config.database)
+    database.upgrade()
+    with database.session() as session:
+        rows = repo.list_articles(
+            session,
+            watch=watch,
+            since=parse_since(since),
+            matched_only=not include_unmatched and watch is None,
+            limit=limit,
+        )
+    if as_json:
+        click.echo(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2, default=_jsonable))
+        return
+    for article in rows:
+        watches = ", ".join(f"{name}: {event}" for name, event in article.watches.items()) or "no watch"
+        click.echo(f"{_when(article.fetched_at)}  {article.feed} ({article.language})  {article.title}")
+        click.echo(f"    {watches}  {article.url or ''}")
+    click.echo(f"{len(rows)} articles")
+
+
+# -- demo -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--keep", type=click.Path(file_okay=False, path_type=Path), help="keep the demo data in this folder"
+)
+def demo(keep: Path | None) -> None:
+    """The whole loop offline: serve bundled feeds on loopback, crawl them twice, show the result."""
+    from raqib.demo import run_demo
+
+    sys.exit(run_demo(keep))
+
+
+if __name__ == "__main__":
+    main()
