@@ -41,6 +41,13 @@ def describe_failure(failure: Failure) -> str:
         return "connection refused"
     if isinstance(error, UnsupportedURLSchemeError):
         return f"refused: {error}"
-    if isinstance(error, ResponseDataLossError | DownloadFailedError | ConnectError | ConnectionLost | ResponseFailed):
+    connection_errors = (
+        ResponseDataLossError,
+        DownloadFailedError,
+        ConnectError,
+        ConnectionLost,
+        ResponseFailed,
+    )
+    if isinstance(error, connection_errors):
         return f"connection failed: {error}"
     return f"{type(error).__name__}: {error}"

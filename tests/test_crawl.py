@@ -192,7 +192,9 @@ def test_http_errors_are_reported_by_feed_and_counted(tmp_path: Path, feed_serve
     assert result.feed("Missing")["error"] == "HTTP 404 Not Found"
     assert result.feed("Server error")["error"] == "HTTP 500 Internal Server Error"
     first_state = feed_state(tmp_path, "Server error")
-    assert first_state.consecutive_failures == 1 and first_state.last_error == "HTTP 500 Internal Server Error"
+    assert (
+        first_state.consecutive_failures == 1 and first_state.last_error == "HTTP 500 Internal Server Error"
+    )
     assert first_state.next_due_at is not None and first_state.last_fetch_at is not None
     crawl_json(config)  # without --due every feed is fetched again: failures add up, backoff grows
     second_state = feed_state(tmp_path, "Server error")

@@ -89,42 +89,49 @@ class FeedsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[Any]:
         job: FeedJob = response.meta["job"]
         started: datetime = response.meta["started"]
-        common = {"job": job, "started_at": started, "url": response.url, "http_status": response.status}
+        base = FeedDone(
+            job=job,
+            started_at=started,
+            finished_at=started,
+            status="ok",
+            http_status=response.status,
+            url=response.url,
+        )
         etag = _header(response, "ETag")
         last_modified = _header(response, "Last-Modified")
         if response.status == 304:
-            yield FeedDone(finished_at=_now(), status="not_modified", **common)
+            yield replace(base, finished_at=_now(), status="not_modified")
             return
         if response.status in _DEFERRING_STATUSES:
             now = _now()
             until = parse_retry_after(_header(response, "Retry-After"), now)
             reason = f"HTTP {response.status} {_reason(response.status)}"
             if until is not None:
-                yield FeedDone(
+                yield replace(
+                    base,
                     finished_at=now,
                     status="deferred",
                     error=f"{reason}: server asks to retry after {until:%Y-%m-%d %H:%M:%S} UTC",
                     retry_after_until=until,
-                    **common,
                 )
             else:
-                yield FeedDone(finished_at=now, status="error", error=reason, **common)
+                yield replace(base, finished_at=now, status="error", error=reason)
             return
         if response.status >= 400:
             error = f"HTTP {response.status} {_reason(response.status)}"
-            yield FeedDone(finished_at=_now(), status="error", error=error, **common)
+            yield replace(base, finished_at=_now(), status="error", error=error)
             return
 
         body_hash = hashlib.sha256(response.body).hexdigest()
         if job.body_hash == body_hash:
             # The server ignored our validators (or has none) but sent the same bytes: skip parsing.
-            yield FeedDone(
+            yield replace(
+                base,
                 finished_at=_now(),
                 status="unchanged",
                 etag=etag,
                 last_modified=last_modified,
                 body_hash=body_hash,
-                **common,
             )
             return
 
@@ -138,7 +145,8 @@ class FeedsSpider(scrapy.Spider):
         analysed = [(entry, self.analyser.analyse(entry)) for entry in parsed.entries]
         known = self.known.known_content_hashes([analysis.identity for _, analysis in analysed])
         fresh = [(e, a) for e, a in analysed if known.get(a.identity) != a.content_hash]
-        done = FeedDone(
+        done = replace(
+            base,
             finished_at=_now(),
             status="ok",
             entries=len(parsed.entries),
@@ -147,7 +155,6 @@ class FeedsSpider(scrapy.Spider):
             etag=etag,
             last_modified=last_modified,
             body_hash=body_hash,
-            **common,
         )
         to_fetch = [(e, a) for e, a in fresh if job.fetch_articles and a.matched and e.url]
         for entry, analysis in fresh:

@@ -1,0 +1,94 @@
+"""Entry identity: GUID wins, else the canonical URL, else normalised title and text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from stories.identity import canonical_url, content_hash, entry_identity
+
+ARTICLE = "https://www.example.com/news/2025/01/north-korean-troops"
+DIGEST = re.compile(r"[0-9a-f]{64}")
+
+
+def test_guid_wins_over_url_and_text() -> None:
+    first = entry_identity("urn:uuid:1234", ARTICLE, "Title", "Text")
+    second = entry_identity("urn:uuid:1234", "https://other.example/elsewhere", "Other", "Changed")
+    assert first == second
+    assert first.startswith("g:") and DIGEST.fullmatch(first[2:])
+
+
+def test_blank_guid_falls_back_to_the_url() -> None:
+    assert entry_identity("  ", ARTICLE, "T", "x") == entry_identity(None, ARTICLE, "Other", "y")
+    assert entry_identity(None, ARTICLE, "T", "x").startswith("u:")
+
+
+def test_url_guid_is_canonicalised() -> None:
+    assert entry_identity(ARTICLE + "?utm_source=rss", None, "", "") == entry_identity(ARTICLE, None, "", "")
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        ARTICLE + "?utm_source=rss&utm_medium=feed&utm_campaign=x",
+        ARTICLE + "?fbclid=IwAR0xyz",
+        ARTICLE + "?gclid=abc123",
+        ARTICLE + "#comments",
+        "HTTPS://WWW.EXAMPLE.COM/news/2025/01/north-korean-troops",
+        "https://www.example.com:443/news/2025/01/north-korean-troops",
+        "https://www.example.com/news/2025/01/north-korean-troops/amp",
+        "https://www.example.com/amp/news/2025/01/north-korean-troops",
+        "https://www.example.com/news/2025/01/north-korean-troops?amp=1",
+        "https://www.example.com/news/2025/01/north-korean-troops.amp",
+        "https://amp.example.com/news/2025/01/north-korean-troops",
+        "  https://www.example.com/news/2025/01/north-korean-troops?utm_source=x#top  ",
+    ],
+)
+def test_url_variants_collapse_to_one_identity(variant: str) -> None:
+    assert canonical_url(variant) == ARTICLE
+    assert entry_identity(None, variant, "", "") == entry_identity(None, ARTICLE, "", "")
+
+
+def test_http_default_port_and_meaningful_parameters() -> None:
+    assert canonical_url("http://Example.com:80/story?id=7&utm_source=rss") == "http://example.com/story?id=7"
+    assert canonical_url("https://example.com/story?id=7") != canonical_url("https://example.com/story?id=8")
+
+
+def test_title_and_text_fallback_is_stable_and_normalised() -> None:
+    first = entry_identity(None, None, "القوات الكورية الشمالية", "وصلت إلى كورسك.")
+    again = entry_identity(None, None, "القوات الكوريّة  الشمالية", "وصلت الى  كورسك")
+    assert first == again
+    assert first.startswith("h:") and DIGEST.fullmatch(first[2:])
+    assert entry_identity(None, "", "Title", "text") == entry_identity(None, None, "Title", "text")
+
+
+def test_title_and_text_fallback_differs_when_text_differs() -> None:
+    twelve = entry_identity(None, None, "Title", "12,000 troops")
+    assert twelve != entry_identity(None, None, "Title", "11,000 troops")
+    assert entry_identity(None, None, "Title", "") != entry_identity(None, None, "", "Title")
+
+
+def test_content_hash_ignores_layout_but_not_words() -> None:
+    base = content_hash("North Korean troops", "They arrived in Kursk.")
+    assert base == content_hash("  North  Korean troops ", "They arrived in Kursk")
+    assert base == content_hash("NORTH KOREAN TROOPS", "they arrived, in Kursk!")
+    assert base != content_hash("North Korean troops", "They left Kursk.")
+    assert re.fullmatch(r"[0-9a-f]{32}", base)
+
+
+def test_identity_is_a_pure_function() -> None:
+    # Fixed digests: a change here would make every stored article look new after an upgrade.
+    assert entry_identity("guid-1", None, "", "") == "g:" + hashlib.sha256(b"guid-1").hexdigest()
+    assert entry_identity(None, ARTICLE, "", "") == "u:" + hashlib.sha256(ARTICLE.encode()).hexdigest()
+
+
+def test_a_non_url_guid_is_scoped_to_its_feed_but_a_url_guid_is_not() -> None:
+    numbered_a = entry_identity("12345", None, "t", "x", scope="Feed A")
+    numbered_b = entry_identity("12345", None, "t", "x", scope="Feed B")
+    assert numbered_a != numbered_b
+    assert entry_identity("12345", None, "t", "x", scope="Feed A") == numbered_a
+    url_a = entry_identity("https://example.org/a?utm_source=x", None, "t", "x", scope="Feed A")
+    url_b = entry_identity("https://Example.org/a", None, "t", "x", scope="Feed B")
+    assert url_a == url_b
