@@ -94,7 +94,8 @@ def parse_feed(
                 summary=summary,
                 guid=(str(raw.get("id")).strip() or None) if raw.get("id") else None,
                 url=str(link).strip() if link else None,
-                published=_utc(raw.get("published_parsed") or raw.get("updated_parsed")),
+                # dict.get bypasses feedparser's deprecated updated→published key fallback.
+                published=_utc(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")),
                 language_hint=language,
             )
         )

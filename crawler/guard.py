@@ -66,8 +66,7 @@ class URLGuard:
             return
         if not is_public_address(address):
             raise RefusedURL(
-                f"server address {address} is private or loopback; set [network] allow_private = true "
-                "to allow it"
+                f"server address {address} is private or loopback; set [network] allow_private = true to allow it"
             )
 
     def _host_verdict(self, host: str) -> str | None:

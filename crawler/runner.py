@@ -62,15 +62,11 @@ def select_feeds(config: RaqibConfig, names: Sequence[str]) -> list[str]:
     configured = {feed.name for feed in config.feeds}
     unknown = [name for name in names if name not in configured]
     if unknown:
-        raise UnknownFeed(
-            f"no feed named {', '.join(map(repr, unknown))}; configured: {', '.join(sorted(configured))}"
-        )
+        raise UnknownFeed(f"no feed named {', '.join(map(repr, unknown))}; configured: {', '.join(sorted(configured))}")
     return list(dict.fromkeys(names))
 
 
-def build_jobs(
-    config: RaqibConfig, database: Database, names: Sequence[str], *, only_due: bool
-) -> list[FeedJob]:
+def build_jobs(config: RaqibConfig, database: Database, names: Sequence[str], *, only_due: bool) -> list[FeedJob]:
     by_name = {feed.name: feed for feed in config.feeds}
     with database.session() as session:
         repo.sync_feeds(session, config.feeds)

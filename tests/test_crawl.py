@@ -335,3 +335,19 @@ def test_crawl_one_feed_by_name_and_unknown_names(tmp_path: Path, feed_server: F
     unknown = raqib(config, "crawl", "--feed", "Nope")
     assert unknown.returncode == 2
     assert "no feed named 'Nope'" in unknown.stderr and "One" in unknown.stderr
+
+
+def test_requests_name_raqib_and_send_conditional_headers(tmp_path: Path, feed_server: FeedServer) -> None:
+    seen: list[dict[str, str | None]] = []
+
+    def capture(handler: FeedRequestHandler) -> None:
+        seen.append({name: handler.headers.get(name) for name in ("User-Agent", "If-None-Match")})
+        handler.serve_file("/rss_en.xml")
+
+    feed_server.routes["/capture.xml"] = capture
+    config = write_config(tmp_path, [feed(feed_server, "Capture", "capture.xml")])
+    crawl_json(config)
+    crawl_json(config)
+    assert seen[0]["User-Agent"] is not None and seen[0]["User-Agent"].startswith("Raqib/")
+    assert seen[0]["If-None-Match"] is None
+    assert seen[1]["If-None-Match"] is not None, "the second request is conditional"
