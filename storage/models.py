@@ -11,11 +11,13 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -122,6 +124,12 @@ class Article(Base):
     updated_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(128))
     revisions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Near-duplicate detection (stories.fingerprint): the exact hash of the normalised body, so a
+    # re-titled copy is found by index, and the MinHash signature that the band index points to.
+    fingerprint: Mapped[str | None] = mapped_column(String(32), index=True)
+    signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # What stories/ extracted (concepts, categories, figures), kept for explanations and reprocess.
+    features: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Story(Base):
@@ -136,6 +144,9 @@ class Story(Base):
     language: Mapped[str] = mapped_column(String(8))
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
+    # What the story already holds (stories.memory.StoryMemory as JSON): categories, figures,
+    # concepts, known sentences. Novelty is judged against it without re-reading every report.
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class WatchMatch(Base):
@@ -157,6 +168,20 @@ class WatchMatch(Base):
     # What made it a development (developments, new_facts); filled by the stories issue.
     explanation: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ArticleBand(Base):
+    """The persisted LSH index: one row per (band hash, article). An article's near-duplicates are
+    the articles sharing a band hash with it, found through the primary key's index."""
+
+    __tablename__ = "article_bands"
+    # WITHOUT ROWID on SQLite: the table is its primary-key index, half the size and one lookup.
+    __table_args__ = (Index("ix_article_bands_article_id", "article_id"), {"sqlite_with_rowid": False})
+
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
 
 
 class FetchLogEntry(Base):

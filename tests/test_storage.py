@@ -85,7 +85,29 @@ def test_upgrade_from_empty_creates_the_schema_the_models_describe(database: Dat
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        assert context.get_current_revision() == head == "0001"
+        assert head is not None and context.get_current_revision() == head
+
+
+def test_upgrading_a_0001_database_keeps_its_articles(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        database.upgrade("0001")
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO feeds (name, url, language, consecutive_failures, created_at) "
+                "VALUES ('عربي', 'http://example.org/f', 'ar', 0, '2025-02-04 10:00:00')"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO articles (feed_id, identity, title, summary, text, language, fetched_at, updated_at, "
+                "content_hash, revisions) SELECT id, 'g:1', 'كورسك', '', '', 'ar', '2025-02-04 10:00:00', "
+                "'2025-02-04 10:00:00', 'h', 0 FROM feeds"
+            )
+        database.upgrade()
+        with database.engine.connect() as connection:
+            rows = connection.exec_driver_sql("SELECT title, fingerprint FROM articles").all()
+        assert [tuple(row) for row in rows] == [("كورسك", None)]
+    finally:
+        database.dispose()
 
 
 def test_sqlite_file_uses_wal_foreign_keys_and_creates_its_folder(tmp_path: Path) -> None:
