@@ -139,9 +139,7 @@ def make_items(count: int, seed: int = 20250105) -> list[Entry]:
 def raw_terms(query: str) -> list[str]:
     """The words and phrases of a query as written, operators and stars removed."""
     terms = re.findall(r'"([^"]+)"|([^\s()"]+)', query)
-    return [
-        (phrase or word).rstrip("*") for phrase, word in terms if (phrase or word) not in ("AND", "OR", "NOT")
-    ]
+    return [(phrase or word).rstrip("*") for phrase, word in terms if (phrase or word) not in ("AND", "OR", "NOT")]
 
 
 def best_of(repeat: int, run: Callable[[], int]) -> tuple[float, int]:
@@ -161,8 +159,7 @@ def bench_analysis(items: Sequence[Entry], watches: dict[str, str], repeat: int)
 
 def bench_baseline(items: Sequence[Entry], watches: dict[str, str], repeat: int) -> tuple[float, int]:
     patterns = [
-        re.compile("|".join(re.escape(term) for term in raw_terms(query)), re.IGNORECASE)
-        for query in watches.values()
+        re.compile("|".join(re.escape(term) for term in raw_terms(query)), re.IGNORECASE) for query in watches.values()
     ]
 
     def run() -> int:
@@ -200,9 +197,7 @@ def bench_feedparser(repeat: int) -> None:
         passes += 1
     seconds = time.perf_counter() - start
     size = sum(len(data) for _, data in samples)
-    print(
-        f"  {len(files)} files, {size / 1024:.0f} KiB, {entries_per_pass} entries per pass, {passes} passes"
-    )
+    print(f"  {len(files)} files, {size / 1024:.0f} KiB, {entries_per_pass} entries per pass, {passes} passes")
     parse_rate = report("feedparser.parse", seconds, entries_per_pass * passes)
 
     entries = []
@@ -220,9 +215,7 @@ def bench_feedparser(repeat: int) -> None:
             )
     watches = {"nk-troops-kursk": DEFAULT_WATCH, **MORE_WATCHES}
     seconds, matched = bench_analysis(entries * 20, watches, repeat)
-    analysis_rate = report(
-        "Analyser.analyse on these entries (5 watches)", seconds, len(entries) * 20, matched
-    )
+    analysis_rate = report("Analyser.analyse on these entries (5 watches)", seconds, len(entries) * 20, matched)
     print(f"  analysis is {analysis_rate / parse_rate:.1f}x the feedparser rate")
 
 

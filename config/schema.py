@@ -100,9 +100,7 @@ def format_duration(value: timedelta) -> str:
 
 def _at_least_a_minute(value: timedelta) -> timedelta:
     if value < MIN_FEED_INTERVAL:
-        raise ValueError(
-            f"must be at least 1m (the scheduler ticks once a minute), got {format_duration(value)}"
-        )
+        raise ValueError(f"must be at least 1m (the scheduler ticks once a minute), got {format_duration(value)}")
     return value
 
 
@@ -112,9 +110,7 @@ def _positive(value: timedelta) -> timedelta:
     return value
 
 
-Duration = Annotated[
-    timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)
-]
+Duration = Annotated[timedelta, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
 Interval = Annotated[Duration, AfterValidator(_at_least_a_minute)]
 PositiveDuration = Annotated[Duration, AfterValidator(_positive)]
 

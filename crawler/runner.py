@@ -19,7 +19,9 @@ from crawler.spiders.feeds import FeedsSpider
 from crawler.store import CrawlStore
 from storage import repo
 from storage.db import Database
+from storage.desk import StoryDesk, StorySettings
 from stories.analysis import Analyser
+from stories.concepts import Lexicon
 
 
 class UnknownFeed(ValueError):
@@ -53,6 +55,11 @@ def scrapy_settings(config: RaqibConfig) -> Settings:
         priority="cmdline",
     )
     return settings
+
+
+def story_desk(config: RaqibConfig) -> StoryDesk:
+    """The story desk as the config sets it: development lexicons and the story window."""
+    return StoryDesk(Lexicon(config.developments), StorySettings(window=config.stories.window))
 
 
 def select_feeds(config: RaqibConfig, names: Sequence[str]) -> list[str]:
@@ -109,7 +116,8 @@ def run_crawl(
         settings.set("LOG_LEVEL", log_level, priority="cmdline")
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(FeedsSpider)
-        process.crawl(crawler, jobs=jobs, analyser=analyser, known=CrawlStore(database))
+        store = CrawlStore(database, story_desk(config))
+        process.crawl(crawler, jobs=jobs, analyser=analyser, known=store)
         process.start()
         stats: Any = crawler.stats
         reports: list[FeedReport] = list(stats.get_value("raqib/reports", []) if stats else [])

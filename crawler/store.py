@@ -10,6 +10,7 @@ from crawler.policy import next_due
 from crawler.report import FeedReport
 from storage import repo
 from storage.db import Database
+from storage.desk import StoryDesk
 from storage.repo import FetchResult, FetchStatus
 from stories.types import ArticleFate
 
@@ -17,8 +18,9 @@ _SUCCESS = {FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED}
 
 
 class CrawlStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, desk: StoryDesk) -> None:
         self.database = database
+        self.desk = desk
 
     def known_content_hashes(self, identities: list[str]) -> dict[str, str]:
         with self.database.session() as session:
@@ -32,7 +34,7 @@ class CrawlStore:
                 fates: Counter[ArticleFate] = Counter()
                 matched = 0
                 for item in articles:
-                    outcome = repo.save_article(session, done.job.name, item.entry, item.analysis)
+                    outcome = repo.save_article(session, done.job.name, item.entry, item.analysis, desk=self.desk)
                     fates[outcome.fate] += 1
                     if item.analysis.matched and outcome.fate is not ArticleFate.SEEN:
                         matched += 1

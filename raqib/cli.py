@@ -32,9 +32,7 @@ class AppContext:
         except ConfigError as error:
             for problem in error.problems:
                 click.echo(str(problem), err=True)
-            click.echo(
-                f"{len(error.problems)} problem(s) in {self.config_path}; see `raqib config check`", err=True
-            )
+            click.echo(f"{len(error.problems)} problem(s) in {self.config_path}; see `raqib config check`", err=True)
             raise SystemExit(2) from None
 
 
@@ -59,9 +57,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 
 @main.command()
 @click.option("--feed", "feeds", multiple=True, metavar="NAME", help="crawl only this feed (repeatable)")
-@click.option(
-    "--due", is_flag=True, help="only the feeds whose interval has passed (the scheduler uses this)"
-)
+@click.option("--due", is_flag=True, help="only the feeds whose interval has passed (the scheduler uses this)")
 @click.option("--json", "as_json", is_flag=True, help="print the per-feed results as JSON")
 @pass_app
 def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool) -> None:
@@ -214,13 +210,47 @@ def articles(
     click.echo(f"{len(rows)} articles")
 
 
+# -- reprocess ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--since", metavar="D", help="replay the reports collected since: " + SINCE_HELP.split(": ", 1)[1])
+@click.option("--watch", metavar="W", help="rebuild this watch only")
+@pass_app
+def reprocess(app: AppContext, since: str | None, watch: str | None) -> None:
+    """Rebuild stories and decisions after lexicons, thresholds or watches changed."""
+    from crawler.runner import story_desk
+    from storage.db import Database
+    from storage.reprocess import reprocess as run_reprocess
+    from stories.analysis import Analyser
+
+    config = app.load()
+    if watch and watch not in {w.name for w in config.watches}:
+        raise click.UsageError(f"no watch named {watch!r} in {app.config_path}")
+    database = Database(config.database)
+    database.upgrade()
+    analyser = Analyser({w.name: w.query for w in config.watches})
+    with click.progressbar(length=1, label="replaying reports", show_pos=True, file=sys.stderr) as bar:
+
+        def advance(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done)
+
+        result = run_reprocess(
+            database, analyser, story_desk(config), since=parse_since(since), watch=watch, progress=advance
+        )
+    database.dispose()
+    click.echo(
+        f"replayed {result.articles} reports: {result.matches_before} → {result.matches_after} watch matches, "
+        f"{result.stories_before} → {result.stories_after} stories"
+    )
+
+
 # -- demo -----------------------------------------------------------------------------------
 
 
 @main.command()
-@click.option(
-    "--keep", type=click.Path(file_okay=False, path_type=Path), help="keep the demo data in this folder"
-)
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="keep the demo data in this folder")
 def demo(keep: Path | None) -> None:
     """The whole loop offline: serve bundled feeds on loopback, crawl them twice, show the result."""
     from raqib.demo import run_demo

@@ -36,9 +36,7 @@ def run_demo(keep: Path | None) -> int:
             click.secho(f"Serving the demo feeds at {server.base_url}/demo/ (loopback only)", bold=True)
             click.secho("\n1) First crawl: every entry is new.", bold=True)
             first = _raqib(config, data_dir, "crawl")
-            click.secho(
-                "\n2) Second crawl: the feeds have not changed, so nothing is stored twice.", bold=True
-            )
+            click.secho("\n2) Second crawl: the feeds have not changed, so nothing is stored twice.", bold=True)
             second = _raqib(config, data_dir, "crawl")
             not_modified = sum(1 for path, status in server.log if status == 304)
             click.echo(f"   the server answered {not_modified} conditional request(s) with 304 Not Modified")

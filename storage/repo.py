@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, WatchHit
 
+from .desk import PreparedArticle, StoryDesk
 from .models import Article, Feed, FetchLogEntry, Story, WatchMatch, utcnow
 from .types import (
     ArticleRow,
@@ -214,32 +215,42 @@ def known_content_hashes(session: Session, identities: Collection[str]) -> dict[
     """identity -> content_hash for the identities already stored (the crawler's "seen?" check)."""
     known: dict[str, str] = {}
     for chunk in _chunks(sorted(set(identities))):
-        rows = session.execute(
-            select(Article.identity, Article.content_hash).where(Article.identity.in_(chunk))
-        )
+        rows = session.execute(select(Article.identity, Article.content_hash).where(Article.identity.in_(chunk)))
         known.update((row.identity, row.content_hash) for row in rows)
     return known
 
 
 def save_article(
-    session: Session, feed_name: str, entry: Entry, analysis: Analysis, *, now: datetime | None = None
+    session: Session,
+    feed_name: str,
+    entry: Entry,
+    analysis: Analysis,
+    *,
+    desk: StoryDesk,
+    now: datetime | None = None,
 ) -> ArticleOutcome:
     """Store an entry as decided by ``analysis``: NEW, SEEN (nothing written) or UPDATED.
 
-    ``events`` in the outcome holds, per watch, what this call did: the event of a match row it
-    added, or UPDATE for a watch the revised article already belonged to. SEEN has no events.
+    For each watch it matches, ``desk`` decides the story it joins and its event (DESIGN §3.3),
+    in this same transaction. ``events`` in the outcome holds, per watch, what this call did:
+    the event of a match row it added, or UPDATE for a watch the revised article already
+    belonged to. SEEN has no events.
     """
     now = now or utcnow()
     article = _find_article(session, analysis.identity)
     if article is None:
         article = _insert_article(session, _feed_by_name(session, feed_name).id, entry, analysis, now)
         if article is not None:
-            events = _add_matches(session, article, analysis.hits, now)
+            events: dict[str, EventType] = {}
+            if analysis.hits:
+                prepared = desk.prepare(entry, analysis)
+                desk.index(session, article, prepared, revised=False)
+                events = add_matches(session, desk, article, prepared, analysis.hits, now)
             return ArticleOutcome(ArticleFate.NEW, article.id, events)
         # Another process stored the same identity since we looked: treat it as known.
         article = _find_article(session, analysis.identity)
         assert article is not None, "identity vanished after a unique violation"
-    return _revise_article(session, article, entry, analysis, now)
+    return _revise_article(session, desk, article, entry, analysis, now)
 
 
 def _find_article(session: Session, identity: str, *, lock: bool = False) -> Article | None:
@@ -251,9 +262,7 @@ def _find_article(session: Session, identity: str, *, lock: bool = False) -> Art
     return session.scalars(query).one_or_none()
 
 
-def _insert_article(
-    session: Session, feed_id: int, entry: Entry, analysis: Analysis, now: datetime
-) -> Article | None:
+def _insert_article(session: Session, feed_id: int, entry: Entry, analysis: Analysis, now: datetime) -> Article | None:
     """Insert the article inside a SAVEPOINT; None when another process inserted it first."""
     article = Article(
         feed_id=feed_id,
@@ -283,7 +292,7 @@ def _insert_article(
 
 
 def _revise_article(
-    session: Session, article: Article, entry: Entry, analysis: Analysis, now: datetime
+    session: Session, desk: StoryDesk, article: Article, entry: Entry, analysis: Analysis, now: datetime
 ) -> ArticleOutcome:
     if article.content_hash == analysis.content_hash:
         return ArticleOutcome(ArticleFate.SEEN, article.id)
@@ -297,64 +306,50 @@ def _revise_article(
     locked.content_hash = analysis.content_hash
     locked.updated_at = now
     locked.revisions += 1
-    known_watches = set(session.scalars(select(WatchMatch.watch).where(WatchMatch.article_id == locked.id)))
-    new_hits = tuple(hit for hit in analysis.hits if hit.watch not in known_watches)
-    events = {hit.watch: EventType.UPDATE for hit in analysis.hits if hit.watch in known_watches}
-    events.update(_add_matches(session, locked, new_hits, now))
+    matches = {
+        match.watch: match for match in session.scalars(select(WatchMatch).where(WatchMatch.article_id == locked.id))
+    }
+    events: dict[str, EventType] = {}
+    if analysis.hits or matches:
+        prepared = desk.prepare(entry, analysis)
+        desk.index(session, locked, prepared, revised=True)
+        for match in matches.values():
+            revision = desk.revise(session, match, prepared, now)
+            # The original event stays (it was what the report was when it arrived); the
+            # revisions are kept beside it, so a corrected figure is on record without an alert.
+            match.explanation = {**match.explanation, "revisions": [*match.explanation.get("revisions", []), revision]}
+            events[match.watch] = EventType.UPDATE
+        new_hits = tuple(hit for hit in analysis.hits if hit.watch not in matches)
+        events.update(add_matches(session, desk, locked, prepared, new_hits, now))
     session.flush()
     return ArticleOutcome(ArticleFate.UPDATED, locked.id, events)
 
 
-def _add_matches(
-    session: Session, article: Article, hits: Sequence[WatchHit], now: datetime
+def add_matches(
+    session: Session,
+    desk: StoryDesk,
+    article: Article,
+    prepared: PreparedArticle,
+    hits: Sequence[WatchHit],
+    now: datetime,
 ) -> dict[str, EventType]:
     events: dict[str, EventType] = {}
     for hit in hits:
-        story, event = _assign_story(session, article, hit.watch, now)
+        story, decision = desk.place(session, article, prepared, hit.watch, now)
         session.add(
             WatchMatch(
                 article_id=article.id,
                 watch=hit.watch,
                 terms=list(hit.terms),
                 story_id=story.id,
-                event=event.value,
-                explanation={},
+                event=decision.event.value,
+                explanation=decision.explanation(),
                 created_at=now,
             )
         )
-        events[hit.watch] = event
+        events[hit.watch] = decision.event
     session.flush()
     return events
-
-
-def _assign_story(session: Session, article: Article, watch: str, now: datetime) -> tuple[Story, EventType]:
-    """Placeholder story rule, to be replaced by the clustering and novelty logic of ``stories/``.
-
-    Same text (content hash) as an article already in a story of this watch: DUPLICATE in that
-    story. Anything else starts a NEW_STORY titled after the article.
-    """
-    story = session.scalars(
-        select(Story)
-        .join(WatchMatch, WatchMatch.story_id == Story.id)
-        .join(Article, WatchMatch.article_id == Article.id)
-        .where(
-            WatchMatch.watch == watch,
-            Article.content_hash == article.content_hash,
-            Article.id != article.id,
-        )
-        .order_by(WatchMatch.id)
-        .limit(1)
-    ).first()
-    event = EventType.DUPLICATE
-    if story is None:
-        story = Story(
-            watch=watch, title=article.title, language=article.language, first_seen=now, last_seen=now
-        )
-        session.add(story)
-        session.flush()
-        event = EventType.NEW_STORY
-    story.last_seen = max(story.last_seen, now)
-    return story, event
 
 
 # --- browsing ------------------------------------------------------------------------------
@@ -372,9 +367,7 @@ def list_articles(
     query = select(Article, Feed.name).join(Feed, Article.feed_id == Feed.id)
     if watch is not None:
         query = query.where(
-            select(WatchMatch.id)
-            .where(WatchMatch.article_id == Article.id, WatchMatch.watch == watch)
-            .exists()
+            select(WatchMatch.id).where(WatchMatch.article_id == Article.id, WatchMatch.watch == watch).exists()
         )
     elif matched_only:
         query = query.where(select(WatchMatch.id).where(WatchMatch.article_id == Article.id).exists())
@@ -405,9 +398,7 @@ def list_stories(
 def _attach_matches(session: Session, rows: list[ArticleRow]) -> None:
     by_id = {row.id: row for row in rows}
     for chunk in _chunks(list(by_id)):
-        matches = session.scalars(
-            select(WatchMatch).where(WatchMatch.article_id.in_(chunk)).order_by(WatchMatch.id)
-        )
+        matches = session.scalars(select(WatchMatch).where(WatchMatch.article_id.in_(chunk)).order_by(WatchMatch.id))
         for match in matches:
             row = by_id[match.article_id]
             row.watches[match.watch] = match.event

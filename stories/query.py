@@ -195,8 +195,7 @@ class _WordPattern:
                 return True
             # Arabic text attaches its proclitics to numbers and Latin words too: و12, بـDPRK.
             return _is_arabic(token) and any(
-                base.startswith(self.word) if self.prefix else base == self.word
-                for base in _arabic_bases(token)[1:]
+                base.startswith(self.word) if self.prefix else base == self.word for base in _arabic_bases(token)[1:]
             )
         if self.prefix:
             return any(base.startswith(self.word) for base in _arabic_bases(token))
@@ -256,8 +255,7 @@ class _Term(_Node):
         if len(words) > 1:
             following = [w.positions(doc) for w in words[1:]]
             if not all(following) or not any(
-                all(start + offset in positions for offset, positions in enumerate(following, 1))
-                for start in first
+                all(start + offset in positions for offset, positions in enumerate(following, 1)) for start in first
             ):
                 return False
         found.append(self.label)

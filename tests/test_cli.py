@@ -121,9 +121,7 @@ def test_scheduler_crawls_due_feeds_stops_on_sigterm_and_does_not_repeat_after_r
     database = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
 
     def start_and_wait_for(fetches: int, wait: float) -> tuple[subprocess.Popen[str], int]:
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
-        )
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         deadline = time.monotonic() + wait
         seen = 0
         while time.monotonic() < deadline:

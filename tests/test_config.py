@@ -202,8 +202,7 @@ def test_a_query_that_does_not_parse_is_reported_under_its_watch(tmp_path: Path)
     # In a multi-line query the line is the one where the parser stopped, not the key's line.
     assert problems_of("bad_query.toml", tmp_path) == [("watches[1].query", 7), ("watches[2].query", 14)]
     assert all(
-        p.message.startswith("query does not parse")
-        for p in check_config(DATA / "bad_query.toml", data_dir=tmp_path)
+        p.message.startswith("query does not parse") for p in check_config(DATA / "bad_query.toml", data_dir=tmp_path)
     )
 
 

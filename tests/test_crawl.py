@@ -78,9 +78,7 @@ def test_crawl_stores_and_matches_then_second_crawl_gets_304_and_stores_nothing(
     assert len(all_articles(tmp_path)) == 10
 
 
-def test_human_readable_report_has_a_line_per_feed_and_a_summary(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+def test_human_readable_report_has_a_line_per_feed_and_a_summary(tmp_path: Path, feed_server: FeedServer) -> None:
     config = write_config(
         tmp_path, [feed(feed_server, "English RSS", "rss_en.xml"), feed(feed_server, "Gone", "missing.xml")]
     )
@@ -94,9 +92,7 @@ def test_human_readable_report_has_a_line_per_feed_and_a_summary(
     assert lines[2].startswith("2 feeds (1 failed), 3 entries, 3 new")
 
 
-def test_server_ignoring_validators_is_caught_by_the_body_hash(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+def test_server_ignoring_validators_is_caught_by_the_body_hash(tmp_path: Path, feed_server: FeedServer) -> None:
     feed_server.routes["/plain.xml"] = serve_bytes((FIXTURES / "rss_en.xml").read_bytes())
     config = write_config(tmp_path, [feed(feed_server, "No validators", "plain.xml")])
     assert crawl_json(config).feed("No validators")["new"] == 3
@@ -133,12 +129,8 @@ def test_arabic_feeds_without_declared_charset_decode(tmp_path: Path, feed_serve
     assert result.returncode == 0, result.stderr
     assert result.feed("Arabic 1256")["matched"] == 2
     assert result.feed("Arabic 8859-6")["matched"] == 1
-    expected = {
-        title for title in _titles_in((FIXTURES / "ar_windows1256.xml").read_bytes().decode("cp1256"))
-    }
-    expected |= {
-        title for title in _titles_in((FIXTURES / "ar_iso88596.xml").read_bytes().decode("iso-8859-6"))
-    }
+    expected = {title for title in _titles_in((FIXTURES / "ar_windows1256.xml").read_bytes().decode("cp1256"))}
+    expected |= {title for title in _titles_in((FIXTURES / "ar_iso88596.xml").read_bytes().decode("iso-8859-6"))}
     stored_titles = {row.title for row in all_articles(tmp_path)}
     assert stored_titles == expected
     assert all(row.language == "ar" for row in all_articles(tmp_path))
@@ -151,9 +143,7 @@ def _titles_in(xml: str) -> list[str]:
     return [title.strip() for title in titles]
 
 
-def test_malformed_feed_keeps_its_good_entries_and_records_the_error(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+def test_malformed_feed_keeps_its_good_entries_and_records_the_error(tmp_path: Path, feed_server: FeedServer) -> None:
     config = write_config(tmp_path, [feed(feed_server, "Broken", "malformed.xml")])
     report = crawl_json(config).feed("Broken")
     assert report["status"] == "ok"
@@ -192,9 +182,7 @@ def test_http_errors_are_reported_by_feed_and_counted(tmp_path: Path, feed_serve
     assert result.feed("Missing")["error"] == "HTTP 404 Not Found"
     assert result.feed("Server error")["error"] == "HTTP 500 Internal Server Error"
     first_state = feed_state(tmp_path, "Server error")
-    assert (
-        first_state.consecutive_failures == 1 and first_state.last_error == "HTTP 500 Internal Server Error"
-    )
+    assert first_state.consecutive_failures == 1 and first_state.last_error == "HTTP 500 Internal Server Error"
     assert first_state.next_due_at is not None and first_state.last_fetch_at is not None
     crawl_json(config)  # without --due every feed is fetched again: failures add up, backoff grows
     second_state = feed_state(tmp_path, "Server error")
@@ -206,11 +194,7 @@ def test_http_errors_are_reported_by_feed_and_counted(tmp_path: Path, feed_serve
 
 
 def test_body_over_the_size_cap_is_refused(tmp_path: Path, feed_server: FeedServer) -> None:
-    big = (
-        b'<?xml version="1.0"?><rss version="2.0"><channel><title>big</title>'
-        + b" " * 500_000
-        + b"</channel></rss>"
-    )
+    big = b'<?xml version="1.0"?><rss version="2.0"><channel><title>big</title>' + b" " * 500_000 + b"</channel></rss>"
     feed_server.routes["/big.xml"] = serve_bytes(big)
     config = write_config(tmp_path, [feed(feed_server, "Too big", "big.xml")], max_bytes=100_000)
     report = crawl_json(config).feed("Too big")
@@ -245,9 +229,7 @@ def test_redirect_into_a_private_address_is_refused(tmp_path: Path, feed_server:
     assert report["status"] == "error" and "private or loopback" in report["error"]
 
 
-def test_entity_expansion_and_external_entities_are_not_expanded(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
+def test_entity_expansion_and_external_entities_are_not_expanded(tmp_path: Path, feed_server: FeedServer) -> None:
     config = write_config(
         tmp_path, [feed(feed_server, "Laughs", "billion_laughs.xml"), feed(feed_server, "XXE", "xxe.xml")]
     )
@@ -273,9 +255,7 @@ def test_items_without_guid_or_date_get_stable_identities(tmp_path: Path, feed_s
         # A comment that changes on every request defeats the body-hash backstop, so the entries
         # themselves must be recognised.
         count = len(feed_server.statuses("/noguid.xml"))
-        handler.send_body(
-            200, body.replace(b"</rss>", f"<!-- {count} --></rss>".encode()), "application/rss+xml"
-        )
+        handler.send_body(200, body.replace(b"</rss>", f"<!-- {count} --></rss>".encode()), "application/rss+xml")
 
     feed_server.routes["/noguid.xml"] = route
     config = write_config(tmp_path, [feed(feed_server, "Plain", "noguid.xml")])
@@ -289,9 +269,7 @@ def test_retry_after_defers_the_feed(tmp_path: Path, feed_server: FeedServer) ->
     feed_server.routes["/busy.xml"] = serve_bytes(
         b"slow down", "text/plain", status=429, headers={"Retry-After": "3600"}
     )
-    config = write_config(
-        tmp_path, [feed(feed_server, "Busy", "busy.xml"), feed(feed_server, "Fine", "rss_en.xml")]
-    )
+    config = write_config(tmp_path, [feed(feed_server, "Busy", "busy.xml"), feed(feed_server, "Fine", "rss_en.xml")])
     first = crawl_json(config)
     busy = first.feed("Busy")
     assert busy["status"] == "deferred" and "retry after" in busy["error"]
@@ -304,9 +282,7 @@ def test_retry_after_defers_the_feed(tmp_path: Path, feed_server: FeedServer) ->
 
 
 def test_fetch_articles_extracts_the_page_text(tmp_path: Path, feed_server: FeedServer) -> None:
-    config = write_config(
-        tmp_path, [feed(feed_server, "With pages", "rss_with_articles.xml", fetch_articles=True)]
-    )
+    config = write_config(tmp_path, [feed(feed_server, "With pages", "rss_with_articles.xml", fetch_articles=True)])
     result = crawl_json(config)
     assert result.returncode == 0, result.stderr
     assert result.feed("With pages")["matched"] == 2
@@ -321,15 +297,11 @@ def test_fetch_articles_extracts_the_page_text(tmp_path: Path, feed_server: Feed
     assert arabic, "the Arabic article page's text is stored"
     again = crawl_json(config).feed("With pages")
     assert again["new"] == 0
-    assert feed_server.statuses("/articles/nk-withdrawal.html") == [200], (
-        "known entries are not fetched again"
-    )
+    assert feed_server.statuses("/articles/nk-withdrawal.html") == [200], "known entries are not fetched again"
 
 
 def test_crawl_one_feed_by_name_and_unknown_names(tmp_path: Path, feed_server: FeedServer) -> None:
-    config = write_config(
-        tmp_path, [feed(feed_server, "One", "rss_en.xml"), feed(feed_server, "Two", "atom_en.xml")]
-    )
+    config = write_config(tmp_path, [feed(feed_server, "One", "rss_en.xml"), feed(feed_server, "Two", "atom_en.xml")])
     result = crawl_json(config, "--feed", "Two")
     assert [report["feed"] for report in result.json()["feeds"]] == ["Two"]
     unknown = raqib(config, "crawl", "--feed", "Nope")

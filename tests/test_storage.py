@@ -15,10 +15,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
+from config.schema import default_developments
 from storage import repo
 from storage.db import Database, alembic_config
+from storage.desk import StoryDesk
 from storage.models import Article, Base, WatchMatch
 from storage.repo import FetchResult, FetchStatus
+from stories.concepts import Lexicon
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, WatchHit
 
 T0 = datetime(2025, 2, 4, 10, 0, tzinfo=UTC)
@@ -39,9 +42,7 @@ FEEDS = [
 ]
 
 
-def entry(
-    title: str = "North Korean troops in Kursk", text: str = "Soldiers were seen.", **kw: object
-) -> Entry:
+def entry(title: str = "North Korean troops in Kursk", text: str = "Soldiers were seen.", **kw: object) -> Entry:
     fields: dict[str, object] = {
         "feed": "Wire",
         "title": title,
@@ -59,9 +60,19 @@ def analysis(
     return Analysis(identity, "https://wire.example/1", language, content_hash, hits)  # type: ignore[arg-type]
 
 
+DESK = StoryDesk(Lexicon(default_developments()))
+UNRELATED = [
+    ("Oil prices climb in Asian trading", "Crude futures rose two percent as refiners bought ahead of winter."),
+    ("Heavy snow closes alpine passes", "Several roads across the Alps were shut after a storm overnight."),
+    ("Central bank keeps rates on hold", "Policy makers left borrowing costs unchanged and signalled patience."),
+    ("Telescope maps distant galaxies", "Astronomers released a survey charting a million faint galaxies."),
+    ("Football club appoints new coach", "The league leaders named their former captain as head coach."),
+]
+
+
 def save(db: Database, an: Analysis, en: Entry | None = None, *, now: datetime = T0, feed: str = "Wire"):
     with db.session() as session:
-        return repo.save_article(session, feed, en or entry(), an, now=now)
+        return repo.save_article(session, feed, en or entry(), an, desk=DESK, now=now)
 
 
 def article_count(db: Database) -> int:
@@ -129,7 +140,7 @@ def test_sqlite_file_uses_wal_foreign_keys_and_creates_its_folder(tmp_path: Path
 
 def test_session_rolls_back_on_error(db: Database) -> None:
     with pytest.raises(RuntimeError), db.session() as session:
-        repo.save_article(session, "Wire", entry(), analysis())
+        repo.save_article(session, "Wire", entry(), analysis(), desk=DESK)
         raise RuntimeError("crawl crashed")
     assert article_count(db) == 0
 
@@ -205,12 +216,12 @@ def test_timestamps_come_back_timezone_aware_utc(db: Database) -> None:
 
 def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"), db.session() as session:
-        repo.save_article(session, "Wire", entry(), analysis(), now=datetime(2025, 2, 4, 10, 0))
+        repo.save_article(session, "Wire", entry(), analysis(), desk=DESK, now=datetime(2025, 2, 4, 10, 0))
 
 
 def test_unknown_feed_is_named(db: Database) -> None:
     with pytest.raises(repo.UnknownFeedError, match="Nowhere"), db.session() as session:
-        repo.save_article(session, "Nowhere", entry(feed="Nowhere"), analysis())
+        repo.save_article(session, "Nowhere", entry(feed="Nowhere"), analysis(), desk=DESK)
 
 
 # --- two processes storing the same identity -----------------------------------------------
@@ -252,7 +263,7 @@ def test_concurrent_sessions_storing_the_same_identity(db: Database) -> None:
 
     try:
         with db.session() as session:
-            first = repo.save_article(session, "Wire", entry(), analysis(), now=T0)
+            first = repo.save_article(session, "Wire", entry(), analysis(), desk=DESK, now=T0)
             worker = threading.Thread(target=second_process)
             worker.start()
             _wait_until_blocked(db, worker)
@@ -271,8 +282,7 @@ def _wait_until_blocked(db: Database, worker: threading.Thread) -> None:
         return
     deadline = time.monotonic() + 10
     query = text(
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
     )
     with db.engine.connect() as monitor:
         while time.monotonic() < deadline and worker.is_alive():
@@ -308,9 +318,7 @@ def record(db: Database, fetch: FetchResult) -> repo.FeedState:
 
 
 def test_record_fetch_keeps_the_feed_health(db: Database) -> None:
-    ok = record(
-        db, result(FetchStatus.OK, 0, etag='"v1"', last_modified="Tue, 04 Feb 2025", body_hash="b1", new=2)
-    )
+    ok = record(db, result(FetchStatus.OK, 0, etag='"v1"', last_modified="Tue, 04 Feb 2025", body_hash="b1", new=2))
     assert (ok.etag, ok.last_modified, ok.body_hash) == ('"v1"', "Tue, 04 Feb 2025", "b1")
     assert ok.last_new_entry_at == ok.last_fetch_at == T0 + timedelta(seconds=2)
 
@@ -325,9 +333,7 @@ def test_record_fetch_keeps_the_feed_health(db: Database) -> None:
     assert deferred.consecutive_failures == 2  # the server asked us to wait: not a failure
     assert deferred.retry_after_until == retry_until
 
-    unchanged = record(
-        db, result(FetchStatus.NOT_MODIFIED, 120, http_status=304, next_due_at=T0 + timedelta(hours=3))
-    )
+    unchanged = record(db, result(FetchStatus.NOT_MODIFIED, 120, http_status=304, next_due_at=T0 + timedelta(hours=3)))
     assert (unchanged.consecutive_failures, unchanged.last_error) == (0, None)
     assert (unchanged.etag, unchanged.body_hash) == ('"v1"', "b1")  # a 304 keeps the validators
     assert unchanged.last_new_entry_at == T0 + timedelta(seconds=2)
@@ -344,9 +350,7 @@ def test_record_fetch_keeps_the_feed_health(db: Database) -> None:
 def test_sync_feeds_updates_by_name_and_resets_validators_on_a_new_url(db: Database) -> None:
     record(db, result(FetchStatus.OK, 0, etag='"v1"', body_hash="b1"))
     with db.session() as session:
-        repo.sync_feeds(
-            session, [FeedSpec("Wire", "https://wire.example/rss", "en"), FeedSpec("New", "https://n/")]
-        )
+        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example/rss", "en"), FeedSpec("New", "https://n/")])
         assert repo.feed_states(session)["Wire"].etag == '"v1"'  # same url: validators kept
         repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example/atom", "auto")])
         states = repo.feed_states(session)
@@ -398,16 +402,22 @@ def test_known_content_hashes_handles_long_lists(db: Database) -> None:
 
 
 def test_list_articles_filters_by_watch_and_since(db: Database) -> None:
-    save(db, analysis(identity="u:old", content_hash="h-old"), now=T0)
+    # Four unrelated reports, so that each starts its own story.
+    texts = [
+        entry(title=title, text=body, url=f"https://wire.example/{n}") for n, (title, body) in enumerate(UNRELATED)
+    ]
+    save(db, analysis(identity="u:old", content_hash="h-old"), texts[0], now=T0)
     save(
         db,
         analysis(identity="u:drone", content_hash="h-drone", watches=(OTHER_WATCH,)),
+        texts[1],
         now=T0 + timedelta(hours=1),
     )
-    save(db, analysis(identity="u:plain", content_hash="h-plain", watches=()), now=T0 + timedelta(hours=2))
+    save(db, analysis(identity="u:plain", content_hash="h-plain", watches=()), texts[2], now=T0 + timedelta(hours=2))
     save(
         db,
         analysis(identity="u:both", content_hash="h-both", watches=(WATCH, OTHER_WATCH)),
+        texts[3],
         now=T0 + timedelta(hours=3),
     )
     with db.session() as session:
@@ -438,7 +448,13 @@ def test_list_stories_groups_a_duplicate_under_the_first_story(db: Database) -> 
         feed="Al Jazeera Arabic",
         now=T0 + timedelta(hours=1),
     )
-    other = save(db, analysis(identity="u:other", content_hash="other-text"), now=T0 + timedelta(minutes=30))
+    title, body = UNRELATED[0]
+    other = save(
+        db,
+        analysis(identity="u:other", content_hash="other-text"),
+        entry(title=title, text=body, url="https://wire.example/other"),
+        now=T0 + timedelta(minutes=30),
+    )
     assert copy.events == {WATCH: EventType.DUPLICATE}
     with db.session() as session:
         stories = repo.list_stories(session, watch=WATCH)
@@ -457,8 +473,9 @@ def test_list_stories_groups_a_duplicate_under_the_first_story(db: Database) -> 
 
 
 def test_list_stories_reads_stories_and_articles_in_two_queries(db: Database) -> None:
-    for n in range(5):
-        save(db, analysis(identity=f"u:{n}", content_hash=f"h{n}"), now=T0 + timedelta(minutes=n))
+    for n, (title, body) in enumerate(UNRELATED):
+        unrelated = entry(title=title, text=body, url=f"https://wire.example/{n}")
+        save(db, analysis(identity=f"u:{n}", content_hash=f"h{n}"), unrelated, now=T0 + timedelta(minutes=n))
     statements: list[str] = []
 
     def count(*args: object) -> None:

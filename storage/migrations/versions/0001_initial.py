@@ -71,9 +71,7 @@ def upgrade() -> None:
         sa.Column("updated_at", UTC_DATETIME, nullable=False),
         sa.Column("content_hash", sa.String(length=128), nullable=False),
         sa.Column("revisions", sa.Integer(), server_default="0", nullable=False),
-        sa.ForeignKeyConstraint(
-            ["feed_id"], ["feeds.id"], name=op.f("fk_articles_feed_id_feeds"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["feed_id"], ["feeds.id"], name=op.f("fk_articles_feed_id_feeds"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_articles")),
         sa.UniqueConstraint("identity", name=op.f("uq_articles_identity")),
     )
@@ -119,9 +117,7 @@ def upgrade() -> None:
         sa.Column("seen", sa.Integer(), nullable=False),
         sa.Column("matched", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["feed_id"], ["feeds.id"], name=op.f("fk_fetch_log_feed_id_feeds"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["feed_id"], ["feeds.id"], name=op.f("fk_fetch_log_feed_id_feeds"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fetch_log")),
     )
     op.create_index("ix_fetch_log_started_at", "fetch_log", ["started_at"])

@@ -1,0 +1,173 @@
+"""The story desk: for each stored article and watch, gather what the database knows (active
+stories and their memories, exact and near duplicates through the indexes), ask ``stories.decide``
+and persist its decision. The deciding is pure and lives in ``stories/``; this is the SQL around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage import bands
+from storage.models import Article, Story, WatchMatch
+from stories.concepts import Lexicon
+from stories.decide import Decision, DecisionSettings, StoryCandidate, decide
+from stories.features import ArticleFeatures, extract_features
+from stories.fingerprint import NEAR_DUPLICATE_THRESHOLD, MinHasher, body_fingerprint
+from stories.memory import StoryMemory
+from stories.novelty import assess
+from stories.text import tokenise
+from stories.types import Analysis, Entry
+
+
+@dataclass(frozen=True, slots=True)
+class StorySettings:
+    window: timedelta = timedelta(days=7)  # stories seen within this are open for new reports
+    max_candidates: int = 200  # the most recently active stories of a watch that are compared
+    decision: DecisionSettings = field(default_factory=DecisionSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    features: ArticleFeatures
+    fingerprint: str
+    signature: bytes
+    band_keys: list[int]
+
+
+class StoryDesk:
+    def __init__(self, lexicon: Lexicon, settings: StorySettings | None = None, hasher: MinHasher | None = None):
+        self.lexicon = lexicon
+        self.settings = settings or StorySettings()
+        self.hasher = hasher or MinHasher()
+
+    # -- per article ------------------------------------------------------------------------
+
+    def prepare(self, entry: Entry, analysis: Analysis) -> PreparedArticle:
+        body_tokens = tokenise(entry.text or entry.summary)
+        # The title is left out of the fingerprint and the signature: a copy under another
+        # headline is still the same report.
+        tokens = body_tokens if len(body_tokens) >= 12 else tokenise(entry.title) + body_tokens
+        signature = self.hasher.signature(tokens)
+        return PreparedArticle(
+            features=extract_features(entry, analysis.language, self.lexicon),
+            fingerprint=body_fingerprint(" ".join(tokens)),
+            signature=signature,
+            band_keys=self.hasher.band_keys(signature),
+        )
+
+    def index(self, session: Session, article: Article, prepared: PreparedArticle, *, revised: bool) -> None:
+        article.fingerprint = prepared.fingerprint
+        article.signature = prepared.signature
+        article.features = prepared.features.to_json()
+        session.flush()
+        if revised:
+            bands.remove_bands(session, article.id)
+        bands.add_bands(session, article.id, prepared.band_keys)
+
+    # -- per watch --------------------------------------------------------------------------
+
+    def place(
+        self, session: Session, article: Article, prepared: PreparedArticle, watch: str, now: datetime
+    ) -> tuple[Story, Decision]:
+        """Decide the article's story and event for ``watch``; create or update the story."""
+        candidates = self._active_stories(session, watch, now)
+        duplicate_story, duplicate_of = self._duplicate(session, article, prepared, watch)
+        if duplicate_story is not None and duplicate_story not in candidates:
+            story = session.get(Story, duplicate_story)
+            if story is not None:
+                candidates[story.id] = story
+        decision = decide(
+            prepared.features,
+            [StoryCandidate(story.id, StoryMemory.from_json(story.state)) for story in candidates.values()],
+            self.settings.decision,
+            duplicate_story=duplicate_story,
+            duplicate_of=duplicate_of,
+        )
+        if decision.story_id is None:
+            story = Story(
+                watch=watch,
+                title=article.title,
+                language=article.language,
+                first_seen=now,
+                last_seen=now,
+                state=None,
+            )
+            session.add(story)
+        else:
+            story = candidates[decision.story_id]
+        self._absorb(story, prepared, now)
+        session.flush()
+        return story, decision
+
+    def revise(
+        self, session: Session, match: WatchMatch, prepared: PreparedArticle, now: datetime
+    ) -> dict[str, object]:
+        """A known report revised (same identity, new text): its story learns the new text; the
+        event is UPDATE, and what changed is returned for the record (no alert by default)."""
+        story = session.get(Story, match.story_id) if match.story_id is not None else None
+        if story is None:
+            return {"reason": "revised report"}
+        novelty = assess(prepared.features, StoryMemory.from_json(story.state), self.settings.decision.novelty)
+        self._absorb(story, prepared, now)
+        return {"at": now.isoformat(), "reason": "revised report", **novelty.to_json()}
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def _absorb(self, story: Story, prepared: PreparedArticle, now: datetime) -> None:
+        memory = StoryMemory.from_json(story.state)
+        memory.absorb(prepared.features, prepared.fingerprint)
+        story.state = memory.to_json()
+        story.last_seen = max(story.last_seen, now)
+
+    def _active_stories(self, session: Session, watch: str, now: datetime) -> dict[int, Story]:
+        rows = session.scalars(
+            select(Story)
+            .where(Story.watch == watch, Story.last_seen >= now - self.settings.window)
+            .order_by(Story.last_seen.desc())
+            .limit(self.settings.max_candidates)
+        )
+        return {story.id: story for story in rows}
+
+    def _duplicate(
+        self, session: Session, article: Article, prepared: PreparedArticle, watch: str
+    ) -> tuple[int | None, int | None]:
+        """The story and article of an earlier report with the same body, else a near-duplicate."""
+        exact = session.execute(
+            select(WatchMatch.story_id, Article.id)
+            .join(Article, WatchMatch.article_id == Article.id)
+            .where(
+                Article.fingerprint == prepared.fingerprint,
+                WatchMatch.watch == watch,
+                WatchMatch.story_id.is_not(None),
+                Article.id != article.id,
+            )
+            .order_by(Article.id)
+            .limit(1)
+        ).first()
+        if exact is not None:
+            return exact[0], exact[1]
+        near = bands.near_duplicates(
+            session,
+            prepared.band_keys,
+            prepared.signature,
+            self.hasher,
+            threshold=NEAR_DUPLICATE_THRESHOLD,
+            exclude=article.id,
+        )
+        if not near:
+            return None, None
+        ids = [article_id for article_id, _ in near]
+        rows = session.execute(
+            select(WatchMatch.article_id, WatchMatch.story_id).where(
+                WatchMatch.article_id.in_(ids), WatchMatch.watch == watch, WatchMatch.story_id.is_not(None)
+            )
+        ).all()
+        story_of = {row[0]: row[1] for row in rows}
+        for article_id in ids:  # best similarity first
+            if article_id in story_of:
+                return story_of[article_id], article_id
+        return None, None

@@ -1,0 +1,240 @@
+"""Bilingual concepts: the same thing named in Arabic or English maps to one id.
+
+Stories are compared on concepts and figures, not on words, so that an Arabic and an English
+report of the same event meet (Kursk ↔ كورسك, North Korea ↔ كوريا الشمالية / بيونغ يانغ,
+drones ↔ مسيرات). Two kinds of concept:
+
+- entities (places, actors) from a shipped gazetteer, which the config may extend;
+- development categories (deployment, drones, casualties …) from the config's ``[developments]``.
+
+Each concept is matched with the watch query engine, so its terms get the same Arabic handling
+(proclitics, closed suffixes, hamza/ى/ة folding) and the same ``*`` prefixes as a watch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from stories.query import Document, Query, parse_query
+
+ConceptKind = Literal["place", "actor", "category", "action"]
+
+# Entities that news on this kind of watch names again and again. Places and actors, with the
+# spellings Arabic outlets actually use (بيونغ يانغ and بيونغيانغ; زيلينسكي and زيلنسكي).
+DEFAULT_ENTITIES: dict[str, tuple[ConceptKind, tuple[str, ...]]] = {
+    "north_korea": (
+        "place",
+        (
+            "North Korea*",
+            "Pyongyang",
+            "DPRK",
+            "كوريا الشمالية",
+            "الكورية الشمالية",
+            "الكوري الشمالي",
+            "الكوريين الشماليين",
+            "الكوريون الشماليون",
+            "كوريين شماليين",
+            "بيونغ يانغ",
+            "بيونغيانغ",
+            "بيونج يانج",
+        ),
+    ),
+    "south_korea": (
+        "place",
+        ("South Korea*", "Seoul", "كوريا الجنوبية", "الكورية الجنوبية", "الكوري الجنوبي", "سيول", "سول"),
+    ),
+    "russia": ("place", ("Russia*", "Moscow", "Kremlin", "روسيا", "الروسية", "الروسي", "الروس", "موسكو", "الكرملين")),
+    "ukraine": ("place", ("Ukrain*", "Kyiv", "Kiev", "أوكرانيا", "الأوكرانية", "الأوكراني", "الأوكرانيين", "كييف")),
+    "kursk": ("place", ("Kursk", "كورسك")),
+    "sudzha": ("place", ("Sudzha", "سودجا", "سودزا")),
+    "belgorod": ("place", ("Belgorod", "بيلغورود", "بيلجورود")),
+    "donbas": ("place", ("Donbas*", "Donbass", "Donetsk", "Luhansk", "دونباس", "دونيتسك", "لوغانسك", "لوهانسك")),
+    "pokrovsk": ("place", ("Pokrovsk", "بوكروفسك")),
+    "zaporizhzhia": ("place", ("Zaporizhzhia", "Zaporozhye", "زابوريجيا", "زاباروجيا")),
+    "kherson": ("place", ("Kherson", "خيرسون")),
+    "crimea": ("place", ("Crimea*", "القرم")),
+    "china": ("place", ("China", "Chinese", "Beijing", "الصين", "الصينية", "بكين")),
+    "united_states": (
+        "place",
+        ("United States", "Washington", "Pentagon", "الولايات المتحدة", "واشنطن", "البنتاغون", "البنتاجون"),
+    ),
+    "iran": ("place", ("Iran*", "Tehran", "إيران", "الإيرانية", "طهران")),
+    "nato": ("actor", ("NATO", "الناتو", "حلف شمال الأطلسي", "حلف الأطلسي")),
+    "putin": ("actor", ("Putin", "بوتين")),
+    "kim_jong_un": ("actor", ("Kim Jong Un", "Kim Jong-un", "كيم جونغ أون", "كيم جونغ اون", "كيم جونج أون")),
+    "zelensky": ("actor", ("Zelensk*", "Zelenskiy", "زيلينسكي", "زيلنسكي")),
+    "shoigu": ("actor", ("Shoigu", "شويغو")),
+    "lavrov": ("actor", ("Lavrov", "لافروف")),
+    "peskov": ("actor", ("Peskov", "بيسكوف")),
+    "belousov": ("actor", ("Belousov", "بيلوسوف")),
+    "rudenko": ("actor", ("Rudenko", "رودينكو")),
+    "choe_son_hui": ("actor", ("Choe Son Hui", "Choe Son-hui", "تشوي سون هي")),
+    "kim_yo_jong": ("actor", ("Kim Yo Jong", "Kim Yo-jong", "كيم يو جونغ")),
+    "budanov": ("actor", ("Budanov", "بودانوف")),
+    "umerov": ("actor", ("Umerov", "عميروف", "أوميروف")),
+    "yoon_suk_yeol": ("actor", ("Yoon Suk Yeol", "Yoon", "يون سوك يول")),
+    "rutte": ("actor", ("Rutte", "روته")),
+    "austin": ("actor", ("Lloyd Austin", "لويد أوستن")),
+    "blinken": ("actor", ("Blinken", "بلينكن")),
+    "gerasimov": ("actor", ("Gerasimov", "غيراسيموف")),
+    "syrskyi": ("actor", ("Syrskyi", "Syrsky", "سيرسكي")),
+    "south_korean_intelligence": (
+        "actor",
+        (
+            "National Intelligence Service",
+            "NIS",
+            "الاستخبارات الكورية الجنوبية",
+            "جهاز الاستخبارات الوطني",
+            "المخابرات الكورية الجنوبية",
+        ),
+    ),
+    "ukrainian_intelligence": (
+        "actor",
+        (
+            "HUR",
+            "GUR",
+            "Ukrainian military intelligence",
+            "Ukraine's military intelligence",
+            "الاستخبارات العسكرية الأوكرانية",
+            "المخابرات العسكرية الأوكرانية",
+        ),
+    ),
+    "special_forces": ("actor", ("special forces", "Storm Corps", "القوات الخاصة", "فيلق العاصفة")),
+    "united_nations": ("actor", ("United Nations", "UN Security Council", "الأمم المتحدة", "مجلس الأمن")),
+}
+
+# What is being done. Not developments by themselves, but a sentence that ties a known thing to a
+# new action ("drones" + "delivered", "troops" + "trained") says something new.
+DEFAULT_ACTIONS: dict[str, tuple[ConceptKind, tuple[str, ...]]] = {
+    "supply": (
+        "action",
+        (
+            "deliver*",
+            "supplied",
+            "supplies",
+            "supplying",
+            "shipped",
+            "shipping",
+            "shipment*",
+            "transferred",
+            "handed over",
+            "provided",
+            "سلمت",
+            "سلم",
+            "تسليم",
+            "زودت",
+            "تزويد",
+            "إمداد",
+            "إمدادات",
+            "شحنة",
+            "شحنات",
+            "نقلت",
+        ),
+    ),
+    "combat_use": (
+        "action",
+        (
+            "used",
+            "using",
+            "operated",
+            "operating",
+            "launched",
+            "fired",
+            "attack*",
+            "strike*",
+            "struck",
+            "assault*",
+            "استخدمت",
+            "استخدم",
+            "استخدام",
+            "أطلقت",
+            "أطلق",
+            "إطلاق",
+            "هجوم",
+            "هجمات",
+            "ضربة",
+            "ضربات",
+            "قصف",
+            "تهاجم",
+            "هاجمت",
+        ),
+    ),
+    "training": ("action", ("train*", "drill*", "instruct*", "تدريب", "تدريبات", "تدرب", "يتدربون")),
+    "production": (
+        "action",
+        (
+            "produc*",
+            "manufactur*",
+            "factory",
+            "factories",
+            "assembl*",
+            "mass production",
+            "إنتاج",
+            "تصنيع",
+            "مصنع",
+            "مصانع",
+            "تجميع",
+        ),
+    ),
+    "denial": ("action", ("deny", "denied", "denies", "fake", "false reports", "نفى", "نفت", "ينفي", "تنفي", "مزيفة")),
+    "exchange": ("action", ("swap*", "exchange*", "hand over", "repatriat*", "مبادلة", "تبادل", "تسليمهم", "إعادتهم")),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    id: str
+    kind: ConceptKind
+    terms: tuple[str, ...]
+    query: Query
+
+
+def _quoted(term: str) -> str:
+    # Each term becomes one quoted phrase of the query language, a trailing * kept as a prefix.
+    return '"' + term.replace('"', " ").strip() + '"'
+
+
+def _build(concept_id: str, kind: ConceptKind, terms: Sequence[str]) -> Concept | None:
+    usable = tuple(term for term in terms if term.strip().strip("*"))
+    if not usable:
+        return None
+    return Concept(concept_id, kind, usable, parse_query(" OR ".join(_quoted(term) for term in usable)))
+
+
+class Lexicon:
+    """Every concept a text can carry; built once from the config, shared by all analyses."""
+
+    def __init__(
+        self,
+        categories: Mapping[str, Mapping[str, Sequence[str]]],
+        entities: Mapping[str, tuple[ConceptKind, Sequence[str]]] = DEFAULT_ENTITIES,
+        actions: Mapping[str, tuple[ConceptKind, Sequence[str]]] = DEFAULT_ACTIONS,
+    ) -> None:
+        concepts: list[Concept] = []
+        for concept_id, (kind, terms) in {**entities, **actions}.items():
+            built = _build(concept_id, kind, terms)
+            if built is not None:
+                concepts.append(built)
+        for category, by_language in categories.items():
+            terms = [term for language_terms in by_language.values() for term in language_terms]
+            built = _build(category, "category", terms)
+            if built is not None:
+                concepts.append(built)
+        self.concepts: tuple[Concept, ...] = tuple(concepts)
+        self.categories = frozenset(c.id for c in concepts if c.kind == "category")
+        self.actions = frozenset(c.id for c in concepts if c.kind == "action")
+        self.kinds: dict[str, ConceptKind] = {c.id: c.kind for c in concepts}
+
+    def find(self, doc: Document) -> dict[str, tuple[str, ...]]:
+        """Concept id → the terms of it found in ``doc``."""
+        found: dict[str, tuple[str, ...]] = {}
+        for concept in self.concepts:
+            terms = concept.query.match(doc)
+            if terms:
+                found[concept.id] = terms
+        return found
+
+    def entities(self, ids: Iterable[str]) -> frozenset[str]:
+        return frozenset(i for i in ids if self.kinds.get(i) in ("place", "actor"))

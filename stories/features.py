@@ -1,0 +1,163 @@
+"""What an article says, in a form that can be compared across outlets and languages.
+
+Computed once per article and stored with it: the concepts and development categories it names
+(with the sentence that names them, as evidence), the figures it gives, its sentences as sets of
+light-stemmed content words, and the fingerprints for duplicate detection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from stories.concepts import Lexicon
+from stories.figures import Figure, extract_figures, summarise
+from stories.query import Document
+from stories.text import tokenise
+from stories.types import Entry, Language
+
+_SENTENCE_END = re.compile(r"(?<=[.!?؟!])\s+|\n+|(?<=[.!?؟])(?=[\"'»”])\s*")
+_MIN_SENTENCE_WORDS = 4
+ACTION_PREFIX = "do:"
+MAX_SENTENCES = 80
+
+# Function words and the reporting vocabulary every news text shares: they say nothing about
+# what is new. Normalised forms (ة→ه, hamza folded), since they are compared after tokenise().
+_STOP_EN = frozenset(
+    """a an the and or but if of in on at to for from by with without about as into over after before
+    under between through during since until while than then that this these those there here it its
+    is are was were be been being has have had having do does did will would shall should can could may
+    might must not no nor so such also more most other some any each all both few many much very just
+    only own same too again further once who whom whose which what when where why how he she they them
+    his her their our we you your i me my us said says say saying told tells according reported report
+    reports reporting statement statements news agency official officials added adding including
+    amid among against per via new one two three first last week weeks day days monday tuesday wednesday
+    thursday friday saturday sunday january february march april may june july august september october
+    november december year years people number""".split()
+)
+_STOP_AR = frozenset(
+    """في من على الى إلى عن ان أن إن الا لا ما لم لن قد كان كانت يكون تكون هذا هذه ذلك تلك هناك هنا التي الذي
+    الذين اللذين اللتين او أو ثم بعد قبل خلال حتى منذ بين عند مع كل بعض غير اي أي كما وقد وقال وقالت قال قالت
+    يقول تقول اضاف أضاف اضافت أضافت وفق وفقا بحسب حسب نقلا نقل ذكر ذكرت افاد أفاد افادت أفادت اعلن أعلن
+    اعلنت أعلنت اكد أكد اكدت أكدت اوضح أوضح اشار أشار اشارت أشارت وكاله وكالة بيان تصريح تصريحات مصدر مصادر
+    مسؤول مسؤولون مسؤولين يوم اليوم امس أمس الاثنين الثلاثاء الاربعاء الخميس الجمعة السبت الاحد الأحد يناير
+    فبراير مارس ابريل أبريل مايو يونيو يوليو اغسطس أغسطس سبتمبر اكتوبر أكتوبر نوفمبر ديسمبر عام العام سنه
+    شهر الشهر اسبوع الاسبوع نحو حوالي قرابه اكثر أكثر اقل أقل ايضا أيضا فقط جدا هو هي هم هن انه أنه انها أنها
+    عليه عليها فيه فيها منه منها له لها لهم""".split()
+)
+_AR_PROCLITIC = re.compile(r"^(?:[وف]?(?:[بكل]?ال|لل)|[وف][بكل]?|[بكل])(?=\w{3,})")
+_AR_SUFFIX = re.compile(r"(?<=\w{3})(?:هما|هم|هن|ها|ات|ون|ين|ان|يه|ه|ي)$")
+_ARABIC = re.compile(r"[\u0621-\u064a]")
+
+
+def light_stem(token: str) -> str:
+    """A crude stem for comparing wordings (never for matching watches): Arabic proclitics and
+    common suffixes removed, an English plural s dropped."""
+    if _ARABIC.search(token):
+        return _AR_SUFFIX.sub("", _AR_PROCLITIC.sub("", token))
+    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def content_words(tokens: list[str]) -> frozenset[str]:
+    """Light stems of the words that carry meaning: no function words, no bare numbers."""
+    words = set()
+    for token in tokens:
+        if len(token) < 2 or token.isdigit() or token in _STOP_EN or token in _STOP_AR:
+            continue
+        stem = light_stem(token)
+        if stem not in _STOP_AR:
+            words.add(stem)
+    return frozenset(words)
+
+
+def _two_digits(value: int) -> int:
+    """The value to two significant digits: 2,650 and 2,700 say the same in different reports."""
+    if value < 100:
+        return value
+    scale = 10 ** (len(str(value)) - 2)
+    return round(value / scale) * scale
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    text: str  # as written, for quoting in an alert
+    words: frozenset[str]  # content words (light stems)
+    concepts: frozenset[str]  # concept ids named in it (entities and categories)
+    figures: tuple[Figure, ...]
+
+    @property
+    def meaning(self) -> frozenset[str]:
+        """What the sentence says in terms any language shares: its concepts and figures."""
+        return self.concepts | {
+            f"{figure.kind}:{_two_digits(figure.value)}" for figure in self.figures if not figure.vague
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFeatures:
+    language: Language
+    title_words: frozenset[str]
+    entities: frozenset[str]  # places and actors
+    categories: dict[str, str]  # development category → evidence (the first sentence naming it)
+    figures: dict[str, Figure]  # per kind, the salient figure (figures.summarise), for display
+    all_figures: tuple[Figure, ...] = ()  # every figure given, background ones included
+    sentences: tuple[Sentence, ...] = field(default=())
+    words: frozenset[str] = frozenset()  # all content words, title included
+
+    def to_json(self) -> dict[str, Any]:
+        """What is kept with the article (explanations and reprocess read it back)."""
+        return {
+            "language": self.language,
+            "entities": sorted(self.entities),
+            "categories": self.categories,
+            "figures": {kind: asdict(figure) for kind, figure in self.figures.items()},
+        }
+
+
+def split_sentences(text: str) -> list[str]:
+    pieces = (piece.strip(" \t\"'«»“”-–—") for piece in _SENTENCE_END.split(text))
+    return [piece for piece in pieces if piece]
+
+
+def extract_features(entry: Entry, language: Language, lexicon: Lexicon) -> ArticleFeatures:
+    """The comparable content of ``entry``: its title and body (fetched text, else summary)."""
+    body = entry.text or entry.summary
+    raw_sentences = [entry.title, *split_sentences(body)] if entry.title else split_sentences(body)
+    sentences: list[Sentence] = []
+    categories: dict[str, str] = {}
+    entities: set[str] = set()
+    figures: list[Figure] = []
+    all_words: set[str] = set()
+    title_words: frozenset[str] = frozenset()
+    for index, raw in enumerate(raw_sentences[:MAX_SENTENCES]):
+        tokens = tokenise(raw)
+        words = content_words(tokens)
+        if index == 0 and entry.title:
+            title_words = words
+        found = lexicon.find(Document.from_tokens(tokens))
+        sentence_figures = tuple(extract_figures(raw, language))
+        figures.extend(sentence_figures)
+        all_words |= words
+        for concept in found:
+            if concept in lexicon.categories:
+                categories.setdefault(concept, raw[:300])
+            elif concept not in lexicon.actions:
+                entities.add(concept)
+        if len(tokens) >= _MIN_SENTENCE_WORDS or sentence_figures:
+            # Actions are marked, since a new action tied to a known thing is the strongest sign
+            # of a new fact (stories.novelty).
+            concepts = frozenset(ACTION_PREFIX + c if c in lexicon.actions else c for c in found)
+            sentences.append(Sentence(raw[:500], words, concepts, sentence_figures))
+    return ArticleFeatures(
+        language=language,
+        title_words=title_words,
+        entities=frozenset(entities),
+        categories=categories,
+        figures=summarise(figures),
+        all_figures=tuple(figures),
+        sentences=tuple(sentences),
+        words=frozenset(all_words),
+    )

@@ -1,0 +1,175 @@
+"""What an article adds to a story: new development categories, new or changed figures, new
+places or actors, and sentences that say something the stored reports do not.
+
+Across languages, wording cannot be compared, so only concepts and figures count; within a
+language, a sentence is new when no stored sentence contains most of its words *and* it brings
+words the story has never used (a rephrased copy reuses the story's vocabulary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from stories.features import ACTION_PREFIX, ArticleFeatures, Sentence
+from stories.figures import Figure, FigureChange, compare
+from stories.memory import StoryMemory
+
+
+@dataclass(frozen=True, slots=True)
+class NoveltySettings:
+    # A sentence whose best containment in a stored sentence reaches this is already known.
+    known_sentence_containment: float = 0.4
+    # ...and it must bring at least this many words the story never used, to count as new.
+    min_unseen_words: int = 5
+    min_sentence_words: int = 5
+    # Two estimates closer than this are the same figure; 10,000 → 11,000 troops is news.
+    figure_tolerance: float = 0.05
+    max_new_facts: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Development:
+    category: str  # a development category, or "figure", or "place"/"actor"
+    evidence: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"category": self.category, "evidence": self.evidence}
+
+
+@dataclass(frozen=True, slots=True)
+class Novelty:
+    developments: tuple[Development, ...] = ()
+    figure_changes: tuple[FigureChange, ...] = ()
+    new_facts: tuple[str, ...] = ()
+
+    @property
+    def adds_something(self) -> bool:
+        return bool(self.developments or self.figure_changes or self.new_facts)
+
+    @property
+    def adds_concepts_or_figures(self) -> bool:
+        return bool(self.developments or self.figure_changes)
+
+    def summary(self) -> str:
+        parts = [f"{d.category}" for d in self.developments]
+        parts += [change.label for change in self.figure_changes]
+        if self.new_facts:
+            parts.append(f"{len(self.new_facts)} new sentence(s)")
+        return ", ".join(parts) if parts else "nothing new"
+
+    def to_json(self) -> dict[str, Any]:
+        developments = [d.to_json() for d in self.developments]
+        developments += [{"category": "figure", "evidence": change.label} for change in self.figure_changes]
+        return {
+            "developments": developments,
+            "figures": [
+                {
+                    "kind": change.kind,
+                    "old": change.old.value if change.old else None,
+                    "new": change.new.value,
+                    "label": change.label,
+                }
+                for change in self.figure_changes
+            ],
+            "new_facts": list(self.new_facts),
+        }
+
+
+# Below this, a troop count is a handful of soldiers in an anecdote ("two soldiers"), not a deployment.
+MIN_TROOPS = 100
+# A number at least this large that the story already gave under another kind is the same fact
+# read differently ("القتلى ... بنحو 300 جندي" read as 300 troops, later "300 killed").
+MIN_CROSS_KIND = 50
+
+
+def _close(a: int, b: int, tolerance: float) -> bool:
+    return abs(a - b) <= tolerance * max(a, b)
+
+
+def known_value(figure: Figure, memory: StoryMemory, tolerance: float) -> bool:
+    """Whether the story already gave this figure (any earlier value counts: a late re-report of
+    an old toll is not news)."""
+    values = memory.figure_values.get(figure.kind, [])
+    if figure.vague:
+        return bool(values)  # "thousands" says nothing new next to any stated figure
+    if any(_close(figure.value, value, tolerance) for value in values):
+        return True
+    return figure.value >= MIN_CROSS_KIND and any(
+        _close(figure.value, value, tolerance) for others in memory.figure_values.values() for value in others
+    )
+
+
+def _figure_changes(figures: Sequence[Figure], memory: StoryMemory, tolerance: float) -> list[FigureChange]:
+    """One change per kind: the first figure of that kind the story never gave."""
+    changes: dict[str, FigureChange] = {}
+    for figure in figures:
+        if figure.kind in changes or known_value(figure, memory, tolerance):
+            continue
+        if figure.kind == "troops" and figure.value < MIN_TROOPS:
+            continue
+        old = {figure.kind: memory.figures[figure.kind]} if figure.kind in memory.figures else {}
+        for change in compare(old, {figure.kind: figure}, tolerance):
+            changes[figure.kind] = change
+    return list(changes.values())
+
+
+_GENERIC = frozenset({"north_korea", "russia", "ukraine", "kursk"})
+
+
+def _pairs(meaning: frozenset[str]) -> set[tuple[str, str]]:
+    items = sorted(meaning - _GENERIC)
+    return {(a, b) for index, a in enumerate(items) for b in items[index:]}
+
+
+def _strong(pair: tuple[str, str]) -> bool:
+    """A pair naming an action or a figure: "drones" + "delivered", "troops" + "troops:3000"."""
+    return any(item.startswith(ACTION_PREFIX) or ":" in item for item in pair)
+
+
+def _sentence_is_new(
+    sentence: Sentence,
+    memory: StoryMemory,
+    language: str,
+    settings: NoveltySettings,
+    new_pairs: set[tuple[str, str]],
+) -> bool:
+    """New in what it says (a pairing of concepts, actions and figures that no stored sentence in
+    any language made) and in how it says it (wording the story's reports in its language do not
+    contain)."""
+    words = sentence.words
+    if len(words) < settings.min_sentence_words or not new_pairs:
+        return False
+    stored = memory.sentences.get(language)
+    if not stored:
+        return False  # nothing to compare wording with: concepts and figures decide instead
+    unseen = len(words - memory.words.get(language, set()))
+    best = max(len(words & known) / len(words) for known in stored)
+    return unseen >= settings.min_unseen_words and best < settings.known_sentence_containment
+
+
+def assess(features: ArticleFeatures, memory: StoryMemory, settings: NoveltySettings) -> Novelty:
+    developments: list[Development] = []
+    for category, evidence in features.categories.items():
+        if category not in memory.categories:
+            developments.append(Development(category, evidence))
+    changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance)
+    new_facts: list[str] = []
+    new_entities = set(features.entities - memory.entities)
+    known_pairs = set().union(*(_pairs(meaning) for meaning in memory.meanings)) if memory.meanings else set()
+    for sentence in features.sentences:
+        new_pairs = _pairs(sentence.meaning) - known_pairs
+        fact = _sentence_is_new(sentence, memory, features.language, settings, new_pairs)
+        if fact:
+            new_facts.append(sentence.text)
+        # A new place or actor counts when a new sentence names it, or when it does something
+        # the story has not seen (a new action or figure), not when it is a stock attribution.
+        if fact or any(_strong(pair) for pair in new_pairs):
+            named = sorted((new_entities & sentence.concepts) - _GENERIC)
+            for entity in named:
+                developments.append(Development("new " + entity.replace("_", " "), sentence.text))
+                new_entities.discard(entity)
+            if named and not fact:
+                new_facts.append(sentence.text)  # the alert quotes what the new actor did
+    return Novelty(tuple(developments), tuple(changes), tuple(new_facts[: settings.max_new_facts]))

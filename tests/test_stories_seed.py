@@ -1,0 +1,158 @@
+"""The issue's seed case through the real path: analyse, store, decide (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from config.loader import BUNDLED_DEFAULT, load_config
+from crawler.runner import story_desk
+from storage import repo
+from storage.db import Database
+from storage.models import WatchMatch
+from stories.analysis import Analyser
+from stories.types import Entry, EventType
+
+T0 = datetime(2025, 2, 4, 8, 0, tzinfo=UTC)
+WATCH = "nk-troops-kursk"
+
+ARABIC_FIRST = Entry(
+    feed="Al Jazeera Arabic",
+    guid="aj-1",
+    url="https://aj.example/1",
+    title="انسحاب القوات الكورية الشمالية من جبهة كورسك بعد خسائر فادحة",
+    summary=(
+        "أفادت تقارير استخباراتية بأن القوات الكورية الشمالية سُحبت من خطوط المواجهة في منطقة كورسك "
+        "الروسية منذ منتصف يناير بعد تكبدها خسائر فادحة. وقُتل نحو 300 جندي كوري شمالي وأصيب نحو 2700 "
+        "آخرين. وكانت بيونغ يانغ قد أرسلت قرابة 12 ألف جندي إلى روسيا أواخر عام 2024 بموجب معاهدة الدفاع "
+        "المشترك الموقعة في يونيو 2024. وتشير دلائل إلى أن بيونغ يانغ تستعد لإرسال مزيد من القوات "
+        "وطائرات مسيرة انتحارية."
+    ),
+    language_hint="ar",
+)
+WIRE_TEXT = (
+    "North Korean troops have been withdrawn from the front line in Russia's Kursk region since mid-January "
+    "after suffering heavy losses, intelligence officials said. About 300 North Korean soldiers have been "
+    "killed and about 2,700 wounded. Pyongyang sent some 12,000 troops to Russia in late 2024 under a mutual "
+    "defence treaty signed in June 2024. There are signs Pyongyang is preparing to send more troops and "
+    "suicide drones."
+)
+ENGLISH_WIRE = Entry(
+    feed="Wire",
+    guid="wire-1",
+    url="https://wire.example/1",
+    title="North Korean troops pulled from Kursk front after heavy losses",
+    summary=WIRE_TEXT,
+    language_hint="en",
+)
+RETITLED_COPY = Entry(
+    feed="Daily Copy",
+    guid="copy-1",
+    url="https://copy.example/1",
+    title="Here's what you need to know: North Korea pulls its soldiers back from Kursk",
+    summary="Here's what you need to know: " + WIRE_TEXT,
+    language_hint="en",
+)
+MORE_TROOPS = Entry(
+    feed="Wire",
+    guid="wire-2",
+    url="https://wire.example/2",
+    title="Pyongyang sends 3,000 more troops to Russia, Seoul says",
+    summary=(
+        "North Korea has sent about 3,000 additional troops to Russia since January to replenish units that "
+        "suffered heavy losses in the Kursk region, South Korea's military said on Monday."
+    ),
+    language_hint="en",
+)
+DRONES = Entry(
+    feed="Wire",
+    guid="wire-3",
+    url="https://wire.example/3",
+    title="North Korea delivers attack drones to Russia, Ukraine says",
+    summary=(
+        "North Korea has delivered attack drones to Russia and North Korean crews have operated them against "
+        "Ukrainian positions in the Kursk region, Ukrainian military intelligence said on Wednesday."
+    ),
+    language_hint="en",
+)
+UKRAINIAN_STRIKE = Entry(
+    feed="Wire",
+    guid="wire-4",
+    url="https://wire.example/4",
+    title="Ukrainian drones strike energy site in Russia's Kursk region",
+    summary="Ukrainian drones hit an electricity substation in the Kursk region overnight, the governor said.",
+    language_hint="en",
+)
+
+
+@dataclass
+class FeedSpec:
+    name: str
+    url: str
+    language: str
+
+
+def test_seed_case(database: Database, tmp_path: Path) -> None:
+    config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
+    analyser = Analyser({watch.name: watch.query for watch in config.watches})
+    desk = story_desk(config)
+    with database.session() as session:
+        repo.sync_feeds(
+            session,
+            [FeedSpec(name, f"https://{name}.example", "auto") for name in ("Al Jazeera Arabic", "Wire", "Daily Copy")],
+        )
+    timeline = [ARABIC_FIRST, ENGLISH_WIRE, RETITLED_COPY, MORE_TROOPS, DRONES, UKRAINIAN_STRIKE]
+    events: list[EventType | None] = []
+    for hours, entry in zip([0, 3, 5, 48, 72, 80], timeline, strict=True):
+        analysis = analyser.analyse(entry)
+        with database.session() as session:
+            outcome = repo.save_article(
+                session, entry.feed, entry, analysis, desk=desk, now=T0 + timedelta(hours=hours)
+            )
+        events.append(outcome.events.get(WATCH))
+
+    assert events[0] is EventType.NEW_STORY
+    assert events[1] in (EventType.UPDATE, EventType.DUPLICATE), "the English wire of the same facts alerts nobody"
+    assert events[2] is EventType.DUPLICATE, "a re-titled copy is a duplicate"
+    assert events[3] is EventType.DEVELOPMENT, "3,000 more troops is new"
+    assert events[4] is EventType.DEVELOPMENT, "drones delivered is new although drones were hinted"
+    assert events[5] is None, "a Ukrainian strike without a North Korean angle is not matched"
+
+    with database.session() as session:
+        stories = repo.list_stories(session, watch=WATCH)
+        explanations = {
+            match.event: match.explanation for match in session.scalars(select(WatchMatch).order_by(WatchMatch.id))
+        }
+        developments = [
+            match.explanation for match in session.scalars(select(WatchMatch).where(WatchMatch.event == "development"))
+        ]
+    assert len(stories) == 1, "one story across Arabic and English outlets"
+    assert [a.language for a in stories[0].articles] == ["ar", "en", "en", "en", "en"]
+    troops, drones = developments
+    assert any("3,000" in item["evidence"] for item in troops["developments"]), troops
+    assert troops["new_facts"] or troops["figures"], troops
+    assert drones["new_facts"] and "drones" in " ".join(drones["new_facts"]), drones
+    assert explanations["duplicate"]["duplicate_of"] is not None
+
+
+@pytest.mark.parametrize("hours", [0, 200])
+def test_a_report_after_the_story_window_starts_a_new_story(database: Database, tmp_path: Path, hours: int) -> None:
+    config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
+    analyser = Analyser({watch.name: watch.query for watch in config.watches})
+    desk = story_desk(config)
+    with database.session() as session:
+        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example", "en")])
+    first = ENGLISH_WIRE
+    later = MORE_TROOPS
+    with database.session() as session:
+        repo.save_article(session, "Wire", first, analyser.analyse(first), desk=desk, now=T0)
+    with database.session() as session:
+        outcome = repo.save_article(
+            session, "Wire", later, analyser.analyse(later), desk=desk, now=T0 + timedelta(hours=1 + hours)
+        )
+    expected = EventType.DEVELOPMENT if hours == 0 else EventType.NEW_STORY  # the window is 7 days
+    assert outcome.events[WATCH] is expected
