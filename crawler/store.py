@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from crawler.items import ArticleItem, FeedDone
 from crawler.policy import next_due
@@ -14,6 +15,7 @@ from storage.desk import StoryDesk
 from storage.repo import FetchResult, FetchStatus
 from stories.types import ArticleFate
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _SUCCESS = {FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED}
 
 
@@ -33,7 +35,12 @@ class CrawlStore:
             with self.database.session() as session:
                 fates: Counter[ArticleFate] = Counter()
                 matched = 0
-                for item in articles:
+                # Feeds list the newest first and article pages arrive in any order; stories must
+                # meet an event's first report first: oldest first, undated ones last.
+                ordered = sorted(
+                    articles, key=lambda item: (item.entry.published is None, item.entry.published or _EPOCH)
+                )
+                for item in ordered:
                     outcome = repo.save_article(session, done.job.name, item.entry, item.analysis, desk=self.desk)
                     fates[outcome.fate] += 1
                     if item.analysis.matched and outcome.fate is not ArticleFate.SEEN:

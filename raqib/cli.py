@@ -147,6 +147,18 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
+def _explain(explanation: dict[str, Any]) -> str:
+    """One line saying why a report is what it is: what is new, or what it copies."""
+    parts = [
+        str(item["evidence"]) if item["category"] == "figure" else str(item["category"])
+        for item in explanation.get("developments", [])
+    ]
+    facts = explanation.get("new_facts", [])
+    if facts:
+        parts.append(f"new: “{str(facts[0])[:140]}”")
+    return "; ".join(parts) if parts else str(explanation.get("reason", ""))
+
+
 @main.command()
 @click.option("--watch", metavar="W", help="only this watch")
 @click.option("--since", metavar="D", help=SINCE_HELP)
@@ -172,6 +184,8 @@ def stories(app: AppContext, watch: str | None, since: str | None, limit: int, a
         click.echo(f"    {len(story.articles)} report(s), {seen}")
         for article in story.articles:
             click.echo(f"    - {article.event:<11} {article.feed} ({article.language}): {article.title}")
+            if article.event in ("new_story", "development", "update", "duplicate") and article.explanation:
+                click.echo(f"      {_explain(article.explanation)}")
     click.echo(f"{len(rows)} stories")
 
 

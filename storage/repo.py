@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -410,15 +410,15 @@ def _attach_matches(session: Session, rows: list[ArticleRow]) -> None:
 def _story_articles(session: Session, story_ids: list[int]) -> Iterator[tuple[int, StoryArticleRow]]:
     for chunk in _chunks(story_ids):
         rows = session.execute(
-            select(WatchMatch.story_id, WatchMatch.event, WatchMatch.terms, Article, Feed.name)
+            select(WatchMatch.story_id, WatchMatch.event, WatchMatch.terms, WatchMatch.explanation, Article, Feed.name)
             .join(Article, WatchMatch.article_id == Article.id)
             .join(Feed, Article.feed_id == Feed.id)
             .where(WatchMatch.story_id.in_(chunk))
             .order_by(Article.fetched_at, Article.id)
         )
-        for story_id, event, terms, article, feed in rows:
+        for story_id, event, terms, explanation, article, feed in rows:
             assert story_id is not None  # filtered by story_id IN (...)
-            yield story_id, _story_article(article, feed, event, terms)
+            yield story_id, _story_article(article, feed, event, terms, explanation)
 
 
 def _article_row(article: Article, feed: str) -> ArticleRow:
@@ -446,7 +446,9 @@ def _story_row(story: Story) -> StoryRow:
     )
 
 
-def _story_article(article: Article, feed: str, event: str, terms: list[str]) -> StoryArticleRow:
+def _story_article(
+    article: Article, feed: str, event: str, terms: list[str], explanation: dict[str, Any]
+) -> StoryArticleRow:
     return StoryArticleRow(
         id=article.id,
         feed=feed,
@@ -459,6 +461,7 @@ def _story_article(article: Article, feed: str, event: str, terms: list[str]) ->
         revisions=article.revisions,
         event=event,
         terms=list(terms),
+        explanation=dict(explanation),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class FeedSpec(Protocol):
@@ -117,6 +117,8 @@ class StoryArticleRow:
     revisions: int
     event: str
     terms: list[str]
+    # Why it is that event: developments, figures, new_facts, reason (stories.decide.Decision)
+    explanation: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -25,9 +25,10 @@ from config.schema import FeedConfig, RaqibConfig, ScheduleSettings, parse_durat
 DATA = Path(__file__).parent / "data" / "config"
 
 NK_QUERY = (
-    '("North Korea*" OR Pyongyang OR DPRK OR "كوريا الشمالية" OR "الكورية الشمالية" OR "بيونغ يانغ")'
-    " AND (Kursk OR Russia* OR Ukrain* OR كورسك OR روسيا OR أوكرانيا)"
-    " AND (troop* OR soldier* OR forces OR drone* OR قوات OR جنود OR مسيرات)"
+    '("North Korea*" OR Pyongyang OR DPRK OR "كوريا الشمالية" OR "الكورية الشمالية" OR "الكوري الشمالي" '
+    'OR "الكوريين الشماليين" OR "كوريين شماليين" OR "بيونغ يانغ" OR بيونغيانغ) '
+    "AND (Kursk OR Russia* OR Ukrain* OR كورسك OR روسيا OR الروسية OR الروسي OR أوكرانيا OR الأوكرانية) "
+    "AND (troop* OR soldier* OR forces OR drone* OR قوات OR جنود OR جندي OR جنديين OR مسيرات OR مسيرة)"
 )
 CATEGORIES = {
     "deployment",

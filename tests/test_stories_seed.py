@@ -13,9 +13,11 @@ from config.loader import BUNDLED_DEFAULT, load_config
 from crawler.runner import story_desk
 from storage import repo
 from storage.db import Database
+from storage.desk import StoryDesk
 from storage.models import WatchMatch
+from storage.reprocess import reprocess
 from stories.analysis import Analyser
-from stories.types import Entry, EventType
+from stories.types import ArticleFate, Entry, EventType
 
 T0 = datetime(2025, 2, 4, 8, 0, tzinfo=UTC)
 WATCH = "nk-troops-kursk"
@@ -156,3 +158,81 @@ def test_a_report_after_the_story_window_starts_a_new_story(database: Database, 
         )
     expected = EventType.DEVELOPMENT if hours == 0 else EventType.NEW_STORY  # the window is 7 days
     assert outcome.events[WATCH] is expected
+
+
+def _desk_and_analyser(tmp_path: Path) -> tuple[Analyser, StoryDesk]:
+    config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
+    return Analyser({watch.name: watch.query for watch in config.watches}), story_desk(config)
+
+
+def test_a_revised_report_is_an_update_of_the_same_article(database: Database, tmp_path: Path) -> None:
+    analyser, desk = _desk_and_analyser(tmp_path)
+    with database.session() as session:
+        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example", "en")])
+    first = Entry(
+        feed="Wire",
+        guid="wire-toll",
+        title="At least 4 North Korean soldiers killed in Kursk drone strike",
+        summary="At least 4 North Korean soldiers were killed when Ukrainian drones hit their position in Kursk.",
+        language_hint="en",
+    )
+    revised = Entry(
+        feed="Wire",
+        guid="wire-toll",
+        title="5 North Korean soldiers killed in Kursk drone strike",
+        summary="Five North Korean soldiers were killed when Ukrainian drones hit their position in Kursk.",
+        language_hint="en",
+    )
+    with database.session() as session:
+        created = repo.save_article(session, "Wire", first, analyser.analyse(first), desk=desk, now=T0)
+    with database.session() as session:
+        outcome = repo.save_article(session, "Wire", revised, analyser.analyse(revised), desk=desk, now=T0)
+    assert created.events[WATCH] is EventType.NEW_STORY
+    assert outcome.fate is ArticleFate.UPDATED and outcome.article_id == created.article_id
+    assert outcome.events[WATCH] is EventType.UPDATE
+    with database.session() as session:
+        stories = repo.list_stories(session)
+        match = session.scalars(select(WatchMatch)).one()
+    assert len(stories) == 1 and len(stories[0].articles) == 1
+    assert match.event == "new_story", "the original event stays; the revision is recorded beside it"
+    assert [change["label"] for change in match.explanation["revisions"][0]["figures"]] == ["killed: ~4 → 5"]
+
+
+def test_reprocess_rebuilds_the_same_stories_and_follows_a_changed_watch(database: Database, tmp_path: Path) -> None:
+    analyser, desk = _desk_and_analyser(tmp_path)
+    with database.session() as session:
+        repo.sync_feeds(
+            session,
+            [FeedSpec(name, f"https://{name}.example", "auto") for name in ("Al Jazeera Arabic", "Wire", "Daily Copy")],
+        )
+    timeline = [ARABIC_FIRST, ENGLISH_WIRE, RETITLED_COPY, MORE_TROOPS, DRONES, UKRAINIAN_STRIKE]
+    for hours, entry in zip([0, 3, 5, 48, 72, 80], timeline, strict=True):
+        with database.session() as session:
+            repo.save_article(
+                session, entry.feed, entry, analyser.analyse(entry), desk=desk, now=T0 + timedelta(hours=hours)
+            )
+
+    def decisions() -> list[tuple[str, str, int]]:
+        with database.session() as session:
+            stories = repo.list_stories(session)
+        order = {story.id: index for index, story in enumerate(sorted(stories, key=lambda s: s.first_seen))}
+        return sorted((a.title, a.event, order[s.id]) for s in stories for a in s.articles)
+
+    before = decisions()
+    result = reprocess(database, analyser, desk)
+    assert decisions() == before, "a replay with unchanged settings decides exactly as the crawl did"
+    assert (result.articles, result.matches_before, result.matches_after) == (6, 5, 5)
+
+    # A new watch on Ukrainian strikes: reprocess finds the report the old watches ignored.
+    sources = {name: query.source for name, query in analyser.queries.items()}
+    widened = Analyser({**sources, "strikes": "(Ukrain* AND drone* AND Kursk)"})
+    progress: list[int] = []
+    reprocess(database, widened, desk, watch="strikes", progress=lambda done, total: progress.append(total))
+    with database.session() as session:
+        strikes = repo.list_stories(session, watch="strikes")
+    titles = {a.title for story in strikes for a in story.articles}
+    assert UKRAINIAN_STRIKE.title in titles
+    assert progress and progress[-1] == 6
+    with database.session() as session:
+        kursk = repo.list_stories(session, watch=WATCH)
+    assert sorted((a.title, a.event) for s in kursk for a in s.articles) == sorted((t, e) for t, e, _ in before)
