@@ -360,6 +360,19 @@ class AlertConfig(_Section):
     cooldown: Duration = timedelta(0)
     quiet_hours: QuietHours | None = None
     enabled: bool = True
+    sender: EmailAddress = "raqib@localhost"  # the From of email alerts
+
+
+class WebSettings(_Section):
+    """Where the web page is served, and the address alerts link to (``base_url``, for when a
+    proxy or another host name sits in front; defaults to http://host:port)."""
+
+    host: Annotated[str, AfterValidator(_header_safe)] = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    base_url: HttpUrl | None = None
+
+    def public_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 class StoriesSettings(_Section):
@@ -486,6 +499,7 @@ class RaqibConfig(_Section):
     developments: Developments = Field(default_factory=default_developments)
     alerts: list[AlertConfig] = []
     stories: StoriesSettings = Field(default_factory=StoriesSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @field_validator("database")
     @classmethod

@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from alerts.channels import active_channels
 from config.schema import RaqibConfig
 from crawler import settings as default_settings
 from crawler.items import FeedJob
@@ -20,6 +21,7 @@ from crawler.store import CrawlStore
 from storage import repo
 from storage.db import Database
 from storage.desk import StoryDesk, StorySettings
+from storage.outbox import OutboxWriter
 from stories.analysis import Analyser
 from stories.concepts import Lexicon
 
@@ -60,6 +62,12 @@ def scrapy_settings(config: RaqibConfig) -> Settings:
 def story_desk(config: RaqibConfig) -> StoryDesk:
     """The story desk as the config sets it: development lexicons and the story window."""
     return StoryDesk(Lexicon(config.developments), StorySettings(window=config.stories.window))
+
+
+def outbox_writer(config: RaqibConfig) -> OutboxWriter | None:
+    """Alert rows for the enabled channels, written with each decision (None: no channel)."""
+    channels = active_channels(config)
+    return OutboxWriter(list(channels.values()), config.web.public_url()) if channels else None
 
 
 def select_feeds(config: RaqibConfig, names: Sequence[str]) -> list[str]:
@@ -116,7 +124,7 @@ def run_crawl(
         settings.set("LOG_LEVEL", log_level, priority="cmdline")
         process = CrawlerProcess(settings)
         crawler = process.create_crawler(FeedsSpider)
-        store = CrawlStore(database, story_desk(config))
+        store = CrawlStore(database, story_desk(config), outbox_writer(config))
         process.crawl(crawler, jobs=jobs, analyser=analyser, known=store)
         process.start()
         stats: Any = crawler.stats

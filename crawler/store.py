@@ -12,6 +12,7 @@ from crawler.report import FeedReport
 from storage import repo
 from storage.db import Database
 from storage.desk import StoryDesk
+from storage.outbox import OutboxWriter
 from storage.repo import FetchResult, FetchStatus
 from stories.types import ArticleFate
 
@@ -20,9 +21,10 @@ _SUCCESS = {FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED}
 
 
 class CrawlStore:
-    def __init__(self, database: Database, desk: StoryDesk) -> None:
+    def __init__(self, database: Database, desk: StoryDesk, outbox: OutboxWriter | None = None) -> None:
         self.database = database
         self.desk = desk
+        self.outbox = outbox
 
     def known_content_hashes(self, identities: list[str]) -> dict[str, str]:
         with self.database.session() as session:
@@ -41,7 +43,9 @@ class CrawlStore:
                     articles, key=lambda item: (item.entry.published is None, item.entry.published or _EPOCH)
                 )
                 for item in ordered:
-                    outcome = repo.save_article(session, done.job.name, item.entry, item.analysis, desk=self.desk)
+                    outcome = repo.save_article(
+                        session, done.job.name, item.entry, item.analysis, desk=self.desk, outbox=self.outbox
+                    )
                     fates[outcome.fate] += 1
                     if item.analysis.matched and outcome.fate is not ArticleFate.SEEN:
                         matched += 1

@@ -69,8 +69,18 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool) -> 
         result = run_crawl(config, feeds, only_due=due)
     except UnknownFeed as error:
         raise click.UsageError(str(error)) from None
+    delivery = None
+    if any(alert.enabled for alert in config.alerts) and not due:
+        # Alerts go out right after the crawl; under `raqib run` the scheduler delivers instead.
+        from alerts.channels import build_deliverer
+
+        database = _database(config)
+        delivery = build_deliverer(config, database, os.environ).deliver_due()
+        database.dispose()
     if as_json:
-        payload = {"seconds": result.seconds, "feeds": [report.as_dict() for report in result.reports]}
+        payload: dict[str, Any] = {"seconds": result.seconds, "feeds": [r.as_dict() for r in result.reports]}
+        if delivery is not None:
+            payload["alerts"] = {"sent": delivery.sent, "failed": delivery.failed, "dead": delivery.dead}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         from crawler.report import summary_line
@@ -78,6 +88,8 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool) -> 
         for report in result.reports:
             click.echo(report.line())
         click.echo(summary_line(result.reports, result.seconds))
+        if delivery is not None:
+            click.echo(f"alerts: {delivery.line()}")
     sys.exit(1 if result.failed else 0)
 
 
@@ -88,10 +100,15 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool) -> 
 @pass_app
 def run(app: AppContext) -> None:
     """The scheduler: crawl due feeds every minute until stopped (Ctrl-C or SIGTERM)."""
+    from raqib.lock import AlreadyRunning
     from raqib.scheduler import run_scheduler
 
     config = app.load()
-    run_scheduler(config, app.config_path, app.data_dir)
+    try:
+        run_scheduler(config, app.config_path, app.data_dir, os.environ)
+    except AlreadyRunning as error:
+        click.echo(f"raqib run: {error}", err=True)
+        sys.exit(1)
 
 
 # -- config ---------------------------------------------------------------------------------
@@ -258,6 +275,150 @@ def reprocess(app: AppContext, since: str | None, watch: str | None) -> None:
         f"replayed {result.articles} reports: {result.matches_before} → {result.matches_after} watch matches, "
         f"{result.stories_before} → {result.stories_after} stories"
     )
+
+
+# -- feeds ----------------------------------------------------------------------------------
+
+
+@main.group("feeds")
+def feeds_group() -> None:
+    """The configured feeds and their health."""
+
+
+@feeds_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@pass_app
+def feeds_list(app: AppContext, as_json: bool) -> None:
+    """Each feed's health: last fetch, status, last error; failing, dead or quiet."""
+    from crawler.policy import feed_health
+    from storage import repo
+
+    config = app.load()
+    database = _database(config)
+    with database.session() as session:
+        repo.sync_feeds(session, config.feeds)
+        states = repo.feed_states(session)
+    database.dispose()
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for feed in config.feeds:
+        state = states[feed.name]
+        health = feed_health(state, now, feed.effective_interval(config.schedule)) if feed.enabled else "disabled"
+        rows.append(
+            {
+                "feed": feed.name,
+                "url": feed.url,
+                "health": health,
+                "last_fetch": state.last_fetch_at,
+                "last_status": state.last_status,
+                "failures": state.consecutive_failures,
+                "last_new_entry": state.last_new_entry_at,
+                "last_error": state.last_error,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=_jsonable))
+        return
+    for row in rows:
+        line = f"{row['health']:<8} {row['feed']} (last fetch {_when(row['last_fetch'])}, {row['last_status'] or '-'})"
+        click.echo(line + (f" — {row['url']}: {row['last_error']}" if row["last_error"] else ""))
+    unhealthy = sum(row["health"] in ("failing", "dead") for row in rows)
+    click.echo(f"{len(rows)} feeds, {unhealthy} failing or dead")
+
+
+# -- alerts ---------------------------------------------------------------------------------
+
+
+@main.group("alerts")
+def alerts_group() -> None:
+    """Deliver, inspect and test alerts."""
+
+
+def _database(config: RaqibConfig) -> Any:
+    from storage.db import Database
+
+    database = Database(config.database)
+    database.upgrade()
+    return database
+
+
+@alerts_group.command("deliver")
+@pass_app
+def alerts_deliver(app: AppContext) -> None:
+    """Deliver what is due in the outbox now."""
+    from alerts.channels import build_deliverer
+
+    config = app.load()
+    database = _database(config)
+    report = build_deliverer(config, database, os.environ).deliver_due()
+    database.dispose()
+    click.echo(report.line())
+    sys.exit(1 if report.failed or report.dead else 0)
+
+
+@alerts_group.command("list")
+@click.option("--failed", is_flag=True, help="only dead-lettered alerts (retries exhausted or channel gone)")
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@pass_app
+def alerts_list(app: AppContext, failed: bool, limit: int, as_json: bool) -> None:
+    """The newest alerts with their delivery status and attempts."""
+    from storage import outbox
+
+    config = app.load()
+    database = _database(config)
+    with database.session() as session:
+        rows = outbox.list_outbox(session, status="dead" if failed else None, limit=limit)
+    database.dispose()
+    if as_json:
+        click.echo(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2, default=_jsonable))
+        return
+    for row in rows:
+        click.echo(
+            f"#{row.id} {row.status:<8} {row.channel} {row.event_type} [{row.watch}] {row.title} "
+            f"(attempts {row.attempts}, created {_when(row.created_at)}, sent {_when(row.sent_at)})"
+        )
+        if row.last_error:
+            click.echo(f"    last error: {row.last_error}")
+    click.echo(f"{len(rows)} alerts")
+
+
+@alerts_group.command("retry")
+@click.argument("alert_id", type=int)
+@pass_app
+def alerts_retry(app: AppContext, alert_id: int) -> None:
+    """Send a dead-lettered alert again (same event id), then deliver what is due."""
+    from alerts.channels import build_deliverer
+    from storage import outbox
+
+    config = app.load()
+    database = _database(config)
+    with database.session() as session:
+        if not outbox.retry_now(session, alert_id, datetime.now(UTC)):
+            raise click.UsageError(f"no unsent alert #{alert_id}; see `raqib alerts list`")
+    report = build_deliverer(config, database, os.environ).deliver_due()
+    database.dispose()
+    click.echo(report.line())
+    sys.exit(1 if report.failed or report.dead else 0)
+
+
+@alerts_group.command("test")
+@click.argument("channel")
+@pass_app
+def alerts_test(app: AppContext, channel: str) -> None:
+    """Send a clearly marked test message through one channel."""
+    from alerts.channels import send_test
+
+    config = app.load()
+    names = [alert.name for alert in config.alerts]
+    if channel not in names:
+        raise click.UsageError(f"no alert channel named {channel!r}; configured: {', '.join(names) or 'none'}")
+    result = send_test(config, channel, os.environ)
+    if result.ok:
+        click.echo(f"{channel}: test message delivered")
+        return
+    click.echo(f"{channel}: test message failed: {result.error}", err=True)
+    sys.exit(1)
 
 
 # -- demo -----------------------------------------------------------------------------------

@@ -12,19 +12,25 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from alerts.channels import build_deliverer
+from alerts.deliver import Deliverer
 from config.schema import RaqibConfig
-from storage import repo
+from crawler.policy import feed_health
+from raqib.lock import RunLock
+from storage import outbox, repo
 from storage.db import Database
 
 log = logging.getLogger("raqib.scheduler")
 
 TICK_SECONDS = 60
+DELIVER_SECONDS = 30
 # A child crawl that runs longer than this is stopped; the next tick retries what is still due.
 CRAWL_TIMEOUT_SECONDS = 30 * 60
 
@@ -80,7 +86,36 @@ class CrawlChild:
                 self.process.send_signal(signal.SIGTERM)
 
 
-def crawl_tick(config: RaqibConfig, database: Database, child: CrawlChild) -> None:
+def deliver_tick(deliverer: Deliverer | None) -> None:
+    if deliverer is None:
+        return
+    report = deliverer.deliver_due()
+    if report.sent or report.failed or report.dead or report.held:
+        (log.warning if report.failed or report.dead else log.info)("alerts: %s", report.line())
+
+
+def health_tick(config: RaqibConfig, database: Database) -> None:
+    """Say which feeds are dead (failing for days) or quiet (answering, but nothing new)."""
+    now = datetime.now(UTC)
+    with database.session() as session:
+        states = repo.feed_states(session)
+    for feed in config.feeds:
+        state = states.get(feed.name)
+        if state is None or not feed.enabled:
+            continue
+        verdict = feed_health(state, now, feed.effective_interval(config.schedule))
+        if verdict == "dead":
+            since = state.last_success_at or state.created_at
+            log.warning("feed %s is dead: failing since %s — %s: %s", feed.name, since, feed.url, state.last_error)
+        elif verdict == "quiet":
+            log.info(
+                "feed %s is quiet: it answers, but has had no new entry since %s",
+                feed.name,
+                state.last_new_entry_at or "it was added",
+            )
+
+
+def crawl_tick(config: RaqibConfig, database: Database, child: CrawlChild, deliverer: Deliverer | None = None) -> None:
     enabled = [feed.name for feed in config.feeds if feed.enabled]
     with database.session() as session:
         repo.sync_feeds(session, config.feeds)
@@ -106,14 +141,21 @@ def crawl_tick(config: RaqibConfig, database: Database, child: CrawlChild) -> No
         sum(int(str(report["new"])) for report in reports),
         sum(int(str(report["matched"])) for report in reports),
     )
+    deliver_tick(deliverer)  # alerts leave right after the crawl, not at the next 30-second tick
 
 
-def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path) -> None:
+def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: Mapping[str, str]) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    lock = RunLock(config.database).acquire()  # raises AlreadyRunning: one `raqib run` per database
     database = Database(config.database)
     database.upgrade()
     child = CrawlChild(config_path, data_dir)
+    deliverer = build_deliverer(config, database, env) if any(a.enabled for a in config.alerts) else None
+    with database.session() as session:
+        reclaimed = outbox.expire_leases(session)
+    if reclaimed:
+        log.warning("%d alert(s) were being sent when the last run stopped; sending them again", reclaimed)
     scheduler = BlockingScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": TICK_SECONDS // 2},
@@ -122,9 +164,21 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path) -> Non
         crawl_tick,
         "interval",
         seconds=TICK_SECONDS,
-        args=[config, database, child],
+        args=[config, database, child, deliverer],
         id="crawl",
         next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        deliver_tick,
+        "interval",
+        seconds=DELIVER_SECONDS,
+        args=[deliverer],
+        id="deliver",
+        next_run_time=datetime.now(UTC),
+        misfire_grace_time=DELIVER_SECONDS,
+    )
+    scheduler.add_job(
+        health_tick, "interval", hours=1, args=[config, database], id="feed-health", next_run_time=datetime.now(UTC)
     )
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -141,6 +195,9 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path) -> Non
         database.engine.url.render_as_string(hide_password=True),
         TICK_SECONDS,
     )
-    scheduler.start()
-    database.dispose()
+    try:
+        scheduler.start()
+    finally:
+        database.dispose()
+        lock.release()
     log.info("stopped")

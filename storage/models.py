@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -95,6 +96,7 @@ class Feed(Base):
     next_due_at: Mapped[datetime | None]
     retry_after_until: Mapped[datetime | None]
     last_new_entry_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]  # the last answer that was not an error
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -182,6 +184,61 @@ class ArticleBand(Base):
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
+
+
+class AlertChannel(Base):
+    """A configured alert channel's state across runs (its settings stay in the config)."""
+
+    __tablename__ = "alert_channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Set when the receiver said 410 Gone: nothing more is sent until the operator re-enables it.
+    disabled_at: Mapped[datetime | None]
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxEntry(Base):
+    """One alert for one channel, written in the transaction that decided the event (the
+    transactional outbox), then claimed, sent and marked by the deliverer."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("event_id", "channel"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_outbox_channel_story_id", "channel", "story_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64))  # stable across retries: webhook-id, Message-ID
+    channel: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(20))
+    watch: Mapped[str] = mapped_column(String(200))
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[dict[str, Any]]  # the AlertEvent as it was decided (alerts.types)
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class DeliveryAttempt(Base):
+    """Every try of every alert: what the channel answered."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (Index("ix_delivery_attempts_outbox_id", "outbox_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"))
+    attempted_at: Mapped[datetime]
+    ok: Mapped[bool]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(Float)
 
 
 class FetchLogEntry(Base):

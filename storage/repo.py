@@ -20,6 +20,7 @@ from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventTyp
 
 from .desk import PreparedArticle, StoryDesk
 from .models import Article, Feed, FetchLogEntry, Story, WatchMatch, utcnow
+from .outbox import OutboxWriter
 from .types import (
     ArticleRow,
     FeedSpec,
@@ -170,6 +171,8 @@ def _update_health(feed: Feed, result: FetchResult) -> None:
         feed.body_hash = result.body_hash
     if result.new > 0:
         feed.last_new_entry_at = result.finished_at
+    if result.status in SUCCESS_STATUSES:
+        feed.last_success_at = result.finished_at
 
 
 def _feed_state(feed: Feed) -> FeedState:
@@ -187,6 +190,8 @@ def _feed_state(feed: Feed) -> FeedState:
         next_due_at=feed.next_due_at,
         retry_after_until=feed.retry_after_until,
         last_new_entry_at=feed.last_new_entry_at,
+        last_success_at=feed.last_success_at,
+        created_at=feed.created_at,
     )
 
 
@@ -227,12 +232,14 @@ def save_article(
     analysis: Analysis,
     *,
     desk: StoryDesk,
+    outbox: OutboxWriter | None = None,
     now: datetime | None = None,
 ) -> ArticleOutcome:
     """Store an entry as decided by ``analysis``: NEW, SEEN (nothing written) or UPDATED.
 
     For each watch it matches, ``desk`` decides the story it joins and its event (DESIGN §3.3),
-    in this same transaction. ``events`` in the outcome holds, per watch, what this call did:
+    in this same transaction, and ``outbox`` writes the alerts the event calls for in it too (a
+    crash loses neither the article nor its alerts). ``events`` in the outcome holds, per watch, what this call did:
     the event of a match row it added, or UPDATE for a watch the revised article already
     belonged to. SEEN has no events.
     """
@@ -245,12 +252,12 @@ def save_article(
             if analysis.hits:
                 prepared = desk.prepare(entry, analysis)
                 desk.index(session, article, prepared, revised=False)
-                events = add_matches(session, desk, article, prepared, analysis.hits, now)
+                events = add_matches(session, desk, article, prepared, analysis.hits, now, outbox)
             return ArticleOutcome(ArticleFate.NEW, article.id, events)
         # Another process stored the same identity since we looked: treat it as known.
         article = _find_article(session, analysis.identity)
         assert article is not None, "identity vanished after a unique violation"
-    return _revise_article(session, desk, article, entry, analysis, now)
+    return _revise_article(session, desk, article, entry, analysis, now, outbox)
 
 
 def _find_article(session: Session, identity: str, *, lock: bool = False) -> Article | None:
@@ -292,7 +299,13 @@ def _insert_article(session: Session, feed_id: int, entry: Entry, analysis: Anal
 
 
 def _revise_article(
-    session: Session, desk: StoryDesk, article: Article, entry: Entry, analysis: Analysis, now: datetime
+    session: Session,
+    desk: StoryDesk,
+    article: Article,
+    entry: Entry,
+    analysis: Analysis,
+    now: datetime,
+    outbox: OutboxWriter | None,
 ) -> ArticleOutcome:
     if article.content_hash == analysis.content_hash:
         return ArticleOutcome(ArticleFate.SEEN, article.id)
@@ -320,7 +333,7 @@ def _revise_article(
             match.explanation = {**match.explanation, "revisions": [*match.explanation.get("revisions", []), revision]}
             events[match.watch] = EventType.UPDATE
         new_hits = tuple(hit for hit in analysis.hits if hit.watch not in matches)
-        events.update(add_matches(session, desk, locked, prepared, new_hits, now))
+        events.update(add_matches(session, desk, locked, prepared, new_hits, now, outbox))
     session.flush()
     return ArticleOutcome(ArticleFate.UPDATED, locked.id, events)
 
@@ -332,21 +345,24 @@ def add_matches(
     prepared: PreparedArticle,
     hits: Sequence[WatchHit],
     now: datetime,
+    outbox: OutboxWriter | None = None,
 ) -> dict[str, EventType]:
     events: dict[str, EventType] = {}
     for hit in hits:
         story, decision = desk.place(session, article, prepared, hit.watch, now)
-        session.add(
-            WatchMatch(
-                article_id=article.id,
-                watch=hit.watch,
-                terms=list(hit.terms),
-                story_id=story.id,
-                event=decision.event.value,
-                explanation=decision.explanation(),
-                created_at=now,
-            )
+        match = WatchMatch(
+            article_id=article.id,
+            watch=hit.watch,
+            terms=list(hit.terms),
+            story_id=story.id,
+            event=decision.event.value,
+            explanation=decision.explanation(),
+            created_at=now,
         )
+        session.add(match)
+        if outbox is not None:
+            session.flush()  # the alert's event id derives from the match row's id
+            outbox.enqueue(session, match, story, article, now)
         events[hit.watch] = decision.event
     session.flush()
     return events

@@ -46,6 +46,8 @@ class FeedState:
     next_due_at: datetime | None
     retry_after_until: datetime | None
     last_new_entry_at: datetime | None
+    last_success_at: datetime | None = None
+    created_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -55,6 +55,7 @@ def write_config(
     timeout: str = "3s",
     max_bytes: int = 200_000,
     query: str = WATCH_QUERY,
+    extra: str = "",
 ) -> Path:
     lines = [
         f"database = {toml_string('sqlite:///' + str(folder / 'raqib.db'))}",
@@ -79,12 +80,12 @@ def write_config(
             else:
                 lines.append(f"{key} = {toml_string(str(value))}")
     path = folder / "raqib.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
     return path
 
 
-def raqib(config: Path, *args: str, timeout: float = 120) -> Crawl:
-    env = {**os.environ, "RAQIB_DATA": str(config.parent / "data"), "PYTHONIOENCODING": "utf-8"}
+def raqib(config: Path, *args: str, timeout: float = 120, env: dict[str, str] | None = None) -> Crawl:
+    env = {**os.environ, "RAQIB_DATA": str(config.parent / "data"), "PYTHONIOENCODING": "utf-8", **(env or {})}
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "raqib", "--config", str(config), *args],
@@ -96,8 +97,8 @@ def raqib(config: Path, *args: str, timeout: float = 120) -> Crawl:
     return Crawl(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
 
-def crawl_json(config: Path, *args: str) -> Crawl:
-    return raqib(config, "crawl", "--json", *args)
+def crawl_json(config: Path, *args: str, env: dict[str, str] | None = None) -> Crawl:
+    return raqib(config, "crawl", "--json", *args, env=env)
 
 
 @pytest.fixture

@@ -1,0 +1,136 @@
+"""Alert channels as the config describes them: their rules, and a sender for each.
+
+The edge of the alerts package: secrets are looked up here, by the environment variable the
+config names, in the ``env`` mapping the command line passes in (never a stray os.getenv)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from alerts import email as email_channel
+from alerts import webhook as webhook_channel
+from alerts.deliver import Deliverer, Sender, SendResult
+from alerts.rules import ChannelRules, QuietWindow
+from alerts.types import AlertEvent
+from config.schema import AlertConfig, RaqibConfig
+from storage.db import Database
+
+
+def channel_rules(alert: AlertConfig) -> ChannelRules:
+    quiet = alert.quiet_hours
+    return ChannelRules(
+        name=alert.name,
+        kind=alert.kind,
+        on=frozenset(alert.on),
+        watches=frozenset(alert.watches),
+        languages=frozenset(alert.languages),
+        categories=frozenset(alert.categories),
+        digest=alert.digest,
+        cooldown=alert.cooldown,
+        quiet=QuietWindow(quiet.start, quiet.end, quiet.timezone) if quiet else None,
+    )
+
+
+def active_channels(config: RaqibConfig) -> dict[str, ChannelRules]:
+    return {alert.name: channel_rules(alert) for alert in config.alerts if alert.enabled}
+
+
+class MissingSecret(ValueError):
+    pass
+
+
+def _secret(alert: AlertConfig, env: Mapping[str, str]) -> str | None:
+    if not alert.secret_env:
+        return None
+    value = env.get(alert.secret_env)
+    if not value:
+        # Sending unsigned when a secret was meant would let anyone forge our alerts.
+        raise MissingSecret(f"alert channel {alert.name!r}: environment variable {alert.secret_env} is not set")
+    return value
+
+
+def webhook_sender(alert: AlertConfig, config: RaqibConfig, env: Mapping[str, str]) -> Sender:
+    assert alert.url is not None
+
+    def send(events: Sequence[AlertEvent], message_id: str) -> SendResult:
+        now = datetime.now(UTC)
+        try:
+            secret = _secret(alert, env)
+        except MissingSecret as error:
+            return SendResult(False, error=str(error))
+        if len(events) == 1 and events[0].id == message_id:
+            body, headers = webhook_channel.build_request(events[0], secret, now=now)
+        else:
+            body, headers = webhook_channel.build_digest_request(message_id, list(events), secret, now)
+        result = webhook_channel.send_webhook(
+            alert.url or "",
+            body,
+            headers,
+            timeout_seconds=config.network.timeout.total_seconds(),
+            allow_private=config.network.allow_private,
+            user_agent=config.network.user_agent,
+        )
+        return SendResult(result.ok, result.status, result.error, result.gone, result.retry_after)
+
+    return send
+
+
+def email_sender(alert: AlertConfig, env: Mapping[str, str]) -> Sender:
+    assert alert.smtp is not None
+    smtp = alert.smtp
+
+    def send(events: Sequence[AlertEvent], message_id: str) -> SendResult:
+        digest = None if len(events) == 1 else f"{alert.digest if alert.digest != 'none' else 'story'} update"
+        try:
+            message = email_channel.build_email(
+                events, sender=alert.sender, to=alert.to, message_id=message_id, digest_title=digest
+            )
+            email_channel.send_with_settings(message, smtp, env)
+        except email_channel.EmailDeliveryError as error:
+            return SendResult(False, error=error.reason, permanent=error.permanent)
+        return SendResult(True)
+
+    return send
+
+
+def build_senders(config: RaqibConfig, env: Mapping[str, str]) -> dict[str, Sender]:
+    senders: dict[str, Sender] = {}
+    for alert in config.alerts:
+        if not alert.enabled:
+            continue
+        senders[alert.name] = (
+            webhook_sender(alert, config, env) if alert.kind == "webhook" else email_sender(alert, env)
+        )
+    return senders
+
+
+def build_deliverer(config: RaqibConfig, database: Database, env: Mapping[str, str]) -> Deliverer:
+    return Deliverer(database, active_channels(config), build_senders(config, env))
+
+
+def send_test(config: RaqibConfig, channel: str, env: Mapping[str, str]) -> SendResult:
+    """A clearly marked test message through one channel, outside the outbox."""
+    alert = next(a for a in config.alerts if a.name == channel)
+    if alert.kind == "webhook":
+        try:
+            secret = _secret(alert, env)
+        except MissingSecret as error:
+            return SendResult(False, error=str(error))
+        body, headers = webhook_channel.build_test_request(alert.name, secret, datetime.now(UTC))
+        result = webhook_channel.send_webhook(
+            alert.url or "",
+            body,
+            headers,
+            timeout_seconds=config.network.timeout.total_seconds(),
+            allow_private=config.network.allow_private,
+            user_agent=config.network.user_agent,
+        )
+        return SendResult(result.ok, result.status, result.error, result.gone)
+    assert alert.smtp is not None
+    message = email_channel.build_test_email(alert.name, alert.sender, alert.to)
+    try:
+        email_channel.send_with_settings(message, alert.smtp, env)
+    except email_channel.EmailDeliveryError as error:
+        return SendResult(False, error=error.reason, permanent=error.permanent)
+    return SendResult(True)

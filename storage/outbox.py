@@ -1,0 +1,257 @@
+"""The transactional outbox: alert rows written with the decision that caused them, then claimed
+under a lease, sent, and marked by the deliverer. A crash loses neither the article nor its
+alerts, and a claimed but unconfirmed alert is claimed again once its lease expires."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from alerts.rules import ChannelRules
+from alerts.types import AlertEvent, ArticleRef, StoryRef
+from storage.models import AlertChannel, Article, DeliveryAttempt, Feed, OutboxEntry, Story, WatchMatch
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+
+
+def event_id(match_id: int) -> str:
+    """Stable for the life of the match row: every resend of its alert carries the same id."""
+    return "evt_" + hashlib.blake2b(f"raqib-match-{match_id}".encode(), digest_size=12).hexdigest()
+
+
+def build_event(match: WatchMatch, story: Story, article: Article, feed: str, base_url: str) -> AlertEvent:
+    explanation: dict[str, Any] = match.explanation or {}
+    return AlertEvent(
+        id=event_id(match.id),
+        type=match.event,
+        watch=match.watch,
+        story=StoryRef(story.id, story.title, f"{base_url}/stories/{story.id}"),
+        article=ArticleRef(article.title, article.url, feed, article.language, article.published_at),
+        created=match.created_at,
+        developments=[dict(item) for item in explanation.get("developments", [])],
+        figures=[dict(item) for item in explanation.get("figures", [])],
+        new_facts=list(explanation.get("new_facts", [])),
+    )
+
+
+def event_to_json(event: AlertEvent) -> dict[str, Any]:
+    data = event.payload()
+    data["figures"] = event.figures
+    return data
+
+
+def event_from_json(data: dict[str, Any]) -> AlertEvent:
+    story, article = data["story"], data["article"]
+    published = article.get("published")
+    return AlertEvent(
+        id=data["id"],
+        type=data["type"],
+        watch=data["watch"],
+        story=StoryRef(story["id"], story["title"], story["url"]),
+        article=ArticleRef(
+            article["title"],
+            article.get("url"),
+            article["source"],
+            article["language"],
+            datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None,
+        ),
+        created=datetime.fromisoformat(data["created"].replace("Z", "+00:00")),
+        developments=list(data.get("developments", [])),
+        figures=list(data.get("figures", [])),
+        new_facts=list(data.get("new_facts", [])),
+    )
+
+
+class OutboxWriter:
+    """Writes the alert rows of each decided event, inside the deciding transaction."""
+
+    def __init__(self, channels: Sequence[ChannelRules], base_url: str) -> None:
+        self.channels = list(channels)
+        self.base_url = base_url.rstrip("/")
+
+    def enqueue(self, session: Session, match: WatchMatch, story: Story, article: Article, now: datetime) -> int:
+        if not self.channels:
+            return 0
+        categories = [item.get("category", "") for item in (match.explanation or {}).get("developments", [])]
+        wanting = [c for c in self.channels if c.wants(match.event, match.watch, article.language, categories)]
+        if not wanting:
+            return 0
+        feed = session.get(Feed, article.feed_id)
+        event = build_event(match, story, article, feed.name if feed else "", self.base_url)
+        for channel in wanting:
+            session.add(
+                OutboxEntry(
+                    event_id=event.id,
+                    channel=channel.name,
+                    event_type=event.type,
+                    watch=event.watch,
+                    story_id=story.id,
+                    language=article.language,
+                    payload=event_to_json(event),
+                    status=PENDING,
+                    attempts=0,
+                    next_attempt_at=channel.first_attempt(now),
+                    created_at=now,
+                )
+            )
+        return len(wanting)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    event_id: str
+    channel: str
+    story_id: int | None
+    attempts: int
+    event: AlertEvent
+
+
+def claim_due(session: Session, now: datetime, lease: timedelta, limit: int = 200) -> list[Claimed]:
+    """Take the alerts that are due (and those whose sender died holding them) under a lease."""
+    due = or_(
+        and_(OutboxEntry.status == PENDING, OutboxEntry.next_attempt_at <= now),
+        and_(OutboxEntry.status == SENDING, OutboxEntry.lease_until < now),
+    )
+    query = select(OutboxEntry).where(due).order_by(OutboxEntry.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.status = SENDING
+        row.lease_until = now + lease
+    session.flush()
+    return [Claimed(r.id, r.event_id, r.channel, r.story_id, r.attempts, event_from_json(r.payload)) for r in rows]
+
+
+def expire_leases(session: Session) -> int:
+    """Make every claimed alert claimable again at once. Only for the start of ``raqib run``,
+    which holds the run lock: the process that claimed them is gone (delivery is at least once,
+    and a resend carries the same id)."""
+    result = session.execute(
+        update(OutboxEntry).where(OutboxEntry.status == SENDING).values(status=PENDING, lease_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def release(session: Session, ids: Sequence[int], until: datetime) -> None:
+    """Give claimed alerts back without counting a try (quiet hours, cooldown)."""
+    session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.id.in_(ids))
+        .values(status=PENDING, next_attempt_at=until, lease_until=None)
+    )
+
+
+def record_attempt(
+    session: Session,
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    ok: bool,
+    seconds: float,
+    status_code: int | None = None,
+    error: str | None = None,
+    retry: datetime | None = None,
+) -> None:
+    """Log one try for each alert and move it on: sent, pending again at ``retry``, or dead."""
+    for entry in session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(ids))):
+        entry.attempts += 1
+        entry.lease_until = None
+        if ok:
+            entry.status, entry.sent_at, entry.last_error = SENT, now, None
+        elif retry is not None:
+            entry.status, entry.next_attempt_at, entry.last_error = PENDING, retry, error
+        else:
+            entry.status, entry.last_error = DEAD, error
+        session.add(
+            DeliveryAttempt(
+                outbox_id=entry.id, attempted_at=now, ok=ok, status_code=status_code, error=error, seconds=seconds
+            )
+        )
+
+
+def last_sent(session: Session, channel: str, story_id: int) -> datetime | None:
+    return session.scalar(
+        select(OutboxEntry.sent_at)
+        .where(OutboxEntry.channel == channel, OutboxEntry.story_id == story_id, OutboxEntry.status == SENT)
+        .order_by(OutboxEntry.sent_at.desc())
+        .limit(1)
+    )
+
+
+def disabled_channels(session: Session) -> dict[str, str]:
+    rows = session.execute(
+        select(AlertChannel.name, AlertChannel.disabled_reason).where(AlertChannel.disabled_at.is_not(None))
+    )
+    return {name: reason or "disabled" for name, reason in rows}
+
+
+def disable_channel(session: Session, name: str, reason: str, now: datetime) -> None:
+    channel = session.scalar(select(AlertChannel).where(AlertChannel.name == name))
+    if channel is None:
+        channel = AlertChannel(name=name)
+        session.add(channel)
+    channel.disabled_at, channel.disabled_reason = now, reason
+
+
+def enable_channel(session: Session, name: str) -> bool:
+    channel = session.scalar(select(AlertChannel).where(AlertChannel.name == name))
+    if channel is None or channel.disabled_at is None:
+        return False
+    channel.disabled_at = channel.disabled_reason = None
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    event_id: str
+    channel: str
+    event_type: str
+    watch: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    title: str
+
+
+def list_outbox(session: Session, *, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
+    query = select(OutboxEntry).order_by(OutboxEntry.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxEntry.status == status)
+    return [
+        OutboxRow(
+            e.id,
+            e.event_id,
+            e.channel,
+            e.event_type,
+            e.watch,
+            e.status,
+            e.attempts,
+            e.next_attempt_at,
+            e.last_error,
+            e.created_at,
+            e.sent_at,
+            str(e.payload.get("article", {}).get("title", "")),
+        )
+        for e in session.scalars(query)
+    ]
+
+
+def retry_now(session: Session, outbox_id: int, now: datetime) -> bool:
+    """Send a dead-lettered (or any unsent) alert again at once, with the same event id."""
+    entry = session.get(OutboxEntry, outbox_id)
+    if entry is None or entry.status == SENT:
+        return False
+    entry.status, entry.next_attempt_at, entry.lease_until = PENDING, now, None
+    return True
