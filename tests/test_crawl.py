@@ -191,6 +191,10 @@ def test_http_errors_are_reported_by_feed_and_counted(tmp_path: Path, feed_serve
     first_wait = first_state.next_due_at - first_state.last_fetch_at
     second_wait = second_state.next_due_at - second_state.last_fetch_at
     assert second_wait > first_wait * 1.8
+    health = raqib(config, "feeds", "list").stdout
+    assert "failing  Server error (last fetch" in health
+    assert f"{feed_server.url('broken.xml')}: HTTP 500 Internal Server Error" in health
+    assert health.strip().endswith("2 feeds, 2 failing or dead")
 
 
 def test_body_over_the_size_cap_is_refused(tmp_path: Path, feed_server: FeedServer) -> None:
