@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -179,6 +181,13 @@ def build_test_request(channel_name: str, secret: str | bytes | None, now: datet
 # --- delivery ----------------------------------------------------------------------------------
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for the process: building it reloads the CA bundle (~28 ms),
+    which was the whole cost of a delivery to a fast receiver (bench/bench_alerts.py)."""
+    return httpx.create_ssl_context(verify=True, trust_env=False)
+
+
 def send_webhook(
     url: str,
     body: bytes,
@@ -209,7 +218,7 @@ def send_webhook(
     request_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity", **headers}
     try:
         with (
-            httpx.Client(follow_redirects=False, verify=True, trust_env=False, timeout=timeout) as client,
+            httpx.Client(follow_redirects=False, verify=_tls_context(), trust_env=False, timeout=timeout) as client,
             client.stream("POST", url, content=body, headers=request_headers) as response,
         ):
             try:

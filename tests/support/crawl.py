@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -43,6 +44,12 @@ class Crawl:
         raise AssertionError(f"no report for feed {name!r} in {self.stdout}")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def toml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -67,6 +74,9 @@ def write_config(
         f"allow_private = {'true' if allow_private else 'false'}",
         f'timeout = "{timeout}"',
         f"max_bytes = {max_bytes}",
+        "",
+        "[web]",
+        f"port = {free_port()}",  # `raqib run` serves the web page: never a fixed, shared port
         "",
         "[[watches]]",
         'name = "nk-troops-kursk"',
