@@ -102,6 +102,7 @@ def run(app: AppContext) -> None:
     """The scheduler: crawl due feeds every minute until stopped (Ctrl-C or SIGTERM)."""
     from raqib.lock import AlreadyRunning
     from raqib.scheduler import run_scheduler
+    from web.server import TokenRequired
 
     config = app.load()
     try:
@@ -109,6 +110,34 @@ def run(app: AppContext) -> None:
     except AlreadyRunning as error:
         click.echo(f"raqib run: {error}", err=True)
         sys.exit(1)
+    except TokenRequired as error:
+        click.echo(f"raqib run: {error}", err=True)
+        sys.exit(2)
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--host", default=None, help="address to bind (default from [web], 127.0.0.1); any other needs RAQIB_WEB_TOKEN"
+)
+@click.option("--port", type=int, default=None, help="port (default from [web], 8080)")
+@pass_app
+def serve(app: AppContext, host: str | None, port: int | None) -> None:
+    """The web page and the JSON API alone."""
+    from web.server import TokenRequired, make_server
+
+    config = app.load()
+    database = _database(config)
+    bind_host, bind_port = host or config.web.host, port or config.web.port
+    try:
+        server = make_server(config, database, bind_host, bind_port, os.environ.get("RAQIB_WEB_TOKEN") or None)
+    except TokenRequired as error:
+        raise click.UsageError(str(error)) from None
+    click.echo(f"Raqib on http://{bind_host}:{bind_port}/ (Ctrl-C stops)")
+    server.run()
+    database.dispose()
 
 
 # -- config ---------------------------------------------------------------------------------
@@ -324,6 +353,35 @@ def feeds_list(app: AppContext, as_json: bool) -> None:
         click.echo(line + (f" — {row['url']}: {row['last_error']}" if row["last_error"] else ""))
     unhealthy = sum(row["health"] in ("failing", "dead") for row in rows)
     click.echo(f"{len(rows)} feeds, {unhealthy} failing or dead")
+
+
+@feeds_group.command("export")
+@pass_app
+def feeds_export(app: AppContext) -> None:
+    """Print the configured feeds as OPML 2.0 (for a feed reader)."""
+    from web.opml import export_opml
+
+    config = app.load()
+    sys.stdout.buffer.write(export_opml(config.feeds, title="Raqib feeds"))
+
+
+@feeds_group.command("import")
+@click.argument("opml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def feeds_import(app: AppContext, opml_file: Path) -> None:
+    """Print [[feeds]] TOML for the feeds of an OPML file (append it to your config)."""
+    from web.opml import OpmlError, import_opml, toml_for
+
+    config = app.load()
+    try:
+        result = import_opml(opml_file.read_bytes(), existing=config.feeds)
+    except OpmlError as error:
+        click.echo(f"{opml_file}: {error}", err=True)
+        sys.exit(1)
+    click.echo(toml_for(result.feeds), nl=False)
+    for reason in result.skipped:
+        click.echo(f"skipped: {reason}", err=True)
+    click.echo(f"# {len(result.feeds)} feeds from {opml_file}, {len(result.skipped)} skipped", err=True)
 
 
 # -- alerts ---------------------------------------------------------------------------------

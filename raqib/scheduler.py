@@ -26,6 +26,7 @@ from crawler.policy import feed_health
 from raqib.lock import RunLock
 from storage import outbox, repo
 from storage.db import Database
+from web.server import make_server, serve_in_background
 
 log = logging.getLogger("raqib.scheduler")
 
@@ -152,6 +153,10 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: M
     database.upgrade()
     child = CrawlChild(config_path, data_dir)
     deliverer = build_deliverer(config, database, env) if any(a.enabled for a in config.alerts) else None
+    # The web page beside the scheduler; on loopback unless [web] host says otherwise (then a
+    # token is required: make_server refuses to start without one).
+    web = make_server(config, database, config.web.host, config.web.port, env.get("RAQIB_WEB_TOKEN") or None)
+    serve_in_background(web)
     with database.session() as session:
         reclaimed = outbox.expire_leases(session)
     if reclaimed:
@@ -189,15 +194,18 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: M
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     log.info(
-        "raqib run: %d feeds, %d watches, database %s; ticking every %d s",
+        "raqib run: %d feeds, %d watches, database %s; ticking every %d s; web page on http://%s:%d/",
         len(config.feeds),
         len(config.watches),
         database.engine.url.render_as_string(hide_password=True),
         TICK_SECONDS,
+        config.web.host,
+        config.web.port,
     )
     try:
         scheduler.start()
     finally:
+        web.should_exit = True
         database.dispose()
         lock.release()
     log.info("stopped")

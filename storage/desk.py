@@ -5,11 +5,12 @@ and persist its decision. The deciding is pure and lives in ``stories/``; this i
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage import bands
 from storage.models import Article, Story, WatchMatch
@@ -43,6 +44,9 @@ class StoryDesk:
         self.lexicon = lexicon
         self.settings = settings or StorySettings()
         self.hasher = hasher or MinHasher()
+        # Parsed story memories, valid while the story's state_token is unchanged: parsing a
+        # long story's state for every report was most of the cost of storing it.
+        self._memories: dict[int, tuple[str, StoryMemory]] = {}
 
     # -- per article ------------------------------------------------------------------------
 
@@ -82,7 +86,7 @@ class StoryDesk:
                 candidates[story.id] = story
         decision = decide(
             prepared.features,
-            [StoryCandidate(story.id, StoryMemory.from_json(story.state)) for story in candidates.values()],
+            [StoryCandidate(story.id, self._memory(story)) for story in candidates.values()],
             self.settings.decision,
             duplicate_story=duplicate_story,
             duplicate_of=duplicate_of,
@@ -97,6 +101,7 @@ class StoryDesk:
                 state=None,
             )
             session.add(story)
+            session.flush()  # the new story's id keys its memory in the cache
         else:
             story = candidates[decision.story_id]
         self._absorb(story, prepared, now)
@@ -111,22 +116,34 @@ class StoryDesk:
         story = session.get(Story, match.story_id) if match.story_id is not None else None
         if story is None:
             return {"reason": "revised report"}
-        novelty = assess(prepared.features, StoryMemory.from_json(story.state), self.settings.decision.novelty)
+        novelty = assess(prepared.features, self._memory(story), self.settings.decision.novelty)
         self._absorb(story, prepared, now)
         return {"at": now.isoformat(), "reason": "revised report", **novelty.to_json()}
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _absorb(self, story: Story, prepared: PreparedArticle, now: datetime) -> None:
+    def _memory(self, story: Story) -> StoryMemory:
+        cached = self._memories.get(story.id)
+        if cached is not None and story.state_token is not None and cached[0] == story.state_token:
+            return cached[1]
         memory = StoryMemory.from_json(story.state)
-        memory.absorb(prepared.features, prepared.fingerprint)
+        if story.id is not None and story.state_token is not None:
+            self._memories[story.id] = (story.state_token, memory)
+        return memory
+
+    def _absorb(self, story: Story, prepared: PreparedArticle, now: datetime) -> None:
+        memory = self._memory(story)
+        memory.absorb(prepared.features)
         story.state = memory.to_json()
+        story.state_token = uuid.uuid4().hex
         story.last_seen = max(story.last_seen, now)
+        self._memories[story.id] = (story.state_token, memory)
 
     def _active_stories(self, session: Session, watch: str, now: datetime) -> dict[int, Story]:
         rows = session.scalars(
             select(Story)
             .where(Story.watch == watch, Story.last_seen >= now - self.settings.window)
+            .options(defer(Story.state))  # parsed only when the cached memory is out of date
             .order_by(Story.last_seen.desc())
             .limit(self.settings.max_candidates)
         )

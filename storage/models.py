@@ -149,6 +149,8 @@ class Story(Base):
     # What the story already holds (stories.memory.StoryMemory as JSON): categories, figures,
     # concepts, known sentences. Novelty is judged against it without re-reading every report.
     state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Changes with every write of ``state``: a process may keep the parsed memory while it matches.
+    state_token: Mapped[str | None] = mapped_column(String(32))
 
 
 class WatchMatch(Base):

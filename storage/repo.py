@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, WatchHit
 
+from . import search
 from .desk import PreparedArticle, StoryDesk
 from .models import Article, Feed, FetchLogEntry, Story, WatchMatch, utcnow
 from .outbox import OutboxWriter
@@ -295,6 +296,7 @@ def _insert_article(session: Session, feed_id: int, entry: Entry, analysis: Anal
         if _find_article(session, analysis.identity) is None:
             raise  # some other constraint failed: not the race we handle
         return None
+    search.index_article(session, article)
     return article
 
 
@@ -319,6 +321,7 @@ def _revise_article(
     locked.content_hash = analysis.content_hash
     locked.updated_at = now
     locked.revisions += 1
+    search.index_article(session, locked)
     matches = {
         match.watch: match for match in session.scalars(select(WatchMatch).where(WatchMatch.article_id == locked.id))
     }

@@ -3,17 +3,15 @@ candidate stories and the duplicates it found by index, and persists the ``Decis
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from stories.features import ArticleFeatures
-from stories.memory import StoryMemory
+from stories.memory import GENERIC_ENTITIES, StoryMemory
 from stories.novelty import Novelty, NoveltySettings, assess, known_value
 from stories.types import EventType
-
-# Entities nearly every report on a watch names carry little evidence of *which* event it is.
-_COMMON_ENTITIES = frozenset({"north_korea", "russia", "ukraine", "south_korea"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,26 +47,30 @@ class Decision:
         return data
 
 
-def _overlap(mine: set[str] | frozenset[str], theirs: set[str]) -> float:
-    if not mine or not theirs:
+def _overlap(mine: Iterable[str], counts: Counter[str], memory: StoryMemory) -> float:
+    """How much of what the article names the story names too, weighting each shared item by how
+    often the story's reports name it: a place mentioned once in a long story is weak evidence,
+    so a story does not swallow every report by growing the union of everything it ever named."""
+    items = set(mine)
+    if not items or not counts:
         return 0.0
-    weight = {item: (0.3 if item in _COMMON_ENTITIES else 1.0) for item in mine | theirs}
-    shared = sum(weight[item] for item in mine & theirs)
-    return shared / sum(weight[item] for item in mine)
+    weight = {item: 0.3 if item in GENERIC_ENTITIES else 1.0 for item in items}
+    shared = sum(weight[item] * min(1.0, 2 * memory.share(counts, item)) for item in items if item in counts)
+    return shared / sum(weight.values())
 
 
 def similarity(features: ArticleFeatures, memory: StoryMemory, tolerance: float = 0.1) -> float:
     """How likely the article reports the story's event, 0..1: shared entities and categories,
     agreeing figures, and (same language only) shared wording."""
-    entities = _overlap(features.entities, memory.entities)
-    categories = _overlap(set(features.categories), memory.categories)
+    entities = _overlap(features.entities, memory.entities, memory)
+    categories = _overlap(features.categories, memory.categories, memory)
     agreeing = len(
         {figure.kind for figure in features.all_figures if not figure.vague and known_value(figure, memory, tolerance)}
     )
     figure_bonus = min(0.3, 0.15 * agreeing)
-    vocabulary = memory.words.get(features.language)
+    vocabulary = memory.vocabulary(features.language)
     if vocabulary and features.words:
-        wording = len(features.words & vocabulary) / len(features.words)
+        wording = len(features.words & vocabulary.keys()) / len(features.words)
         titles = memory.titles.get(features.language, [])
         title = max((len(features.title_words & t) / max(1, len(features.title_words)) for t in titles), default=0.0)
         base = 0.3 * entities + 0.15 * categories + 0.35 * wording + 0.2 * title

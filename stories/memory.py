@@ -1,77 +1,117 @@
 """What a story already holds, kept as one JSON document with the story.
 
 Novelty is judged against this memory instead of re-reading every stored report: the categories
-and entities named so far, every figure value given so far, the wording used so far (per
-language) and the fingerprints of its reports. ``absorb`` adds an article; it only ever grows.
+and entities named so far (with how many reports named them), the figure values given so far,
+the wording used so far (per language) and what its sentences tied together. ``absorb`` adds an
+article. Everything is bounded, so a story followed for months stays a small document: the
+oldest wording, sentences and figures make room for the newest.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stories.features import ArticleFeatures
 from stories.figures import Figure
 
-# Enough sentences to judge a long-running story; the oldest go first when it grows past this.
+# Enough to judge a long-running story; the oldest go first when it grows past these.
 MAX_SENTENCES_PER_LANGUAGE = 600
 MAX_TITLES_PER_LANGUAGE = 50
+MAX_WORDS_PER_LANGUAGE = 12_000
+MAX_VALUES_PER_FIGURE = 40
+
+# Entities nearly every report on a watch names carry little evidence of which event it is.
+GENERIC_ENTITIES = frozenset({"north_korea", "russia", "ukraine", "kursk"})
+
+
+def meaning_pairs(meaning: frozenset[str]) -> set[tuple[str, str]]:
+    """What a sentence ties together: every pair of its specific concepts, actions and figures."""
+    items = sorted(meaning - GENERIC_ENTITIES)
+    return {(a, b) for index, a in enumerate(items) for b in items[index:]}
+
+
+def _recent(words: dict[str, None], new: frozenset[str], cap: int) -> None:
+    for word in new:
+        words.pop(word, None)
+        words[word] = None  # most recent last
+    for stale in list(words)[: max(0, len(words) - cap)]:
+        del words[stale]
 
 
 @dataclass
 class StoryMemory:
-    categories: set[str] = field(default_factory=set)
-    entities: set[str] = field(default_factory=set)
+    categories: Counter[str] = field(default_factory=Counter)  # category → reports naming it
+    entities: Counter[str] = field(default_factory=Counter)  # entity → reports naming it
     figures: dict[str, Figure] = field(default_factory=dict)  # per kind, the latest salient figure
-    figure_values: dict[str, list[int]] = field(default_factory=dict)  # every value ever given
-    words: dict[str, set[str]] = field(default_factory=dict)  # language → content words
+    figure_values: dict[str, list[int]] = field(default_factory=dict)  # per kind, the values given
+    words: dict[str, dict[str, None]] = field(default_factory=dict)  # language → words, oldest first
     sentences: dict[str, list[frozenset[str]]] = field(default_factory=dict)  # language → sentences
     titles: dict[str, list[frozenset[str]]] = field(default_factory=dict)
     meanings: list[frozenset[str]] = field(default_factory=list)  # every language's sentences
-    fingerprints: set[str] = field(default_factory=set)
     languages: set[str] = field(default_factory=set)
     articles: int = 0
+    _pairs: set[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
 
-    def absorb(self, features: ArticleFeatures, fingerprint: str | None = None) -> None:
+    @property
+    def known_pairs(self) -> set[tuple[str, str]]:
+        """Every pairing the story's sentences made, in any language (computed once, kept up to date)."""
+        if self._pairs is None:
+            self._pairs = set().union(*(meaning_pairs(m) for m in self.meanings)) if self.meanings else set()
+        return self._pairs
+
+    def vocabulary(self, language: str) -> dict[str, None]:
+        return self.words.get(language, {})
+
+    def absorb(self, features: ArticleFeatures) -> None:
         language = features.language
         self.languages.add(language)
         self.articles += 1
-        self.categories |= set(features.categories)
-        self.entities |= features.entities
+        self.categories.update(set(features.categories))
+        self.entities.update(features.entities)
         for figure in features.all_figures:
             known = self.figure_values.setdefault(figure.kind, [])
             if figure.value not in known:
                 known.append(figure.value)
+                del known[:-MAX_VALUES_PER_FIGURE]
         for kind, figure in features.figures.items():
             current = self.figures.get(kind)
             # A vague figure ("thousands") never replaces a stated one.
             if current is None or not figure.vague or current.vague:
                 self.figures[kind] = figure
-        self.words.setdefault(language, set()).update(features.words)
+        _recent(self.words.setdefault(language, {}), features.words, MAX_WORDS_PER_LANGUAGE)
         stored = self.sentences.setdefault(language, [])
         stored.extend(sentence.words for sentence in features.sentences if sentence.words)
         del stored[:-MAX_SENTENCES_PER_LANGUAGE]
-        self.meanings.extend(sentence.meaning for sentence in features.sentences if sentence.meaning)
-        del self.meanings[:-MAX_SENTENCES_PER_LANGUAGE]
+        new_meanings = [sentence.meaning for sentence in features.sentences if sentence.meaning]
+        self.meanings.extend(new_meanings)
+        if len(self.meanings) > MAX_SENTENCES_PER_LANGUAGE:
+            del self.meanings[:-MAX_SENTENCES_PER_LANGUAGE]
+            self._pairs = None  # forgotten sentences take their pairings with them
+        elif self._pairs is not None:
+            for meaning in new_meanings:
+                self._pairs |= meaning_pairs(meaning)
         titles = self.titles.setdefault(language, [])
         titles.append(features.title_words)
         del titles[:-MAX_TITLES_PER_LANGUAGE]
-        if fingerprint:
-            self.fingerprints.add(fingerprint)
+
+    def share(self, counts: Counter[str], item: str) -> float:
+        """The share of the story's reports that name ``item``."""
+        return counts.get(item, 0) / self.articles if self.articles else 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "categories": sorted(self.categories),
-            "entities": sorted(self.entities),
+            "categories": dict(self.categories),
+            "entities": dict(self.entities),
             "figures": {kind: asdict(figure) for kind, figure in self.figures.items()},
             "figure_values": self.figure_values,
-            "words": {language: sorted(words) for language, words in self.words.items()},
+            "words": {language: list(words) for language, words in self.words.items()},
             "sentences": {
                 language: [sorted(sentence) for sentence in sentences] for language, sentences in self.sentences.items()
             },
             "titles": {language: [sorted(title) for title in titles] for language, titles in self.titles.items()},
             "meanings": [sorted(meaning) for meaning in self.meanings],
-            "fingerprints": sorted(self.fingerprints),
             "languages": sorted(self.languages),
             "articles": self.articles,
         }
@@ -80,12 +120,17 @@ class StoryMemory:
     def from_json(cls, data: dict[str, Any] | None) -> StoryMemory:
         if not data:
             return cls()
+
+        def counts(value: Any) -> Counter[str]:
+            # Older states kept plain lists (every item named once).
+            return Counter(value) if isinstance(value, dict) else Counter({item: 1 for item in value or []})
+
         return cls(
-            categories=set(data.get("categories", [])),
-            entities=set(data.get("entities", [])),
+            categories=counts(data.get("categories")),
+            entities=counts(data.get("entities")),
             figures={kind: Figure(**value) for kind, value in data.get("figures", {}).items()},
             figure_values={kind: list(values) for kind, values in data.get("figure_values", {}).items()},
-            words={language: set(words) for language, words in data.get("words", {}).items()},
+            words={language: dict.fromkeys(words) for language, words in data.get("words", {}).items()},
             sentences={
                 language: [frozenset(sentence) for sentence in sentences]
                 for language, sentences in data.get("sentences", {}).items()
@@ -94,7 +139,6 @@ class StoryMemory:
                 language: [frozenset(title) for title in titles] for language, titles in data.get("titles", {}).items()
             },
             meanings=[frozenset(meaning) for meaning in data.get("meanings", [])],
-            fingerprints=set(data.get("fingerprints", [])),
             languages=set(data.get("languages", [])),
             articles=int(data.get("articles", 0)),
         )

@@ -14,7 +14,7 @@ from typing import Any
 
 from stories.features import ACTION_PREFIX, ArticleFeatures, Sentence
 from stories.figures import Figure, FigureChange, compare
-from stories.memory import StoryMemory
+from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +115,6 @@ def _figure_changes(figures: Sequence[Figure], memory: StoryMemory, tolerance: f
     return list(changes.values())
 
 
-_GENERIC = frozenset({"north_korea", "russia", "ukraine", "kursk"})
-
-
-def _pairs(meaning: frozenset[str]) -> set[tuple[str, str]]:
-    items = sorted(meaning - _GENERIC)
-    return {(a, b) for index, a in enumerate(items) for b in items[index:]}
-
-
 def _strong(pair: tuple[str, str]) -> bool:
     """A pair naming an action or a figure: "drones" + "delivered", "troops" + "troops:3000"."""
     return any(item.startswith(ACTION_PREFIX) or ":" in item for item in pair)
@@ -144,7 +136,7 @@ def _sentence_is_new(
     stored = memory.sentences.get(language)
     if not stored:
         return False  # nothing to compare wording with: concepts and figures decide instead
-    unseen = len(words - memory.words.get(language, set()))
+    unseen = len(words - memory.vocabulary(language).keys())
     best = max(len(words & known) / len(words) for known in stored)
     return unseen >= settings.min_unseen_words and best < settings.known_sentence_containment
 
@@ -156,17 +148,17 @@ def assess(features: ArticleFeatures, memory: StoryMemory, settings: NoveltySett
             developments.append(Development(category, evidence))
     changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance)
     new_facts: list[str] = []
-    new_entities = set(features.entities - memory.entities)
-    known_pairs = set().union(*(_pairs(meaning) for meaning in memory.meanings)) if memory.meanings else set()
+    new_entities = {entity for entity in features.entities if entity not in memory.entities}
+    known_pairs = memory.known_pairs
     for sentence in features.sentences:
-        new_pairs = _pairs(sentence.meaning) - known_pairs
+        new_pairs = meaning_pairs(sentence.meaning) - known_pairs
         fact = _sentence_is_new(sentence, memory, features.language, settings, new_pairs)
         if fact:
             new_facts.append(sentence.text)
         # A new place or actor counts when a new sentence names it, or when it does something
         # the story has not seen (a new action or figure), not when it is a stock attribution.
         if fact or any(_strong(pair) for pair in new_pairs):
-            named = sorted((new_entities & sentence.concepts) - _GENERIC)
+            named = sorted((new_entities & sentence.concepts) - GENERIC_ENTITIES)
             for entity in named:
                 developments.append(Development("new " + entity.replace("_", " "), sentence.text))
                 new_entities.discard(entity)

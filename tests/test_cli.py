@@ -150,3 +150,22 @@ def test_scheduler_crawls_due_feeds_stops_on_sigterm_and_does_not_repeat_after_r
     assert seen == 1
     assert feed_server.statuses("/rss_en.xml") == [200]
     database.dispose()
+
+
+def test_feeds_export_and_import_through_opml(tmp_path: Path) -> None:
+    default = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+    exported = raqib(default, "feeds", "export")
+    assert exported.returncode == 0 and "<opml" in exported.stdout and "الجزيرة" not in exported.stderr
+    opml = tmp_path / "reader.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>r</title></head><body>'
+        '<outline text="أخبار"><outline type="rss" text="صحيفة عربية" xmlUrl="https://news.example/ar.xml" '
+        'language="ar"/></outline>'
+        '<outline type="rss" text="BBC again" xmlUrl="https://feeds.bbci.co.uk/news/world/rss.xml"/></body></opml>',
+        encoding="utf-8",
+    )
+    imported = raqib(default, "feeds", "import", str(opml))
+    assert imported.returncode == 0, imported.stderr
+    assert '[[feeds]]\nname = "صحيفة عربية"\nurl = "https://news.example/ar.xml"' in imported.stdout
+    assert 'language = "ar"' in imported.stdout
+    assert "duplicate" in imported.stderr and "1 feeds" in imported.stderr

@@ -27,6 +27,7 @@ def upgrade() -> None:
         batch.create_index("ix_articles_fingerprint", ["fingerprint"])
     with op.batch_alter_table("stories") as batch:
         batch.add_column(sa.Column("state", sa.JSON(), nullable=True))
+        batch.add_column(sa.Column("state_token", sa.String(length=32), nullable=True))
     op.create_table(
         "article_bands",
         sa.Column("band", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -47,6 +48,7 @@ def downgrade() -> None:
     op.drop_index("ix_article_bands_article_id", table_name="article_bands")
     op.drop_table("article_bands")
     with op.batch_alter_table("stories") as batch:
+        batch.drop_column("state_token")
         batch.drop_column("state")
     with op.batch_alter_table("articles") as batch:
         batch.drop_index("ix_articles_fingerprint")
