@@ -86,14 +86,16 @@ def parse_feed(
         summary = html_to_text(_entry_body(raw), MAX_SUMMARY_CHARS)
         if not title and not summary:
             continue
-        link = raw.get("link") or None
+        link = str(raw.get("link") or "").strip()
+        # Only web links are kept: a feed's javascript: or data: "link" is hostile input.
+        link = link if link.lower().startswith(("http://", "https://")) else ""
         entries.append(
             Entry(
                 feed=feed_name,
                 title=title,
                 summary=summary,
                 guid=(str(raw.get("id")).strip() or None) if raw.get("id") else None,
-                url=str(link).strip() if link else None,
+                url=link or None,
                 # dict.get bypasses feedparser's deprecated updated→published key fallback.
                 published=_utc(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")),
                 language_hint=language,

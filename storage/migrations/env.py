@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from storage.db import Database
 from storage.models import Base
+from storage.search import is_search_index_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -32,6 +33,9 @@ def _run(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The search index (FTS5 tables, the tsvector column and its GIN index) lives outside the
+        # models: autogenerate must not offer to drop it.
+        include_name=is_search_index_object,
     )
     with context.begin_transaction():
         context.run_migrations()
