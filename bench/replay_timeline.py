@@ -33,6 +33,7 @@ from storage.desk import StoryDesk  # noqa: E402
 from storage.models import WatchMatch  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
 from stories.decide import DecisionSettings  # noqa: E402
+from stories.semantic import SentenceEncoder  # noqa: E402
 from stories.types import Entry  # noqa: E402
 
 ALERTING = {"new_story", "development"}
@@ -59,14 +60,21 @@ class Scores:
     seconds: float
 
 
-def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None = None) -> Scores:
+def replay(
+    path: Path,
+    verbose: bool = False,
+    decision: DecisionSettings | None = None,
+    encoder: SentenceEncoder | None = None,
+) -> Scores:
+    """``encoder``: decide with the semantic check ([stories] semantic) using this encoder."""
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="raqib-replay-") as scratch:
         config = load_config(BUNDLED_DEFAULT, data_dir=Path(scratch))
         analyser = Analyser({watch.name: watch.query for watch in config.watches})
         desk = story_desk(config)
-        if decision is not None:
-            desk = StoryDesk(desk.lexicon, replace(desk.settings, decision=decision))
+        if decision is not None or encoder is not None:
+            settings = replace(desk.settings, decision=decision) if decision is not None else desk.settings
+            desk = StoryDesk(desk.lexicon, settings, encoder=encoder or desk.encoder)
         database = Database(f"sqlite:///{scratch}/replay.db")
         database.upgrade()
         feeds = {
@@ -130,10 +138,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("timelines", nargs="*", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--semantic", action="store_true", help="with the semantic check (needs the extra)")
     args = parser.parse_args()
     paths = args.timelines or sorted(TIMELINES.glob("*.jsonl"))
+    encoder = None
+    if args.semantic:
+        from stories.semantic import load_encoder
+
+        encoder = load_encoder(2)
+        if encoder is None:
+            parser.error("--semantic: the encoder is not installed (pip install -e '.[semantic]')")
     for path in paths:
-        scores = replay(path, args.verbose)
+        scores = replay(path, args.verbose, encoder=encoder)
         print(
             f"== {path.name}: {scores.items} items in {scores.seconds:.2f}s "
             f"({scores.items / scores.seconds:,.0f} items/s through storage)"

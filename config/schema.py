@@ -377,6 +377,9 @@ class WebSettings(_Section):
 
 class StoriesSettings(_Section):
     window: PositiveDuration = timedelta(days=7)  # how long a story stays open for new reports
+    # A multilingual sentence encoder vetoes developments that only restate the story (needs the
+    # optional 'semantic' extra; without it a warning is logged and the plain decision is used).
+    semantic: bool = False
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from storage.desk import StoryDesk, StorySettings
 from storage.outbox import OutboxWriter
 from stories.analysis import Analyser
 from stories.concepts import Lexicon
+from stories.semantic import load_encoder
 
 
 class UnknownFeed(ValueError):
@@ -60,8 +62,10 @@ def scrapy_settings(config: RaqibConfig) -> Settings:
 
 
 def story_desk(config: RaqibConfig) -> StoryDesk:
-    """The story desk as the config sets it: development lexicons and the story window."""
-    return StoryDesk(Lexicon(config.developments), StorySettings(window=config.stories.window))
+    """The story desk as the config sets it: development lexicons, the story window and the
+    optional semantic check (None when the ``semantic`` extra is not installed)."""
+    encoder = load_encoder(os.cpu_count()) if config.stories.semantic else None
+    return StoryDesk(Lexicon(config.developments), StorySettings(window=config.stories.window), encoder=encoder)
 
 
 def outbox_writer(config: RaqibConfig) -> OutboxWriter | None:

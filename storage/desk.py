@@ -20,6 +20,7 @@ from stories.features import ArticleFeatures, extract_features
 from stories.fingerprint import NEAR_DUPLICATE_THRESHOLD, MinHasher, body_fingerprint
 from stories.memory import StoryMemory
 from stories.novelty import assess
+from stories.semantic import SentenceEncoder
 from stories.text import tokenise
 from stories.types import Analysis, Entry
 
@@ -40,10 +41,17 @@ class PreparedArticle:
 
 
 class StoryDesk:
-    def __init__(self, lexicon: Lexicon, settings: StorySettings | None = None, hasher: MinHasher | None = None):
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        settings: StorySettings | None = None,
+        hasher: MinHasher | None = None,
+        encoder: SentenceEncoder | None = None,
+    ):
         self.lexicon = lexicon
         self.settings = settings or StorySettings()
         self.hasher = hasher or MinHasher()
+        self.encoder = encoder  # the optional semantic check ([stories] semantic); None: off
         # Parsed story memories, valid while the story's state_token is unchanged: parsing a
         # long story's state for every report was most of the cost of storing it.
         self._memories: dict[int, tuple[str, StoryMemory]] = {}
@@ -90,6 +98,7 @@ class StoryDesk:
             self.settings.decision,
             duplicate_story=duplicate_story,
             duplicate_of=duplicate_of,
+            encoder=self.encoder,
         )
         if decision.story_id is None:
             story = Story(

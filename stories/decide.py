@@ -11,6 +11,7 @@ from typing import Any
 from stories.features import ArticleFeatures
 from stories.memory import GENERIC_ENTITIES, StoryMemory
 from stories.novelty import Novelty, NoveltySettings, assess, known_value
+from stories.semantic import VETO_THRESHOLD, SentenceEncoder, semantic_veto
 from stories.types import EventType
 
 
@@ -21,6 +22,9 @@ class DecisionSettings:
     # (as an update) when it scores at least this: a re-report is not a new story.
     fold_threshold: float = 0.25
     novelty: NoveltySettings = field(default_factory=NoveltySettings)
+    # With a sentence encoder ([stories] semantic): a development without a figure change whose
+    # every sentence reaches this cosine against the story's sentences is an update.
+    semantic_threshold: float = VETO_THRESHOLD
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +90,12 @@ def decide(
     *,
     duplicate_story: int | None = None,
     duplicate_of: int | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> Decision:
     """``duplicate_story``: the story of a stored article with the same body or a near-duplicate
-    signature (found by storage through its indexes), if any."""
+    signature (found by storage through its indexes), if any. ``encoder``: the optional semantic
+    check (``stories.semantic``), which turns a development that only says, in other words or
+    another language, what the story already holds into an update; figure changes always count."""
     by_id = {candidate.story_id: candidate for candidate in candidates}
     if duplicate_story is not None:
         memory = by_id[duplicate_story].memory if duplicate_story in by_id else StoryMemory()
@@ -117,6 +124,21 @@ def decide(
     if scored:
         score, best = scored[0]
         novelty = assess(features, best.memory, settings.novelty)
+        if (
+            encoder is not None
+            and score >= settings.fold_threshold
+            and novelty.adds_something
+            and not novelty.figure_changes
+            and semantic_veto(
+                [sentence.text for sentence in features.sentences],
+                best.memory.texts,
+                encoder,
+                settings.semantic_threshold,
+            )
+        ):
+            return Decision(
+                EventType.UPDATE, best.story_id, Novelty(), score, "says what the story already holds (semantic check)"
+            )
         if score >= settings.join_threshold:
             if novelty.adds_something:
                 return Decision(EventType.DEVELOPMENT, best.story_id, novelty, score, novelty.summary())

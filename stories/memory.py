@@ -21,6 +21,7 @@ MAX_SENTENCES_PER_LANGUAGE = 600
 MAX_TITLES_PER_LANGUAGE = 50
 MAX_WORDS_PER_LANGUAGE = 12_000
 MAX_VALUES_PER_FIGURE = 40
+MAX_TEXTS = 300  # sentence texts, every language (the optional semantic check reads them)
 
 # Entities nearly every report on a watch names carry little evidence of which event it is.
 GENERIC_ENTITIES = frozenset({"north_korea", "russia", "ukraine", "kursk"})
@@ -52,6 +53,7 @@ class StoryMemory:
     meanings: list[frozenset[str]] = field(default_factory=list)  # every language's sentences
     languages: set[str] = field(default_factory=set)
     articles: int = 0
+    texts: list[str] = field(default_factory=list)  # sentences as written, oldest first
     _pairs: set[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -95,6 +97,8 @@ class StoryMemory:
         titles = self.titles.setdefault(language, [])
         titles.append(features.title_words)
         del titles[:-MAX_TITLES_PER_LANGUAGE]
+        self.texts.extend(sentence.text for sentence in features.sentences)
+        del self.texts[:-MAX_TEXTS]
 
     def share(self, counts: Counter[str], item: str) -> float:
         """The share of the story's reports that name ``item``."""
@@ -114,6 +118,7 @@ class StoryMemory:
             "meanings": [sorted(meaning) for meaning in self.meanings],
             "languages": sorted(self.languages),
             "articles": self.articles,
+            "texts": self.texts,
         }
 
     @classmethod
@@ -141,4 +146,5 @@ class StoryMemory:
             meanings=[frozenset(meaning) for meaning in data.get("meanings", [])],
             languages=set(data.get("languages", [])),
             articles=int(data.get("articles", 0)),
+            texts=list(data.get("texts", [])),
         )
