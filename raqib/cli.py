@@ -460,6 +460,25 @@ def alerts_retry(app: AppContext, alert_id: int) -> None:
     sys.exit(1 if report.failed or report.dead else 0)
 
 
+@alerts_group.command("enable")
+@click.argument("channel")
+@pass_app
+def alerts_enable(app: AppContext, channel: str) -> None:
+    """Send through a channel again after its receiver answered 410 Gone."""
+    from storage import outbox
+
+    config = app.load()
+    database = _database(config)
+    with database.session() as session:
+        enabled = outbox.enable_channel(session, channel)
+    database.dispose()
+    if not enabled:
+        raise click.UsageError(f"alert channel {channel!r} is not disabled; see `raqib alerts list --failed`")
+    click.echo(
+        f"{channel}: enabled again; alerts dead-lettered while it was disabled stay so (`raqib alerts retry ID`)"
+    )
+
+
 @alerts_group.command("test")
 @click.argument("channel")
 @pass_app

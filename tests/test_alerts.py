@@ -207,6 +207,10 @@ def test_gone_disables_the_channel_and_says_so(tmp_path: Path, feed_server: Feed
     failed = raqib(config, "alerts", "list", "--failed", env=ENV)
     assert "dead" in failed.stdout and "410 Gone" in failed.stdout
     assert len(hook.requests) == 1
+    enabled = raqib(config, "alerts", "enable", "ops-hook", env=ENV)
+    assert enabled.returncode == 0 and "enabled again" in enabled.stdout
+    again = raqib(config, "alerts", "enable", "ops-hook", env=ENV)
+    assert again.returncode == 2 and "is not disabled" in again.stderr
 
 
 def test_alerts_test_sends_a_marked_message(tmp_path: Path, hook: Receiver, smtp_server: SmtpServer) -> None:

@@ -192,11 +192,6 @@ _CLEANER = nh3.Cleaner(
 )
 
 
-def sanitise(fragment: str | None) -> Markup:
-    """Feed HTML through nh3 with the short allow-list; links only to http(s), rel nofollow."""
-    return Markup(_CLEANER.clean(fragment or ""))
-
-
 _TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags={"script", "style", "noscript", "template", "title"})
 
 
