@@ -356,13 +356,14 @@ def feeds_list(app: AppContext, as_json: bool) -> None:
 
 
 @feeds_group.command("export")
+@click.option("--reveal", is_flag=True, help="keep credentials and api keys in feed addresses (masked as ***)")
 @pass_app
-def feeds_export(app: AppContext) -> None:
+def feeds_export(app: AppContext, reveal: bool) -> None:
     """Print the configured feeds as OPML 2.0 (for a feed reader)."""
     from web.opml import export_opml
 
     config = app.load()
-    sys.stdout.buffer.write(export_opml(config.feeds, title="Raqib feeds"))
+    sys.stdout.buffer.write(export_opml(config.feeds, title="Raqib feeds", reveal=reveal))
 
 
 @feeds_group.command("import")

@@ -23,6 +23,8 @@ from .models import AlertChannel, Article, DeliveryAttempt, Feed, FetchLogEntry,
 
 __all__ = [
     "ALERTING_EVENTS",
+    "MAX_ID",
+    "MAX_PAGE",
     "PER_PAGE",
     "AlertAttempt",
     "AlertRow",
@@ -44,6 +46,7 @@ __all__ = [
     "disabled_channels",
     "feed_rows",
     "group_by_day",
+    "is_storable_id",
     "latest_news",
     "reports_per_day",
     "stories_page",
@@ -54,6 +57,10 @@ __all__ = [
 
 PER_PAGE = 25
 MAX_PER_PAGE = 200
+# Ids are 64-bit integers in both databases; a larger number in an address names nothing (and
+# would overflow the driver). Pages past MAX_PAGE are as empty as the page after the last.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 1_000_000
 ALERTING_EVENTS = ("new_story", "development")
 
 T = TypeVar("T")
@@ -84,8 +91,13 @@ def cast_int(value: int | None) -> int:
     return value
 
 
+def is_storable_id(value: int) -> bool:
+    """Whether ``value`` can be a row id (a larger number cannot be bound as a parameter)."""
+    return 0 < value <= MAX_ID
+
+
 def _bounds(page: int, per_page: int) -> tuple[int, int]:
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     return page, per_page
 
@@ -374,6 +386,8 @@ class StoryDetail:
 
 
 def story_detail(session: Session, story_id: int) -> StoryDetail | None:
+    if not is_storable_id(story_id):
+        return None
     story = session.execute(
         select(Story.id, Story.watch, Story.title, Story.language, Story.first_seen, Story.last_seen).where(
             Story.id == story_id
@@ -610,6 +624,8 @@ class ArticleDetail:
 
 
 def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
+    if not is_storable_id(article_id):
+        return None
     row = session.execute(
         select(
             Article.id,

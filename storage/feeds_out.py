@@ -77,6 +77,8 @@ def watch_events(
 def story_events(session: Session, story_id: int) -> StoryEvents | None:
     """A story and every event of it (new story, developments, updates, duplicates), newest
     first; None for an unknown story."""
+    if not 0 < story_id <= 2**63 - 1:  # a larger number cannot be a row id (nor bound as one)
+        return None
     story = session.execute(
         select(Story.id, Story.watch, Story.title, Story.language, Story.first_seen, Story.last_seen).where(
             Story.id == story_id

@@ -13,10 +13,12 @@ from config.schema import RaqibConfig
 from crawler.policy import feed_health
 from storage import browse
 from storage.db import Database
+from web.app import can_reveal
+from web.redact import mask_url
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-Page = Annotated[int, Query(ge=1, description="1-based page number")]
+Page = Annotated[int, Query(ge=1, le=browse.MAX_PAGE, description="1-based page number")]
 PerPage = Annotated[int, Query(ge=1, le=browse.MAX_PER_PAGE, description="items per page")]
 
 
@@ -413,17 +415,27 @@ def get_article(request: Request, article_id: int) -> ArticleDetail:
     )
 
 
-@router.get("/feeds", response_model=list[FeedHealth], summary="Every stored feed and its health")
-def list_feeds(request: Request) -> list[FeedHealth]:
+@router.get(
+    "/feeds",
+    response_model=list[FeedHealth],
+    summary="Every stored feed and its health",
+    description="Secrets in feed addresses (user information, api keys, tokens) are masked as *** "
+    "unless the token holder asks for them with reveal=1.",
+)
+def list_feeds(
+    request: Request,
+    reveal: Annotated[bool, Query(description="show feed addresses in full (needs the token)")] = False,
+) -> list[FeedHealth]:
     config = _config(request)
     now = datetime.now(UTC)
     intervals: dict[str, timedelta] = {feed.name: feed.interval or config.schedule.interval for feed in config.feeds}
     with _database(request).session() as session:
         rows = browse.feed_rows(session, now)
+    reveal = can_reveal(request)
     return [
         FeedHealth(
             name=row.name,
-            url=row.url,
+            url=row.url if reveal else mask_url(row.url),
             language=row.language,
             health=feed_health(row, now, intervals.get(row.name, config.schedule.interval)),
             configured=row.name in intervals,

@@ -24,7 +24,9 @@ from fastapi import APIRouter, Request, Response
 from alerts.render import one_line
 from config.schema import RaqibConfig, check_http_url
 from storage.types import FeedSpec
+from web.app import can_reveal
 from web.atom import drop_unencodable
+from web.redact import mask_url
 
 router = APIRouter(tags=["feeds"])
 
@@ -56,8 +58,9 @@ class ImportResult:
 
 @router.get("/feeds.opml", response_class=Response, summary="The configured feeds as OPML")
 def feeds_opml(request: Request) -> Response:
+    """Secrets in feed addresses are masked unless the token holder asks with ``?reveal=1``."""
     config: RaqibConfig = request.app.state.config
-    body = export_opml(config.feeds, title="Raqib feeds")
+    body = export_opml(config.feeds, title="Raqib feeds", reveal=can_reveal(request))
     disposition = f'attachment; filename="{EXPORT_FILENAME}"'
     return Response(content=body, media_type=MEDIA_TYPE, headers={"Content-Disposition": disposition})
 
@@ -65,16 +68,17 @@ def feeds_opml(request: Request) -> Response:
 # --- export --------------------------------------------------------------------------------
 
 
-def export_opml(feeds: Sequence[FeedSpec], *, title: str) -> bytes:
+def export_opml(feeds: Sequence[FeedSpec], *, title: str, reveal: bool = False) -> bytes:
     """OPML 2.0, one ``type="rss"`` outline per feed; ``language`` (an attribute OPML 2.0 defines
-    for rss outlines) is left out for "auto"."""
+    for rss outlines) is left out for "auto". Credentials in addresses are masked unless ``reveal``."""
     opml = ET.Element("opml", {"version": "2.0"})
     head = ET.SubElement(opml, "head")
     ET.SubElement(head, "title").text = one_line(title) or "Raqib feeds"
     ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = ET.SubElement(opml, "body")
     for feed in feeds:
-        attributes = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": feed.url}
+        url = feed.url if reveal else mask_url(feed.url)
+        attributes = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": url}
         if feed.language in LANGUAGES:
             attributes["language"] = feed.language
         ET.SubElement(body, "outline", attributes)

@@ -21,7 +21,9 @@ from crawler.policy import feed_health
 from storage import browse
 from storage.db import Database
 from web import render
+from web.app import can_reveal
 from web.paths import TEMPLATES
+from web.redact import mask_url
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -88,7 +90,7 @@ def _text(value: str | None) -> str | None:
 
 def _page_number(value: str | None) -> int:
     try:
-        return max(1, int(value or "1"))
+        return min(max(1, int(value or "1")), browse.MAX_PAGE)
     except ValueError:
         return 1
 
@@ -276,8 +278,13 @@ def feeds(request: Request) -> HTMLResponse:
     intervals = {feed.name: feed.interval or config.schedule.interval for feed in config.feeds}
     with _database(request).session() as session:
         rows = browse.feed_rows(session, now)
+    reveal = can_reveal(request)
     items = [
-        {"feed": row, "health": feed_health(row, now, intervals.get(row.name, config.schedule.interval))}
+        {
+            "feed": row,
+            "url": row.url if reveal else mask_url(row.url),
+            "health": feed_health(row, now, intervals.get(row.name, config.schedule.interval)),
+        }
         for row in rows
     ]
     return _page(request, "feeds.html", {"items": items, "configured": set(intervals)})

@@ -9,7 +9,7 @@ import uvicorn
 
 from config.schema import RaqibConfig
 from storage.db import Database
-from web.app import create_app
+from web.app import allowed_host_names, create_app
 
 
 class TokenRequired(RuntimeError):
@@ -26,12 +26,15 @@ def is_loopback(host: str) -> bool:
 
 
 def make_server(config: RaqibConfig, database: Database, host: str, port: int, token: str | None) -> uvicorn.Server:
-    """Loopback needs no token; any other address needs one (every page and API call checks it)."""
+    """Loopback needs no token but checks the Host header; any other address needs a token
+    (every page and API call checks it)."""
     if not is_loopback(host) and not token:
         raise TokenRequired(
             f"serving on {host} exposes Raqib beyond this machine: set RAQIB_WEB_TOKEN to a long random value"
         )
-    app = create_app(config, database, token=token if not is_loopback(host) or token else None)
+    loopback = is_loopback(host)
+    allowed = allowed_host_names([host], config.web.public_url()) if loopback else None
+    app = create_app(config, database, token=token if not loopback or token else None, allowed_hosts=allowed)
     settings = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     return uvicorn.Server(settings)
 
