@@ -151,9 +151,12 @@ def _check(path: Path, *, data_dir: Path) -> tuple[RaqibConfig | None, list[Prob
                 continue  # reported from the raw data below, with precise locations
             loc = tuple(error["loc"])
             line = lines.line_for(loc)
-            if error["type"] == QUERY_ERROR and line is not None and isinstance(error["input"], str):
-                line = lines.line_in_value(loc, line, error["input"], error.get("ctx", {}).get("position"))
-            found.append((loc, _message(error, loc), line))
+            message = _message(error, loc)
+            if error["type"] == QUERY_ERROR:
+                message += _watch_named(data, loc)
+                if line is not None and isinstance(error["input"], str):
+                    line = lines.line_in_value(loc, line, error["input"], error.get("ctx", {}).get("position"))
+            found.append((loc, message, line))
     found.extend((loc, message, lines.line_for(loc)) for loc, message in cross_check(data))
 
     problems: list[Problem] = []
@@ -183,6 +186,18 @@ def _syntax_problem(path: Path, text: str, exc: tomllib.TOMLDecodeError) -> Prob
         line = max(1, len(text.splitlines()))
         message = message[: match.start()] + " (at the end of the file)"
     return Problem(path, "", line, f"TOML syntax error: {message}", column)
+
+
+def _watch_named(data: Any, loc: Loc) -> str:
+    """`` in watch 'name'`` for a problem inside ``watches[i]``, so a long file's query error
+    names the watch as the user wrote it; empty when the entry has no usable name."""
+    if len(loc) < 2 or loc[0] != "watches" or not isinstance(loc[1], int):
+        return ""
+    watches = data.get("watches") if isinstance(data, dict) else None
+    if not isinstance(watches, list) or not loc[1] < len(watches) or not isinstance(watches[loc[1]], dict):
+        return ""
+    name = watches[loc[1]].get("name")
+    return f" in watch {name!r}" if isinstance(name, str) and name else ""
 
 
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey")

@@ -15,6 +15,10 @@ Syntax (DESIGN §3.2)::
 - A word that the normaliser splits (``F-16``, ``Pyongyang's``) is matched as a phrase of its parts.
 - A query must need at least one positive term to match: ``NOT x`` alone is refused, because a
   match is reported as the terms it found.
+- A query is bounded: at most ``MAX_QUERY_CHARS`` characters, ``MAX_QUERY_TOKENS`` words and
+  operators, and ``MAX_NESTING`` levels of parentheses and ``NOT`` inside one another. The parser
+  and the matcher recurse once per level, so an unbounded query would end in a RecursionError
+  instead of an answer.
 
 Terms are normalised with ``stories.text.normalise``, like the text, so a query written with
 hamza, ى, ة, diacritics or tatweel finds every spelling. Per word:
@@ -45,6 +49,9 @@ from functools import lru_cache
 from stories.text import normalise, tokenise
 
 __all__ = [
+    "MAX_NESTING",
+    "MAX_QUERY_CHARS",
+    "MAX_QUERY_TOKENS",
     "PROCLITICS",
     "SUFFIXES",
     "Document",
@@ -53,6 +60,12 @@ __all__ = [
     "arabic_stems",
     "parse_query",
 ]
+
+# Generous for a hand-written watch (the bundled one is ~500 characters, 3 levels deep) and far
+# below what the recursive parser and matcher can take.
+MAX_QUERY_CHARS = 20_000
+MAX_QUERY_TOKENS = 2_000
+MAX_NESTING = 50
 
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _QUOTES = {'"': '"', "“": "”", "«": "»"}
@@ -352,13 +365,20 @@ class _Token:
 
 
 def _lex(source: str) -> list[_Token]:
+    if len(source) > MAX_QUERY_CHARS:
+        raise QuerySyntaxError(
+            f"the query is {len(source):,} characters long; at most {MAX_QUERY_CHARS:,} are allowed", MAX_QUERY_CHARS
+        )
     tokens: list[_Token] = []
     i, n = 0, len(source)
     while i < n:
         char = source[i]
         if char.isspace():
             i += 1
-        elif char in "()":
+            continue
+        if len(tokens) == MAX_QUERY_TOKENS:
+            raise QuerySyntaxError(f"the query has more than {MAX_QUERY_TOKENS:,} words and operators", i)
+        if char in "()":
             tokens.append(_Token(char, char, i))
             i += 1
         elif char in _QUOTES:
@@ -403,6 +423,12 @@ class _Parser:
         self.source = source
         self.tokens = _lex(source)
         self.index = 0
+        self.depth = 0  # parentheses and NOTs open around the current token
+
+    def enter(self, token: _Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise QuerySyntaxError(f"parentheses and NOT are nested more than {MAX_NESTING} deep", token.position)
 
     def peek(self) -> _Token | None:
         return self.tokens[self.index] if self.index < len(self.tokens) else None
@@ -448,7 +474,10 @@ class _Parser:
         if token is not None and token.kind == "NOT":
             self.take()
             self.operand_after(token)
-            return _Not(self.parse_unary())
+            self.enter(token)
+            child = self.parse_unary()
+            self.depth -= 1
+            return _Not(child)
         return self.parse_primary()
 
     def parse_primary(self) -> _Node:
@@ -466,7 +495,9 @@ class _Parser:
                 raise QuerySyntaxError("empty parentheses", token.position)
             if following is None:
                 raise QuerySyntaxError("unbalanced '(': it is never closed", token.position)
+            self.enter(token)
             inner = self.parse_or()
+            self.depth -= 1
             closing = self.peek()
             if closing is None:
                 raise QuerySyntaxError("unbalanced '(': it is never closed", token.position)

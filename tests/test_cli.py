@@ -169,3 +169,20 @@ def test_feeds_export_and_import_through_opml(tmp_path: Path) -> None:
     assert '[[feeds]]\nname = "صحيفة عربية"\nurl = "https://news.example/ar.xml"' in imported.stdout
     assert 'language = "ar"' in imported.stdout
     assert "duplicate" in imported.stderr and "1 feeds" in imported.stderr
+
+
+def test_config_check_reports_a_query_nested_too_deep_with_file_line_and_watch(tmp_path: Path) -> None:
+    nested = "(" * 300 + "Kursk" + ")" * 300
+    nots = "Kursk " + "NOT " * 3000 + "drones"
+    config = tmp_path / "raqib.toml"
+    config.write_text(
+        f'[[watches]]\nname = "nested"\nquery = "{nested}"\n\n[[watches]]\nname = "negated"\nquery = "{nots}"\n',
+        encoding="utf-8",
+    )
+    checked = raqib(config, "config", "check")
+    assert checked.returncode == 1
+    assert "RecursionError" not in checked.stdout + checked.stderr
+    assert f"{config}:3: watches[0].query: query does not parse: parentheses and NOT are nested" in checked.stdout
+    assert "in watch 'nested'" in checked.stdout
+    assert f"{config}:7: watches[1].query: query does not parse: the query has more than 2,000" in checked.stdout
+    assert "in watch 'negated'" in checked.stdout

@@ -120,3 +120,28 @@ def test_arabic_stems_strip_proclitics_and_suffixes_not_the_keyword() -> None:
     assert "كورسك" in arabic_stems("بكورسك")
     assert "كورسك" not in arabic_stems("سيكورسكي")
     assert "ورس" not in arabic_stems("كورسك")  # no stemming of the keyword itself
+
+
+@pytest.mark.parametrize(
+    ("source", "position", "fragment"),
+    [
+        ("(" * 300 + "Kursk" + ")" * 300, 50, "nested more than 50 deep"),
+        ("Kursk " + "NOT " * 1000 + "drones", 6 + 4 * 50, "nested more than 50 deep"),
+        ("Kursk " + "NOT " * 3000 + "drones", 8002, "more than 2,000 words and operators"),
+        (" OR ".join(["كورسك"] * 5000), 20_000, "at most 20,000 are allowed"),
+    ],
+)
+def test_hostile_queries_are_refused_with_a_position_instead_of_recursing(
+    source: str, position: int, fragment: str
+) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(source)
+    assert fragment in caught.value.message
+    assert caught.value.position == position
+
+
+def test_queries_at_the_bounds_still_parse_and_match() -> None:
+    deep = "(" * 49 + "NOT drones Kursk" + ")" * 49
+    assert match(deep, "North Korean troops in Kursk") == ("Kursk",)
+    long_or = " OR ".join(f"word{i}" for i in range(999)) + " OR كورسك"
+    assert match(long_or, "قوات في كورسك") == ("كورسك",)
