@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
 
 from alerts.types import AlertEvent
+from stories.wording import WhatIsNew
 
 BRAND = "Raqib"
 SUBJECT_PREFIX = f"[{BRAND}]"
@@ -100,34 +100,19 @@ class Change:
 
 
 def changes(event: AlertEvent) -> list[Change]:
-    """What ``event`` adds to its story: changed and new figures, development categories the
-    story did not have, new places and actors."""
-    found: list[Change] = []
-    figure_labels: set[str] = set()
-    for figure in event.figures:
-        label = _figure_label(figure)
-        if label and label not in figure_labels:
-            figure_labels.add(label)
-            found.append(Change(label))
-    for development in event.developments:
-        category = one_line(development.get("category", "")).replace("_", " ")
-        evidence = one_line(development.get("evidence", ""))
-        if category == "figure":
-            # novelty reports each figure change twice: as a development and in ``figures``
-            if evidence and evidence not in figure_labels:
-                figure_labels.add(evidence)
-                found.append(Change(evidence))
-        elif category in ("place", "actor"):
-            found.append(Change(f"new {category}: {evidence}" if evidence else f"new {category}"))
-        elif category.startswith("new "):
-            found.append(Change(f"first mention of {category[4:]}", evidence))
-        elif category:
-            found.append(Change(f"first report of {category}", evidence))
-    return found
+    """What ``event`` adds to its story (``stories.wording``): changed and new figures,
+    development categories the story did not have (labelled in both languages), new places and
+    actors. Raqib's own words are English; a category's Arabic label stands beside it."""
+    return [Change(one_line(note.line), one_line(note.evidence)) for note in _what_is_new(event).notes("en")]
+
+
+def _what_is_new(event: AlertEvent) -> WhatIsNew:
+    explanation = {"developments": event.developments, "figures": event.figures, "new_facts": event.new_facts}
+    return WhatIsNew.from_explanation(event.type, explanation)
 
 
 def what_is_new(event: AlertEvent) -> list[str]:
-    """Human lines: "killed: 300 → 600", "first report of drones", "2 new sentences"."""
+    """Human lines: "killed: 300 → 600", "first report of drones (مسيّرات)", "2 new sentences"."""
     lines = [change.line for change in changes(event)]
     facts = new_facts(event)
     if facts:
@@ -139,25 +124,6 @@ def what_is_new(event: AlertEvent) -> list[str]:
 
 def new_facts(event: AlertEvent) -> list[str]:
     return [fact for fact in (one_line(text) for text in event.new_facts) if fact]
-
-
-def _figure_label(figure: dict[str, Any]) -> str:
-    label = one_line(str(figure.get("label") or ""))
-    if label:
-        return label
-    kind = one_line(str(figure.get("kind") or "figure"))
-    old, new = figure.get("old"), figure.get("new")
-    if new is None:
-        return ""
-    if old is None:
-        return f"{kind}: {_number(new)} (new)"
-    return f"{kind}: {_number(old)} → {_number(new)}"
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:,}"
-    return one_line(str(value))
 
 
 def _count(n: int, noun: str, plural: str | None = None) -> str:

@@ -14,6 +14,7 @@ import click
 
 from config.loader import ConfigError, check_config, load_config, resolve_config_path, resolve_data_dir
 from config.schema import RaqibConfig
+from stories.wording import WhatIsNew
 
 SINCE_HELP = "only what was collected since: an ISO date/time (2025-02-04) or an age (36h, 7d)"
 
@@ -193,16 +194,10 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
-def _explain(explanation: dict[str, Any]) -> str:
-    """One line saying why a report is what it is: what is new, or what it copies."""
-    parts = [
-        str(item["evidence"]) if item["category"] == "figure" else str(item["category"])
-        for item in explanation.get("developments", [])
-    ]
-    facts = explanation.get("new_facts", [])
-    if facts:
-        parts.append(f"new: “{str(facts[0])[:140]}”")
-    return "; ".join(parts) if parts else str(explanation.get("reason", ""))
+def _explain(event: str, explanation: dict[str, Any], language: str) -> str:
+    """One line saying why a report is what it is: what is new (``stories.wording``, in the
+    report's language), or why nothing is."""
+    return WhatIsNew.from_explanation(event, explanation).sentence(language)
 
 
 @main.command()
@@ -231,7 +226,7 @@ def stories(app: AppContext, watch: str | None, since: str | None, limit: int, a
         for article in story.articles:
             click.echo(f"    - {article.event:<11} {article.feed} ({article.language}): {article.title}")
             if article.event in ("new_story", "development", "update", "duplicate") and article.explanation:
-                click.echo(f"      {_explain(article.explanation)}")
+                click.echo(f"      {_explain(article.event, article.explanation, article.language)}")
     click.echo(f"{len(rows)} stories")
 
 

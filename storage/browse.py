@@ -19,6 +19,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, Select, Text, and_, cast, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from stories.wording import WhatIsNew
+
 from .models import AlertChannel, Article, DeliveryAttempt, Feed, FetchLogEntry, OutboxEntry, Story, WatchMatch
 
 __all__ = [
@@ -107,24 +109,9 @@ def day_start(day: date) -> datetime:
 
 
 def what_is_new(event: str, explanation: dict[str, Any] | None) -> str:
-    """One line saying what a report added: figure changes, new categories, else its first new fact."""
-    explanation = explanation or {}
-    if event == "new_story":
-        return "first report of this event"
-    figures = [str(item.get("label", "")) for item in explanation.get("figures", []) if item.get("label")]
-    categories = [
-        str(item.get("category", ""))
-        for item in explanation.get("developments", [])
-        if item.get("category") and item.get("category") != "figure"
-    ]
-    parts = [f"first report of {category}" if " " not in category else category for category in categories]
-    parts += figures
-    if parts:
-        return "; ".join(parts)
-    facts = [str(fact) for fact in explanation.get("new_facts", []) if fact]
-    if facts:
-        return facts[0]
-    return str(explanation.get("reason", ""))
+    """One line saying what a report added (``stories.wording``): new categories and figure
+    changes, else its first new fact, else why nothing is new."""
+    return WhatIsNew.from_explanation(event, explanation).headline("en")
 
 
 def _categories(explanation: dict[str, Any] | None) -> list[str]:

@@ -360,8 +360,8 @@ def test_what_is_new_lines() -> None:
     assert render.what_is_new(event) == [
         "killed: 300 → 600",
         "troops: 3,000 (new)",
-        "first report of drones",
         "wounded: 40 (new)",
+        "first report of drones",
         "first mention of iran",
         "1 new sentence",
     ]

@@ -26,6 +26,7 @@ from alerts.types import AlertEvent, ArticleRef, StoryRef
 from config.schema import RaqibConfig
 from storage.db import Database
 from storage.feeds_out import FeedEvent, StoryEvents, story_events, watch_events, watch_is_known
+from stories.wording import WhatIsNew
 
 router = APIRouter(tags=["feeds"])
 
@@ -172,10 +173,9 @@ def _entry(event: FeedEvent, base_url: str) -> ET.Element:
         title = one_line(event.story_title) or f"story {event.story_id}"
         ET.SubElement(entry, "link", {"rel": rel, "type": "text/html", "href": story_url, "title": title})
     ET.SubElement(entry, "category", {"term": event.event, "label": type_name(event.event), "scheme": f"{TAG}event"})
-    for development in event.explanation.get("developments", []):
-        category = one_line(str(development.get("category", "")))
-        if category:
-            ET.SubElement(entry, "category", {"term": category, "scheme": f"{TAG}development"})
+    for note in WhatIsNew.from_explanation(event.event, event.explanation).categories:
+        term, label = one_line(note.category), one_line(note.label.beside("en"))
+        ET.SubElement(entry, "category", {"term": term, "label": label, "scheme": f"{TAG}development"})
     lines = [change.line for change in changes(alert)]
     if lines:
         _text(entry, "summary", "; ".join(lines)).set(XML_LANG, "en")
