@@ -365,15 +365,17 @@ def test_entity_and_doctype_attacks_are_refused_without_reading_a_file(tmp_path:
         with pytest.raises(OpmlError, match="DOCTYPE") as refused:
             import_opml(attack.encode())
         assert "TOP-SECRET" not in str(refused.value)
-    # no DOCTYPE but an entity reference: undefined, so the file is not well-formed
-    with pytest.raises(OpmlError, match="not well-formed"):
-        import_opml(b'<opml><body><outline text="&xxe;" xmlUrl="https://x.example/"/></body></opml>')
+    # no DOCTYPE but an entity reference: undefined, it stays the literal text it is
+    (literal,) = import_opml(b'<opml><body><outline text="&xxe;" xmlUrl="https://x.example/"/></body></opml>').feeds
+    assert literal.name == "&xxe;"
     assert str(secret) not in opened_paths
 
     with pytest.raises(OpmlError, match="not an OPML document"):
         import_opml(b"<rss><channel/></rss>")
-    with pytest.raises(OpmlError, match="not well-formed"):
+    with pytest.raises(OpmlError, match="not an OPML document"):
         import_opml(b"")
+    with pytest.raises(OpmlError, match="DOCTYPE"):
+        import_opml(attacks[0].encode("utf-16"))
 
 
 def test_the_opml_route_offers_the_configured_feeds(tmp_path: Path, serve: Any) -> None:
@@ -392,3 +394,57 @@ def test_the_opml_route_offers_the_configured_feeds(tmp_path: Path, serve: Any) 
         assert names == [feed.name for feed in config.feeds]
     finally:
         database.dispose()
+
+
+# OPML as other readers write it (written for these tests, in the shapes those readers export).
+FEEDLY_STYLE = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0">
+  <head><title>Subscriptions in Feedly</title></head>
+  <body>
+    <outline text="Middle East" title="Middle East">
+      <outline type="rss" text="الجزيرة نت" title="الجزيرة نت" xmlUrl="https://aj.example/rss" htmlUrl="https://aj.example/"/>
+      <outline type="rss" text="Wire" title="Wire" xmlUrl="https://wire.example/feed" htmlUrl="https://wire.example/"/>
+    </outline>
+  </body>
+</opml>
+"""
+# Hand-edited or written by an old reader: no version, upper-case names, an unescaped "&" in an
+# address (not well-formed XML), an outline with only a web page, and a linked list.
+SLOPPY = """<opml><BODY>
+<OUTLINE TEXT="Reuters" XMLURL="https://reuters.example/rss?edition=ar&format=xml" LANGUAGE="ar"/>
+<outline text="A blog" htmlUrl="https://blog.example/"/>
+<outline text="More feeds" type="include" url="https://lists.example/more.opml"/>
+</BODY></opml>
+"""
+
+
+def test_opml_variants_from_other_readers_are_read() -> None:
+    feedly = import_opml(FEEDLY_STYLE.encode())
+    assert [(feed.name, feed.url) for feed in feedly.feeds] == [
+        ("الجزيرة نت", "https://aj.example/rss"),
+        ("Wire", "https://wire.example/feed"),
+    ]
+    assert feedly.skipped == [], "the folder is not a skipped feed"
+
+    sloppy = import_opml(SLOPPY.encode())
+    assert sloppy.feeds == [ImportedFeed("Reuters", "https://reuters.example/rss?edition=ar&format=xml", "ar")]
+    blog, included = sloppy.skipped
+    assert "A blog" in blog and "no xmlUrl" in blog and "web page" in blog
+    assert "More feeds" in included and "include" in included
+
+    # An Arabic reader's export in windows-1256, as its XML declaration says.
+    arabic = FEEDLY_STYLE.replace("UTF-8", "windows-1256").encode("cp1256")
+    assert [feed.name for feed in import_opml(arabic).feeds] == ["الجزيرة نت", "Wire"]
+    utf16 = FEEDLY_STYLE.replace("UTF-8", "UTF-16").encode("utf-16")
+    assert [feed.name for feed in import_opml(utf16).feeds] == ["الجزيرة نت", "Wire"]
+
+
+def test_imported_feeds_append_to_a_config_that_has_feeds(tmp_path: Path) -> None:
+    config = BUNDLED_DEFAULT.read_text(encoding="utf-8")
+    imported = import_opml(FEEDLY_STYLE.encode(), existing=load_config(BUNDLED_DEFAULT, data_dir=tmp_path).feeds)
+    appended = config + "\n" + toml_for(imported.feeds)
+    feeds = tomllib.loads(appended)["feeds"]
+    assert [feed["name"] for feed in feeds[-2:]] == ["الجزيرة نت", "Wire"]
+    path = tmp_path / "raqib.toml"
+    path.write_text(appended, encoding="utf-8")
+    assert [feed.name for feed in load_config(path, data_dir=tmp_path).feeds][-2:] == ["الجزيرة نت", "Wire"]

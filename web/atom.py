@@ -1,11 +1,11 @@
 """Atom 1.0 feeds out: the new stories and developments of a watch, and every event of a story.
 
-``GET /feeds/watch/{name}.atom`` and ``GET /feeds/story/{id}.atom``. The documents are built as
-element trees and serialised by ``xml.etree``: feed text is only ever element text or an
-attribute value, so a title like ``</title><script>`` or ``]]>`` is escaped, never markup.
-Characters XML 1.0 cannot carry (NUL, ESC and the other C0 controls) are dropped before
-serialisation, so no stored text can make the document ill-formed. Links are absolute
-(``[web] base_url``), and an article link is only made for an http(s) address.
+``GET /feeds/watch/{name}.atom`` and ``GET /feeds/story/{id}.atom``. The documents are written by
+feedgen (lxml): feed text is only ever element text or an attribute value, so a title like
+``</title><script>`` or ``]]>`` is escaped, never markup. The "what is new" content is XHTML built
+here as an element tree from escaped text. Characters XML 1.0 cannot carry (NUL, ESC and the other
+C0 controls) are dropped first, so no stored text can make the document ill-formed. Links are
+absolute (``[web] base_url``), and an article link is only made for an http(s) address.
 """
 
 from __future__ import annotations
@@ -16,9 +16,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
+from xml.sax.saxutils import escape
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseEntryExtension
+from feedgen.feed import FeedGenerator
 
 from alerts.render import LANGUAGE_NAMES, changes, is_rtl, new_facts, one_line, safe_link, type_name
 from alerts.render import quote as quoted
@@ -31,7 +36,6 @@ from stories.wording import WhatIsNew
 router = APIRouter(tags=["feeds"])
 
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
-ATOM_NS = "http://www.w3.org/2005/Atom"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"  # serialised as xml:lang
 # Tag URIs (RFC 4151) stay the same when the server moves to another address.
@@ -135,52 +139,92 @@ def build_story_feed(base_url: str, story: StoryEvents) -> bytes:
 
 
 def build_feed(head: FeedHead, events: Sequence[FeedEvent], base_url: str) -> bytes:
-    feed = ET.Element("feed", {"xmlns": ATOM_NS})
-    if head.language:
-        feed.set(XML_LANG, head.language)
-    _text(feed, "id", head.id)
-    _text(feed, "title", head.title)
+    generator = FeedGenerator()
+    generator.id(_xml(head.id))
+    generator.title(_xml(head.title))
     if head.subtitle:
-        _text(feed, "subtitle", head.subtitle)
-    _text(feed, "updated", _rfc3339(head.updated))
-    ET.SubElement(feed, "link", {"rel": "self", "type": "application/atom+xml", "href": head.self_url})
-    ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html", "href": head.alternate_url})
-    _text(feed, "generator", "Raqib")
+        generator.subtitle(_xml(head.subtitle))
+    generator.updated(_utc(head.updated))
+    generator.link(href=head.self_url, rel="self", type="application/atom+xml")
+    generator.link(href=head.alternate_url, rel="alternate", type="text/html")
+    generator.generator("Raqib")
+    if head.language:
+        generator.language(head.language)  # xml:lang on the feed element
     for event in events:
-        feed.append(_entry(event, base_url))
-    drop_unencodable(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+        generator.add_entry(_entry(event, base_url), order="append")
+    body: bytes = generator.atom_str(pretty=False)
+    return body
 
 
-def _entry(event: FeedEvent, base_url: str) -> ET.Element:
+class _RaqibEntry(BaseEntryExtension):
+    """What feedgen does not write: the entry's language (``xml:lang`` on the entry and its
+    content), the writing direction of the content's div, English on the summary (Raqib's own
+    words), and the links' attributes (feedgen 1.0.0 drops ``rel``, ``type``, ``hreflang`` and
+    ``title`` of an entry's links: it reads them back from the element it has just created)."""
+
+    def __init__(self) -> None:
+        self.language = "en"
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry: Any) -> Any:
+        entry.set(XML_LANG, self.language)
+        for attributes in self.links:
+            link = entry.makeelement("link", attributes)
+            entry.append(link)
+        content = entry.find("content")
+        if content is not None:
+            content.set(XML_LANG, self.language)
+            div = content.find(f"{{{XHTML_NS}}}div")
+            if div is not None:
+                div.set("dir", "rtl" if is_rtl(self.language) else "ltr")
+        summary = entry.find("summary")
+        if summary is not None:
+            summary.set(XML_LANG, "en")
+        return entry
+
+
+def _entry(event: FeedEvent, base_url: str) -> FeedEntry:
     alert = _alert_event(event, base_url)
-    entry = ET.Element("entry", {XML_LANG: event.article_language})
-    _text(entry, "id", f"{TAG}event:{event.event_id}")
-    _text(entry, "title", entry_title(event))
-    _text(entry, "updated", _rfc3339(event.created_at))
+    entry = FeedEntry()
+    entry.register_extension("raqib", _RaqibEntry, atom=True, rss=False)
+    entry.raqib.language = event.article_language
+    entry.id(_xml(f"{TAG}event:{event.event_id}"))
+    entry.title(_xml(entry_title(event)))
+    entry.updated(_utc(event.created_at))
     if event.published_at is not None:
         # A feed's future date must not make the report look newer than its event.
-        _text(entry, "published", _rfc3339(min(event.published_at, event.created_at)))
-    author = ET.SubElement(entry, "author")
-    _text(author, "name", one_line(event.feed) or "unknown feed")
+        entry.published(min(_utc(event.published_at), _utc(event.created_at)))
+    entry.author({"name": _xml(one_line(event.feed)) or "unknown feed"})
     article_url = safe_link(event.article_url)
     story_url = story_page_url(base_url, event.story_id) if event.story_id is not None else None
     if article_url:
-        attributes = {"rel": "alternate", "type": "text/html", "href": article_url, "hreflang": event.article_language}
-        ET.SubElement(entry, "link", attributes)
+        link = {"rel": "alternate", "type": "text/html", "href": _xml(article_url), "hreflang": event.article_language}
+        entry.raqib.links.append(link)
     if story_url:
         rel = "related" if article_url else "alternate"
-        title = one_line(event.story_title) or f"story {event.story_id}"
-        ET.SubElement(entry, "link", {"rel": rel, "type": "text/html", "href": story_url, "title": title})
-    ET.SubElement(entry, "category", {"term": event.event, "label": type_name(event.event), "scheme": f"{TAG}event"})
+        title = _xml(one_line(event.story_title)) or f"story {event.story_id}"
+        entry.raqib.links.append({"rel": rel, "type": "text/html", "href": story_url, "title": title})
+    entry.category(term=event.event, label=type_name(event.event), scheme=f"{TAG}event")
     for note in WhatIsNew.from_explanation(event.event, event.explanation).categories:
-        term, label = one_line(note.category), one_line(note.label.beside("en"))
-        ET.SubElement(entry, "category", {"term": term, "label": label, "scheme": f"{TAG}development"})
+        term, label = _xml(one_line(note.category)), _xml(one_line(note.label.beside("en")))
+        entry.category(term=term, label=label, scheme=f"{TAG}development")
     lines = [change.line for change in changes(alert)]
     if lines:
-        _text(entry, "summary", "; ".join(lines)).set(XML_LANG, "en")
-    entry.append(_content(event, alert, article_url, story_url))
+        entry.summary(_xml("; ".join(lines)))
+    entry.content(_xhtml(_content(event, alert, article_url, story_url)), type="xhtml")
     return entry
+
+
+def _xhtml(content: ET.Element) -> str:
+    """The inside of the content's div, serialised: feedgen wraps it in the XHTML div again."""
+    drop_unencodable(content)
+    div = content[0]
+    return (escape(div.text or "")) + "".join(ET.tostring(child, encoding="unicode") for child in div)
+
+
+def _xml(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (lxml refuses them)."""
+    return _NOT_XML.sub("", text)
 
 
 def entry_title(event: FeedEvent) -> str:
@@ -293,7 +337,8 @@ def drop_unencodable(root: ET.Element) -> None:
             element.set(key, _NOT_XML.sub("", value))
 
 
-def _rfc3339(moment: datetime) -> str:
+def _utc(moment: datetime) -> datetime:
+    """Stored times are UTC; SQLite gives them back without a zone, feedgen needs one."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).replace(microsecond=0)

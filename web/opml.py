@@ -2,23 +2,27 @@
 reader turned into ``[[feeds]]`` blocks for the config.
 
 Exported with ``xml.etree`` (names, Arabic included, are element attributes: escaped, intact).
-Imported with expat directly, refusing any document type declaration: no entity can be defined,
-so there is no entity expansion ("billion laughs") and no external entity (no file or URL is
-ever read); an undefined entity reference is a parse error. Import is lenient about the rest:
-folders at any depth are flattened, attribute names are matched without regard to case, and
-every outline that does not become a feed is listed with the reason.
+Imported with listparser, which reads the variants real readers export (OPML 1.0 and 2.0, any
+attribute case, namespaces, a stray ``&`` in an address), from bytes only. A file with a document
+type declaration is refused before parsing: no entity can be defined, so there is no entity
+expansion ("billion laughs") and no external entity (no file or URL is ever read). Folders at any
+depth are flattened, and every outline that does not become a feed is listed with the reason.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any
 from urllib.parse import urlsplit
-from xml.parsers import expat
 
+import listparser
+import lxml.etree
+import tomli_w
 from fastapi import APIRouter, Request, Response
 
 from alerts.render import one_line
@@ -34,6 +38,10 @@ MEDIA_TYPE = "text/x-opml; charset=utf-8"
 EXPORT_FILENAME = "raqib-feeds.opml"
 LANGUAGES = ("ar", "en")
 MAX_NAME_CHARS = 200  # the feeds table's name column
+# No DTD in an OPML file: refusing them outright means no entity is ever defined or expanded.
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DECLARED_ENCODING = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
 
 
 class OpmlError(ValueError):
@@ -96,17 +104,19 @@ def import_opml(data: bytes, *, existing: Iterable[FeedSpec] = ()) -> ImportResu
     An outline is skipped (and said why) when it has no xmlUrl, when that is not an http(s)
     address, or when the address is already taken by an earlier outline or by ``existing`` (the
     configured feeds). Names stay unique too: a second "News" becomes "News (2)".
-    Raises OpmlError for a file that is not well-formed OPML or that has a DOCTYPE.
+    Raises OpmlError for a file that is not OPML or that has a DOCTYPE.
     """
     result = ImportResult()
     taken_urls = {_url_key(feed.url): feed.name for feed in existing}
     taken_names = {feed.name for feed in existing}
-    for position, (attributes, is_folder) in enumerate(_outlines(data), start=1):
+    outlines = _outlines(data)
+    for position, (attributes, depth) in enumerate(outlines, start=1):
         where = _describe(attributes, position)
         url = (attributes.get("xmlurl") or "").strip()
         if not url:
+            is_folder = position < len(outlines) and outlines[position][1] > depth
             if not is_folder:
-                result.skipped.append(f"{where}: no xmlUrl")
+                result.skipped.append(f"{where}: no xmlUrl" + _not_a_feed(attributes))
             continue
         try:
             check_http_url(url)
@@ -124,42 +134,70 @@ def import_opml(data: bytes, *, existing: Iterable[FeedSpec] = ()) -> ImportResu
     return result
 
 
-def _outlines(data: bytes) -> list[tuple[dict[str, str], bool]]:
-    """Every outline's attributes (names lower-cased) and whether it holds other outlines."""
-    found: list[tuple[dict[str, str], bool]] = []
-    open_outlines: list[int] = []  # indexes into found, of the outlines enclosing the parser
-    elements: list[str] = []
+class _OutlineRecorder(listparser.Handler):
+    """listparser's handler (OPML 1 and 2, namespaces, attribute names in any case), also keeping
+    every outline in document order with its depth and every attribute (``language`` included,
+    which listparser's result leaves out)."""
 
-    def start(tag: str, attributes: dict[str, str]) -> None:
-        if not elements and tag != "opml":
-            raise OpmlError(f"not an OPML document: the root element is <{tag}>, not <opml>")
-        elements.append(tag)
-        if tag == "outline":
-            if open_outlines:
-                found[open_outlines[-1]] = (found[open_outlines[-1]][0], True)
-            open_outlines.append(len(found))
-            found.append(({key.lower(): value for key, value in attributes.items()}, False))
+    def __init__(self) -> None:
+        super().__init__()
+        # What listparser.parse() puts in the harvest before parsing.
+        empty: dict[str, Any] = {"bozo": False, "bozo_exception": None, "feeds": [], "lists": [], "opportunities": []}
+        self.harvest.update(empty, meta=listparser.common.SuperDict(), version="")
+        self.outlines: list[tuple[dict[str, str], int]] = []
+        self.depth = 0
 
-    def end(tag: str) -> None:
-        elements.pop()
-        if tag == "outline":
-            open_outlines.pop()
+    def start_opml_outline(self, attrs: dict[str, str]) -> None:
+        self.outlines.append(({key.lower(): value for key, value in attrs.items()}, self.depth))
+        self.depth += 1
+        super().start_opml_outline(attrs)
 
-    def refuse_doctype(*_: object) -> NoReturn:
+    def end_opml_outline(self) -> None:
+        self.depth -= 1
+        super().end_opml_outline()
+
+
+def _outlines(data: bytes) -> list[tuple[dict[str, str], int]]:
+    """Every outline's attributes (names lower-cased) and depth, read the lenient way feed readers
+    do (listparser over lxml's recovering parser: a stray ``&`` in an address does not lose the
+    file). Only bytes are parsed: nothing is ever fetched."""
+    encoding = _encoding(data)
+    text = data.decode(encoding, errors="replace")
+    if _DECLARATION.search(text):
         raise OpmlError("refused: the file has a DOCTYPE (entity declarations are not accepted in OPML)")
-
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.StartDoctypeDeclHandler = refuse_doctype
-    parser.EntityDeclHandler = refuse_doctype
-    parser.ExternalEntityRefHandler = refuse_doctype
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
+    recorder = _OutlineRecorder()
+    parser = lxml.etree.HTMLParser(target=recorder, recover=True, no_network=True, encoding="utf-8")
     try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise OpmlError(f"not well-formed XML: {expat.ErrorString(exc.code)} (line {exc.lineno})") from None
-    return found
+        lxml.etree.parse(io.BytesIO(text.encode("utf-8")), parser)
+    except lxml.etree.LxmlError as exc:
+        raise OpmlError(f"not readable as OPML: {exc}") from None
+    if not recorder.harvest.get("version"):
+        raise OpmlError("not an OPML document: no <opml> root element")
+    return recorder.outlines
+
+
+def _encoding(data: bytes) -> str:
+    """The file's encoding: its byte order mark, else its XML declaration, else UTF-8 (XML's
+    default). lxml's HTML parser, which listparser relies on, does not read the declaration."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec
+    declared = _DECLARED_ENCODING.match(data[:200])
+    if declared:
+        try:
+            return codecs.lookup(declared.group(1).decode("ascii")).name
+        except LookupError:
+            pass
+    return "utf-8"
+
+
+def _not_a_feed(attributes: dict[str, str]) -> str:
+    kind = (attributes.get("type") or "").strip().lower()
+    if kind in ("link", "include"):
+        return f" (a {kind} to {attributes.get('url', '')!r}, not a feed)"
+    if attributes.get("htmlurl"):
+        return f" (only a web page, {attributes['htmlurl']!r})"
+    return ""
 
 
 def _describe(attributes: dict[str, str], position: int) -> str:
@@ -198,26 +236,8 @@ def _url_key(url: str) -> str:
 
 
 def toml_for(feeds: Iterable[FeedSpec]) -> str:
-    """``[[feeds]]`` blocks to append to a config file, one per feed, blank lines between."""
-    blocks = []
-    for feed in feeds:
-        lines = ["[[feeds]]", f"name = {toml_string(feed.name)}", f"url = {toml_string(feed.url)}"]
-        lines.append(f"language = {toml_string(feed.language)}")
-        blocks.append("\n".join(lines) + "\n")
-    return "\n".join(blocks)
-
-
-_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
-
-
-def toml_string(value: str) -> str:
-    """A TOML basic string: quotes, backslashes and control characters escaped."""
-    out = []
-    for ch in value:
-        if ch in _TOML_ESCAPES:
-            out.append(_TOML_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    """``[[feeds]]`` tables to append to a config file, one per feed, blank lines between. Values
+    are written by tomli-w; the header is ours, because tomli-w writes short tables inline
+    (``feeds = [{…}]``), which cannot be appended to a file that already has ``[[feeds]]``."""
+    tables = [{"name": feed.name, "url": feed.url, "language": feed.language} for feed in feeds]
+    return "\n".join("[[feeds]]\n" + tomli_w.dumps(table) for table in tables)
