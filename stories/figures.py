@@ -1055,6 +1055,25 @@ def _keys(tokens: _Tokens, i: int) -> frozenset[str]:
 
 
 _MAX_LINKS = 4
+_IN = _words("in at near inside في قرب داخل")
+_OF_PEOPLE = _words("among of amongst from بين من في صفوف")
+
+
+def _outcome_before(tokens: _Tokens, found: tuple[str, int]) -> tuple[str, int]:
+    """An outcome phrase right before the object phrase ``found`` (past "among", "of" and
+    nationalities), which then names what the number counts; else ``found``."""
+    i = found[1] - 1
+    for _ in range(_MAX_LINKS):
+        if i < 0 or tokens.brk(i + 1):
+            break
+        outcome = _kind_ending_at(tokens, i)
+        if outcome is not None:
+            return outcome if outcome[0] in _OUTCOMES else found
+        word = tokens.toks[i].word
+        if word is None or not (word.national or word.link or not word.keys.isdisjoint(_OF_PEOPLE)):
+            break
+        i -= 1
+    return found
 
 
 def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
@@ -1104,7 +1123,9 @@ def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
     while i >= 0 and not tokens.brk(i + 1):
         found_left = _kind_ending_at(tokens, i)
         if found_left is not None:
-            left = found_left
+            # "the death toll among North Korean troops rose to 450", "حصيلة قتلى القوات ... إلى
+            # 450": the troops are whose toll it is; the outcome before them is what is counted.
+            left = _outcome_before(tokens, found_left) if found_left[0] not in _OUTCOMES else found_left
             break
         word = tokens.toks[i].word
         if word is None:
@@ -1115,6 +1136,13 @@ def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
             continue
         if word.cue and cue is None:
             cue = i
+        if links and i >= 2 and not tokens.brk(i) and not _IN.isdisjoint(_keys(tokens, i - 1)):
+            # "troops in Kursk rose to 12,000": a place after the counted noun
+            before_place = tokens.word(i - 2)
+            if _kind_ending_at(tokens, i - 2) is not None or (before_place is not None and before_place.national):
+                i -= 2
+                links += 1
+                continue
         if not (word.link or word.national) or links >= _MAX_LINKS:
             break
         links += 1
