@@ -1,0 +1,154 @@
+"""What a quantity counts: the outcome or object word around it, never across a clause break
+(an internal part of ``stories.figures``; its module docstring gives the rules).
+"""
+
+from __future__ import annotations
+
+from stories.figure_quantities import _Quantity
+from stories.figure_tokens import _keys, _Tokens
+from stories.figure_words import _FROM, _IN, _OF_PEOPLE, _OUTCOMES, _TO
+
+
+def _kind_at(tokens: _Tokens, i: int) -> tuple[str, int, bool] | None:
+    """The kind phrase starting at token i: (kind, end, carries و/ف), or None."""
+    word = tokens.toks[i].word
+    if word is None:
+        return None
+    for phrase, kind, conj in word.phrases:
+        if tokens.matches(i, phrase):
+            return kind, i + len(phrase), conj
+    return None
+
+
+def _kind_ending_at(tokens: _Tokens, i: int) -> tuple[str, int] | None:
+    """The kind phrase ending at token i (for reading leftwards): (kind, start), or None."""
+    for length in (3, 2, 1):
+        start = i - length + 1
+        if start < 0 or any(tokens.brk(k) for k in range(start + 1, i + 1)):
+            continue
+        found = _kind_at(tokens, start)
+        if found is not None and found[1] == i + 1:
+            return found[0], start
+    return None
+
+
+_MAX_FILLERS = 3  # words between a number and its noun: "300 North Korean special forces"
+_MAX_RIGHT = 8
+_EVIDENCE_MAX = 160
+
+
+_MAX_LINKS = 4
+
+
+def _outcome_before(tokens: _Tokens, found: tuple[str, int]) -> tuple[str, int]:
+    """An outcome phrase right before the object phrase ``found`` (past "among", "of" and
+    nationalities), which then names what the number counts; else ``found``."""
+    i = found[1] - 1
+    for _ in range(_MAX_LINKS):
+        if i < 0 or tokens.brk(i + 1):
+            break
+        outcome = _kind_ending_at(tokens, i)
+        if outcome is not None:
+            return outcome if outcome[0] in _OUTCOMES else found
+        word = tokens.toks[i].word
+        if word is None or not (word.national or word.link or not word.keys.isdisjoint(_OF_PEOPLE)):
+            break
+        i -= 1
+    return found
+
+
+def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
+    """(kind, first token, end token) of what ``q`` counts, or None."""
+    n = tokens.n
+    # Rightwards: [fillers] object [aux] outcome, or [fillers] outcome.
+    obj: tuple[str, int] | None = (q.dual, q.number_end) if q.dual else None
+    outcome: tuple[str, int] | None = None
+    people = obj is not None
+    fillers = 0
+    past_adjective = False
+    j = q.end
+    first_after = tokens.word(j) if j < n and not tokens.brk(j) else None
+    while j < n and not tokens.brk(j):
+        word = tokens.toks[j].word
+        if word is None:
+            break
+        found = _kind_at(tokens, j)
+        if found is not None and not found[2] and not word.left_only:
+            kind, end, _ = found
+            if kind in _OUTCOMES:
+                if not past_adjective or word.agreeing:
+                    outcome = (kind, end)
+                break
+            if obj is not None:
+                break
+            obj, people, j = (kind, end), True, end
+            continue
+        if obj is not None and word.national:
+            past_adjective = True  # "100 جندي كوري شمالي قتلوا"
+        elif obj is None:
+            if word.stop or found is not None or word.number is not None:
+                break
+            people = people or word.people
+            if not word.aux:
+                fillers += 1
+            if fillers > _MAX_FILLERS or j - q.end >= _MAX_RIGHT:
+                break
+        elif not word.aux:
+            break
+        j += 1
+    # Leftwards, through linking words only.
+    left: tuple[str, int] | None = None
+    cue: int | None = None
+    i = q.start - 1
+    links = 0
+    while i >= 0 and not tokens.brk(i + 1):
+        found_left = _kind_ending_at(tokens, i)
+        if found_left is not None:
+            # "the death toll among North Korean troops rose to 450", "حصيلة قتلى القوات ... إلى
+            # 450": the troops are whose toll it is; the outcome before them is what is counted.
+            left = _outcome_before(tokens, found_left) if found_left[0] not in _OUTCOMES else found_left
+            break
+        word = tokens.toks[i].word
+        if word is None:
+            # "rose from 300 to 600": read 600 past "from 300 to"
+            if _FROM.isdisjoint(_keys(tokens, i - 1)) or _TO.isdisjoint(_keys(tokens, i + 1)):
+                break
+            i -= 2
+            continue
+        if word.cue and cue is None:
+            cue = i
+        if links and i >= 2 and not tokens.brk(i) and not _IN.isdisjoint(_keys(tokens, i - 1)):
+            # "troops in Kursk rose to 12,000": a place after the counted noun
+            before_place = tokens.word(i - 2)
+            if _kind_ending_at(tokens, i - 2) is not None or (before_place is not None and before_place.national):
+                i -= 2
+                links += 1
+                continue
+        if not (word.link or word.national) or links >= _MAX_LINKS:
+            break
+        links += 1
+        i -= 1
+    if outcome is not None:
+        return outcome[0], q.start, outcome[1]
+    end = obj[1] if obj else q.end
+    if left is not None and left[0] in _OUTCOMES:
+        needs_people = tokens.toks[left[1]].word
+        assert needs_people is not None
+        if not needs_people.needs_people or people or first_after is None or first_after.stop:
+            return left[0], left[1], end
+    if obj is not None and obj[0]:
+        return obj[0], q.start, obj[1]
+    if left is not None and left[0] not in _OUTCOMES:
+        return left[0], left[1], q.end
+    if q.strong:
+        return "troops", q.start, q.end
+    if cue is not None and (first_after is None or first_after.stop):
+        return "troops", cue, q.end
+    return None
+
+
+def _evidence(tokens: _Tokens, start: int, end: int) -> str:
+    span = tokens.text(start, end)
+    if len(span) > _EVIDENCE_MAX:
+        span = span[: _EVIDENCE_MAX - 1].rstrip() + "…"
+    return span

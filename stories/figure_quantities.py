@@ -1,0 +1,298 @@
+"""Quantities in a token stream: digits, number words, scales, vague counts and Arabic duals,
+with approximation markers; years, dates, money, units, labels and models are dropped as noise
+(an internal part of ``stories.figures``; its module docstring says what is read and why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from stories.figure_tokens import _NUM, _WORD, _is_group, _keys, _Tokens
+from stories.figure_words import (
+    _AND,
+    _AND_W,
+    _APPROX_AFTER_P,
+    _APPROX_BEFORE_P,
+    _AR_PER_CENT,
+    _BETWEEN,
+    _FROM,
+    _MONEY_SIGNS,
+    _NO_ONE,
+    _NOISE_STARTS,
+    _OF,
+    _PER_CENT,
+    _TEN_AR,
+    _TO,
+    _YEARS_OLD,
+    _Phrase,
+)
+
+
+@dataclass(slots=True)
+class _Quantity:
+    start: int  # first token (approximation marker included)
+    end: int  # one past the last token (approximation marker included)
+    number_start: int
+    number_end: int
+    value: float
+    vague: bool
+    approximate: bool
+    dual: str | None = None
+    strong: bool = False  # "12,000-strong"
+
+
+def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
+    """Parse the number starting at token i: (end, value, vague), or None."""
+    total = current = 0.0
+    vague = False
+    previous = ""  # the type of the previous number word, "d" for digits
+    j = i
+    n = tokens.n
+    while j < n:
+        if j > i and tokens.brk(j):
+            break
+        token_type = tokens.toks[j].type
+        if token_type == _NUM:
+            if j > i:
+                break
+            value_info = tokens.toks[j].value
+            assert value_info is not None
+            value, digits, suffix = value_info
+            # "12 000", "1 500 000" (spaces, no-break spaces): one number over several chunks
+            while (
+                not suffix
+                and digits.isdigit()
+                and (len(digits) <= 3 or j > i)
+                and j + 1 < n
+                and tokens.gap(j + 1) == " "
+                and _is_group(tokens.toks[j + 1].value)
+            ):
+                j += 1
+                group = tokens.toks[j].value
+                assert group is not None
+                digits += group[1]
+                value = float(digits)
+            if "." in digits and len(digits.rsplit(".", 1)[1]) == 3 and "," not in digits:
+                # "12.000" is twelve thousand, "1.500 million" one and a half
+                follower = tokens.word(j + 1)
+                if follower and follower.number and follower.number[0] in "sS":
+                    value = float(digits.replace(".", "", digits.count(".") - 1))
+            if suffix.lower() == "k":
+                value *= 1e3
+            current = value
+            previous = "d"
+            j += 1
+            continue
+        word = tokens.toks[j].word
+        if word is None or word.number is None:
+            break
+        word_type, value, count = word.number
+        if j > i and tokens.gap(j).strip() not in ("", "-"):
+            break
+        if word_type == "u":
+            if previous == "d":
+                break
+            if previous in ("u", "t"):
+                teen = previous == "t" or (current < 10 and not word.keys.isdisjoint(_TEN_AR))
+                english_compound = word.latin and current in _TENS and value < 10
+                if not (teen or english_compound or (word.number_conj and value > current)):
+                    break
+            elif previous and previous not in "hsSa" and not word.number_conj:
+                break
+            current += value
+        elif word_type == "t":
+            following = tokens.word(j + 1)
+            if previous or following is None or following.keys.isdisjoint(_TEN_AR):
+                break
+            current += value
+        elif word_type == "h":
+            if previous in ("h", "s", "S") and current:
+                break
+            current = (current or count) * value
+        elif word_type == "s":
+            total += (current or count) * value
+            current = 0.0
+        elif word_type == "S":
+            if current:
+                total += current * value
+                current = 0.0
+            else:
+                current = value
+                vague = True
+        elif word_type == "v":
+            if previous:
+                break
+            current = value
+            vague = True
+        elif word_type == "f":
+            if previous not in ("", "a"):
+                break
+            vague = True
+        elif word_type == "a":
+            if previous:
+                break
+            current = 1.0
+        previous = word_type
+        j += 1
+        # "hundreds of thousands", "one hundred and fifty": peek past "of" / "and"
+        follower = tokens.word(j)
+        after = tokens.word(j + 1)
+        if follower and after and after.number and not tokens.brk(j) and not tokens.brk(j + 1):
+            if follower.keys == _OF and previous in "vS" and after.number[0] == "S":
+                j += 1
+            elif follower.keys == _AND and previous in "hs" and after.number[0] == "u":
+                j += 1
+    if j == i or previous in ("a", "f", "t"):
+        return None
+    value = total + current
+    if value < 1:
+        return None
+    return j, value, vague
+
+
+_TENS = frozenset(float(v) for v in range(20, 100, 10))
+
+
+def _phrase_before(tokens: _Tokens, end: int, table: Mapping[str, list[_Phrase]]) -> int | None:
+    """Start of a ``table`` phrase ending just before token ``end`` (no break inside), or None."""
+    word = tokens.word(end - 1)
+    if word is None:
+        return None
+    for key in word.keys:
+        for phrase in table.get(key, ()):
+            start = end - len(phrase)
+            if tokens.matches(start, phrase) and not tokens.brk(end):
+                return start
+    return None
+
+
+def _phrase_after(tokens: _Tokens, start: int, table: Mapping[str, list[_Phrase]]) -> int | None:
+    word = tokens.word(start)
+    if word is None or tokens.brk(start):
+        return None
+    for key in word.keys:
+        for phrase in table.get(key, ()):
+            if tokens.matches(start, phrase):
+                return start + len(phrase)
+    return None
+
+
+def _is_noise(tokens: _Tokens, i: int, end: int) -> bool:
+    """Whether the number in tokens [i, end) is a year, date, price, unit, label, model …"""
+    n = tokens.n
+    before = tokens.word(i - 1) if i and not tokens.brk(i) else None
+    after = tokens.word(end) if end < n and not tokens.brk(end) else None
+    gap_before = tokens.gap(i)
+    gap_after = tokens.gap(end)
+    counted_next = after is not None and any(not conj for _, _, conj in after.phrases)
+    if tokens.toks[i].type == _NUM:
+        value_info = tokens.toks[i].value
+        assert value_info is not None
+        number, digits, suffix = value_info
+        suffix = suffix.lower()
+        if suffix and suffix != "k":
+            return True  # "11th", "155mm", "1990s", "300km"
+        if end == i + 1 and len(digits) >= 7 and digits.isdigit():
+            return True  # ids, phone numbers
+        if not tokens.toks[i].first and not gap_before and before is not None and before.latin:
+            return True  # "F16", "Su34"
+        if gap_before == "-" and i and tokens.toks[i - 1].type == _WORD:
+            return True  # "Su-34", "COVID-19", "Kh-101"
+        if i and tokens.toks[i - 1].type == _NUM and not gap_before.strip():
+            return True  # "+7 495 123 45": runs of numbers
+        if end < n and tokens.toks[end].type == _NUM and not gap_after.strip():
+            return True
+        if "+" in gap_before or "#" in gap_before:
+            return True
+        if end == i + 1 and digits.isdigit() and len(digits) == 4 and 1900 <= number <= 2100:
+            if (before is not None and before.year_cue) or not counted_next:
+                return True  # a year
+    if not _MONEY_SIGNS.isdisjoint(gap_before) or "%" in gap_after:
+        return True
+    if before is not None and (
+        before.currency or before.month or before.age or before.model or (before.label and not counted_next)
+    ):
+        return True
+    if after is None:
+        return False
+    if after.percent or after.currency or after.unit or after.month:
+        return True
+    if after.keys.isdisjoint(_NOISE_STARTS):
+        return False
+    return any(tokens.matches(end, phrase) for phrase in (_PER_CENT, _AR_PER_CENT, _YEARS_OLD))
+
+
+def _quantity(tokens: _Tokens, i: int) -> tuple[_Quantity | None, int]:
+    """The quantity starting at token i (or None) and the token to look at next."""
+    word = tokens.toks[i].word
+    if word is not None and word.dual is not None and word.number is None:
+        quantity = _Quantity(i, i + 1, i, i + 1, 2.0, False, False, dual=word.dual)
+        return _approximate(tokens, quantity), i + 1
+    parsed = _number(tokens, i)
+    if parsed is None:
+        return None, i + 1
+    end, value, vague = parsed
+    # A digit range "20-30": the upper bound, approximate.
+    approximate = False
+    if (
+        end == i + 1
+        and tokens.toks[i].type == _NUM
+        and end < tokens.n
+        and tokens.toks[end].type == _NUM
+        and tokens.gap(end).strip() == "-"
+    ):
+        second = tokens.toks[end].value
+        assert second is not None
+        if second[0] > value and not (value >= 1900 and second[0] <= 2100):
+            value, end, approximate = second[0], end + 1, True
+        else:
+            return None, end + 1
+    # "10,000 to 12,000", "between 20 and 30", "بين 20 و30": the upper bound, approximate.
+    # "rose from 300 to 600" is two figures, not a range.
+    joiner = tokens.word(end)
+    if (
+        joiner is not None
+        and end + 1 < tokens.n
+        and not tokens.brk(end)
+        and not tokens.brk(end + 1)
+        and (
+            (not joiner.keys.isdisjoint(_TO) and _FROM.isdisjoint(_keys(tokens, i - 1)))
+            or (not joiner.keys.isdisjoint(_AND_W) and not _BETWEEN.isdisjoint(_keys(tokens, i - 1)))
+        )
+    ):
+        upper = _number(tokens, end + 1)
+        if upper is not None and upper[1] > value and upper[2] == vague:
+            end, value, approximate = upper[0], upper[1], True
+    strong = False
+    if end < tokens.n and tokens.gap(end) == "-" and tokens.toks[end].type == _WORD:
+        follower = tokens.toks[end].raw.lower()
+        if follower == "strong":
+            strong = True
+        elif follower in ("plus", "odd"):
+            approximate = True
+        else:
+            return None, end + 1  # "2,000-pound", "20-year-old"
+    if _is_noise(tokens, i, end):
+        return None, end
+    if word is not None and word.latin and value == 1 and end == i + 1:
+        before = tokens.word(i - 1)
+        after = tokens.word(end)
+        if (before and before.keys & _NO_ONE) or (after and after.keys == _OF):
+            return None, end  # "no one", "one of them"
+    quantity = _Quantity(i, end, i, end, value, vague, approximate, strong=strong)
+    if strong:
+        quantity.end += 1
+    return _approximate(tokens, quantity), end
+
+
+def _approximate(tokens: _Tokens, quantity: _Quantity) -> _Quantity:
+    start = _phrase_before(tokens, quantity.number_start, _APPROX_BEFORE_P)
+    if start is not None:
+        quantity.start, quantity.approximate = start, True
+    end = _phrase_after(tokens, quantity.end, _APPROX_AFTER_P)
+    if end is not None:
+        quantity.end, quantity.approximate = end, True
+    elif tokens.gap(quantity.number_end).strip().startswith("+"):
+        quantity.approximate = True  # "300+"
+    return quantity
