@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
 
 def _machine_read(path: str) -> bool:
     """Feed readers and API clients keep no cookies: their ``?token=`` is accepted as it is."""
-    return path.startswith(("/api/", "/feeds/")) or path in ("/feeds.opml", "/openapi.json")
+    return path.startswith(("/api/", "/feeds/")) or path in ("/feeds.opml", "/openapi.json", "/metrics")
 
 
 def _host_name(value: str) -> str | None:
@@ -131,10 +131,13 @@ def create_app(
     app.add_exception_handler(Exception, server_error)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    from web import api, atom, opml, pages
+    from web import api, atom, metrics, opml, pages
+
+    app.state.metrics = metrics.registry_for(database, config)
 
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(atom.router)
     app.include_router(opml.router)
+    app.include_router(metrics.router)
     return app
