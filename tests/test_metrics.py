@@ -19,7 +19,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
-from support.web import free_port
+from support.web import running_web
 from test_stories_seed import ARABIC_FIRST, ENGLISH_WIRE, MORE_TROOPS, WATCH
 
 from alerts.rules import ChannelRules
@@ -32,7 +32,6 @@ from storage.models import OutboxEntry
 from storage.outbox import OutboxWriter, record_attempt
 from storage.types import FetchResult, FetchStatus
 from stories.analysis import Analyser
-from web.server import make_server, serve_in_background
 
 RULES = Path(__file__).resolve().parent.parent / "deploy" / "prometheus" / "raqib-rules.yml"
 CHANNEL = "ops-hook"
@@ -95,18 +94,8 @@ def metrics_site(database: Database, tmp_path: Path) -> Iterator[tuple[str, Raqi
         record_attempt(session, outbox[1:], now=now, ok=False, seconds=1.0, status_code=500, error="HTTP 500",
                        retry=now - timedelta(minutes=15))  # fmt: skip
 
-    port = free_port()
-    server = make_server(config, database, "127.0.0.1", port, None)
-    thread = serve_in_background(server)
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the web server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}", config
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with running_web(config, database) as url:
+        yield url, config
 
 
 def test_metrics_count_fetches_decisions_and_alerts_from_the_database(metrics_site: tuple[str, RaqibConfig]) -> None:
@@ -149,23 +138,13 @@ def test_metrics_count_fetches_decisions_and_alerts_from_the_database(metrics_si
 def test_metrics_need_the_token_beyond_loopback(database: Database, tmp_path: Path) -> None:
     config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
     token = "metrics-test-token-0123456789abcdefghij"
-    port = free_port()
-    server = make_server(config, database, "0.0.0.0", port, token)
-    thread = serve_in_background(server)
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    try:
-        url = f"http://127.0.0.1:{port}/metrics"
+    with running_web(config, database, host="0.0.0.0", token=token) as base:
+        url = f"{base}/metrics"
         assert httpx.get(url).status_code == 401
         assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
         scraped = httpx.get(url, params={"token": token})
         assert scraped.status_code == 200, "Prometheus may pass the token as a parameter (no redirect to a cookie)"
         assert "raqib_outbox_depth" in scraped.text or "raqib_feed_fetches" in scraped.text
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_alert_rules_use_only_metrics_that_exist(metrics_site: tuple[str, RaqibConfig]) -> None:

@@ -8,15 +8,16 @@ token holder asks; the token cookie is Secure behind an https public address.
 
 from __future__ import annotations
 
-import time
+import itertools
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import text
-from support.web import free_port
+from support.web import running_web
 
 from config.loader import BUNDLED_DEFAULT, load_config
 from config.schema import FeedConfig, RaqibConfig, WebSettings
@@ -24,7 +25,6 @@ from storage import repo
 from storage.db import Database
 from web.app import CONTENT_SECURITY_POLICY
 from web.redact import mask_url
-from web.server import make_server, serve_in_background
 
 HUGE_PAGE = "9223372036854775807"
 HUGE_ID = "99999999999999999999999"
@@ -53,28 +53,19 @@ def _config(tmp_path: Path, base_url: str | None = None) -> RaqibConfig:
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    running = []
+    numbers = itertools.count()
+    with ExitStack() as stack:
 
-    def start(config: RaqibConfig, *, host: str = "127.0.0.1", token: str | None = None) -> Server:
-        database = Database(f"sqlite:///{tmp_path / f'web{len(running)}.db'}")
-        database.upgrade()
-        with database.session() as session:
-            repo.sync_feeds(session, config.feeds)
-        port = free_port()
-        server = make_server(config, database, host, port, token)
-        thread = serve_in_background(server)
-        running.append((server, thread, database))
-        deadline = time.monotonic() + 15
-        while not server.started:
-            assert time.monotonic() < deadline, "the web server did not start"
-            time.sleep(0.02)
-        return Server(f"http://127.0.0.1:{port}", port)
+        def start(config: RaqibConfig, *, host: str = "127.0.0.1", token: str | None = None) -> Server:
+            database = Database(f"sqlite:///{tmp_path / f'web{next(numbers)}.db'}")
+            stack.callback(database.dispose)
+            database.upgrade()
+            with database.session() as session:
+                repo.sync_feeds(session, config.feeds)
+            url = stack.enter_context(running_web(config, database, host=host, token=token))
+            return Server(url, int(url.rsplit(":", 1)[1]))
 
-    yield start
-    for server, thread, database in running:
-        server.should_exit = True
-        thread.join(timeout=10)
-        database.dispose()
+        yield start
 
 
 def _has_security_headers(response: httpx.Response) -> bool:

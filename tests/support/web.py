@@ -47,16 +47,24 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_web(config: RaqibConfig, database: Database, start_timeout: float = 15) -> Iterator[str]:
-    """The web application on loopback, in a thread; yields its base URL (no trailing slash)."""
+def running_web(
+    config: RaqibConfig,
+    database: Database,
+    start_timeout: float = 15,
+    *,
+    host: str = "127.0.0.1",
+    token: str | None = None,
+) -> Iterator[str]:
+    """The web application bound to ``host`` (loopback by default), in a thread; yields the base
+    URL to reach it on loopback (no trailing slash)."""
     port = free_port()
-    server = make_server(config, database, "127.0.0.1", port, None)
+    server = make_server(config, database, host, port, token)
     thread = serve_in_background(server)
     deadline = time.monotonic() + start_timeout
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             server.should_exit = True
-            raise AssertionError(f"the web server did not start on 127.0.0.1:{port}")
+            raise AssertionError(f"the web server did not start on {host}:{port}")
         time.sleep(0.02)
     try:
         yield f"http://127.0.0.1:{port}"
