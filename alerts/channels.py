@@ -5,14 +5,13 @@ config names, in the ``env`` mapping the command line passes in (never a stray o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from alerts import email as email_channel
 from alerts import webhook as webhook_channel
-from alerts.deliver import Deliverer, Sender, SendResult
+from alerts.deliver import Deliverer, Outgoing, Sender, SendResult
 from alerts.rules import ChannelRules, QuietWindow
-from alerts.types import AlertEvent
 from config.schema import AlertConfig, RaqibConfig
 from storage.db import Database
 
@@ -53,16 +52,17 @@ def _secret(alert: AlertConfig, env: Mapping[str, str]) -> str | None:
 def webhook_sender(alert: AlertConfig, config: RaqibConfig, env: Mapping[str, str]) -> Sender:
     assert alert.url is not None
 
-    def send(events: Sequence[AlertEvent], message_id: str) -> SendResult:
+    def send(message: Outgoing) -> SendResult:
         now = datetime.now(UTC)
         try:
             secret = _secret(alert, env)
         except MissingSecret as error:
             return SendResult(False, error=str(error))
-        if len(events) == 1 and events[0].id == message_id:
+        events = message.events
+        if len(events) == 1 and events[0].id == message.message_id:
             body, headers = webhook_channel.build_request(events[0], secret, now=now)
         else:
-            body, headers = webhook_channel.build_digest_request(message_id, list(events), secret, now)
+            body, headers = webhook_channel.build_digest_request(message.message_id, list(events), secret, now)
         result = webhook_channel.send_webhook(
             alert.url or "",
             body,
@@ -80,15 +80,16 @@ def email_sender(alert: AlertConfig, env: Mapping[str, str]) -> Sender:
     assert alert.smtp is not None
     smtp = alert.smtp
 
-    def send(events: Sequence[AlertEvent], message_id: str) -> SendResult:
+    def send(outgoing: Outgoing) -> SendResult:
+        events = outgoing.events
         digest = None if len(events) == 1 else f"{alert.digest if alert.digest != 'none' else 'story'} update"
         try:
             message = email_channel.build_email(
-                events, sender=alert.sender, to=alert.to, message_id=message_id, digest_title=digest
+                events, sender=alert.sender, to=alert.to, message_id=outgoing.message_id, digest_title=digest
             )
-            email_channel.send_with_settings(message, smtp, env)
+            email_channel.send_with_settings(message, smtp, env, skip=outgoing.skip)
         except email_channel.EmailDeliveryError as error:
-            return SendResult(False, error=error.reason, permanent=error.permanent)
+            return SendResult(False, error=error.reason, permanent=error.permanent, delivered=error.delivered)
         return SendResult(True)
 
     return send

@@ -5,6 +5,8 @@ every attempt. Run after each crawl, every 30 seconds by the scheduler, and by
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -27,11 +29,22 @@ class SendResult:
     gone: bool = False  # the receiver said 410 Gone: disable the channel
     retry_after: float | None = None  # seconds the receiver asked us to wait
     permanent: bool = False  # refused for good (a 5xx SMTP reply): retrying will not help
+    # The recipients that took the message when others refused it (email addresses, Apprise
+    # URL keys): they are remembered and not sent it again.
+    delivered: tuple[str, ...] = ()
 
 
-# A channel sends a group of events (one event, the held-back events of one story, or a digest)
-# under one message id; it never raises for delivery failures.
-Sender = Callable[[Sequence[AlertEvent], str], SendResult]
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message: one event, the held-back events of one story, or a digest."""
+
+    message_id: str  # stable across retries: the webhook-id, the email Message-ID
+    events: Sequence[AlertEvent]
+    skip: frozenset[str] = frozenset()  # recipients that already have it
+
+
+# A channel sends one message; it never raises for delivery failures.
+Sender = Callable[[Outgoing], SendResult]
 
 
 @dataclass
@@ -40,15 +53,31 @@ class DeliveryReport:
     failed: int = 0
     dead: int = 0
     held: int = 0
+    taken_over: int = 0  # alerts another deliverer took after this one's lease ran out
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         text = f"{self.sent} sent, {self.failed} to retry, {self.dead} dead-lettered, {self.held} held back"
+        if self.taken_over:
+            text += f", {self.taken_over} taken over by another deliverer"
         return text + ("" if not self.errors else " — " + "; ".join(self.errors[:3]))
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def group_message_id(kind: str, channel: str, event_ids: Sequence[str]) -> str:
+    """The id of a message about several events: ``dig_…`` for a digest, ``grp_…`` for the
+    held-back events of one story. Made from what it holds, then kept with the alerts
+    (``message_id``), so a retry carries it even when more alerts became due meanwhile."""
+    text = "\n".join([channel, *sorted(event_ids)])
+    return f"{kind}_" + hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+# One deliverer at a time in a process: `raqib run` delivers every 30 seconds and after each
+# crawl, from two scheduler threads; two batches side by side could only race for the same rows.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 class Deliverer:
@@ -68,6 +97,10 @@ class Deliverer:
         self.lease = lease
 
     def deliver_due(self, limit: int = 200) -> DeliveryReport:
+        with _ONE_AT_A_TIME:
+            return self._deliver_due(limit)
+
+    def _deliver_due(self, limit: int) -> DeliveryReport:
         report = DeliveryReport()
         while True:
             now = self.clock()
@@ -86,6 +119,7 @@ class Deliverer:
     ) -> dict[str, list[outbox.Claimed]]:
         """Sort the claimed alerts into messages, holding back what may not go out now."""
         now = self.clock()
+        token = claimed[0].token
         groups: dict[str, list[outbox.Claimed]] = defaultdict(list)
         held: dict[datetime, list[int]] = defaultdict(list)
         dead: list[tuple[int, str]] = []
@@ -102,8 +136,12 @@ class Deliverer:
                 if quiet_end is not None:
                     held[quiet_end].append(entry.id)
                     continue
+                if entry.message_id is not None:
+                    # a retry: the same message again, under the same id, whatever joined since
+                    groups[f"msg:{entry.channel}:{entry.message_id}"].append(entry)
+                    continue
                 if rules.digest != "none":
-                    groups[f"dig_{entry.channel}_{now:%Y%m%d%H}"].append(entry)
+                    groups[f"dig:{entry.channel}"].append(entry)
                     continue
                 if rules.cooldown and entry.story_id is not None:
                     previous = outbox.last_sent(session, entry.channel, entry.story_id)
@@ -113,60 +151,98 @@ class Deliverer:
                 # Alerts of one story held back by a cooldown leave together, in one message;
                 # without a cooldown every event is its own message under its own id.
                 grouped = rules.cooldown and entry.story_id is not None
-                key = f"{entry.channel}:{entry.story_id}" if grouped else f"{entry.channel}:{entry.event_id}"
+                key = f"grp:{entry.channel}:{entry.story_id}" if grouped else f"evt:{entry.channel}:{entry.event_id}"
                 groups[key].append(entry)
             for until, ids in held.items():
-                outbox.release(session, ids, until)
+                outbox.release(session, ids, token, until)
                 report.held += len(ids)
             for entry_id, reason in dead:
-                outbox.record_attempt(session, [entry_id], now=now, ok=False, seconds=0.0, error=reason)
+                outbox.record_attempt(session, [entry_id], token, now=now, ok=False, seconds=0.0, error=reason)
                 report.dead += 1
         return groups
 
+    @staticmethod
+    def _message_id(group_id: str, entries: list[outbox.Claimed]) -> str:
+        kept = entries[0].message_id
+        if kept is not None:
+            return kept
+        if len(entries) == 1 and not group_id.startswith("dig:"):
+            return entries[0].event_id
+        kind = "dig" if group_id.startswith("dig:") else "grp"
+        return group_message_id(kind, entries[0].channel, [entry.event_id for entry in entries])
+
     def _send(self, group_id: str, entries: list[outbox.Claimed], report: DeliveryReport) -> None:
-        channel = entries[0].channel
-        events = [entry.event for entry in entries]
-        # One event keeps its own id; a group is named after its first event, so a resend of the
-        # same group carries the same id too.
-        message_id = events[0].id if len(events) == 1 else f"{events[0].id}-{len(events)}"
-        if group_id.startswith("dig_"):
-            message_id = f"dig_{events[0].id}-{len(events)}"
+        channel, token = entries[0].channel, entries[0].token
+        message_id = self._message_id(group_id, entries)
+        with self.database.session() as session:
+            held = outbox.hold_for_send(
+                session, [e.id for e in entries], token, message_id=message_id, now=self.clock(), lease=self.lease
+            )
+        if len(held) < len(entries):
+            self._taken_over(channel, len(entries) - len(held), report)
+            entries = [entry for entry in entries if entry.id in held]
+            if not entries:
+                return
+        # A recipient is skipped only when it has every alert of this message.
+        skip = frozenset.intersection(*(entry.delivered_to for entry in entries))
         started = time.monotonic()
-        result = self.senders[channel](events, message_id)
+        result = self.senders[channel](Outgoing(message_id, [entry.event for entry in entries], skip))
         seconds = time.monotonic() - started
         now = self.clock()
         ids = [entry.id for entry in entries]
         with self.database.session() as session:
             if result.ok:
-                outbox.record_attempt(session, ids, now=now, ok=True, seconds=seconds, status_code=result.status_code)
-                report.sent += len(ids)
+                recorded = outbox.record_attempt(
+                    session,
+                    ids,
+                    token,
+                    now=now,
+                    ok=True,
+                    seconds=seconds,
+                    status_code=result.status_code,
+                    delivered=result.delivered,
+                )
+                report.sent += len(recorded)
+                self._taken_over(channel, len(ids) - len(recorded), report)
                 return
             error = result.error or "delivery failed"
             if result.gone:
                 reason = f"receiver answered 410 Gone at {now:%Y-%m-%d %H:%M} UTC"
                 outbox.disable_channel(session, channel, reason, now)
-                outbox.record_attempt(
-                    session, ids, now=now, ok=False, seconds=seconds, status_code=410, error=f"{error}; {reason}"
+                recorded = outbox.record_attempt(
+                    session, ids, token, now=now, ok=False, seconds=seconds, status_code=410, error=f"{error}; {reason}"
                 )
-                report.dead += len(ids)
+                report.dead += len(recorded)
                 report.errors.append(f"{channel} disabled: {reason}")
+                self._taken_over(channel, len(ids) - len(recorded), report)
                 return
             attempts = max(entry.attempts for entry in entries) + 1
             retry = None if result.permanent else retry_at(attempts, now)
             if retry is not None and result.retry_after is not None:
                 retry = max(retry, now + timedelta(seconds=result.retry_after))
-            outbox.record_attempt(
+            recorded = outbox.record_attempt(
                 session,
                 ids,
+                token,
                 now=now,
                 ok=False,
                 seconds=seconds,
                 status_code=result.status_code,
                 error=error,
                 retry=retry,
+                delivered=result.delivered,
             )
             if retry is None:
-                report.dead += len(ids)
+                report.dead += len(recorded)
             else:
-                report.failed += len(ids)
+                report.failed += len(recorded)
             report.errors.append(f"{channel}: {error}")
+            self._taken_over(channel, len(ids) - len(recorded), report)
+
+    @staticmethod
+    def _taken_over(channel: str, count: int, report: DeliveryReport) -> None:
+        if count:
+            report.taken_over += count
+            report.errors.append(
+                f"{channel}: {count} alert(s) taken over by another deliverer after this one's lease ran out"
+            )

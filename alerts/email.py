@@ -16,7 +16,7 @@ import hashlib
 import smtplib
 import socket
 import ssl as ssl_lib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
@@ -35,12 +35,14 @@ class EmailDeliveryError(Exception):
     """A message was not delivered; ``str()`` is a reason a person can act on.
 
     ``permanent`` is True when the server refused for good (a 5xx reply: bad login, unknown
-    recipient, message rejected): trying again will not help without a change."""
+    recipient, message rejected): trying again will not help without a change. ``delivered``
+    lists the recipients the server accepted when it refused only some."""
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    def __init__(self, reason: str, *, permanent: bool = False, delivered: Sequence[str] = ()) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.delivered = tuple(delivered)
 
 
 def message_id_header(identifier: str) -> str:
@@ -164,14 +166,19 @@ def send_email(
     password: str | None = None,
     timeout_seconds: float = 30.0,
     ssl_context: ssl_lib.SSLContext | None = None,
-) -> None:
-    """Send ``message`` to the addresses in its To header, over ``ssl`` (implicit TLS, port 465)
-    or ``starttls`` (587), logging in when a username is given. ``timeout_seconds`` bounds the
-    connection and every reply. Raises EmailDeliveryError with a readable reason."""
+    skip: Collection[str] = (),
+) -> list[str]:
+    """Send ``message`` to the addresses in its To header but those in ``skip`` (they have it
+    already), over ``ssl`` (implicit TLS, port 465) or ``starttls`` (587), logging in when a
+    username is given. ``timeout_seconds`` bounds the connection and every reply. Returns the
+    recipients it went to. Raises EmailDeliveryError with a readable reason; when the server
+    refused only some recipients, the error's ``delivered`` names the others."""
     if ssl and starttls:
         raise ValueError("use ssl (implicit TLS) or starttls, not both")
     where = f"{host}:{port}"
-    to_addrs = recipients(message)
+    to_addrs = [address for address in recipients(message) if address not in skip]
+    if not to_addrs and skip:
+        return []  # every recipient has it already
     if not to_addrs:
         raise EmailDeliveryError(f"SMTP {where}: the message has no recipients", permanent=True)
     from_addr = parseaddr(str(message.get("From", "")))[1]
@@ -193,10 +200,14 @@ def send_email(
                 _login(client, username, password or "")
             refused = client.send_message(message, from_addr=from_addr, to_addrs=to_addrs)
         if refused:
+            delivered = [address for address in to_addrs if address not in refused]
             raise EmailDeliveryError(
-                f"SMTP {where} refused some recipients ({_refusals(refused)}); delivered to the others",
-                permanent=True,
+                f"SMTP {where} refused some recipients ({_refusals(refused)}); "
+                f"delivered to {', '.join(delivered)}",
+                permanent=_all_permanent(refused),
+                delivered=delivered,
             )
+        return to_addrs
     except EmailDeliveryError:
         raise
     except smtplib.SMTPAuthenticationError as exc:
@@ -244,7 +255,8 @@ def send_with_settings(
     env: Mapping[str, str],
     *,
     ssl_context: ssl_lib.SSLContext | None = None,
-) -> None:
+    skip: Collection[str] = (),
+) -> list[str]:
     """``send_email`` with a channel's ``smtp`` settings; the login comes from the variables that
     ``username_env`` and ``password_env`` name, looked up in ``env`` (the caller passes os.environ)."""
     username = password = None
@@ -269,7 +281,7 @@ def send_with_settings(
                 f"SMTP {settings.host}:{settings.port}: password_env is set but username_env is not",
                 permanent=True,
             )
-    send_email(
+    return send_email(
         message,
         host=settings.host,
         port=settings.port,
@@ -279,6 +291,7 @@ def send_with_settings(
         password=password,
         timeout_seconds=settings.timeout.total_seconds(),
         ssl_context=ssl_context,
+        skip=skip,
     )
 
 

@@ -223,6 +223,12 @@ class OutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
+    # Written by each claim: only its holder may send or record (a stale holder is fenced off).
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    # The id a group (digest, held-back story) was first sent under: retries keep it.
+    message_id: Mapped[str | None] = mapped_column(String(64))
+    # Recipients that accepted it while others refused: they are not sent it again.
+    delivered_to: Mapped[list[str] | None] = mapped_column(JSON)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

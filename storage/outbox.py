@@ -5,6 +5,7 @@ alerts, and a claimed but unconfirmed alert is claimed again once its lease expi
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -111,10 +112,15 @@ class Claimed:
     story_id: int | None
     attempts: int
     event: AlertEvent
+    token: str  # the fencing token of the claim: only its holder may send and record
+    message_id: str | None  # the id of the group it was first sent in, if it was
+    delivered_to: frozenset[str]  # recipients that already have it
 
 
 def claim_due(session: Session, now: datetime, lease: timedelta, limit: int = 200) -> list[Claimed]:
-    """Take the alerts that are due (and those whose sender died holding them) under a lease."""
+    """Take the alerts that are due (and those whose sender died holding them) under a lease and
+    a fresh fencing token: a holder whose lease expired and was taken over can no longer send or
+    record them (see :func:`hold_for_send` and :func:`record_attempt`)."""
     due = or_(
         and_(OutboxEntry.status == PENDING, OutboxEntry.next_attempt_at <= now),
         and_(OutboxEntry.status == SENDING, OutboxEntry.lease_until < now),
@@ -122,12 +128,46 @@ def claim_due(session: Session, now: datetime, lease: timedelta, limit: int = 20
     query = select(OutboxEntry).where(due).order_by(OutboxEntry.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    token = uuid.uuid4().hex
     rows = list(session.scalars(query))
     for row in rows:
         row.status = SENDING
         row.lease_until = now + lease
+        row.claim_token = token
     session.flush()
-    return [Claimed(r.id, r.event_id, r.channel, r.story_id, r.attempts, event_from_json(r.payload)) for r in rows]
+    return [
+        Claimed(
+            r.id,
+            r.event_id,
+            r.channel,
+            r.story_id,
+            r.attempts,
+            event_from_json(r.payload),
+            token,
+            r.message_id,
+            frozenset(r.delivered_to or ()),
+        )
+        for r in rows
+    ]
+
+
+def _held(ids: Sequence[int], token: str) -> Any:
+    return and_(OutboxEntry.id.in_(ids), OutboxEntry.claim_token == token, OutboxEntry.status == SENDING)
+
+
+def hold_for_send(
+    session: Session, ids: Sequence[int], token: str, *, message_id: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """Just before a send: renew the lease of the alerts still held under ``token`` and note the
+    message id they leave under. Returns those ids; the others were taken over by another
+    deliverer after this claim's lease ran out, and must not be sent by this one.
+
+    The token alone is the fence: a claim that took an alert over wrote its own token, and both
+    writes are serialised by the database, so no two holders can both pass this check."""
+    session.execute(
+        update(OutboxEntry).where(_held(ids, token)).values(lease_until=now + lease, message_id=message_id)
+    )
+    return set(session.scalars(select(OutboxEntry.id).where(_held(ids, token))))
 
 
 def expire_leases(session: Session) -> int:
@@ -135,23 +175,26 @@ def expire_leases(session: Session) -> int:
     which holds the run lock: the process that claimed them is gone (delivery is at least once,
     and a resend carries the same id)."""
     result = session.execute(
-        update(OutboxEntry).where(OutboxEntry.status == SENDING).values(status=PENDING, lease_until=None)
+        update(OutboxEntry)
+        .where(OutboxEntry.status == SENDING)
+        .values(status=PENDING, lease_until=None, claim_token=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def release(session: Session, ids: Sequence[int], until: datetime) -> None:
+def release(session: Session, ids: Sequence[int], token: str, until: datetime) -> None:
     """Give claimed alerts back without counting a try (quiet hours, cooldown)."""
     session.execute(
         update(OutboxEntry)
-        .where(OutboxEntry.id.in_(ids))
-        .values(status=PENDING, next_attempt_at=until, lease_until=None)
+        .where(_held(ids, token))
+        .values(status=PENDING, next_attempt_at=until, lease_until=None, claim_token=None)
     )
 
 
 def record_attempt(
     session: Session,
     ids: Sequence[int],
+    token: str,
     *,
     now: datetime,
     ok: bool,
@@ -159,11 +202,18 @@ def record_attempt(
     status_code: int | None = None,
     error: str | None = None,
     retry: datetime | None = None,
-) -> None:
-    """Log one try for each alert and move it on: sent, pending again at ``retry``, or dead."""
-    for entry in session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(ids))):
+    delivered: Sequence[str] = (),
+) -> list[int]:
+    """Log one try for each alert still held under ``token`` and move it on: sent, pending again
+    at ``retry``, or dead. ``delivered`` names the recipients that accepted it on this try when
+    others refused: they are kept and not sent it again. Returns the ids recorded; an alert that
+    another deliverer took over meanwhile is left alone (its record belongs to the new holder)."""
+    recorded: list[int] = []
+    for entry in session.scalars(select(OutboxEntry).where(_held(ids, token))):
         entry.attempts += 1
-        entry.lease_until = None
+        entry.lease_until = entry.claim_token = None
+        if delivered:
+            entry.delivered_to = sorted(set(entry.delivered_to or ()) | set(delivered))
         if ok:
             entry.status, entry.sent_at, entry.last_error = SENT, now, None
         elif retry is not None:
@@ -175,6 +225,8 @@ def record_attempt(
                 outbox_id=entry.id, attempted_at=now, ok=ok, status_code=status_code, error=error, seconds=seconds
             )
         )
+        recorded.append(entry.id)
+    return recorded
 
 
 def last_sent(session: Session, channel: str, story_id: int) -> datetime | None:
@@ -223,6 +275,7 @@ class OutboxRow:
     created_at: datetime
     sent_at: datetime | None
     title: str
+    delivered_to: list[str]
 
 
 def list_outbox(session: Session, *, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
@@ -243,15 +296,17 @@ def list_outbox(session: Session, *, status: str | None = None, limit: int = 100
             e.created_at,
             e.sent_at,
             str(e.payload.get("article", {}).get("title", "")),
+            list(e.delivered_to or ()),
         )
         for e in session.scalars(query)
     ]
 
 
 def retry_now(session: Session, outbox_id: int, now: datetime) -> bool:
-    """Send a dead-lettered (or any unsent) alert again at once, with the same event id."""
+    """Send a dead-lettered (or any unsent) alert again at once, with the same event id, to the
+    recipients that do not have it yet."""
     entry = session.get(OutboxEntry, outbox_id)
     if entry is None or entry.status == SENT:
         return False
-    entry.status, entry.next_attempt_at, entry.lease_until = PENDING, now, None
+    entry.status, entry.next_attempt_at, entry.lease_until, entry.claim_token = PENDING, now, None, None
     return True

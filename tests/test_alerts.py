@@ -3,6 +3,7 @@ loopback, the real outbox in SQLite, and `raqib run` killed with SIGKILL mid-del
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -45,12 +46,12 @@ on = ["new_story", "development"]
 """
 
 
-def email_alert(port: int, extra: str = "") -> str:
+def email_alert(port: int, extra: str = "", to: tuple[str, ...] = ("desk@example.org",)) -> str:
     return f"""
 [[alerts]]
 name = "analysts"
 kind = "email"
-to = ["desk@example.org"]
+to = {json.dumps(list(to))}
 sender = "raqib@example.org"
 smtp = {{ host = "127.0.0.1", port = {port}, timeout = "3s" }}
 on = ["new_story", "development"]
@@ -158,6 +159,39 @@ def test_smtp_down_then_up_delivers_each_mail_exactly_once(tmp_path: Path, feed_
     assert all(row.status == "sent" for row in outbox_rows(tmp_path))
 
 
+def test_smtp_refusing_one_recipient_resends_to_that_recipient_only(tmp_path: Path, feed_server: FeedServer) -> None:
+    port = free_port()
+    collector = _Collector(refuse=frozenset({"analyst@example.org"}))
+    controller = Controller(collector, hostname="127.0.0.1", port=port)
+    controller.start()
+    server = SmtpServer("127.0.0.1", port, collector)
+    try:
+        config = write_config(
+            tmp_path,
+            [{"name": "English", "url": feed_server.url("rss_en.xml")}],
+            extra=email_alert(port, to=("desk@example.org", "analyst@example.org")),
+        )
+        crawl = raqib(config, "crawl")
+        rows = outbox_rows(tmp_path)
+        assert rows and len(server.messages) == len(rows), crawl.stdout
+        assert all(mail.rcpt_tos == ["desk@example.org"] for mail in server.messages), "sent to the accepted one"
+        assert all(row.status == "dead" and row.delivered_to == ["desk@example.org"] for row in rows)
+        listed = raqib(config, "alerts", "list", "--failed")
+        assert "analyst@example.org: 550" in listed.stdout and "delivered to desk@example.org" in listed.stdout
+
+        collector.refuse = frozenset()  # the analyst's mailbox exists again
+        retried = raqib(config, "alerts", "retry", str(rows[0].id))
+        assert retried.returncode == 0 and retried.stdout.startswith("1 sent"), retried.stdout
+    finally:
+        controller.stop()
+    resent = server.messages[len(rows) :]
+    assert [mail.rcpt_tos for mail in resent] == [["analyst@example.org"]], "only the refused recipient again"
+    assert resent[0].message["Message-ID"] == f"<{rows[0].event_id}@raqib>"
+    after = outbox_rows(tmp_path)
+    assert after[0].status == "sent" and after[0].delivered_to == ["desk@example.org"]
+    assert all(row.status == "dead" for row in after[1:])
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime.now(UTC)
@@ -172,29 +206,39 @@ def test_retries_back_off_and_keep_the_webhook_id(tmp_path: Path, feed_server: F
         tmp_path, [{"name": "Plain", "url": feed_server.url("no_guid_no_date.xml")}], extra=webhook_alert(hook.url)
     )
     crawl_json(config_path, env=ENV)  # the first try happens right after the crawl: 500
+    assert len(hook.requests) == 1
     config = load_config(config_path, data_dir=tmp_path)
     database = Database(config.database)
+    with database.session() as session:
+        failed_at = session.scalars(select(DeliveryAttempt.attempted_at)).one()
     clock = Clock()
     deliverer = build_deliverer(config, database, ENV)
     deliverer.clock = clock
-    for wait in (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30)):
-        assert deliverer.deliver_due().sent == 0 or wait > timedelta(minutes=5)
-        clock.now += wait
-    report = deliverer.deliver_due()
-    assert report.sent == 1
+    second = timedelta(seconds=1)
+    # each retry waits its step of the schedule, and not a second less
+    for wait, answer in ((timedelta(seconds=5), 500), (timedelta(minutes=5), 500), (timedelta(minutes=30), 200)):
+        time.sleep(1.1)  # a real second between tries: each one is stamped and signed afresh
+        clock.now = failed_at + wait - second
+        tries = len(hook.requests)
+        assert deliverer.deliver_due().sent == 0 and len(hook.requests) == tries, f"nothing before {wait}"
+        clock.now = failed_at + wait
+        report = deliverer.deliver_due()
+        assert len(hook.requests) == tries + 1
+        assert (report.sent, report.failed) == ((1, 0) if answer == 200 else (0, 1))
+        failed_at = clock.now
     assert deliverer.deliver_due().sent == 0, "nothing is sent twice"
-    ids = {request.headers["webhook-id"] for request in hook.requests}
-    stamps = [request.headers["webhook-timestamp"] for request in hook.requests]
-    assert len(hook.requests) == 4 and len(ids) == 1, "every retry carries the same webhook-id"
-    assert all(request.verified for request in hook.requests)
     with database.session() as session:
         entry = session.scalars(select(OutboxEntry)).one()
         attempts = list(session.scalars(select(DeliveryAttempt).order_by(DeliveryAttempt.id)))
     database.dispose()
     assert entry.status == "sent" and entry.attempts == 4
+    assert [attempt.status_code for attempt in attempts] == [500, 500, 500, 200]
     assert [attempt.ok for attempt in attempts] == [False, False, False, True]
-    assert [attempt.status_code for attempt in attempts] == [500, 500, 500, None] or attempts[-1].ok
-    assert len(set(stamps)) >= 1
+    assert {request.headers["webhook-id"] for request in hook.requests} == {entry.event_id}, "the same id each time"
+    stamps = [int(request.headers["webhook-timestamp"]) for request in hook.requests]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 4, "each try carries its own timestamp"
+    assert len({request.headers["webhook-signature"] for request in hook.requests}) == 4
+    assert all(request.verified for request in hook.requests), "and a signature that verifies"
 
 
 def test_gone_disables_the_channel_and_says_so(tmp_path: Path, feed_server: FeedServer, hook: Receiver) -> None:

@@ -320,9 +320,25 @@ def test_refused_recipients_are_reported(smtp_server_factory: StartServer) -> No
     assert failure.value.permanent
 
     partly = smtp_server_factory(refuse=frozenset({"analyst@example.org"}))
-    with pytest.raises(EmailDeliveryError, match="refused some recipients .*analyst@example.org"):
+    with pytest.raises(EmailDeliveryError, match="refused some recipients .*analyst@example.org") as some:
         send(partly, build_email([english_event()], sender=SENDER, to=TO))
     assert partly.messages[0].rcpt_tos == ["desk@example.org"]
+    assert some.value.delivered == ("desk@example.org",) and some.value.permanent
+
+
+def test_a_busy_mailbox_is_retried_for_that_recipient_only(smtp_server_factory: StartServer) -> None:
+    server = smtp_server_factory(defer=frozenset({"analyst@example.org"}))
+    message = build_email([english_event()], sender=SENDER, to=TO)
+    with pytest.raises(EmailDeliveryError, match="analyst@example.org: 450") as busy:
+        send(server, message)
+    assert busy.value.delivered == ("desk@example.org",) and not busy.value.permanent, "worth another try"
+    server.collector.defer = frozenset()
+    assert send_email(message, host=server.host, port=server.port, skip=busy.value.delivered) == [
+        "analyst@example.org"
+    ]
+    assert [mail.rcpt_tos for mail in server.messages] == [["desk@example.org"], ["analyst@example.org"]]
+    assert send_email(message, host=server.host, port=server.port, skip=TO) == [], "everyone has it: nothing sent"
+    assert len(server.messages) == 2
 
 
 def test_server_down_fails_quickly_naming_host_and_port() -> None:

@@ -3,8 +3,8 @@
 An ``http.server`` in a thread on 127.0.0.1 at a free port. It records every request (method,
 path, headers, body, and whether the signature verified with ``receiver.secret``) and answers
 with a programmable sequence of replies: ``receiver.answer(500, 500, 500, 200)``, or
-``Reply(status=..., headers=..., delay=..., body_size=...)`` for a slow or huge answer. When the
-sequence runs out it answers ``receiver.default`` (200).
+``Reply(status=..., headers=..., delay=..., body_size=..., release=...)`` for a slow, huge or
+held answer. When the sequence runs out it answers ``receiver.default`` (200).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Reply:
     body: bytes = b""
     delay: float = 0.0  # seconds to wait before answering
     body_size: int = 0  # when set, answer this many filler bytes instead of ``body``
+    release: threading.Event | None = None  # when set, answer only once the test sets this event
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
         receiver.record(Received(self.command, self.path, headers, body, verified, time.monotonic()))
         reply = receiver.next_reply()
         if reply.delay and receiver.stopping.wait(reply.delay):
+            return
+        if reply.release is not None and not reply.release.wait(60):
             return
         size = reply.body_size or len(reply.body)
         sent = 0

@@ -52,12 +52,15 @@ class ReceivedMail:
 @dataclass
 class _Collector:
     refuse: frozenset[str] = frozenset()
+    defer: frozenset[str] = frozenset()  # answered 450: try again later
     messages: list[ReceivedMail] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:  # noqa: N802 - aiosmtpd hook
         if address in self.refuse:
             return "550 5.1.1 No such user here"
+        if address in self.defer:
+            return "450 4.2.1 Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -150,7 +153,7 @@ def smtp_server_factory(smtp_tls_cert: TlsFiles) -> Iterator[StartServer]:
     """Start an SMTP server on 127.0.0.1: ``users`` (name → password) requires a login;
     ``starttls`` offers and requires STARTTLS; ``implicit_tls`` speaks TLS from the first byte;
     ``auth_require_tls`` (default: with STARTTLS) refuses a login before encryption;
-    ``refuse`` lists recipients the server answers with 550."""
+    ``refuse`` lists recipients the server answers with 550, ``defer`` those it answers with 450."""
     controllers: list[Controller] = []
 
     def start(
@@ -160,8 +163,9 @@ def smtp_server_factory(smtp_tls_cert: TlsFiles) -> Iterator[StartServer]:
         implicit_tls: bool = False,
         auth_require_tls: bool | None = None,
         refuse: frozenset[str] = frozenset(),
+        defer: frozenset[str] = frozenset(),
     ) -> SmtpServer:
-        collector = _Collector(refuse=refuse)
+        collector = _Collector(refuse=refuse, defer=defer)
         kwargs: dict[str, Any] = {"enable_SMTPUTF8": True}
         tls = starttls or implicit_tls
         if users is not None:
