@@ -29,7 +29,7 @@ from crawler.runner import story_desk
 from storage import repo
 from storage.db import Database
 from storage.models import OutboxEntry
-from storage.outbox import OutboxWriter, record_attempt
+from storage.outbox import OutboxWriter, claim_due, record_attempt
 from storage.types import FetchResult, FetchStatus
 from stories.analysis import Analyser
 
@@ -89,9 +89,10 @@ def metrics_site(database: Database, tmp_path: Path) -> Iterator[tuple[str, Raqi
         outbox = list(session.scalars(select(OutboxEntry.id).order_by(OutboxEntry.id)))
         assert len(outbox) == 2, "the new story and the development alert"
         now = datetime.now(UTC)
-        record_attempt(session, outbox[:1], now=now, ok=True, seconds=0.1, status_code=204)
+        token = claim_due(session, now, timedelta(minutes=5))[0].token  # a deliverer holds them
+        record_attempt(session, outbox[:1], token, now=now, ok=True, seconds=0.1, status_code=204)
         # The development failed once and is due again since 15 minutes.
-        record_attempt(session, outbox[1:], now=now, ok=False, seconds=1.0, status_code=500, error="HTTP 500",
+        record_attempt(session, outbox[1:], token, now=now, ok=False, seconds=1.0, status_code=500, error="HTTP 500",
                        retry=now - timedelta(minutes=15))  # fmt: skip
 
     with running_web(config, database) as url:
