@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from alerts.channels import build_deliverer
@@ -161,8 +162,12 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: M
         reclaimed = outbox.expire_leases(session)
     if reclaimed:
         log.warning("%d alert(s) were being sent when the last run stopped; sending them again", reclaimed)
+    # Our own handle on the job threads: on a signal the scheduler stops at once, and the run
+    # lock is released only after these have finished (a crawl still storing, its delivery).
+    jobs = ThreadPoolExecutor()
     scheduler = BlockingScheduler(
         timezone=UTC,
+        executors={"default": jobs},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": TICK_SECONDS // 2},
     )
     scheduler.add_job(
@@ -186,8 +191,15 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: M
         health_tick, "interval", hours=1, args=[config, database], id="feed-health", next_run_time=datetime.now(UTC)
     )
 
+    stopping = threading.Event()
+
     def stop(signum: int, frame: FrameType | None) -> None:
-        log.info("received %s: stopping after the current work", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        if stopping.is_set():
+            log.info("received %s again: still finishing the running crawl and delivery", name)
+            return
+        stopping.set()
+        log.info("received %s: stopping after the current work", name)
         child.stop()
         scheduler.shutdown(wait=False)
 
@@ -205,6 +217,10 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: M
     try:
         scheduler.start()
     finally:
+        # Hold the run lock until the last job has finished: a second `raqib run` started now
+        # would crawl the same feeds and re-queue alerts this one is still sending.
+        log.info("waiting for the running crawl and delivery to finish")
+        jobs.shutdown(wait=True)
         web.should_exit = True
         database.dispose()
         lock.release()

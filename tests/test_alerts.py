@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -19,13 +20,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
-from support.crawl import crawl_json, raqib, write_config
+from support.crawl import FIXTURES, crawl_json, raqib, write_config
 from support.receiver import Receiver, Reply
 from support.smtp import SmtpServer, _Collector, free_port
 
 from alerts.channels import build_deliverer
 from config.loader import load_config
-from raqib.feedserver import FeedServer
+from raqib.feedserver import FeedRequestHandler, FeedServer
+from raqib.lock import RunLock
 from storage.db import Database
 from storage.models import DeliveryAttempt, OutboxEntry
 
@@ -338,3 +340,42 @@ def test_a_second_run_on_the_same_database_refuses_to_start(tmp_path: Path, feed
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=60)
     assert first.returncode == 0
+
+
+def test_sigterm_keeps_the_run_lock_until_the_crawl_and_its_delivery_have_finished(
+    tmp_path: Path, feed_server: FeedServer, hook: Receiver
+) -> None:
+    fetching = threading.Event()
+    body = (FIXTURES / "rss_en.xml").read_bytes()
+
+    def slow_feed(handler: FeedRequestHandler) -> None:
+        fetching.set()
+        time.sleep(8)  # the crawl is busy with this feed when the signal comes
+        handler.send_body(200, body, "application/rss+xml")
+
+    feed_server.routes["/slow.xml"] = slow_feed
+    config = write_config(
+        tmp_path, [{"name": "Slow", "url": feed_server.url("slow.xml")}], timeout="30s", extra=webhook_alert(hook.url)
+    )
+    first = _start_run(config)
+    try:
+        assert fetching.wait(60), "the run starts crawling"
+        first.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        second = _start_run(config)
+        try:
+            refused, _ = second.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            second.kill()
+            second.communicate()
+            raise AssertionError("a second `raqib run` started while the first was still crawling") from None
+        assert second.returncode == 1 and "already" in refused, refused
+        assert first.poll() is None, "the second was refused because the first was still finishing"
+    finally:
+        output, _ = first.communicate(timeout=90)
+    assert first.returncode == 0, output
+    assert "waiting for the running crawl and delivery to finish" in output
+    rows = outbox_rows(tmp_path)
+    assert rows and all(row.status == "sent" for row in rows), "its crawl was stored and its alerts delivered"
+    assert {request.headers["webhook-id"] for request in hook.requests} == {row.event_id for row in rows}
+    RunLock(f"sqlite:///{tmp_path / 'raqib.db'}").acquire().release()  # and then the lock is free
