@@ -1,0 +1,224 @@
+"""The jobs of the distributed mode, registered on a procrastinate blueprint.
+
+- ``schedule`` (periodic, every 15 s, deferred once across all workers, one at a time): syncs the
+  configured feeds, takes those due by the database clock that no queued or running crawl job
+  names, and queues them in batches (oldest due first).
+- ``crawl``: one crawl over its batch in a child process (``crawl_child``); then queues a
+  delivery so alerts leave right after the crawl that caused them.
+- ``deliver`` (also periodic, every 30 s: retries and quiet hours come due on their own): sends
+  what is due in the outbox through the alerts deliverer (claims with ``SKIP LOCKED`` and leases,
+  so two deliveries never send the same alert at once).
+- ``retry_stalled`` (periodic, every 10 s): jobs of a worker whose heartbeat stopped (killed,
+  machine gone) are queued again, procrastinate's own recovery.
+- ``prune`` (hourly): finished jobs are deleted after a day, failed ones after a week.
+
+Each job is idempotent: a crawl skips what is no longer due and what another process holds;
+articles are unique by identity; an alert is marked sent once and a resend keeps its event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import hashlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from procrastinate import Blueprint, JobContext
+from procrastinate.exceptions import AlreadyEnqueued
+
+from alerts.deliver import Deliverer
+from config.schema import RaqibConfig
+from storage import queue_status, repo
+from storage.db import Database
+
+log = logging.getLogger("raqib.worker")
+
+NAMESPACE = "raqib"
+CRAWL = f"{NAMESPACE}:crawl"
+DELIVER = f"{NAMESPACE}:deliver"
+QUEUES = ("schedule", "crawl", "deliver")
+# Six fields: the sixth is seconds (croniter's order: minute hour day month weekday second).
+SCHEDULE_CRON = "* * * * * */15"
+DELIVER_CRON = "* * * * * */30"
+RETRY_STALLED_CRON = "* * * * * */10"
+CRAWL_TIMEOUT_SECONDS = 30 * 60  # a child crawl running longer is killed; its feeds stay due
+KEEP_FINISHED_HOURS = 24
+KEEP_FAILED_HOURS = 7 * 24
+
+
+@dataclass
+class Runtime:
+    """What every job of this worker process needs, built once at start."""
+
+    config: RaqibConfig
+    config_path: Path
+    data_dir: Path
+    database: Database
+    deliverer: Deliverer | None
+    batch_size: int
+    stalled_after: timedelta
+    env: Mapping[str, str]
+
+
+def runtime_of(context: JobContext) -> Runtime:
+    runtime: Runtime = context.additional_context["raqib"]
+    return runtime
+
+
+def batch_lock(names: list[str]) -> str:
+    """The queueing lock of a batch: the same batch cannot wait in the queue twice."""
+    return "crawl:" + hashlib.blake2b("\n".join(sorted(names)).encode(), digest_size=8).hexdigest()
+
+
+def plan_crawls(runtime: Runtime) -> list[list[str]]:
+    config = runtime.config
+    enabled = [feed.name for feed in config.feeds if feed.enabled]
+    with runtime.database.session() as session:
+        repo.sync_feeds(session, config.feeds)
+        due = repo.due_feed_names(session, queue_status.database_now(session), enabled)
+        held = queue_status.feeds_in_flight(session, CRAWL)
+    ready = [name for name in due if name not in held]
+    size = max(1, runtime.batch_size)
+    return [ready[start : start + size] for start in range(0, len(ready), size)]
+
+
+def blueprint() -> Blueprint:
+    """A fresh blueprint with every task (``App.add_tasks_from`` renames the tasks it is given)."""
+    tasks = Blueprint()
+
+    @tasks.periodic(cron=SCHEDULE_CRON, periodic_id="schedule")
+    @tasks.task(name="schedule", queue="schedule", queueing_lock="schedule", lock="schedule", pass_context=True)
+    async def schedule(context: JobContext, timestamp: int) -> int:
+        batches = await asyncio.to_thread(plan_crawls, runtime_of(context))
+        queued = 0
+        for batch in batches:
+            try:
+                await context.app.configure_task(CRAWL, queueing_lock=batch_lock(batch)).defer_async(
+                    feeds=list[Any](batch)
+                )
+                queued += len(batch)
+            except AlreadyEnqueued:
+                continue
+        if queued:
+            log.info("queued %d due feed(s) in %d crawl job(s)", queued, len(batches))
+        return queued
+
+    @tasks.task(name="crawl", queue="crawl", pass_context=True)
+    async def crawl(context: JobContext, feeds: list[str]) -> str:
+        runtime = runtime_of(context)
+        outcome = await run_crawl_child(runtime, feeds)
+        reports: list[dict[str, Any]] = outcome.get("feeds", [])
+        for report in reports:
+            if report.get("error"):
+                log.warning("%s: %s — %s: %s", report["feed"], report["status"], report["url"], report["error"])
+        summary = (
+            f"{len(reports)} crawled ({sum(r['status'] == 'error' for r in reports)} failed), "
+            f"{sum(int(r['new']) for r in reports)} new, {sum(int(r['matched']) for r in reports)} matched; "
+            f"{len(outcome.get('busy', []))} busy elsewhere, {len(outcome.get('not_due', []))} no longer due"
+        )
+        log.info("crawl job %s: %s", context.job.id, summary)
+        if runtime.deliverer is not None and any(int(r["matched"]) for r in reports):
+            await defer_delivery(context)
+        return summary
+
+    @tasks.periodic(cron=DELIVER_CRON, periodic_id="deliver")
+    @tasks.task(name="deliver", queue="deliver", queueing_lock="deliver", pass_context=True)
+    async def deliver(context: JobContext, timestamp: int | None = None) -> str:
+        deliverer = runtime_of(context).deliverer
+        if deliverer is None:
+            return "no alert channel"
+        report = await asyncio.to_thread(deliverer.deliver_due)
+        if report.sent or report.failed or report.dead or report.held:
+            (log.warning if report.failed or report.dead else log.info)("alerts: %s", report.line())
+        return report.line()
+
+    @tasks.periodic(cron=RETRY_STALLED_CRON, periodic_id="retry_stalled")
+    @tasks.task(name="retry_stalled", queue="schedule", queueing_lock="retry_stalled", pass_context=True)
+    async def retry_stalled(context: JobContext, timestamp: int) -> int:
+        manager = context.app.job_manager
+        seconds = runtime_of(context).stalled_after.total_seconds()
+        stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
+        for job in stalled:
+            log.warning("job %s#%s was running on a worker that stopped answering: queued again", job.task_name, job.id)
+            await manager.retry_job(job)
+        return len(stalled)
+
+    @tasks.periodic(cron="17 * * * *", periodic_id="prune")
+    @tasks.task(name="prune", queue="schedule", queueing_lock="prune", pass_context=True)
+    async def prune(context: JobContext, timestamp: int) -> None:
+        manager = context.app.job_manager
+        await manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS)
+        await manager.delete_old_jobs(nb_hours=KEEP_FAILED_HOURS, include_failed=True)
+
+    return tasks
+
+
+async def defer_delivery(context: JobContext) -> None:
+    try:
+        await context.app.configure_task(DELIVER, queueing_lock="deliver").defer_async()
+    except AlreadyEnqueued:
+        pass  # a delivery is already waiting: it sends these alerts too
+
+
+class CrawlFailed(RuntimeError):
+    pass
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A pre-exec hook giving the child SIGKILL when the worker dies (Linux prctl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+    return hook
+
+
+async def run_crawl_child(runtime: Runtime, feeds: list[str]) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "raqib.distributed.crawl_child",
+        "--config",
+        str(runtime.config_path),
+        "--data",
+        str(runtime.data_dir),
+    ]
+    child = await asyncio.create_subprocess_exec(
+        *command,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        env={**runtime.env, "RAQIB_DATA": str(runtime.data_dir)},
+        preexec_fn=_die_with_parent(),
+    )
+    try:
+        output, _ = await asyncio.wait_for(
+            child.communicate(json.dumps(feeds, ensure_ascii=False).encode()), CRAWL_TIMEOUT_SECONDS
+        )
+    except TimeoutError:
+        child.kill()
+        await child.wait()
+        raise CrawlFailed(f"the crawl of {len(feeds)} feed(s) took more than {CRAWL_TIMEOUT_SECONDS} s") from None
+    except asyncio.CancelledError:
+        if child.returncode is None:
+            child.send_signal(signal.SIGTERM)  # Scrapy finishes in-flight requests and stores
+            await child.wait()
+        raise
+    if child.returncode != 0:
+        raise CrawlFailed(f"the crawl child exited with status {child.returncode}")
+    try:
+        outcome: dict[str, Any] = json.loads(output)
+    except ValueError:
+        raise CrawlFailed("the crawl child printed no readable report") from None
+    return outcome

@@ -1,0 +1,189 @@
+"""Distributed mode on the throwaway PostgreSQL: real ``raqib worker`` processes over loopback
+feeds, a loopback webhook receiver, and ``kill -9`` where it hurts."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from procrastinate.schema import SchemaManager
+from support.crawl import raqib, write_config
+from support.pg import PgServer
+from support.receiver import Receiver
+from support.workers import GeneratedFeeds, running_workers, use_database, wait_for
+
+from raqib.feedserver import FeedServer
+
+MIGRATION = Path(__file__).resolve().parent.parent / "storage/migrations/versions/0006_distributed_procrastinate.py"
+
+
+def _dbname(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
+def test_db_upgrade_creates_raqibs_tables_and_the_job_queue(
+    tmp_path: Path, fresh_pg_url: str, pg_server: PgServer
+) -> None:
+    config = use_database(write_config(tmp_path, []), fresh_pg_url)
+    done = raqib(config, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert "schema at revision" in done.stdout
+    with psycopg.connect(pg_server.admin_dsn(_dbname(fresh_pg_url))) as connection:
+        tables = {
+            (schema, name)
+            for schema, name in connection.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                "WHERE table_schema IN ('public', 'procrastinate')"
+            )
+        }
+    assert ("public", "articles") in tables and ("public", "outbox") in tables
+    assert ("procrastinate", "procrastinate_jobs") in tables
+    assert ("procrastinate", "procrastinate_workers") in tables
+    assert not any(schema == "public" and name.startswith("procrastinate") for schema, name in tables)
+    again = raqib(config, "db", "upgrade")
+    assert again.returncode == 0, again.stderr
+
+
+def test_db_upgrade_on_sqlite_makes_no_job_queue(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [])
+    done = raqib(config, "db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "raqib.db").exists()
+
+
+def test_worker_and_workers_on_sqlite_say_they_need_postgresql(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [])
+    for command in ("worker", "workers"):
+        done = raqib(config, command, timeout=60)
+        assert done.returncode == 2
+        assert "distributed mode needs PostgreSQL" in done.stderr
+        assert "sqlite" in done.stderr
+
+
+def test_the_migration_applies_the_installed_procrastinates_schema() -> None:
+    """A procrastinate release with a newer migration needs an Alembic revision first (see 0006)."""
+    newest = sorted(p.name for p in Path(SchemaManager.get_migrations_path()).glob("*.sql"))[-1]
+    assert f'PROCRASTINATE_MIGRATION = "{newest}"' in MIGRATION.read_text(encoding="utf-8")
+
+
+def test_workers_on_an_empty_queue(tmp_path: Path, fresh_pg_url: str) -> None:
+    config = use_database(write_config(tmp_path, [{"name": "Wire", "url": "http://127.0.0.1:9/rss"}]), fresh_pg_url)
+    done = raqib(config, "workers", "--json")
+    assert done.returncode == 0, done.stderr
+    status = json.loads(done.stdout)
+    assert status["workers"] == [] and status["tasks"] == [] and status["stalled"] == []
+    assert status["oldest_due"]["feed"] == "Wire" and status["oldest_due"]["due_at"] is None
+    text = raqib(config, "workers")
+    assert "none: start one with `raqib worker`" in text.stdout
+    assert "feeds: 1 due; the longest due, Wire" in text.stdout
+
+
+# -- a full cycle on three workers ------------------------------------------------------------
+
+
+def counts(pg_server: PgServer, url: str) -> dict[str, int]:
+    queries = {
+        "articles": "SELECT count(*) FROM articles",
+        "identities": "SELECT count(DISTINCT identity) FROM articles",
+        "matches": "SELECT count(*) FROM watch_matches",
+        "stories": "SELECT count(*) FROM stories",
+        "story_titles": "SELECT count(DISTINCT (watch, title)) FROM stories",
+        "new_story": "SELECT count(*) FROM watch_matches WHERE event = 'new_story'",
+        "outbox": "SELECT count(*) FROM outbox",
+        "outbox_events": "SELECT count(DISTINCT event_id) FROM outbox",
+        "sent": "SELECT count(*) FROM outbox WHERE status = 'sent'",
+        "fetches": "SELECT count(*) FROM fetch_log",
+        "fetched_feeds": "SELECT count(DISTINCT feed_id) FROM fetch_log",
+        "failed_jobs": "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'failed'",
+    }
+    with psycopg.connect(pg_server.admin_dsn(_dbname(url))) as connection:
+        return {name: int(connection.execute(query).fetchone()[0]) for name, query in queries.items()}  # type: ignore[index]
+
+
+SECRET = "whsec_" + "ZGlzdHJpYnV0ZWQtdGVzdHMtb25seS0xMjM0NTY="
+ENV = {"RAQIB_TEST_SECRET": SECRET}
+
+
+def webhook_alert(url: str) -> str:
+    return f"""
+[[alerts]]
+name = "ops-hook"
+kind = "webhook"
+url = "{url}"
+secret_env = "RAQIB_TEST_SECRET"
+on = ["new_story", "development"]
+"""
+
+
+@pytest.fixture
+def hook(receiver: Receiver) -> Iterator[Receiver]:
+    receiver.secret = SECRET
+    yield receiver
+
+
+def embedded_reference(folder: Path, feeds: GeneratedFeeds) -> dict[str, int]:
+    """The same feeds through `raqib crawl` on SQLite, one process: what the workers must match."""
+    folder.mkdir()
+    config = write_config(folder, feeds.specs())
+    crawled = raqib(config, "crawl", "--json", timeout=180)
+    assert crawled.returncode == 0, crawled.stderr
+    connection = sqlite3.connect(folder / "raqib.db")
+    try:
+        return {
+            "articles": connection.execute("SELECT count(*) FROM articles").fetchone()[0],
+            "matches": connection.execute("SELECT count(*) FROM watch_matches").fetchone()[0],
+            "stories": connection.execute("SELECT count(*) FROM stories").fetchone()[0],
+        }
+    finally:
+        connection.close()
+        feeds.fetched.clear()
+
+
+def test_three_workers_crawl_every_feed_once_store_once_and_alert_once(
+    tmp_path: Path, fresh_pg_url: str, pg_server: PgServer, feed_server: FeedServer, hook: Receiver
+) -> None:
+    feeds = GeneratedFeeds(feed_server, count=24, items=10)
+    feeds.install()
+    reference = embedded_reference(tmp_path / "embedded", feeds)
+    assert reference["articles"] == 24 * 10 and reference["stories"] >= 2
+
+    folder = tmp_path / "distributed"
+    folder.mkdir()
+    config = use_database(
+        write_config(folder, feeds.specs(), extra=webhook_alert(hook.url)), fresh_pg_url, interval="1h"
+    )
+    assert raqib(config, "db", "upgrade").returncode == 0
+    with running_workers(config, 3, batch=4, env=ENV) as workers:
+        finished = wait_for(lambda: _cycle_done(pg_server, fresh_pg_url, 24), 120, interval=0.5)
+        status = raqib(config, "workers", "--json")
+        seen_workers = len(json.loads(status.stdout)["workers"]) if status.returncode == 0 else 0
+    assert finished, workers.logs()
+    final = counts(pg_server, fresh_pg_url)
+
+    assert all(len(times) == 1 for times in feeds.fetched.values()) and len(feeds.fetched) == 24, "each feed once"
+    assert final["fetches"] == 24
+    assert final["articles"] == final["identities"] == reference["articles"], "every article stored once"
+    assert final["matches"] == reference["matches"]
+    assert final["stories"] == final["story_titles"] == reference["stories"], "every story once"
+    assert final["new_story"] == final["stories"]
+    received = [request.headers["webhook-id"] for request in hook.requests]
+    assert len(received) == len(set(received)) == final["outbox_events"] == final["stories"], "each alert once"
+    assert all(request.verified for request in hook.requests)
+    assert final["failed_jobs"] == 0, workers.logs()
+    assert seen_workers == 3, status.stdout + status.stderr
+
+    # The reading commands work unchanged on the distributed database.
+    listed = json.loads(raqib(config, "feeds", "list", "--json").stdout)
+    assert len(listed) == 24 and all(row["last_status"] == "ok" for row in listed)
+    assert len(json.loads(raqib(config, "articles", "--all", "--json", "--limit", "1000").stdout)) == 240
+    alerts = json.loads(raqib(config, "alerts", "list", "--json").stdout)
+    assert len(alerts) == final["stories"] and {row["status"] for row in alerts} == {"sent"}
+
+
+def _cycle_done(pg_server: PgServer, url: str, feeds: int) -> bool:
+    now = counts(pg_server, url)
+    return now["fetched_feeds"] == feeds and now["outbox"] > 0 and now["sent"] == now["outbox"]
