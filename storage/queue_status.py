@@ -110,32 +110,36 @@ def queue_status(
             )
         )
     ]
-    stalled = [
-        JobRow(row.id, row.task_name, row.queue_name, row.attempts, row.args, row.worker_id, row.at)
-        for row in session.execute(
-            text(
-                f"SELECT j.id, j.task_name, j.queue_name, j.attempts, j.args, j.worker_id, "
-                f"(SELECT max(e.at) FROM procrastinate.procrastinate_events e "
-                f" WHERE e.job_id = j.id AND e.type = 'started') AS at "
-                f"FROM {JOBS} j LEFT JOIN {WORKERS} w ON w.id = j.worker_id "
-                f"WHERE j.status = 'doing' AND (w.id IS NULL OR w.last_heartbeat < :cutoff) ORDER BY j.id"
-            ),
-            {"cutoff": cutoff},
-        )
-    ]
-    failed = [
-        JobRow(row.id, row.task_name, row.queue_name, row.attempts, row.args, row.worker_id, row.at)
-        for row in session.execute(
-            text(
-                f"SELECT j.id, j.task_name, j.queue_name, j.attempts, j.args, j.worker_id, "
-                f"(SELECT max(e.at) FROM procrastinate.procrastinate_events e WHERE e.job_id = j.id) AS at "
-                f"FROM {JOBS} j WHERE j.status = 'failed' ORDER BY j.id DESC LIMIT :limit"
-            ),
-            {"limit": failed_limit},
-        )
-    ]
+    stalled = _jobs(
+        session,
+        "'started'",
+        f"FROM {JOBS} j LEFT JOIN {WORKERS} w ON w.id = j.worker_id "
+        f"WHERE j.status = 'doing' AND (w.id IS NULL OR w.last_heartbeat < :cutoff) ORDER BY j.id",
+        {"cutoff": cutoff},
+    )
+    failed = _jobs(
+        session,
+        "'failed'",
+        f"FROM {JOBS} j WHERE j.status = 'failed' ORDER BY j.id DESC LIMIT :limit",
+        {"limit": failed_limit},
+    )
     oldest, due = _feed_lag(session, enabled_feeds, now)
     return QueueStatus(now, workers, tasks, stalled, failed, oldest, due)
+
+
+def _jobs(session: Session, event: str, where: str, params: dict[str, object]) -> list[JobRow]:
+    """Jobs with the time of their last ``event`` (an event type literal: 'started', 'failed')."""
+    rows = session.execute(
+        text(
+            "SELECT j.id, j.task_name, j.queue_name, j.attempts, j.args, j.worker_id, "
+            "(SELECT max(e.at) FROM procrastinate.procrastinate_events e "
+            f" WHERE e.job_id = j.id AND e.type = {event}) AS at " + where
+        ),
+        params,
+    )
+    return [
+        JobRow(row.id, row.task_name, row.queue_name, row.attempts, row.args, row.worker_id, row.at) for row in rows
+    ]
 
 
 def _feed_lag(session: Session, names: Collection[str], now: datetime) -> tuple[FeedLag | None, int]:
