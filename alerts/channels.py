@@ -69,6 +69,7 @@ def webhook_sender(alert: AlertConfig, config: RaqibConfig, env: Mapping[str, st
             headers,
             timeout_seconds=config.network.timeout.total_seconds(),
             allow_private=config.network.allow_private,
+            private_hosts=config.network.private_hosts,
             user_agent=config.network.user_agent,
         )
         return SendResult(result.ok, result.status, result.error, result.gone, result.retry_after)
@@ -125,6 +126,7 @@ def send_test(config: RaqibConfig, channel: str, env: Mapping[str, str]) -> Send
             headers,
             timeout_seconds=config.network.timeout.total_seconds(),
             allow_private=config.network.allow_private,
+            private_hosts=config.network.private_hosts,
             user_agent=config.network.user_agent,
         )
         return SendResult(result.ok, result.status, result.error, result.gone)

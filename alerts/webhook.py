@@ -32,11 +32,13 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from alerts.types import AlertEvent, ArticleRef, StoryRef
 from config.schema import DEFAULT_USER_AGENT
-from crawler.guard import RefusedURL, URLGuard
+from net.guard import RefusedURL, URLGuard, url_host
+from net.http import Deadline, PinnedTransport
 
 SECRET_PREFIX = "whsec_"
 SIGNATURE_VERSION = "v1"
 MAX_RESPONSE_BYTES = 64 * 1024  # enough for an error page; the rest is never read
+MAX_HEADER_BYTES = 64 * 1024  # what an attempt reads at most besides the body's start
 MAX_RETRY_AFTER_SECONDS = 86_400.0  # a hostile or confused Retry-After cannot park a channel for ever
 ERROR_SNIPPET_CHARS = 200
 
@@ -183,19 +185,24 @@ def send_webhook(
     *,
     timeout_seconds: float,
     allow_private: bool,
+    private_hosts: Sequence[str] = (),
     connect_timeout_seconds: float | None = None,
     user_agent: str = DEFAULT_USER_AGENT,
     guard: URLGuard | None = None,
 ) -> WebhookResult:
     """POST once and say what happened. Never raises for network errors.
 
-    No redirect is followed (a 3xx is a failure naming its Location), TLS is verified, proxy
-    settings from the environment are ignored (the address check must see the real server), and
-    at most ``MAX_RESPONSE_BYTES`` of an error response are read. ``guard`` replaces the
-    ``URLGuard(allow_private)`` built here (tests inject a resolver through it).
+    No redirect is followed (a 3xx is a failure naming its Location), TLS is verified for the
+    host name, proxy settings from the environment are ignored (the address check must see the
+    real server), the connection goes to the address the guard vetted (pinned DNS: no second
+    lookup a rebinding server could answer differently), the whole attempt ends within
+    ``timeout_seconds`` however slowly the receiver answers, and at most ``MAX_RESPONSE_BYTES``
+    of an error response are read. ``guard`` replaces the ``URLGuard`` built here
+    (tests inject a resolver through it).
     """
     where = _origin(url)
-    guard = guard or URLGuard(allow_private)
+    guard = guard or URLGuard(allow_private, private_hosts=private_hosts)
+    deadline = Deadline(timeout_seconds)
     try:
         guard.check(url)
     except RefusedURL as error:
@@ -204,18 +211,21 @@ def send_webhook(
     connect = timeout_seconds if connect_timeout_seconds is None else connect_timeout_seconds
     timeout = httpx.Timeout(timeout_seconds, connect=connect)
     request_headers = {"User-Agent": user_agent, "Accept-Encoding": "identity", **headers}
+    transport = PinnedTransport(
+        guard, deadline, max_bytes=MAX_RESPONSE_BYTES + MAX_HEADER_BYTES, ssl_context=_tls_context()
+    )
     try:
         with (
-            httpx.Client(follow_redirects=False, verify=_tls_context(), trust_env=False, timeout=timeout) as client,
+            httpx.Client(transport=transport, follow_redirects=False, trust_env=False, timeout=timeout) as client,
             client.stream("POST", url, content=body, headers=request_headers) as response,
         ):
             try:
-                guard.check_peer(_peer_address(response))
+                guard.check_peer(url_host(url), _peer_address(response))
             except RefusedURL as error:
                 return WebhookResult(status=response.status_code, ok=False, error=f"refused: {error}")
             return _judge(response, where)
     except httpx.ConnectTimeout:
-        return _failed(f"timed out after {connect:g} s connecting to {where}")
+        return _failed(f"timed out after {min(connect, timeout_seconds):g} s connecting to {where}")
     except httpx.ReadTimeout:
         return _failed(f"timed out after {timeout_seconds:g} s waiting for {where} to answer")
     except httpx.WriteTimeout:

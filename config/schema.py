@@ -248,6 +248,9 @@ class ScheduleSettings(_Section):
 
 class NetworkSettings(_Section):
     allow_private: bool = False  # loopback/private addresses refused unless true
+    # Host names allowed to resolve to private addresses (an intranet feed server) while every
+    # other host, feed-controlled article links included, stays refused.
+    private_hosts: list[Annotated[str, AfterValidator(_header_safe)]] = []
     timeout: PositiveDuration = timedelta(seconds=30)
     max_bytes: ByteCount = 10 * 2**20
     max_redirects: int = Field(default=5, ge=0)

@@ -8,8 +8,10 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.guard import RefusedURL, URLGuard
+from crawler.resolver import PinnedResolver
+from net.guard import RefusedURL, url_host
 
 
 class RefusedRequest(IgnoreRequest):
@@ -17,26 +19,40 @@ class RefusedRequest(IgnoreRequest):
 
 
 class SafeFetchMiddleware:
-    """Checks each request before it leaves (redirected requests pass here again) and each
-    response's peer address after it arrives."""
+    """Refuses a request (redirected requests pass here again) whose host the guard refuses, with
+    the reason, before the downloader tries it; checks each response's peer address after it
+    arrives. The connection itself only ever goes to the pinned addresses (crawler.resolver)."""
 
-    def __init__(self, guard: URLGuard) -> None:
-        self.guard = guard
+    def __init__(self) -> None:
+        self._resolver: PinnedResolver | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(URLGuard(allow_private=crawler.settings.getbool("RAQIB_ALLOW_PRIVATE")))
+        del crawler  # everything it needs is on the reactor, installed after the engine is built
+        return cls()
 
-    def process_request(self, request: Request) -> None:
+    @property
+    def resolver(self) -> PinnedResolver:
+        if self._resolver is None:
+            from twisted.internet import reactor
+
+            installed = getattr(reactor, "nameResolver", None)
+            if not isinstance(installed, PinnedResolver):
+                # Without it, connections would resolve names again, past the guard: refuse to crawl.
+                raise RuntimeError("TWISTED_DNS_RESOLVER must be crawler.resolver.PinnedResolver")
+            self._resolver = installed
+        return self._resolver
+
+    async def process_request(self, request: Request) -> None:
         try:
-            self.guard.check(request.url)
+            await maybe_deferred_to_future(self.resolver.addresses(url_host(request.url)))
         except RefusedURL as refused:
             raise RefusedRequest(f"{request.url}: {refused}") from None
 
     def process_response(self, request: Request, response: Response) -> Response:
         address = response.ip_address
         try:
-            self.guard.check_peer(str(address) if address is not None else None)
+            self.resolver.guard.check_peer(url_host(request.url), str(address) if address is not None else None)
         except RefusedURL as refused:
             raise RefusedRequest(f"{request.url}: {refused}") from None
         return response

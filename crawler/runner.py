@@ -55,6 +55,7 @@ def scrapy_settings(config: RaqibConfig) -> Settings:
             "REDIRECT_MAX_TIMES": network.max_redirects,
             "CONCURRENT_REQUESTS_PER_DOMAIN": network.per_host_concurrency,
             "RAQIB_ALLOW_PRIVATE": network.allow_private,
+            "RAQIB_PRIVATE_HOSTS": network.private_hosts,
         },
         priority="cmdline",
     )

@@ -25,6 +25,13 @@ HTTPCACHE_ENABLED = False
 # Only http(s) has a handler: a redirect or a link to file://, ftp://, s3:// or data: cannot be fetched.
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 # Conditional GET is done by hand, against validators kept per feed in the database.
+# Connections go only to the addresses the guard vetted (net.guard): resolved once, never again.
+TWISTED_DNS_RESOLVER = "crawler.resolver.PinnedResolver"
+RAQIB_HOST_RESOLVER = "net.guard.resolve_host"
+RAQIB_ALLOW_PRIVATE = False
+RAQIB_PRIVATE_HOSTS: list[str] = []
+# A proxy from the environment would resolve names itself, past the guard.
+HTTPPROXY_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SafeFetchMiddleware": 50,
 }
