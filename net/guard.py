@@ -81,6 +81,7 @@ class URLGuard:
         self.private_hosts = frozenset(host.lower().rstrip(".") for host in private_hosts)
         self._resolver = resolver
         self._answers: dict[str, tuple[str, ...] | RefusedURL] = {}
+        self._asking: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()  # the crawler resolves from a thread pool
 
     def check(self, url: str) -> tuple[str, ...]:
@@ -96,10 +97,15 @@ class URLGuard:
         host = host.lower().rstrip(".")
         with self._lock:
             known = self._answers.get(host)
+            asking = self._asking.setdefault(host, threading.Lock())
         if known is None:
-            verdict = self._vet(host)
-            with self._lock:
-                known = self._answers.setdefault(host, verdict)  # a concurrent first answer wins
+            with asking:  # one question per name: concurrent callers wait for its answer
+                with self._lock:
+                    known = self._answers.get(host)
+                if known is None:
+                    known = self._vet(host)
+                    with self._lock:
+                        self._answers[host] = known
         if isinstance(known, RefusedURL):
             raise RefusedURL(str(known))
         return known

@@ -317,3 +317,23 @@ def test_a_feed_trickling_its_body_ends_at_the_download_timeout(tmp_path: Path) 
     report = result.feed("Trickle")
     assert report["status"] == "error" and "timed out" in report["error"], report
     assert report["seconds"] < 2 + 1.0, report
+
+
+def test_concurrent_first_questions_about_one_name_get_one_answer() -> None:
+    dns = ScriptedResolver(REBIND, delay=0.2)
+    guard = URLGuard(allow_private=False, resolver=dns)
+    answers: list[tuple[str, ...] | str] = []
+
+    def ask() -> None:
+        try:
+            answers.append(guard.addresses("rebind.example"))
+        except RefusedURL as refused:
+            answers.append(str(refused))
+
+    askers = [threading.Thread(target=ask) for _ in range(8)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+    assert answers == [(PUBLIC,)] * 8
+    assert dns.questions == ["rebind.example"]

@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import threading
+import time
 
 SCRIPT_ENV = "RAQIB_TEST_DNS"
 LOG_ENV = "RAQIB_TEST_DNS_LOG"
@@ -25,12 +26,14 @@ Script = dict[str, list[list[str]]]
 
 
 class ScriptedResolver:
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, *, delay: float = 0.0) -> None:
+        self.delay = delay  # seconds each answer takes, like a real DNS round trip
         self._script = {host: list(answers) for host, answers in script.items()}
         self._lock = threading.Lock()
         self.questions: list[str] = []
 
     def __call__(self, host: str) -> list[str]:
+        time.sleep(self.delay)
         with self._lock:
             self.questions.append(host)
             answers = self._script.get(host)
