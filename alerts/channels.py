@@ -5,14 +5,17 @@ config names, in the ``env`` mapping the command line passes in (never a stray o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from alerts import chat
 from alerts import email as email_channel
 from alerts import webhook as webhook_channel
 from alerts.deliver import Deliverer, Outgoing, Sender, SendResult
 from alerts.rules import ChannelRules, QuietWindow
+from alerts.types import AlertEvent
 from config.schema import AlertConfig, RaqibConfig
+from crawler.guard import URLGuard
 from storage.db import Database
 
 
@@ -49,6 +52,59 @@ def _secret(alert: AlertConfig, env: Mapping[str, str]) -> str | None:
     return value
 
 
+def _chat_urls(alert: AlertConfig, env: Mapping[str, str]) -> list[str]:
+    urls = chat.split_urls(env.get(alert.urls_env, "")) if alert.urls_env else []
+    if not urls:
+        raise MissingSecret(f"alert channel {alert.name!r}: environment variable {alert.urls_env} holds no URL")
+    return urls
+
+
+def _digest_title(alert: AlertConfig, events: Sequence[AlertEvent]) -> str | None:
+    return None if len(events) == 1 else f"{alert.digest if alert.digest != 'none' else 'story'} update"
+
+
+def _send_chat(
+    alert: AlertConfig, config: RaqibConfig, env: Mapping[str, str], title: str, body: str, skip: frozenset[str]
+) -> SendResult:
+    """One message to each of the channel's Apprise URLs that does not have it yet."""
+    try:
+        urls = _chat_urls(alert, env)
+    except MissingSecret as missing:
+        return SendResult(False, error=str(missing))
+    guard = URLGuard(config.network.allow_private)
+    timeout = config.network.timeout.total_seconds()
+    outcomes = [
+        chat.notify_url(url, title, body, guard=guard, timeout_seconds=timeout)
+        for url in urls
+        if chat.recipient_key(url) not in skip
+    ]
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    if not failed:
+        return SendResult(True)
+    delivered = tuple(outcome.key for outcome in outcomes if outcome.ok)
+    reasons = "; ".join(str(outcome.error) for outcome in failed)
+    if delivered:
+        reasons += f" (delivered to the other {len(delivered)} of {len(urls)} URLs)"
+    waits = [outcome.retry_after for outcome in failed if outcome.retry_after is not None]
+    return SendResult(
+        False,
+        error=reasons,
+        retry_after=max(waits) if waits else None,
+        permanent=all(outcome.permanent for outcome in failed),
+        delivered=delivered,
+    )
+
+
+def apprise_sender(alert: AlertConfig, config: RaqibConfig, env: Mapping[str, str]) -> Sender:
+    def send(outgoing: Outgoing) -> SendResult:
+        digest = _digest_title(alert, outgoing.events)
+        title = chat.chat_title(outgoing.events, digest_title=digest)
+        body = chat.chat_body(outgoing.events, digest_title=digest)
+        return _send_chat(alert, config, env, title, body, outgoing.skip)
+
+    return send
+
+
 def webhook_sender(alert: AlertConfig, config: RaqibConfig, env: Mapping[str, str]) -> Sender:
     assert alert.url is not None
 
@@ -83,7 +139,7 @@ def email_sender(alert: AlertConfig, env: Mapping[str, str]) -> Sender:
 
     def send(outgoing: Outgoing) -> SendResult:
         events = outgoing.events
-        digest = None if len(events) == 1 else f"{alert.digest if alert.digest != 'none' else 'story'} update"
+        digest = _digest_title(alert, events)
         try:
             message = email_channel.build_email(
                 events, sender=alert.sender, to=alert.to, message_id=outgoing.message_id, digest_title=digest
@@ -101,9 +157,12 @@ def build_senders(config: RaqibConfig, env: Mapping[str, str]) -> dict[str, Send
     for alert in config.alerts:
         if not alert.enabled:
             continue
-        senders[alert.name] = (
-            webhook_sender(alert, config, env) if alert.kind == "webhook" else email_sender(alert, env)
-        )
+        if alert.kind == "webhook":
+            senders[alert.name] = webhook_sender(alert, config, env)
+        elif alert.kind == "apprise":
+            senders[alert.name] = apprise_sender(alert, config, env)
+        else:
+            senders[alert.name] = email_sender(alert, env)
     return senders
 
 
@@ -130,6 +189,8 @@ def send_test(config: RaqibConfig, channel: str, env: Mapping[str, str]) -> Send
             user_agent=config.network.user_agent,
         )
         return SendResult(result.ok, result.status, result.error, result.gone)
+    if alert.kind == "apprise":
+        return _send_chat(alert, config, env, *chat.test_message(alert.name), frozenset())
     assert alert.smtp is not None
     message = email_channel.build_test_email(alert.name, alert.sender, alert.to)
     try:

@@ -202,8 +202,7 @@ def send_email(
         if refused:
             delivered = [address for address in to_addrs if address not in refused]
             raise EmailDeliveryError(
-                f"SMTP {where} refused some recipients ({_refusals(refused)}); "
-                f"delivered to {', '.join(delivered)}",
+                f"SMTP {where} refused some recipients ({_refusals(refused)}); delivered to {', '.join(delivered)}",
                 permanent=_all_permanent(refused),
                 delivered=delivered,
             )

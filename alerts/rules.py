@@ -44,7 +44,7 @@ class QuietWindow:
 @dataclass(frozen=True, slots=True)
 class ChannelRules:
     name: str
-    kind: str  # email | webhook
+    kind: str  # email | webhook | apprise
     on: frozenset[str]
     watches: frozenset[str] = frozenset()  # empty: all
     languages: frozenset[str] = frozenset()

@@ -346,15 +346,16 @@ def _some_events(value: list[EventName]) -> list[EventName]:
 
 class AlertConfig(_Section):
     """One alert channel. Secrets are named by environment variable (``password_env``,
-    ``secret_env``), never written in the file. ``watches``, ``languages`` and ``categories``
-    filter what is sent; empty means all."""
+    ``secret_env``, ``urls_env``: Apprise URLs carry tokens), never written in the file.
+    ``watches``, ``languages`` and ``categories`` filter what is sent; empty means all."""
 
     name: Slug
-    kind: Literal["email", "webhook"]
+    kind: Literal["email", "webhook", "apprise"]
     to: list[EmailAddress] = []
     smtp: SmtpSettings | None = None
     url: HttpUrl | None = None
     secret_env: EnvName = ""
+    urls_env: EnvName = ""  # apprise: the variable holding its URLs, separated by spaces or commas
     on: Annotated[list[EventName], AfterValidator(_some_events)] = ["new_story", "development"]
     watches: list[str] = []
     languages: list[Language] = []
@@ -421,6 +422,11 @@ def merge_developments(
     return merged
 
 
+ALERT_KINDS = ("email", "webhook", "apprise")
+# The keys that belong to one kind of alert channel.
+_ALERT_KEYS = {"to": "email", "smtp": "email", "url": "webhook", "secret_env": "webhook", "urls_env": "apprise"}
+
+
 def cross_check(data: Mapping[str, Any], known_categories: set[str] | None = None) -> list[tuple[Loc, str]]:
     """Rules across entries, on the raw parsed file or a dumped model: tolerant of entries
     that are malformed (those are reported by the models themselves).
@@ -464,19 +470,18 @@ def cross_check(data: Mapping[str, Any], known_categories: set[str] | None = Non
         if kind == "webhook":
             if not alert.get("url"):
                 problems.append((("alerts", i, "url"), "a webhook alert needs url"))
-            for key in ("to", "smtp"):
-                if alert.get(key):
-                    message = f"{key} is for email alerts; this alert is a webhook"
-                    problems.append((("alerts", i, key), message))
         elif kind == "email":
             if not alert.get("to"):
                 problems.append((("alerts", i, "to"), "an email alert needs at least one address in to"))
             if not alert.get("smtp"):
                 problems.append((("alerts", i, "smtp"), "an email alert needs smtp = { host = ... }"))
-            for key in ("url", "secret_env"):
-                if alert.get(key):
-                    message = f"{key} is for webhook alerts; this alert is email"
-                    problems.append((("alerts", i, key), message))
+        elif kind == "apprise" and not alert.get("urls_env"):
+            message = "an apprise alert needs urls_env: the environment variable that holds its URLs"
+            problems.append((("alerts", i, "urls_env"), message))
+        for key, owner in _ALERT_KEYS.items():
+            if kind in ALERT_KINDS and kind != owner and alert.get(key):
+                message = f"{key} is for {owner} alerts, not {kind}"
+                problems.append((("alerts", i, key), message))
         for key, known, what in (
             ("watches", watch_names, "watch"),
             ("categories", sorted(known_categories), "development category"),

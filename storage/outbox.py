@@ -164,9 +164,7 @@ def hold_for_send(
 
     The token alone is the fence: a claim that took an alert over wrote its own token, and both
     writes are serialised by the database, so no two holders can both pass this check."""
-    session.execute(
-        update(OutboxEntry).where(_held(ids, token)).values(lease_until=now + lease, message_id=message_id)
-    )
+    session.execute(update(OutboxEntry).where(_held(ids, token)).values(lease_until=now + lease, message_id=message_id))
     return set(session.scalars(select(OutboxEntry.id).where(_held(ids, token))))
 
 

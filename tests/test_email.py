@@ -333,9 +333,7 @@ def test_a_busy_mailbox_is_retried_for_that_recipient_only(smtp_server_factory: 
         send(server, message)
     assert busy.value.delivered == ("desk@example.org",) and not busy.value.permanent, "worth another try"
     server.collector.defer = frozenset()
-    assert send_email(message, host=server.host, port=server.port, skip=busy.value.delivered) == [
-        "analyst@example.org"
-    ]
+    assert send_email(message, host=server.host, port=server.port, skip=busy.value.delivered) == ["analyst@example.org"]
     assert [mail.rcpt_tos for mail in server.messages] == [["desk@example.org"], ["analyst@example.org"]]
     assert send_email(message, host=server.host, port=server.port, skip=TO) == [], "everyone has it: nothing sent"
     assert len(server.messages) == 2
