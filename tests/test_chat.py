@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from sqlalchemy import select
 from support.crawl import crawl_json, raqib, write_config
 from support.receiver import Receiver, Reply
+from test_alerts import outbox_rows
 
 from alerts import chat
 from alerts.channels import build_deliverer
@@ -17,7 +17,6 @@ from alerts.types import AlertEvent, ArticleRef, StoryRef
 from config.loader import load_config
 from raqib.feedserver import FeedServer
 from storage.db import Database
-from storage.models import OutboxEntry
 
 RLM = "\u200f"
 
@@ -31,14 +30,6 @@ urls_env = "RAQIB_CHAT_URLS"
 on = ["new_story", "development"]
 {extra}
 """
-
-
-def rows(folder: Path) -> list[OutboxEntry]:
-    database = Database(f"sqlite:///{folder / 'raqib.db'}")
-    with database.session() as session:
-        found = list(session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)))
-    database.dispose()
-    return found
 
 
 def arabic_event(**changes: object) -> AlertEvent:
@@ -94,7 +85,7 @@ def test_a_crawl_sends_each_alert_to_every_url_json_and_form(tmp_path: Path, fee
         )
         crawl = crawl_json(config, env={"RAQIB_CHAT_URLS": urls})
         assert crawl.returncode == 0, crawl.stderr
-        sent = rows(tmp_path)
+        sent = outbox_rows(tmp_path)
         assert sent and all(row.status == "sent" for row in sent)
         assert len(json_side.requests) == len(form_side.requests) == len(sent)
         message = json_side.requests[0].json()
@@ -114,7 +105,7 @@ def test_a_429_is_obeyed_and_only_the_refusing_url_is_tried_again(tmp_path: Path
             tmp_path, [{"name": "Plain", "url": feed_server.url("no_guid_no_date.xml")}], extra=chat_alert()
         )
         crawl_json(config_path, env=env)
-        [row] = rows(tmp_path)
+        [row] = outbox_rows(tmp_path)
         assert (len(busy.requests), len(fine.requests)) == (1, 1)
         assert (
             row.status == "pending" and "HTTP 429" in (row.last_error or "") and "retry after 600 s" in row.last_error
