@@ -15,7 +15,7 @@ from alerts.deliver import Deliverer, Outgoing, Sender, SendResult
 from alerts.rules import ChannelRules, QuietWindow
 from alerts.types import AlertEvent
 from config.schema import AlertConfig, RaqibConfig
-from crawler.guard import URLGuard
+from net.guard import URLGuard
 from storage.db import Database
 
 
@@ -71,7 +71,7 @@ def _send_chat(
         urls = _chat_urls(alert, env)
     except MissingSecret as missing:
         return SendResult(False, error=str(missing))
-    guard = URLGuard(config.network.allow_private)
+    guard = URLGuard(config.network.allow_private, private_hosts=config.network.private_hosts)
     timeout = config.network.timeout.total_seconds()
     outcomes = [
         chat.notify_url(url, title, body, guard=guard, timeout_seconds=timeout)

@@ -32,7 +32,7 @@ from requests.adapters import HTTPAdapter
 from alerts import render
 from alerts.types import AlertEvent
 from alerts.webhook import _retry_after as parse_retry_after  # the webhook's reading of the header
-from crawler.guard import RefusedURL, URLGuard
+from net.guard import RefusedURL, URLGuard
 
 RLM = "\u200f"  # RIGHT-TO-LEFT MARK: sets the direction of a plain-text line that starts with it
 MAX_WHAT_IS_NEW = 180
