@@ -164,8 +164,11 @@ def worker(app: AppContext, concurrency: int, queues: str, batch: int, heartbeat
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option(
+    "--heartbeat", default=10.0, show_default=True, help="the workers' --heartbeat: silent for three is stalled"
+)
 @pass_app
-def workers(app: AppContext, as_json: bool) -> None:
+def workers(app: AppContext, as_json: bool, heartbeat: float) -> None:
     """Distributed mode: workers, queue depth per task, stalled and failed jobs, feed lag."""
     from raqib.distributed.app import NeedsPostgres
     from raqib.distributed.status import read_status, status_json, status_lines
@@ -173,7 +176,7 @@ def workers(app: AppContext, as_json: bool) -> None:
     config = app.load()
     try:
         database = _database(config)
-        status = read_status(config, database)
+        status = read_status(config, database, heartbeat)
     except NeedsPostgres as error:
         click.echo(f"raqib workers: {error}", err=True)
         sys.exit(2)

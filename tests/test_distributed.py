@@ -13,8 +13,8 @@ import pytest
 from procrastinate.schema import SchemaManager
 from support.crawl import raqib, write_config
 from support.pg import PgServer
-from support.receiver import Receiver
-from support.workers import GeneratedFeeds, running_workers, use_database, wait_for
+from support.receiver import Receiver, Reply
+from support.workers import GeneratedFeeds, Workers, running_workers, use_database, wait_for
 
 from raqib.feedserver import FeedServer
 
@@ -157,7 +157,7 @@ def test_three_workers_crawl_every_feed_once_store_once_and_alert_once(
         write_config(folder, feeds.specs(), extra=webhook_alert(hook.url)), fresh_pg_url, interval="1h"
     )
     assert raqib(config, "db", "upgrade").returncode == 0
-    with running_workers(config, 3, batch=4, env=ENV) as workers:
+    with running_workers(config, 3, batch=8, env=ENV) as workers:
         finished = wait_for(lambda: _cycle_done(pg_server, fresh_pg_url, 24), 120, interval=0.5)
         status = raqib(config, "workers", "--json")
         seen_workers = len(json.loads(status.stdout)["workers"]) if status.returncode == 0 else 0
@@ -187,3 +187,83 @@ def test_three_workers_crawl_every_feed_once_store_once_and_alert_once(
 def _cycle_done(pg_server: PgServer, url: str, feeds: int) -> bool:
     now = counts(pg_server, url)
     return now["fetched_feeds"] == feeds and now["outbox"] > 0 and now["sent"] == now["outbox"]
+
+
+# -- kill -9 mid-crawl and mid-delivery ---------------------------------------------------------
+
+
+def test_kill_9_mid_crawl_and_mid_delivery_then_the_rest_finish_with_nothing_doubled(
+    tmp_path: Path, fresh_pg_url: str, pg_server: PgServer, feed_server: FeedServer, hook: Receiver
+) -> None:
+    feeds = GeneratedFeeds(feed_server, count=12, items=8, delay=1.5)  # slow: a crawl to kill
+    feeds.install()
+    config = use_database(
+        write_config(tmp_path, feeds.specs(), extra=webhook_alert(hook.url)), fresh_pg_url, interval="1h"
+    )
+    assert raqib(config, "db", "upgrade").returncode == 0
+    workers = Workers(config, batch=6, env=ENV)
+    try:
+        # 1. The only worker takes the crawl jobs; it dies while its crawl child is fetching.
+        (first,) = workers.start(1)
+        assert wait_for(lambda: len(feeds.fetched) >= 1, 60), workers.logs()
+        workers.kill(first)
+        feeds.delay = 0.0
+        assert wait_for(lambda: _stalled(config) >= 1, 20), "its running job shows as stalled"
+        assert counts(pg_server, fresh_pg_url)["articles"] == 0, "nothing half-stored"
+
+        # 2. Another worker retries the stalled job (procrastinate's own recovery) and crawls
+        #    everything; a delivery-only worker starts sending, slowly, and dies mid-send.
+        hook.default = Reply(delay=3.0)
+        workers.start(1, "--queues", "schedule,crawl")
+        (sender,) = workers.start(1, "--queues", "deliver")
+        assert wait_for(lambda: len(hook.requests) >= 1, 90), workers.logs()
+        workers.kill(sender)
+        in_flight = {request.headers["webhook-id"] for request in hook.requests}
+
+        # 3. A new delivery worker sends what is left once the dead one's lease has run out.
+        hook.default = Reply()
+        workers.start(1, "--queues", "deliver")
+        assert wait_for(lambda: _cycle_done(pg_server, fresh_pg_url, 12), 90, interval=0.5), workers.logs()
+    finally:
+        workers.stop()
+
+    final = counts(pg_server, fresh_pg_url)
+    assert final["articles"] == final["identities"] == 12 * 8, "every article stored once"
+    assert final["stories"] == final["story_titles"] == final["new_story"], "every story once"
+    assert final["fetched_feeds"] == 12
+    received = [request.headers["webhook-id"] for request in hook.requests]
+    repeated = {event for event in received if received.count(event) > 1}
+    assert set(received) == {row for row in _outbox_events(pg_server, fresh_pg_url)}, "every alert delivered"
+    assert repeated <= in_flight, "only the message in flight when its sender died came twice, same id"
+    assert all(request.verified for request in hook.requests)
+
+
+def _stalled(config: Path) -> int:
+    done = raqib(config, "workers", "--heartbeat", "1", "--json")
+    return len(json.loads(done.stdout)["stalled"]) if done.returncode == 0 else 0
+
+
+def _outbox_events(pg_server: PgServer, url: str) -> set[str]:
+    with psycopg.connect(pg_server.admin_dsn(_dbname(url))) as connection:
+        return {row[0] for row in connection.execute("SELECT event_id FROM outbox")}
+
+
+# -- two workers racing for one watch -----------------------------------------------------------
+
+
+def test_two_workers_racing_for_one_watch_create_no_story_twice(
+    tmp_path: Path, fresh_pg_url: str, pg_server: PgServer, feed_server: FeedServer
+) -> None:
+    # Every feed reports the same events: four crawl jobs of two feeds each, all at once on two
+    # workers, all deciding the same stories of one watch at the same time.
+    feeds = GeneratedFeeds(feed_server, count=8, items=4, events_every=1)
+    feeds.install()
+    config = use_database(write_config(tmp_path, feeds.specs()), fresh_pg_url, interval="1h")
+    assert raqib(config, "db", "upgrade").returncode == 0
+    with running_workers(config, 2, batch=2) as workers:
+        done = wait_for(lambda: counts(pg_server, fresh_pg_url)["fetched_feeds"] == 8, 90, interval=0.5)
+    assert done, workers.logs()
+    final = counts(pg_server, fresh_pg_url)
+    assert final["matches"] == 8 * 3
+    assert final["stories"] == final["story_titles"] == final["new_story"], "no story created twice"
+    assert final["stories"] <= 3

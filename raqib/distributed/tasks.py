@@ -5,9 +5,9 @@
   names, and queues them in batches (oldest due first).
 - ``crawl``: one crawl over its batch in a child process (``crawl_child``); then queues a
   delivery so alerts leave right after the crawl that caused them.
-- ``deliver`` (also periodic, every 30 s: retries and quiet hours come due on their own): sends
-  what is due in the outbox through the alerts deliverer (claims with ``SKIP LOCKED`` and leases,
-  so two deliveries never send the same alert at once).
+- ``deliver`` (also periodic, every 10 s: retries, quiet hours and the alerts of a dead worker's
+  lease come due on their own): sends what is due in the outbox through the alerts deliverer
+  (claims with ``SKIP LOCKED``, leases and a fencing token: never two sends of one alert at once).
 - ``retry_stalled`` (periodic, every 10 s): jobs of a worker whose heartbeat stopped (killed,
   machine gone) are queued again, procrastinate's own recovery.
 - ``prune`` (hourly): finished jobs are deleted after a day, failed ones after a week.
@@ -47,7 +47,7 @@ DELIVER = f"{NAMESPACE}:deliver"
 QUEUES = ("schedule", "crawl", "deliver")
 # Six fields: the sixth is seconds (croniter's order: minute hour day month weekday second).
 SCHEDULE_CRON = "* * * * * */15"
-DELIVER_CRON = "* * * * * */30"
+DELIVER_CRON = "* * * * * */10"
 RETRY_STALLED_CRON = "* * * * * */10"
 CRAWL_TIMEOUT_SECONDS = 30 * 60  # a child crawl running longer is killed; its feeds stay due
 KEEP_FINISHED_HOURS = 24

@@ -87,12 +87,15 @@ class GeneratedFeeds:
     count: int
     items: int
     delay: float = 0.0
+    events_every: int = 4
     fetched: dict[int, list[float]] = field(default_factory=dict)  # index -> time.time() of each GET
     hold: Callable[[int], None] | None = None  # called before answering (a test can block here)
 
     def install(self) -> None:
         for index in range(self.count):
-            self.server.routes[f"/feed/{index}.xml"] = self._route(index, feed_body(index, self.items))
+            self.server.routes[f"/feed/{index}.xml"] = self._route(
+                index, feed_body(index, self.items, events_every=self.events_every)
+            )
 
     def _route(self, index: int, body: bytes) -> Callable[[FeedRequestHandler], None]:
         def route(handler: FeedRequestHandler) -> None:
