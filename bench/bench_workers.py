@@ -1,0 +1,177 @@
+"""Benchmark: the distributed mode (``raqib worker`` processes on PostgreSQL) over loopback feeds.
+
+Run: .venv/bin/python bench/bench_workers.py [--feeds 2000] [--items 50] [--delay 0.1]
+     [--workers 1,2,4] [--concurrency 1] [--batch 50] [--per-host 16]
+
+A throwaway PostgreSQL (tests/support/pg.py) and one loopback feed server: ``--feeds`` generated
+RSS feeds of ``--items`` entries each (tests/support/workers.py: distinct guids, about 1.5 % of
+the entries report shared events that match the default test watch), every answer delayed
+``--delay`` seconds. For each worker count, on a fresh database: ``raqib db upgrade``, then the
+workers start and the clock runs until every feed is stored. Printed per run:
+
+- cycle wall time (workers started → last feed stored) and items stored per second;
+- due-to-fetched lag: every feed is due when the workers start; its lag is the time its first
+  request reached the feed server, p50 and p95;
+- duplicates (must all be 0): feeds fetched more than once, articles stored twice (identity),
+  stories opened twice (same watch and title), fetch-log rows beyond one per feed;
+- where the time went, from the fetch log and the workers' CPU time.
+
+The baseline is the first worker count (1 by default), run in the same process on the same
+feeds; the others print their throughput ratio to it. The loopback server is one host: Scrapy's
+per-host limit (``[network] per_host_concurrency``) is raised to ``--per-host`` so the run
+models feeds spread over many hosts, as real ones are.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import psycopg  # noqa: E402
+from psycopg import sql  # noqa: E402
+from support.crawl import raqib, write_config  # noqa: E402
+from support.pg import PgServer, find_pg_bindir, start_pg_server, stop_pg_server  # noqa: E402
+from support.workers import GeneratedFeeds, Workers, use_database, wait_for  # noqa: E402
+
+from raqib.feedserver import FeedServer  # noqa: E402
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def counts(server: PgServer, dbname: str) -> dict[str, float]:
+    queries = {
+        "feeds_stored": "SELECT count(DISTINCT feed_id) FROM fetch_log",
+        "fetch_rows": "SELECT count(*) FROM fetch_log",
+        "articles": "SELECT count(*) FROM articles",
+        "identities": "SELECT count(DISTINCT identity) FROM articles",
+        "stories": "SELECT count(*) FROM stories",
+        "story_titles": "SELECT count(DISTINCT (watch, title)) FROM stories",
+        "matches": "SELECT count(*) FROM watch_matches",
+        "failed_jobs": "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'failed'",
+        "fetch_seconds": "SELECT coalesce(sum(extract(epoch FROM finished_at - started_at)), 0) FROM fetch_log",
+        "last_stored": "SELECT coalesce(extract(epoch FROM max(finished_at)), 0) FROM fetch_log",
+    }
+    with psycopg.connect(server.admin_dsn(dbname)) as connection:
+        return {name: float(connection.execute(query).fetchone()[0]) for name, query in queries.items()}  # type: ignore[index]
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of the worker processes and their children so far (Linux /proc)."""
+    total = 0.0
+    ticks = 100.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
+        total += (utime + stime + cutime + cstime) / ticks
+    return total
+
+
+def run(
+    server: PgServer, feeds: GeneratedFeeds, workers: int, args: argparse.Namespace, folder: Path
+) -> dict[str, float]:
+    dbname = f"bench_w{workers}_{int(time.time())}"
+    with psycopg.connect(server.admin_dsn(), autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    folder.mkdir()
+    config = write_config(folder, feeds.specs(), timeout="20s", max_bytes=2_000_000)
+    text = config.read_text(encoding="utf-8").replace(
+        "[network]\n", f"[network]\nper_host_concurrency = {args.per_host}\n"
+    )
+    config.write_text(text, encoding="utf-8")
+    use_database(config, server.sqlalchemy_url(dbname), interval="6h")
+    upgraded = raqib(config, "db", "upgrade", timeout=300)
+    assert upgraded.returncode == 0, upgraded.stderr
+    feeds.fetched.clear()
+    pool = Workers(config, heartbeat=5.0, concurrency=args.concurrency, batch=args.batch)
+    started = time.time()
+    pool.start(workers)
+    pids = [worker.process.pid for worker in pool.running]
+    cpu = 0.0
+    try:
+        done = wait_for(lambda: counts(server, dbname)["feeds_stored"] >= args.feeds, args.timeout, interval=1.0)
+        cpu = cpu_seconds(pids)
+    finally:
+        pool.stop()
+    if not done:
+        print(pool.logs()[-3000:])
+        raise SystemExit(f"{workers} worker(s): not every feed stored within {args.timeout} s")
+    result = counts(server, dbname)
+    wall = result["last_stored"] - started
+    lags = [times[0] - started for times in feeds.fetched.values()]
+    result.update(
+        wall=wall,
+        items_per_s=result["articles"] / wall,
+        lag_p50=percentile(lags, 0.50),
+        lag_p95=percentile(lags, 0.95),
+        fetched_twice=sum(len(times) > 1 for times in feeds.fetched.values()),
+        cpu=cpu,
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--delay", type=float, default=0.1, help="seconds before each feed answer")
+    parser.add_argument("--workers", default="1,2,4", help="worker counts, the first is the baseline")
+    parser.add_argument("--concurrency", type=int, default=1, help="jobs at once per worker")
+    parser.add_argument("--batch", type=int, default=50, help="feeds per crawl job")
+    parser.add_argument("--per-host", type=int, default=16)
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args()
+    counts_to_run = [int(value) for value in args.workers.split(",")]
+
+    bindir = find_pg_bindir()
+    if bindir is None:
+        raise SystemExit("PostgreSQL server binaries not found (Debian package postgresql)")
+    server = start_pg_server(bindir)
+    root = Path(tempfile.mkdtemp(prefix="bench-workers-"))
+    results: dict[int, dict[str, float]] = {}
+    try:
+        with FeedServer(ROOT / "tests" / "fixtures" / "feeds") as feed_server:
+            feeds = GeneratedFeeds(feed_server, count=args.feeds, items=args.items, delay=args.delay)
+            feeds.install()
+            print(
+                f"{args.feeds} loopback feeds x {args.items} items, {args.delay * 1000:.0f} ms per answer; "
+                f"concurrency {args.concurrency} per worker, {args.batch} feeds per crawl job, "
+                f"per-host limit {args.per_host}; PostgreSQL {server.port}"
+            )
+            for workers in counts_to_run:
+                results[workers] = result = run(server, feeds, workers, args, root / f"w{workers}")
+                base = results[counts_to_run[0]]
+                print(
+                    f"{workers} worker(s): cycle {result['wall']:.1f} s, {result['items_per_s']:.0f} items/s "
+                    f"({result['items_per_s'] / base['items_per_s']:.2f}x the {counts_to_run[0]}-worker run), "
+                    f"lag p50 {result['lag_p50']:.1f} s p95 {result['lag_p95']:.1f} s; "
+                    f"{result['articles']:.0f} articles, {result['matches']:.0f} matches, "
+                    f"{result['stories']:.0f} stories; "
+                    f"duplicates: fetched twice {result['fetched_twice']:.0f}, "
+                    f"articles {result['articles'] - result['identities']:.0f}, "
+                    f"stories {result['stories'] - result['story_titles']:.0f}, "
+                    f"fetch rows {result['fetch_rows'] - result['feeds_stored']:.0f}; "
+                    f"failed jobs {result['failed_jobs']:.0f}; "
+                    f"CPU {result['cpu']:.0f} s ({result['cpu'] / result['wall']:.2f} cores), "
+                    f"fetch+store per feed {result['fetch_seconds'] / max(result['feeds_stored'], 1):.2f} s"
+                )
+    finally:
+        stop_pg_server(server)
+    print(json.dumps({str(k): v for k, v in results.items()}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
