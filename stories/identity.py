@@ -1,13 +1,22 @@
-"""Deterministic identities for feed entries (DESIGN §5: GUID, else canonical URL, else text).
+"""Deterministic identities for feed entries (DESIGN §5: GUID and link, else link, else text).
 
 A re-run of the same crawl must produce the same identities, so everything here is a pure
 function of its input hashed with hashlib: no randomness, no clock, no per-process hash seed.
 
-- ``entry_identity``: ``g:`` + sha256 of the GUID (a GUID that is an http(s) URL is canonicalised
-  first, since many feeds use the link as GUID and decorate it with tracking parameters), else
-  ``u:`` + sha256 of the canonical URL, else ``h:`` + sha256 of the normalised title and text.
+- ``entry_identity``: ``g:`` + sha256 of the GUID together with the entry's canonical link, else
+  ``u:`` + sha256 of the canonical link, else ``h:`` + sha256 of the normalised title and text.
+  The link is part of a GUID identity because feeds reuse GUIDs: ten items sharing one GUID with
+  ten links are ten articles, while a revised item (same GUID, same link, new words) is the same
+  article with a new ``content_hash``. A GUID that is an http(s) URL is canonicalised like a link.
+- ``canonical_url``: w3lib's ``canonicalize_url`` (query sorted, escapes normalised, fragment
+  dropped) after removing what changes from fetch to fetch without naming another article:
+  trackers (courlan's list, kept from AdGuard, ClearURLs and Firefox's query stripping), cache
+  busters (``?v=1733…``, ``?_=…``) and AMP decoration.
 - ``content_hash``: blake2b of the normalised title and text; it changes when the words change
   and not when only whitespace, punctuation, diacritics or letter-variant spelling change.
+
+Identities written by the releases before 0007 (GUID alone; the hand-written canonical form) are
+recomputed by storage migration 0007 from the stored guid, url and feed columns.
 """
 
 from __future__ import annotations
@@ -15,7 +24,10 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from courlan.clean import TRACKERS_RE
+from w3lib.url import canonicalize_url, url_query_cleaner
 
 from stories.text import normalise
 
@@ -28,20 +40,15 @@ __all__ = [
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# Click and campaign trackers: they vary per share and never select a different article.
-_TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid", "igshid"}
+# Parameters whose only job is to defeat caches: a new value on every fetch, the same article.
+_CACHE_BUSTERS = frozenset(
+    {"_", "cb", "cachebuster", "cache_buster", "nocache", "rnd", "rand", "random", "ts", "timestamp"}
 )
-# Characters a path may carry unescaped (RFC 3986 pchar + "/"); "%" keeps existing escapes.
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-_QUERY_SAFE = _PATH_SAFE + "?"
-_PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")  # nothing to escape: skip quote()
+# Version stamps: dropped only when the value looks like one (digits, dots, hex), because
+# ``v`` also names things, YouTube's video id for one.
+_VERSION_PARAMS = frozenset({"v", "ver", "version", "rev"})
+_VERSION_VALUE = re.compile(r"[0-9a-f.]+")
 _AMP_SUFFIX = re.compile(r"\.amp(?=\.html?$|$)", re.IGNORECASE)
-
-
-def _upper_escape(match: re.Match[str]) -> str:
-    return match.group().upper()
 
 
 def _clean_path(path: str) -> str:
@@ -50,38 +57,29 @@ def _clean_path(path: str) -> str:
     if segments:
         segments[-1] = _AMP_SUFFIX.sub("", segments[-1])
     path = "/".join(segments) or "/"
-    if not path.startswith("/"):
-        path = "/" + path
-    # One spelling per character: raw non-ASCII is escaped, escapes use upper-case hex.
-    if not _PLAIN_PATH.fullmatch(path):
-        path = quote(path, safe=_PATH_SAFE)
-    return _PERCENT_ESCAPE.sub(_upper_escape, path) if "%" in path else path
+    return path if path.startswith("/") else "/" + path
 
 
-def _keep_param(pair: str) -> bool:
-    name = unquote(pair.split("=", 1)[0]).lower()
-    if name.startswith("utm_") or name in _TRACKING_PARAMS:
-        return False
-    if name == "amp":  # ?amp, ?amp=1, ?amp=true
-        return False
-    return not (name in ("outputtype", "output") and pair.split("=", 1)[-1].lower() == "amp")
-
-
-def _clean_query(query: str) -> str:
-    if not query:
-        return query
-    pairs = sorted(pair for pair in query.split("&") if pair and _keep_param(pair))
-    return _PERCENT_ESCAPE.sub(_upper_escape, quote("&".join(pairs), safe=_QUERY_SAFE))
+def _drops(name: str, value: str) -> bool:
+    """Whether a query parameter is noise for identity: a tracker, a cache buster, AMP."""
+    lowered = name.lower()
+    if TRACKERS_RE.search(lowered) or lowered in _CACHE_BUSTERS:
+        return True
+    if lowered in _VERSION_PARAMS and _VERSION_VALUE.fullmatch(value.lower()):
+        return True
+    if lowered == "amp":  # ?amp, ?amp=1, ?amp=true
+        return True
+    return lowered in ("outputtype", "output") and value.lower() == "amp"
 
 
 @lru_cache(maxsize=4096)  # a feed's GUID is often its link, and feeds repeat entries every crawl
 def canonical_url(url: str) -> str:
-    """The URL as an identity: tracking parameters, fragment and AMP decoration removed.
+    """The URL as an identity: trackers, cache busters, fragment and AMP decoration removed.
 
-    Lower-case scheme and host, default port dropped, an ``amp.`` host becomes ``www.``, ``amp`` path
-    segments and ``.amp`` suffixes dropped, ``?amp=1`` dropped, the remaining query parameters
-    sorted, percent-escapes upper-cased. The scheme is kept (http and https may differ) and so
-    is a trailing slash. Something that is not an absolute http(s) URL comes back stripped of
+    Lower-case scheme and host, default port dropped, an ``amp.`` host becomes ``www.``, ``amp``
+    path segments and ``.amp`` suffixes dropped, the remaining query parameters sorted and
+    escapes normalised (w3lib). The scheme is kept (http and https may differ) and so is a
+    trailing slash. Something that is not an absolute http(s) URL comes back stripped of
     surrounding whitespace and otherwise unchanged.
     """
     url = url.strip()
@@ -104,7 +102,14 @@ def canonical_url(url: str) -> str:
     if parts.username is not None:  # rare in feeds, but two users are two resources
         credentials = parts.username + (f":{parts.password}" if parts.password is not None else "")
         netloc = f"{credentials}@{netloc}"
-    return urlunsplit((scheme, netloc, _clean_path(parts.path), _clean_query(parts.query), ""))
+    rebuilt = urlunsplit((scheme, netloc, _clean_path(parts.path), parts.query, ""))
+    noise = [name for name, value in parse_qsl(parts.query, keep_blank_values=True) if _drops(name, value)]
+    if noise:
+        rebuilt = url_query_cleaner(rebuilt, noise, remove=True, unique=False)
+    try:
+        return canonicalize_url(rebuilt)
+    except ValueError:  # an unencodable host name: the cleaned form is the best there is
+        return rebuilt
 
 
 def _sha256(text: str) -> str:
@@ -128,12 +133,17 @@ def identity_normalised(
 
     A GUID that is not a URL ("12345", "post-7") is only unique inside its feed, so it is hashed
     together with ``scope`` (the feed's name): two feeds numbering their items alike must not
-    silence each other. A URL GUID names the article itself and is shared across feeds."""
+    silence each other. A URL GUID names the article itself and is shared across feeds. The
+    link joins the GUID unless it is the GUID itself, so a reused GUID cannot merge two items."""
     guid = (guid or "").strip()
     if guid:
         if guid.lower().startswith(("http://", "https://")):
-            return "g:" + _sha256(canonical_url(guid))
-        return "g:" + _sha256(f"{scope}\n{guid}" if scope else guid)
+            key = canonical_url(guid)
+        else:
+            key = f"{scope}\n{guid}" if scope else guid
+        if canonical and canonical != key:
+            key = f"{key}\n{canonical}"
+        return "g:" + _sha256(key)
     if canonical:
         return "u:" + _sha256(canonical)
     return "h:" + _sha256(f"{normalised_title}\n{normalised_text}")

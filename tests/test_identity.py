@@ -1,4 +1,4 @@
-"""Entry identity: GUID wins, else the canonical URL, else normalised title and text."""
+"""Entry identity: GUID with the canonical link, else the canonical link, else normalised title and text."""
 
 from __future__ import annotations
 
@@ -13,11 +13,17 @@ ARTICLE = "https://www.example.com/news/2025/01/north-korean-troops"
 DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
-def test_guid_wins_over_url_and_text() -> None:
+def test_a_revised_item_keeps_its_identity_when_its_guid_and_link_stay() -> None:
     first = entry_identity("urn:uuid:1234", ARTICLE, "Title", "Text")
-    second = entry_identity("urn:uuid:1234", "https://other.example/elsewhere", "Other", "Changed")
-    assert first == second
+    revised = entry_identity("urn:uuid:1234", ARTICLE + "?utm_source=rss", "Title, corrected", "Changed text")
+    assert first == revised
     assert first.startswith("g:") and DIGEST.fullmatch(first[2:])
+
+
+def test_items_reusing_one_guid_with_different_links_are_different_articles() -> None:
+    links = [f"https://www.example.com/news/{n}" for n in range(10)]
+    identities = {entry_identity("same-guid", link, f"Title {n}", "") for n, link in enumerate(links)}
+    assert len(identities) == 10
 
 
 def test_blank_guid_falls_back_to_the_url() -> None:
@@ -44,6 +50,11 @@ def test_url_guid_is_canonicalised() -> None:
         "https://www.example.com/news/2025/01/north-korean-troops.amp",
         "https://amp.example.com/news/2025/01/north-korean-troops",
         "  https://www.example.com/news/2025/01/north-korean-troops?utm_source=x#top  ",
+        ARTICLE + "?v=1733491200",
+        ARTICLE + "?v=3.2.1&_=1733491200123",
+        ARTICLE + "?ver=9f8e7d6c&cb=42",
+        ARTICLE + "?xtor=RSS-1&mc_cid=abc&ref=rss",
+        ARTICLE + "?msclkid=1&igshid=2&yclid=3&dclid=4",
     ],
 )
 def test_url_variants_collapse_to_one_identity(variant: str) -> None:
@@ -92,3 +103,16 @@ def test_a_non_url_guid_is_scoped_to_its_feed_but_a_url_guid_is_not() -> None:
     url_a = entry_identity("https://example.org/a?utm_source=x", None, "t", "x", scope="Feed A")
     url_b = entry_identity("https://Example.org/a", None, "t", "x", scope="Feed B")
     assert url_a == url_b
+
+
+def test_parameters_that_name_things_are_kept_and_sorted() -> None:
+    assert canonical_url("https://www.youtube.com/watch?v=dQw4w9WgXcQ") == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    assert canonical_url("https://example.com/news.php?id=5&cat=2") == "https://example.com/news.php?cat=2&id=5"
+    assert canonical_url("https://example.com/news.php?id=5") != canonical_url("https://example.com/news.php?id=6")
+
+
+def test_arabic_paths_have_one_spelling_escaped_or_not() -> None:
+    raw = "https://www.example.com/أخبار/كورسك?utm_campaign=حملة"
+    escaped = "https://www.example.com/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/%d9%83%d9%88%d8%b1%d8%b3%d9%83"
+    assert canonical_url(raw) == canonical_url(escaped)
+    assert canonical_url(raw) == "https://www.example.com/%D8%A3%D8%AE%D8%A8%D8%A7%D8%B1/%D9%83%D9%88%D8%B1%D8%B3%D9%83"
