@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import asdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -278,12 +278,6 @@ def parse_since(value: str | None, now: datetime | None = None) -> datetime | No
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
@@ -294,34 +288,56 @@ def _explain(event: str, explanation: dict[str, Any], language: str) -> str:
     return WhatIsNew.from_explanation(event, explanation).sentence(language)
 
 
+def _pages(limit: int, fetch: Callable[[int, int], Any]) -> list[Any]:
+    """The first ``limit`` items of a paginated read function (``fetch(page, per_page)``)."""
+    from storage.read.common import MAX_PER_PAGE
+
+    per_page, page = max(1, min(limit, MAX_PER_PAGE)), 1
+    items: list[Any] = []
+    while len(items) < limit:
+        result = fetch(page, per_page)
+        items += result.items[: limit - len(items)]
+        if not result.has_next:
+            break
+        page += 1
+    return items
+
+
+def _print_json(models: list[Any]) -> None:
+    """The same objects as the JSON API (``/api/…``) prints for them."""
+    click.echo(json.dumps([model.model_dump(mode="json") for model in models], ensure_ascii=False, indent=2))
+
+
 @main.command()
 @click.option("--watch", metavar="W", help="only this watch")
 @click.option("--since", metavar="D", help=SINCE_HELP)
 @click.option("--limit", default=100, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--json", "as_json", is_flag=True, help="print JSON (each story as /api/stories/ID gives it)")
 @pass_app
 def stories(app: AppContext, watch: str | None, since: str | None, limit: int, as_json: bool) -> None:
-    """The stories collected, newest first, with their reports."""
-    from storage import repo
-    from storage.db import Database
+    """The stories collected, most recently active first, with their reports."""
+    from storage.read.stories import StoryFilters, stories_page, story_detail
 
     config = app.load()
-    database = Database(config.database)
-    database.upgrade()
+    database = _database(config)
+    filters = StoryFilters(watch=watch, active_since=parse_since(since))
     with database.session() as session:
-        rows = repo.list_stories(session, watch=watch, since=parse_since(since), limit=limit)
+        found = _pages(limit, lambda page, per_page: stories_page(session, filters, page=page, per_page=per_page))
+        details = [detail for story in found if (detail := story_detail(session, story.id)) is not None]
+    database.dispose()
     if as_json:
-        click.echo(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2, default=_jsonable))
+        _print_json(details)
         return
-    for story in rows:
+    for story in details:
         click.echo(f"#{story.id} [{story.watch}] {story.title}")
         seen = f"first {_when(story.first_seen)}, last {_when(story.last_seen)}"
         click.echo(f"    {len(story.articles)} report(s), {seen}")
-        for article in story.articles:
-            click.echo(f"    - {article.event:<11} {article.feed} ({article.language}): {article.title}")
-            if article.event in ("new_story", "development", "update", "duplicate") and article.explanation:
-                click.echo(f"      {_explain(article.event, article.explanation, article.language)}")
-    click.echo(f"{len(rows)} stories")
+        for report in story.articles:
+            click.echo(f"    - {report.event:<11} {report.feed} ({report.language}): {report.title}")
+            explained = _explain(report.event, report.explanation.stored(), report.language)
+            if explained:
+                click.echo(f"      {explained}")
+    click.echo(f"{len(details)} stories")
 
 
 @main.command()
@@ -329,28 +345,32 @@ def stories(app: AppContext, watch: str | None, since: str | None, limit: int, a
 @click.option("--since", metavar="D", help=SINCE_HELP)
 @click.option("--all", "include_unmatched", is_flag=True, help="also articles that matched no watch")
 @click.option("--limit", default=200, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--json", "as_json", is_flag=True, help="print JSON (each article as /api/articles lists it)")
 @pass_app
 def articles(
     app: AppContext, watch: str | None, since: str | None, include_unmatched: bool, limit: int, as_json: bool
 ) -> None:
     """The articles collected, newest first (matching ones unless --all)."""
-    from storage import repo
-    from storage.db import Database
+    from storage.read.articles import articles_page
 
     config = app.load()
-    database = Database(config.database)
-    database.upgrade()
+    database = _database(config)
+    when = parse_since(since)
     with database.session() as session:
-        rows = repo.list_articles(
-            session,
-            watch=watch,
-            since=parse_since(since),
-            matched_only=not include_unmatched and watch is None,
-            limit=limit,
+        rows = _pages(
+            limit,
+            lambda page, per_page: articles_page(
+                session,
+                watch=watch,
+                since=when,
+                matched_only=not include_unmatched,
+                page=page,
+                per_page=per_page,
+            ),
         )
+    database.dispose()
     if as_json:
-        click.echo(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2, default=_jsonable))
+        _print_json(rows)
         return
     for article in rows:
         watches = ", ".join(f"{name}: {event}" for name, event in article.watches.items()) or "no watch"
@@ -404,43 +424,30 @@ def feeds_group() -> None:
 
 
 @feeds_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--reveal", is_flag=True, help="show credentials and api keys in feed addresses (masked as ***)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON (each feed as /api/feeds gives it)")
 @pass_app
-def feeds_list(app: AppContext, as_json: bool) -> None:
+def feeds_list(app: AppContext, reveal: bool, as_json: bool) -> None:
     """Each feed's health: last fetch, status, last error; failing, dead or quiet."""
-    from crawler.policy import feed_health
     from storage import repo
+    from storage.read.feeds import feed_rows
+    from web.health import judge_feeds
 
     config = app.load()
     database = _database(config)
+    now = datetime.now(UTC)
     with database.session() as session:
         repo.sync_feeds(session, config.feeds)
-        states = repo.feed_states(session)
+        stored = feed_rows(session, now)
     database.dispose()
-    now = datetime.now(UTC)
-    rows: list[dict[str, Any]] = []
-    for feed in config.feeds:
-        state = states[feed.name]
-        health = feed_health(state, now, feed.effective_interval(config.schedule)) if feed.enabled else "disabled"
-        rows.append(
-            {
-                "feed": feed.name,
-                "url": feed.url,
-                "health": health,
-                "last_fetch": state.last_fetch_at,
-                "last_status": state.last_status,
-                "failures": state.consecutive_failures,
-                "last_new_entry": state.last_new_entry_at,
-                "last_error": state.last_error,
-            }
-        )
+    rows = [row for row in judge_feeds(stored, config, now, reveal=reveal) if row.configured]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=_jsonable))
+        _print_json(rows)
         return
     for row in rows:
-        line = f"{row['health']:<8} {row['feed']} (last fetch {_when(row['last_fetch'])}, {row['last_status'] or '-'})"
-        click.echo(line + (f" — {row['url']}: {row['last_error']}" if row["last_error"] else ""))
-    unhealthy = sum(row["health"] in ("failing", "dead") for row in rows)
+        line = f"{row.health:<8} {row.name} (last fetch {_when(row.last_fetch_at)}, {row.last_status or '-'})"
+        click.echo(line + (f" — {row.url}: {row.last_error}" if row.last_error else ""))
+    unhealthy = sum(row.health in ("failing", "dead") for row in rows)
     click.echo(f"{len(rows)} feeds, {unhealthy} failing or dead")
 
 
@@ -507,23 +514,24 @@ def alerts_deliver(app: AppContext) -> None:
 @alerts_group.command("list")
 @click.option("--failed", is_flag=True, help="only dead-lettered alerts (retries exhausted or channel gone)")
 @click.option("--limit", default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--json", "as_json", is_flag=True, help="print JSON (each alert as /api/alerts gives it)")
 @pass_app
 def alerts_list(app: AppContext, failed: bool, limit: int, as_json: bool) -> None:
     """The newest alerts with their delivery status and attempts."""
-    from storage import outbox
+    from storage.read.alerts import alerts_page
 
     config = app.load()
     database = _database(config)
+    status = "dead" if failed else None
     with database.session() as session:
-        rows = outbox.list_outbox(session, status="dead" if failed else None, limit=limit)
+        rows = _pages(limit, lambda page, per_page: alerts_page(session, status=status, page=page, per_page=per_page))
     database.dispose()
     if as_json:
-        click.echo(json.dumps([asdict(row) for row in rows], ensure_ascii=False, indent=2, default=_jsonable))
+        _print_json(rows)
         return
     for row in rows:
         click.echo(
-            f"#{row.id} {row.status:<8} {row.channel} {row.event_type} [{row.watch}] {row.title} "
+            f"#{row.id} {row.status:<8} {row.channel} {row.event_type} [{row.watch}] {row.article_title} "
             f"(attempts {row.attempts}, created {_when(row.created_at)}, sent {_when(row.sent_at)})"
         )
         if row.last_error:

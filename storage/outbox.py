@@ -259,47 +259,6 @@ def enable_channel(session: Session, name: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    event_id: str
-    channel: str
-    event_type: str
-    watch: str
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
-    title: str
-    delivered_to: list[str]
-
-
-def list_outbox(session: Session, *, status: str | None = None, limit: int = 100) -> list[OutboxRow]:
-    query = select(OutboxEntry).order_by(OutboxEntry.id.desc()).limit(limit)
-    if status is not None:
-        query = query.where(OutboxEntry.status == status)
-    return [
-        OutboxRow(
-            e.id,
-            e.event_id,
-            e.channel,
-            e.event_type,
-            e.watch,
-            e.status,
-            e.attempts,
-            e.next_attempt_at,
-            e.last_error,
-            e.created_at,
-            e.sent_at,
-            str(e.payload.get("article", {}).get("title", "")),
-            list(e.delivered_to or ()),
-        )
-        for e in session.scalars(query)
-    ]
-
-
 def retry_now(session: Session, outbox_id: int, now: datetime) -> bool:
     """Send a dead-lettered (or any unsent) alert again at once, with the same event id, to the
     recipients that do not have it yet."""

@@ -40,6 +40,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from pydantic import Field
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -66,6 +67,7 @@ from stories.query import PROCLITICS, arabic_stems
 from stories.text import tokenise
 
 from .models import Article, Base, Feed, WatchMatch
+from .read.common import ReadModel
 
 __all__ = [
     "FTS_TABLE",
@@ -127,23 +129,36 @@ Progress = Callable[[int, int], None]  # (articles indexed so far, articles in a
 # --- results -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SearchHit:
+class SearchHit(ReadModel):
     article_id: int
     title: str
     feed: str
     language: str
-    url: str | None
-    published_at: datetime | None
+    url: str | None = Field(default=None, exclude=True)
+    published_at: datetime | None = Field(default=None, exclude=True)
     fetched_at: datetime
     snippet: str  # plain text, at most SNIPPET_LENGTH characters: the caller escapes it
     rank: float  # higher is better; comparable within one search only
 
 
-@dataclass(frozen=True, slots=True)
-class SearchPage:
-    total: int  # every match of the query and filters, not only this page
+class SearchPage(ReadModel):
+    query: str
+    total: int = Field(description="every match of the query and filters, not only this page")
+    page: int
+    per_page: int
     hits: list[SearchHit]
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 
 # --- indexing ------------------------------------------------------------------------------
@@ -416,8 +431,10 @@ def search(
     those in that language. ``total`` counts every match; ``hits`` is the page at ``offset``.
     """
     parsed = parse_query(query)
-    if parsed.empty or limit <= 0:
-        return SearchPage(0, [])
+    limit, offset = max(limit, 1), max(offset, 0)
+    empty = SearchPage(query=query, total=0, page=offset // limit + 1, per_page=limit, hits=[])
+    if parsed.empty:
+        return empty
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         match = _sqlite_match(parsed, language)
@@ -426,7 +443,7 @@ def search(
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported (DESIGN §4)
         raise NotImplementedError(f"no full-text search on {dialect}")
     if match is None:
-        return SearchPage(0, [])
+        return empty
     conditions = [match.condition]
     if watch is not None:
         conditions.append(
@@ -446,7 +463,7 @@ def search(
         counted = select(func.count()).select_from(match.source).where(*conditions)
     with _matches_from_the_index(session) if match.fence else nullcontext():
         total, ranked = _page(session, match, newest_first, counted, limit, offset)
-    return SearchPage(total, _hits(session, parsed, ranked))
+    return empty.model_copy(update={"total": total, "hits": _hits(session, parsed, ranked)})
 
 
 def _page(

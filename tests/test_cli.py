@@ -59,6 +59,11 @@ def test_stories_and_articles_list_arabic_and_filter(tmp_path: Path, feed_server
     stories = json.loads(raqib(config, "stories", "--watch", "nk-troops-kursk", "--json").stdout)
     assert stories and all(story["watch"] == "nk-troops-kursk" for story in stories)
     assert sum(len(story["articles"]) for story in stories) == 5
+    # The same objects as /api/stories/ID: one shape for the CLI and the API.
+    assert {"id", "url", "watch", "title", "outlets", "languages", "articles", "per_day"} <= set(stories[0])
+    report = stories[0]["articles"][0]
+    assert {"article_id", "feed", "event", "what_is_new", "explanation"} <= set(report)
+    assert stories[0]["url"] == f"/stories/{stories[0]['id']}"
     assert json.loads(raqib(config, "stories", "--watch", "other", "--json").stdout) == []
     future = json.loads(raqib(config, "articles", "--since", "2999-01-01", "--json").stdout)
     assert future == []

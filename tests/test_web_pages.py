@@ -24,10 +24,15 @@ from test_stories_seed import ARABIC_FIRST, ENGLISH_WIRE, MORE_TROOPS, RETITLED_
 from alerts.rules import ChannelRules
 from config.loader import BUNDLED_DEFAULT, load_config
 from crawler.runner import story_desk
-from storage import browse, repo
+from storage import repo
 from storage.db import Database
 from storage.models import OutboxEntry
 from storage.outbox import OutboxWriter, record_attempt
+from storage.read.alerts import alerts_page, disabled_channels
+from storage.read.articles import article_detail, articles_page
+from storage.read.events import latest_news
+from storage.read.feeds import feed_rows
+from storage.read.stories import StoryFilters, reports_per_day, stories_page, story_detail
 from storage.types import FetchResult, FetchStatus
 from stories.analysis import Analyser
 from stories.types import Entry
@@ -76,6 +81,7 @@ class Site:
     hostile_story_id: int
     arabic_article_id: int
     hostile_article_id: int
+    database_path: Path
 
 
 def _bulk_entry(number: int) -> Entry:
@@ -165,7 +171,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert time.monotonic() < deadline, "the web server did not start"
         time.sleep(0.02)
     try:
-        yield Site(f"http://127.0.0.1:{port}", seed.id, hostile.id, ids[0], hostile_id)
+        yield Site(f"http://127.0.0.1:{port}", seed.id, hostile.id, ids[0], hostile_id, folder / "raqib.db")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -429,24 +435,49 @@ def test_browse_queries_on_both_backends(database: Database, tmp_path: Path) -> 
             repo.save_article(session, feed, entry, analyser.analyse(entry), desk=desk, now=when)
     with database.session() as session:
         repo.record_fetch(session, FetchResult("Wire", "https://0.example", now, now, FetchStatus.OK, 200, new=4))
-        everything = browse.stories_page(session, browse.StoryFilters(watch=WATCH))
+        everything = stories_page(session, StoryFilters(watch=WATCH))
         assert everything.total == 1 and everything.items[0].reports == 5
         assert everything.items[0].languages == ["ar", "en"] and everything.items[0].outlets == 2
         story_id = everything.items[0].id
         for filters in [
-            browse.StoryFilters(language="ar"),
-            browse.StoryFilters(category="figure", date_from=now.date(), date_to=now.date() + timedelta(days=1)),
+            StoryFilters(language="ar"),
+            StoryFilters(category="figure", date_from=now.date(), date_to=now.date() + timedelta(days=1)),
         ]:
-            assert [s.id for s in browse.stories_page(session, filters).items] == [story_id], filters
-        assert browse.stories_page(session, browse.StoryFilters(category="return_to_front")).total == 0
-        detail = browse.story_detail(session, story_id)
+            assert [s.id for s in stories_page(session, filters).items] == [story_id], filters
+        assert stories_page(session, StoryFilters(category="return_to_front")).total == 0
+        detail = story_detail(session, story_id)
         assert detail is not None and sum(day.count for day in detail.per_day) == 5
-        assert sum(day.count for day in browse.reports_per_day(session, since=now - timedelta(days=1))) == 5
-        articles = browse.articles_page(session, watch=WATCH, language="en", since=now)
+        assert sum(day.count for day in reports_per_day(session, since=now - timedelta(days=1))) == 5
+        articles = articles_page(session, watch=WATCH, language="en", since=now)
         assert articles.total == 4
-        assert browse.article_detail(session, articles.items[0].id) is not None
-        assert len(browse.latest_news(session, [WATCH])[WATCH]) == 3  # the new story and two developments
-        feeds = {row.name: row for row in browse.feed_rows(session, datetime.now(UTC))}
+        assert article_detail(session, articles.items[0].id) is not None
+        assert len(latest_news(session, [WATCH])[WATCH]) == 3  # the new story and two developments
+        feeds = {row.name: row for row in feed_rows(session, datetime.now(UTC))}
         assert feeds["Wire"].new_last_week == 4 and feeds["Wire"].fetches_last_week == 1
         assert feeds["Wire"].last_http_status == 200
-        assert browse.alerts_page(session).total == 0 and browse.disabled_channels(session) == {}
+        assert alerts_page(session).total == 0 and disabled_channels(session) == {}
+
+
+def test_the_api_serves_the_read_models_as_they_are(client: httpx.Client, site: Site) -> None:
+    """One shape per resource: the JSON API, the pages and the CLI read the same models."""
+    database = Database(f"sqlite:///{site.database_path}")
+    with database.session() as session:
+        story = story_detail(session, site.story_id)
+        article = article_detail(session, site.arabic_article_id)
+        first_page = stories_page(session, StoryFilters(watch=WATCH), per_page=3)
+    database.dispose()
+    assert story is not None and article is not None
+    assert client.get(f"/api/stories/{site.story_id}").json() == story.model_dump(mode="json")
+    assert client.get(f"/api/articles/{site.arabic_article_id}").json() == article.model_dump(mode="json")
+    listed = client.get("/api/stories", params={"watch": WATCH, "per_page": 3}).json()
+    assert listed == first_page.model_dump(mode="json")
+    assert set(listed) == {"total", "page", "per_page", "pages", "items"}
+    assert set(listed["items"][0]) == {
+        "id", "url", "watch", "title", "language", "first_seen", "last_seen",
+        "reports", "outlets", "languages", "latest_development",
+    }  # fmt: skip
+    report = client.get(f"/api/stories/{site.story_id}").json()["articles"][0]
+    assert set(report) == {
+        "article_id", "feed", "title", "url", "language", "published_at", "fetched_at",
+        "event", "terms", "what_is_new", "duplicate_of", "explanation",
+    }  # fmt: skip

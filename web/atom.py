@@ -30,7 +30,8 @@ from alerts.render import quote as quoted
 from alerts.types import AlertEvent, ArticleRef, StoryRef
 from config.schema import RaqibConfig
 from storage.db import Database
-from storage.feeds_out import FeedEvent, StoryEvents, story_events, watch_events, watch_is_known
+from storage.read.events import NewsItem, watch_events, watch_is_known
+from storage.read.stories import StoryHead, story_events
 from stories.wording import WhatIsNew
 
 router = APIRouter(tags=["feeds"])
@@ -80,10 +81,10 @@ def story_feed(story_id: int, request: Request) -> Response:
     config: RaqibConfig = request.app.state.config
     database: Database = request.app.state.database
     with database.session() as session:
-        story = story_events(session, story_id)
-    if story is None:
+        found = story_events(session, story_id)
+    if found is None:
         raise HTTPException(status_code=404, detail=f"unknown story {story_id}")
-    body = build_story_feed(config.web.public_url(), story)
+    body = build_story_feed(config.web.public_url(), *found)
     return _atom_response(request, body)
 
 
@@ -110,7 +111,7 @@ def story_page_url(base_url: str, story_id: int) -> str:
     return f"{base_url}/stories/{story_id}"
 
 
-def build_watch_feed(base_url: str, watch: str, events: Sequence[FeedEvent]) -> bytes:
+def build_watch_feed(base_url: str, watch: str, events: Sequence[NewsItem]) -> bytes:
     base_url = base_url.rstrip("/")
     head = FeedHead(
         id=f"{TAG}watch:{watch}",
@@ -123,9 +124,9 @@ def build_watch_feed(base_url: str, watch: str, events: Sequence[FeedEvent]) -> 
     return build_feed(head, events, base_url)
 
 
-def build_story_feed(base_url: str, story: StoryEvents) -> bytes:
+def build_story_feed(base_url: str, story: StoryHead, events: Sequence[NewsItem]) -> bytes:
     base_url = base_url.rstrip("/")
-    updated = max((event.created_at for event in story.events), default=story.last_seen)
+    updated = max((event.created_at for event in events), default=story.last_seen)
     head = FeedHead(
         id=f"{TAG}story:{story.id}",
         title=f"Raqib: {one_line(story.title) or f'story {story.id}'}",
@@ -135,10 +136,10 @@ def build_story_feed(base_url: str, story: StoryEvents) -> bytes:
         updated=updated,
         language=story.language,
     )
-    return build_feed(head, story.events, base_url)
+    return build_feed(head, events, base_url)
 
 
-def build_feed(head: FeedHead, events: Sequence[FeedEvent], base_url: str) -> bytes:
+def build_feed(head: FeedHead, events: Sequence[NewsItem], base_url: str) -> bytes:
     generator = FeedGenerator()
     generator.id(_xml(head.id))
     generator.title(_xml(head.title))
@@ -183,11 +184,11 @@ class _RaqibEntry(BaseEntryExtension):
         return entry
 
 
-def _entry(event: FeedEvent, base_url: str) -> FeedEntry:
+def _entry(event: NewsItem, base_url: str) -> FeedEntry:
     alert = _alert_event(event, base_url)
     entry = FeedEntry()
     entry.register_extension("raqib", _RaqibEntry, atom=True, rss=False)
-    entry.raqib.language = event.article_language
+    entry.raqib.language = event.language
     entry.id(_xml(f"{TAG}event:{event.event_id}"))
     entry.title(_xml(entry_title(event)))
     entry.updated(_utc(event.created_at))
@@ -198,7 +199,7 @@ def _entry(event: FeedEvent, base_url: str) -> FeedEntry:
     article_url = safe_link(event.article_url)
     story_url = story_page_url(base_url, event.story_id) if event.story_id is not None else None
     if article_url:
-        link = {"rel": "alternate", "type": "text/html", "href": _xml(article_url), "hreflang": event.article_language}
+        link = {"rel": "alternate", "type": "text/html", "href": _xml(article_url), "hreflang": event.language}
         entry.raqib.links.append(link)
     if story_url:
         rel = "related" if article_url else "alternate"
@@ -227,7 +228,7 @@ def _xml(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def entry_title(event: FeedEvent) -> str:
+def entry_title(event: NewsItem) -> str:
     """ "development: <story title> — <article title>"; the article title alone when it is the story's."""
     story = one_line(event.story_title)
     article = one_line(event.article_title)
@@ -237,10 +238,10 @@ def entry_title(event: FeedEvent) -> str:
     return f"{label}: {story or article or 'untitled report'}"
 
 
-def _content(event: FeedEvent, alert: AlertEvent, article_url: str | None, story_url: str | None) -> ET.Element:
+def _content(event: NewsItem, alert: AlertEvent, article_url: str | None, story_url: str | None) -> ET.Element:
     """The "what is new" as one XHTML div: the article's language and writing direction on the
     div, the labels (Raqib's own words) marked English and left to right inside it."""
-    language = event.article_language
+    language = event.language
     content = ET.Element("content", {"type": "xhtml", XML_LANG: language})
     div = ET.SubElement(content, "div", {"xmlns": XHTML_NS, "dir": "rtl" if is_rtl(language) else "ltr"})
 
@@ -288,7 +289,7 @@ def _content(event: FeedEvent, alert: AlertEvent, article_url: str | None, story
     return content
 
 
-def _alert_event(event: FeedEvent, base_url: str) -> AlertEvent:
+def _alert_event(event: NewsItem, base_url: str) -> AlertEvent:
     """The event as alerts see it, so the feed says "what is new" in the words emails use."""
     explanation = event.explanation
     story_id = event.story_id if event.story_id is not None else 0
@@ -297,9 +298,7 @@ def _alert_event(event: FeedEvent, base_url: str) -> AlertEvent:
         type=event.event,
         watch=event.watch,
         story=StoryRef(story_id, event.story_title or "", story_page_url(base_url, story_id)),
-        article=ArticleRef(
-            event.article_title, event.article_url, event.feed, event.article_language, event.published_at
-        ),
+        article=ArticleRef(event.article_title, event.article_url, event.feed, event.language, event.published_at),
         created=event.created_at,
         developments=[dict(item) for item in explanation.get("developments", []) if isinstance(item, dict)],
         figures=[dict(item) for item in explanation.get("figures", []) if isinstance(item, dict)],

@@ -1,7 +1,7 @@
 """The HTML pages: server-rendered with Jinja2 (autoescape on), no script, no inline style.
 
 Each view reads its query parameters leniently (an HTML form sends empty fields; a bad date is
-ignored, not a 422), asks ``storage.browse`` for the data and renders one template.
+ignored, not a 422), asks ``storage.read`` for the data and renders one template.
 """
 
 from __future__ import annotations
@@ -17,13 +17,16 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from config.schema import RaqibConfig
-from crawler.policy import feed_health
-from storage import browse
 from storage.db import Database
+from storage.read.alerts import alerts_page, disabled_channels
+from storage.read.articles import article_detail
+from storage.read.common import MAX_PAGE, PER_PAGE, day_start, group_by_day
+from storage.read.events import latest_news
+from storage.read.stories import StoryFilters, reports_per_day, stories_page, story_counts_by_watch, story_detail
+from storage.search import search as run_search
 from web import render
-from web.app import can_reveal
+from web.api import feeds_with_health
 from web.paths import TEMPLATES
-from web.redact import mask_url
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
@@ -90,7 +93,7 @@ def _text(value: str | None) -> str | None:
 
 def _page_number(value: str | None) -> int:
     try:
-        return min(max(1, int(value or "1")), browse.MAX_PAGE)
+        return min(max(1, int(value or "1")), MAX_PAGE)
     except ValueError:
         return 1
 
@@ -107,7 +110,8 @@ def _url(path: str, params: Mapping[str, Any]) -> str:
     return f"{path}?{urlencode(query)}" if query else path
 
 
-def _pager(path: str, params: Mapping[str, Any], page: browse.Page[Any]) -> dict[str, Any]:
+def _pager(path: str, params: Mapping[str, Any], page: Any) -> dict[str, Any]:
+    """``page``: a read model's Page or a SearchPage (total, page, pages, has_prev, has_next)."""
     """Links to the previous and next pages, keeping the filters."""
     return {
         "page": page.page,
@@ -144,17 +148,17 @@ def home(request: Request) -> HTMLResponse:
     first = today - timedelta(days=CHART_DAYS - 1)
     names = [watch.name for watch in config.watches]
     with _database(request).session() as session:
-        counts = browse.story_counts_by_watch(session)
+        counts = story_counts_by_watch(session)
         names += sorted(set(counts) - set(names))  # watches gone from the config stay browsable
-        news = browse.latest_news(session, names)
-        per_day = browse.reports_per_day(session, since=browse.day_start(first))
+        news = latest_news(session, names)
+        per_day = reports_per_day(session, since=day_start(first))
     descriptions = {watch.name: watch.description for watch in config.watches}
     watches = [
         {"name": name, "description": descriptions.get(name, ""), "stories": counts.get(name, 0), "news": news[name]}
         for name in names
     ]
     chart = render.day_chart(
-        browse.group_by_day(per_day),
+        group_by_day(per_day),
         first=first,
         last=today,
         chart_id="chart-home",
@@ -173,7 +177,7 @@ def stories(
     date_to: Annotated[str | None, Query(alias="to")] = None,
     page: str | None = None,
 ) -> HTMLResponse:
-    filters = browse.StoryFilters(
+    filters = StoryFilters(
         watch=_text(watch),
         language=_text(language),
         category=_text(category),
@@ -181,7 +185,7 @@ def stories(
         date_to=_day(date_to),
     )
     with _database(request).session() as session:
-        result = browse.stories_page(session, filters, page=_page_number(page))
+        result = stories_page(session, filters, page=_page_number(page))
     params = {
         "watch": filters.watch,
         "language": filters.language,
@@ -204,13 +208,13 @@ def stories(
 @router.get("/stories/{story_id}")
 def story(request: Request, story_id: int) -> HTMLResponse:
     with _database(request).session() as session:
-        detail = browse.story_detail(session, story_id)
+        detail = story_detail(session, story_id)
     if detail is None:
         return _not_found(request, f"story {story_id}")
     last = detail.last_seen.date()
     first = max(detail.first_seen.date(), last - timedelta(days=STORY_CHART_MAX_DAYS - 1))
     chart = render.day_chart(
-        browse.group_by_day(detail.per_day),
+        group_by_day(detail.per_day),
         first=first,
         last=last,
         chart_id="chart-story",
@@ -222,7 +226,7 @@ def story(request: Request, story_id: int) -> HTMLResponse:
 @router.get("/articles/{article_id}")
 def article(request: Request, article_id: int) -> HTMLResponse:
     with _database(request).session() as session:
-        detail = browse.article_detail(session, article_id)
+        detail = article_detail(session, article_id)
     if detail is None:
         return _not_found(request, f"article {article_id}")
     text = detail.text or detail.summary
@@ -250,44 +254,19 @@ def search(
     query, watch, language = _text(q), _text(watch), _text(language)
     number = _page_number(page)
     params = {"q": query, "watch": watch, "language": language}
-    context: dict[str, Any] = {"query": query or "", "filters": params, "available": True, "hits": [], "pager": None}
+    context: dict[str, Any] = {"query": query or "", "filters": params, "hits": [], "pager": None}
     if query:
-        try:
-            from storage.search import search as run_search
-        except ImportError:
-            context["available"] = False
-        else:
-            with _database(request).session() as session:
-                found = run_search(
-                    session,
-                    query,
-                    watch=watch,
-                    language=language,
-                    limit=browse.PER_PAGE,
-                    offset=(number - 1) * browse.PER_PAGE,
-                )
-            result = browse.Page(list(found.hits), found.total, number, browse.PER_PAGE)
-            context.update(hits=result.items, total=found.total, pager=_pager("/search", params, result))
+        with _database(request).session() as session:
+            found = run_search(
+                session, query, watch=watch, language=language, limit=PER_PAGE, offset=(number - 1) * PER_PAGE
+            )
+        context.update(hits=found.hits, total=found.total, pager=_pager("/search", params, found))
     return _page(request, "search.html", context)
 
 
 @router.get("/feeds")
 def feeds(request: Request) -> HTMLResponse:
-    config = _config(request)
-    now = datetime.now(UTC)
-    intervals = {feed.name: feed.interval or config.schedule.interval for feed in config.feeds}
-    with _database(request).session() as session:
-        rows = browse.feed_rows(session, now)
-    reveal = can_reveal(request)
-    items = [
-        {
-            "feed": row,
-            "url": row.url if reveal else mask_url(row.url),
-            "health": feed_health(row, now, intervals.get(row.name, config.schedule.interval)),
-        }
-        for row in rows
-    ]
-    return _page(request, "feeds.html", {"items": items, "configured": set(intervals)})
+    return _page(request, "feeds.html", {"feeds": feeds_with_health(request)})
 
 
 @router.get("/alerts")
@@ -297,8 +276,8 @@ def alerts(
     config = _config(request)
     status, channel = _text(status), _text(channel)
     with _database(request).session() as session:
-        result = browse.alerts_page(session, status=status, channel=channel, page=_page_number(page))
-        disabled = browse.disabled_channels(session)
+        result = alerts_page(session, status=status, channel=channel, page=_page_number(page))
+        disabled = disabled_channels(session)
     params = {"status": status, "channel": channel}
     return _page(
         request,
