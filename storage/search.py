@@ -67,7 +67,7 @@ from stories.query import PROCLITICS, arabic_stems
 from stories.text import tokenise
 
 from .models import Article, Base, Feed, WatchMatch
-from .read.common import ReadModel
+from .read.common import Pagination, ReadModel
 
 __all__ = [
     "FTS_TABLE",
@@ -141,24 +141,9 @@ class SearchHit(ReadModel):
     rank: float  # higher is better; comparable within one search only
 
 
-class SearchPage(ReadModel):
+class SearchPage(Pagination):
     query: str
-    total: int = Field(description="every match of the query and filters, not only this page")
-    page: int
-    per_page: int
     hits: list[SearchHit]
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page * self.per_page < self.total
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 # --- indexing ------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from crawler.runner import story_desk
 from storage import repo
 from storage.db import Database
 from storage.models import OutboxEntry
-from storage.outbox import OutboxWriter, record_attempt
+from storage.outbox import OutboxWriter, claim_due, record_attempt
 from storage.read.alerts import alerts_page, disabled_channels
 from storage.read.articles import article_detail, articles_page
 from storage.read.events import latest_news
@@ -155,9 +155,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             ),
         )
         outbox_ids = list(session.scalars(select(OutboxEntry.id).order_by(OutboxEntry.id.desc())))
-        record_attempt(session, outbox_ids[:1], now=now, ok=True, seconds=0.12, status_code=200)
+        token = claim_due(session, now, timedelta(minutes=5))[0].token  # a deliverer holds them
+        record_attempt(session, outbox_ids[:1], token, now=now, ok=True, seconds=0.12, status_code=200)
         record_attempt(
-            session, outbox_ids[1:2], now=now, ok=False, seconds=1.5, status_code=500, error="HTTP 500", retry=now
+            session,
+            outbox_ids[1:2],
+            token,
+            now=now,
+            ok=False,
+            seconds=1.5,
+            status_code=500,
+            error="HTTP 500",
+            retry=now,
         )
         stories = {story.id: story for story in repo.list_stories(session, watch=WATCH, limit=1000)}
     seed = next(story for story in stories.values() if any(a.id == ids[0] for a in story.articles))

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from storage.models import Article, Feed, Story, WatchMatch
 
-from .common import PER_PAGE, Explanation, Page, ReadModel, bounds, is_storable_id
+from .common import ARTICLE_COLUMNS, PER_PAGE, Explanation, Page, ReadModel, article_fields, bounds, is_storable_id
 from .events import what_is_new
 
 
-class ArticleSummary(ReadModel):
+class ArticleHead(ReadModel):
     id: int
     feed: str
     title: str
@@ -26,6 +26,9 @@ class ArticleSummary(ReadModel):
     language: str
     published_at: datetime | None
     fetched_at: datetime
+
+
+class ArticleSummary(ArticleHead):
     watches: dict[str, str] = Field(default={}, description="watch -> event")
     story_ids: dict[str, int] = Field(default={}, description="watch -> story id")
 
@@ -60,12 +63,7 @@ def articles_page(
         select(
             Article.id,
             Feed.name.label("feed"),
-            Article.title,
-            Article.url,
-            Article.canonical_url,
-            Article.language,
-            Article.published_at,
-            Article.fetched_at,
+            *ARTICLE_COLUMNS,
         )
         .join(Feed, Article.feed_id == Feed.id)
         .where(*conditions)
@@ -73,18 +71,7 @@ def articles_page(
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    items = [
-        ArticleSummary(
-            id=r.id,
-            feed=r.feed,
-            title=r.title,
-            url=r.url or r.canonical_url,
-            language=r.language,
-            published_at=r.published_at,
-            fetched_at=r.fetched_at,
-        )
-        for r in rows
-    ]
+    items = [ArticleSummary(id=r.id, feed=r.feed, **article_fields(r)) for r in rows]
     by_id = {item.id: item for item in items}
     if by_id:
         matches = session.execute(
@@ -110,14 +97,7 @@ class ArticleMatch(ReadModel):
     explanation: Explanation
 
 
-class ArticleDetail(ReadModel):
-    id: int
-    feed: str
-    title: str
-    url: str | None
-    language: str
-    published_at: datetime | None
-    fetched_at: datetime
+class ArticleDetail(ArticleHead):
     updated_at: datetime
     revisions: int
     summary: str
@@ -136,12 +116,7 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
         select(
             Article.id,
             Feed.name.label("feed"),
-            Article.title,
-            Article.url,
-            Article.canonical_url,
-            Article.language,
-            Article.published_at,
-            Article.fetched_at,
+            *ARTICLE_COLUMNS,
             Article.updated_at,
             Article.revisions,
             Article.summary,
@@ -169,11 +144,7 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
     return ArticleDetail(
         id=row.id,
         feed=row.feed,
-        title=row.title,
-        url=row.url or row.canonical_url,
-        language=row.language,
-        published_at=row.published_at,
-        fetched_at=row.fetched_at,
+        **article_fields(row),
         updated_at=row.updated_at,
         revisions=row.revisions,
         summary=row.summary or "",

@@ -15,6 +15,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from storage.models import Article
+
 PER_PAGE = 25
 MAX_PER_PAGE = 200
 # Ids are 64-bit integers in both databases; a larger number in an address names nothing (and
@@ -24,6 +26,27 @@ MAX_PAGE = 1_000_000
 ALERTING_EVENTS = ("new_story", "development")  # DESIGN §3.3: what alerts, and what a watch feed carries
 
 T = TypeVar("T")
+# What every list of articles shows of one (never its text, signature or features).
+ARTICLE_COLUMNS = (
+    Article.title,
+    Article.url,
+    Article.canonical_url,
+    Article.language,
+    Article.published_at,
+    Article.fetched_at,
+)
+
+
+def article_fields(row: Any) -> dict[str, Any]:
+    """The ARTICLE_COLUMNS of a result row, as read-model fields (the link: its URL, else the
+    canonical one)."""
+    return {
+        "title": row.title,
+        "url": row.url or row.canonical_url,
+        "language": row.language,
+        "published_at": row.published_at,
+        "fetched_at": row.fetched_at,
+    }
 
 
 class ReadModel(BaseModel):
@@ -32,11 +55,10 @@ class ReadModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class Page(ReadModel, Generic[T]):
-    total: int
+class Pagination(ReadModel):
+    total: int = Field(description="every match of the filters, not only this page")
     page: int
     per_page: int
-    items: list[T]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -50,6 +72,10 @@ class Page(ReadModel, Generic[T]):
     @property
     def has_next(self) -> bool:
         return self.page * self.per_page < self.total
+
+
+class Page(Pagination, Generic[T]):
+    items: list[T]
 
 
 class Development(ReadModel):

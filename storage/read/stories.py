@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from storage.models import Article, Feed, Story, WatchMatch
 
 from .common import (
+    ARTICLE_COLUMNS,
     PER_PAGE,
     DayCount,
     Development,
@@ -26,6 +27,7 @@ from .common import (
     FigureChange,
     Page,
     ReadModel,
+    article_fields,
     as_date,
     bounds,
     cast_int,
@@ -246,12 +248,7 @@ def story_detail(session: Session, story_id: int) -> StoryDetail | None:
             WatchMatch.terms,
             WatchMatch.explanation,
             Article.id.label("article_id"),
-            Article.title,
-            Article.url,
-            Article.canonical_url,
-            Article.language,
-            Article.published_at,
-            Article.fetched_at,
+            *ARTICLE_COLUMNS,
             Feed.name.label("feed"),
         )
         .join(Article, WatchMatch.article_id == Article.id)
@@ -267,11 +264,7 @@ def story_detail(session: Session, story_id: int) -> StoryDetail | None:
                 article_id=row.article_id,
                 match_id=row.id,
                 feed=row.feed,
-                title=row.title,
-                url=row.url or row.canonical_url,
-                language=row.language,
-                published_at=row.published_at,
-                fetched_at=row.fetched_at,
+                **article_fields(row),
                 event=row.event,
                 terms=list(row.terms or []),
                 explanation=explanation,
