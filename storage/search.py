@@ -68,6 +68,7 @@ from stories.text import tokenise
 
 from .models import Article, Base, Feed, WatchMatch
 from .read.common import Pagination, ReadModel
+from .search_across import Expansion, expand, found_through
 
 __all__ = [
     "FTS_TABLE",
@@ -139,11 +140,29 @@ class SearchHit(ReadModel):
     fetched_at: datetime
     snippet: str  # plain text, at most SNIPPET_LENGTH characters: the caller escapes it
     rank: float  # higher is better; comparable within one search only
+    found_through: list[str] = Field(
+        default=[], description='names in the other language the hit was found through ("كورسك → Kursk")'
+    )
+
+
+class CrossLanguageTerm(ReadModel):
+    term: str = Field(description="a place or actor of the query, as written")
+    names: list[str] = Field(description="its names in the other language, also searched")
 
 
 class SearchPage(Pagination):
     query: str
     hits: list[SearchHit]
+    across_languages: list[CrossLanguageTerm] = Field(
+        default=[], description="terms also searched in the other language (off with cross=false)"
+    )
+
+    @property
+    def highlight_terms(self) -> list[str]:
+        """The words to mark in snippets: the query's own and the names it was expanded to."""
+        words = [piece.strip('"“”«»') for piece in _QUERY_PIECE.findall(self.query) if piece not in ("OR", "AND")]
+        names = [name for term in self.across_languages for name in term.names]
+        return [word for word in dict.fromkeys(words + names) if word]
 
 
 # --- indexing ------------------------------------------------------------------------------
@@ -410,14 +429,25 @@ def search(
     language: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    cross: bool = True,
 ) -> SearchPage:
     """Articles matching ``query`` (module docstring), best first, then newest; never raises on
     any query text. ``watch`` keeps articles that matched that watch, ``language`` ("ar"/"en")
     those in that language. ``total`` counts every match; ``hits`` is the page at ``offset``.
+    ``cross``: a place or actor of the gazetteer is also looked for by its names in the other
+    language (``storage.search_across``); each hit found only so says through which.
     """
-    parsed = parse_query(query)
+    expanded, expansions = expand(query) if cross else (query, [])
+    parsed = parse_query(expanded)
     limit, offset = max(limit, 1), max(offset, 0)
-    empty = SearchPage(query=query, total=0, page=offset // limit + 1, per_page=limit, hits=[])
+    empty = SearchPage(
+        query=query,
+        total=0,
+        page=offset // limit + 1,
+        per_page=limit,
+        hits=[],
+        across_languages=[CrossLanguageTerm(term=e.term, names=list(e.names)) for e in expansions],
+    )
     if parsed.empty:
         return empty
     dialect = session.get_bind().dialect.name
@@ -448,7 +478,7 @@ def search(
         counted = select(func.count()).select_from(match.source).where(*conditions)
     with _matches_from_the_index(session) if match.fence else nullcontext():
         total, ranked = _page(session, match, newest_first, counted, limit, offset)
-    return empty.model_copy(update={"total": total, "hits": _hits(session, parsed, ranked)})
+    return empty.model_copy(update={"total": total, "hits": _hits(session, parsed, ranked, expansions)})
 
 
 def _page(
@@ -545,7 +575,9 @@ def _postgresql_match(parsed: ParsedQuery, language: str | None) -> _Match:
     )
 
 
-def _hits(session: Session, parsed: ParsedQuery, ranked: Sequence[tuple[int, float]]) -> list[SearchHit]:
+def _hits(
+    session: Session, parsed: ParsedQuery, ranked: Sequence[tuple[int, float]], expansions: Sequence[Expansion]
+) -> list[SearchHit]:
     if not ranked:
         return []
     ids = [article_id for article_id, _ in ranked]
@@ -583,6 +615,9 @@ def _hits(session: Session, parsed: ParsedQuery, ranked: Sequence[tuple[int, flo
                 fetched_at=row.fetched_at,
                 snippet=matcher.snippet(row.summary or "", row.text or "", row.title),
                 rank=rank,
+                found_through=found_through(
+                    expansions, f"{row.title}\n{row.summary or ''}\n{(row.text or '')[:_SNIPPET_SCAN_CHARS]}"
+                ),
             )
         )
     return hits

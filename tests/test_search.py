@@ -100,6 +100,8 @@ def db(database: Database) -> tuple[Database, dict[str, int]]:
 
 
 def found(db: Database, query: str, **filters: object) -> set[int]:
+    """The word rules of the index: searched as written (no other-language names added)."""
+    filters.setdefault("cross", False)
     with db.session() as session:
         page = search.search(session, query, limit=100, **filters)  # type: ignore[arg-type]
     assert page.total == len(page.hits)
@@ -185,7 +187,9 @@ def test_pages_share_one_total_and_order_by_rank_then_newest(db: Fixture) -> Non
             now=T0 + timedelta(hours=index),
         )
     with database.session() as session:
-        pages = [search.search(session, "fighting kursk", limit=3, offset=offset) for offset in (0, 3, 6, 9)]
+        pages = [
+            search.search(session, "fighting kursk", limit=3, offset=offset, cross=False) for offset in (0, 3, 6, 9)
+        ]
     assert [page.total for page in pages] == [7, 7, 7, 7]
     assert [len(page.hits) for page in pages] == [3, 3, 1, 0]
     hits = [hit for page in pages for hit in page.hits]
@@ -199,7 +203,7 @@ def test_better_match_ranks_first(db: Fixture) -> None:
     database, ids = db
     store(database, "many", "en", "Kursk, Kursk, Kursk", "Kursk again: the Kursk front, Kursk troops.")
     with database.session() as session:
-        page = search.search(session, "kursk")
+        page = search.search(session, "kursk", cross=False)
     assert page.hits[0].title == "Kursk, Kursk, Kursk"
 
 
@@ -259,12 +263,12 @@ def test_a_huge_or_junk_text_is_indexed_within_the_limits(db: Fixture) -> None:
 def test_search_leaves_the_session_as_it_found_it(db: Fixture) -> None:
     database, ids = db
     with database.session() as session:
-        assert search.search(session, "kursk").total == 1
+        assert search.search(session, "kursk", cross=False).total == 1
         if not database.is_sqlite:
             # The search turns sequential scans off for itself only (planner settings).
             assert session.scalar(text("SHOW enable_seqscan")) == "on"
         # The same session goes on working after a search: it can still search and write.
-        assert search.search(session, "kursk").total == 1
+        assert search.search(session, "kursk", cross=False).total == 1
         session.execute(
             text("UPDATE articles SET revisions = revisions WHERE id = :id"), {"id": next(iter(ids.values()))}
         )
@@ -335,3 +339,56 @@ def test_relevance_orders_the_newest_matches_and_older_ones_follow_newest_first(
     assert order[:4] == [stored[8], stored[6], stored[9], stored[7]]  # strong ones first, then newest
     assert set(order[:4]) == set(newest_four)
     assert order[4:] == stored[5::-1]
+
+
+# --- across languages ----------------------------------------------------------------------
+
+
+def hits_of(db: Database, query: str, **filters: object) -> dict[int, list[str]]:
+    """article id -> what it was found through, with the other language's names (the default)."""
+    with db.session() as session:
+        page = search.search(session, query, limit=100, **filters)  # type: ignore[arg-type]
+    return {hit.article_id: hit.found_through for hit in page.hits}
+
+
+def test_an_arabic_query_finds_english_reports_of_the_same_place(db: Fixture) -> None:
+    database, ids = db
+    assert hits_of(database, "كورسك") == {
+        ids["kursk-bare"]: [],
+        ids["kursk-bi"]: [],
+        ids["troops-en"]: ["كورسك → Kursk"],
+    }
+    # A proclitic on the query word: still Kursk.
+    assert hits_of(database, "بكورسك")[ids["troops-en"]] == ["بكورسك → Kursk"]
+    # An actor-place phrase: كوريا الشمالية is North Korea (and Pyongyang, DPRK).
+    korea = hits_of(database, '"كوريا الشمالية"')
+    assert korea[ids["korea-ar"]] == [] and korea[ids["troops-en"]] == ["كوريا الشمالية → North Korea"]
+
+
+def test_an_english_query_finds_arabic_reports_and_says_through_which_name(db: Fixture) -> None:
+    database, ids = db
+    kursk = hits_of(database, "Kursk")
+    assert kursk == {ids["troops-en"]: [], ids["kursk-bare"]: ["Kursk → كورسك"], ids["kursk-bi"]: ["Kursk → كورسك"]}
+    assert ids["sikorsky"] not in kursk, "سيكورسكي is not Kursk in either language"
+    korea = hits_of(database, '"North Korea*"')
+    assert korea[ids["korea-ar"]] and korea[ids["korea-ar"]][0].startswith("North Korea → ")
+    with database.session() as session:
+        page = search.search(session, "Kursk troops", limit=10)
+    assert [(term.term, term.names) for term in page.across_languages] == [("Kursk", ["كورسك"])]
+    assert "كورسك" in page.highlight_terms and "Kursk" in page.highlight_terms
+
+
+def test_searching_across_languages_can_be_switched_off(db: Fixture) -> None:
+    database, ids = db
+    assert set(hits_of(database, "كورسك", cross=False)) == {ids["kursk-bare"], ids["kursk-bi"]}
+    assert set(hits_of(database, "Kursk", cross=False)) == {ids["troops-en"]}
+    with database.session() as session:
+        assert search.search(session, "Kursk", cross=False).across_languages == []
+
+
+def test_words_the_gazetteer_does_not_know_are_searched_as_written(db: Fixture) -> None:
+    database, ids = db
+    assert hits_of(database, "troops") == {ids["troops-en"]: []}
+    assert hits_of(database, "جنود") == {ids["korea-ar"]: []}
+    # The language filter still holds: Kursk in Arabic reports only.
+    assert set(hits_of(database, "Kursk", language="ar")) == {ids["kursk-bare"], ids["kursk-bi"]}

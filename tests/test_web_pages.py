@@ -408,7 +408,9 @@ def test_api_shapes(client: httpx.Client, site: Site) -> None:
     assert {len(item["delivery_attempts"]) for item in alerts["items"]} >= {0, 1}
     found = client.get("/api/search", params={"q": "كورسك", "language": "ar"}).json()
     assert [hit["article_id"] for hit in found["hits"]] == [site.arabic_article_id] and found["total"] == 1
-    assert set(found["hits"][0]) == {"article_id", "title", "feed", "language", "fetched_at", "snippet", "rank"}
+    assert set(found["hits"][0]) == {
+        "article_id", "title", "feed", "language", "fetched_at", "snippet", "rank", "found_through",
+    }  # fmt: skip
     assert client.get("/api/stories", params={"page": 0}).status_code == 422
 
 
@@ -490,3 +492,33 @@ def test_the_api_serves_the_read_models_as_they_are(client: httpx.Client, site: 
         "article_id", "feed", "title", "url", "language", "published_at", "fetched_at",
         "event", "terms", "what_is_new", "duplicate_of", "explanation",
     }  # fmt: skip
+
+
+def test_search_across_languages_is_marked_and_can_be_switched_off(client: httpx.Client, site: Site) -> None:
+    html = page(client, "/search?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83")  # كورسك
+    assert 'id="across-languages"' in html and "<bdi>Kursk</bdi>" in html
+    english = re.findall(r'<li class="search-hit" id="hit-(\d+)"[^>]*data-language="en"', html)
+    assert english, "English reports of Kursk are found by the Arabic name"
+    hit = html[html.index(f'id="hit-{english[0]}"') :]
+    hit = hit[: hit.index("</li>")]
+    assert '<p class="found-through" data-found-through="كورسك → Kursk">' in hit
+    assert '<mark class="term">Kursk</mark>' in hit, "the matched word is marked in the snippet"
+    arabic = html[html.index(f'id="hit-{site.arabic_article_id}"') :]
+    assert 'class="found-through"' not in arabic[: arabic.index("</li>")], "named as written: not marked"
+
+    written = page(client, "/search?q=%D9%83%D9%88%D8%B1%D8%B3%D9%83&cross=0")
+    assert 'data-language="en"' not in written and f'id="hit-{site.arabic_article_id}"' in written
+    assert 'id="across-languages-off"' in written and 'id="search-cross" checked' in written
+    api = client.get("/api/search", params={"q": "كورسك", "cross": "false"}).json()
+    assert api["across_languages"] == [] and {hit["language"] for hit in api["hits"]} == {"ar"}
+    across = client.get("/api/search", params={"q": "Kursk"}).json()
+    assert across["across_languages"] == [{"term": "Kursk", "names": ["كورسك"]}]
+    assert {"Kursk → كورسك"} == {label for hit in across["hits"] for label in hit["found_through"]}
+
+
+def test_search_snippets_mark_words_but_never_feed_markup(client: httpx.Client, site: Site) -> None:
+    html = page(client, "/search?q=Pyongyang")
+    hit = html[html.index(f'id="hit-{site.hostile_article_id}"') :]
+    hit = hit[: hit.index("</li>")]
+    assert '<mark class="term">Pyongyang</mark>' in hit
+    assert "<img" not in hit and "onerror" not in hit and "<a href" not in hit.split('class="snippet"')[1]

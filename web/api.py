@@ -147,10 +147,19 @@ def search(
     q: Annotated[str, Query(min_length=1, description="words to look for")],
     watch: str | None = None,
     language: str | None = None,
+    cross: Annotated[
+        bool, Query(description="also look for the query's places and actors by their names in the other language")
+    ] = True,
     page: PageNumber = 1,
     per_page: PerPage = PER_PAGE,
 ) -> SearchPage:
     with _database(request).session() as session:
         return run_search(
-            session, q, watch=watch or None, language=language or None, limit=per_page, offset=(page - 1) * per_page
+            session,
+            q,
+            watch=watch or None,
+            language=language or None,
+            limit=per_page,
+            offset=(page - 1) * per_page,
+            cross=cross,
         )

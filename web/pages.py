@@ -53,6 +53,7 @@ def _environment() -> Environment:
     env.globals.update(
         hl=render.highlight,
         plain=render.plain,
+        snippet=render.snippet,
         dirattrs=render.dir_attrs,
         safe_url=render.safe_url,
         fmt=render.format_time,
@@ -250,17 +251,32 @@ def search(
     watch: str | None = None,
     language: str | None = None,
     page: str | None = None,
+    cross: str | None = None,
 ) -> HTMLResponse:
     query, watch, language = _text(q), _text(watch), _text(language)
     number = _page_number(page)
-    params = {"q": query, "watch": watch, "language": language}
-    context: dict[str, Any] = {"query": query or "", "filters": params, "hits": [], "pager": None}
+    across = _text(cross) not in ("0", "false", "no", "off")
+    params = {"q": query, "watch": watch, "language": language, "cross": None if across else "0"}
+    context: dict[str, Any] = {"query": query or "", "filters": params, "hits": [], "pager": None, "found": None}
     if query:
         with _database(request).session() as session:
             found = run_search(
-                session, query, watch=watch, language=language, limit=PER_PAGE, offset=(number - 1) * PER_PAGE
+                session,
+                query,
+                watch=watch,
+                language=language,
+                limit=PER_PAGE,
+                offset=(number - 1) * PER_PAGE,
+                cross=across,
             )
-        context.update(hits=found.hits, total=found.total, pager=_pager("/search", params, found))
+        context.update(
+            hits=found.hits,
+            total=found.total,
+            found=found,
+            pager=_pager("/search", params, found),
+            only_as_written=_url("/search", {**params, "cross": "0"}),
+            across_languages=_url("/search", {**params, "cross": None}),
+        )
     return _page(request, "search.html", context)
 
 

@@ -200,6 +200,11 @@ def plain(fragment: str | None) -> Markup:
     return Markup(_TEXT_ONLY.clean(fragment or ""))
 
 
+def snippet(fragment: str | None, terms: Sequence[str]) -> Markup:
+    """A search snippet: feed markup removed, the text escaped, ``terms`` marked (<mark>)."""
+    return highlight(html.unescape(str(plain(fragment))), terms)
+
+
 def _highlight_html(cleaned: str, terms: Sequence[str]) -> str:
     if not terms:
         return cleaned
