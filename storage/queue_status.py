@@ -6,13 +6,14 @@ schedules exactly what the others would."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from storage.db import Database
 from storage.models import Feed
 
 JOBS = "procrastinate.procrastinate_jobs"
@@ -21,6 +22,17 @@ WORKERS = "procrastinate.procrastinate_workers"
 
 def database_now(session: Session) -> datetime:
     now: datetime = session.execute(select(func.now())).scalar_one()
+    return now
+
+
+def database_clock(database: Database) -> Callable[[], datetime]:
+    """A clock that reads the database's time: for a deliverer on a machine whose clock is off,
+    leases and due times then mean the same on every machine."""
+
+    def now() -> datetime:
+        with database.session() as session:
+            return database_now(session)
+
     return now
 
 

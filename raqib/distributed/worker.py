@@ -20,6 +20,7 @@ from config.schema import RaqibConfig
 from raqib.distributed.app import build_app, require_postgres
 from raqib.distributed.tasks import QUEUES, Runtime
 from storage.db import Database
+from storage.queue_status import database_clock
 
 log = logging.getLogger("raqib.worker")
 
@@ -52,6 +53,9 @@ def run_worker(
     deliverer = build_deliverer(config, database, env) if any(a.enabled for a in config.alerts) else None
     if deliverer is not None:
         deliverer.lease = delivery_lease(config)
+        # Leases and due times by the database's clock: a worker whose clock runs ahead would
+        # otherwise take over alerts another worker is still sending.
+        deliverer.clock = database_clock(database)
     stalled_after = timedelta(seconds=3 * heartbeat)
     runtime = Runtime(
         config=config,
