@@ -602,6 +602,51 @@ def alerts_test(app: AppContext, channel: str) -> None:
     sys.exit(1)
 
 
+# -- export and import ----------------------------------------------------------------------
+
+
+@main.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@pass_app
+def export_command(app: AppContext, file: Path) -> None:
+    """Write the whole history (feeds, articles, stories, decisions, alerts) as JSON lines."""
+    from storage.export import export_to
+
+    config = app.load()
+    database = _database(config)
+    if str(file) == "-":
+        counts = export_to(database, sys.stdout)
+    else:
+        with file.open("w", encoding="utf-8") as out:
+            counts = export_to(database, out)
+    database.dispose()
+    summary = ", ".join(f"{count} {table}" for table, count in counts.items()) or "nothing stored yet"
+    click.echo(f"exported {summary}" + ("" if str(file) == "-" else f" to {file}"), err=str(file) == "-")
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+@pass_app
+def import_command(app: AppContext, file: Path) -> None:
+    """Read an export into this config's database, keeping ids; rows already there are kept."""
+    from storage.export import ExportError, import_from
+
+    config = app.load()
+    database = _database(config)
+    try:
+        if str(file) == "-":
+            report = import_from(database, sys.stdin)
+        else:
+            with file.open(encoding="utf-8") as lines:
+                report = import_from(database, lines)
+    except ExportError as error:
+        click.echo(f"raqib import: {file}: {error}", err=True)
+        sys.exit(1)
+    finally:
+        database.dispose()
+    click.echo(report.line())
+
+
 # -- demo -----------------------------------------------------------------------------------
 
 
