@@ -652,11 +652,13 @@ def import_command(app: AppContext, file: Path) -> None:
 
 @main.command()
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="keep the demo data in this folder")
-def demo(keep: Path | None) -> None:
+@click.option("--serve", is_flag=True, help="then serve the web page on the demo data (until Ctrl-C)")
+@click.option("--port", type=int, default=None, help="port for --serve (default 8080, else a free one)")
+def demo(keep: Path | None, serve: bool, port: int | None) -> None:
     """The whole loop offline: serve bundled feeds on loopback, crawl them twice, show the result."""
     from raqib.demo import run_demo
 
-    sys.exit(run_demo(keep))
+    sys.exit(run_demo(keep, serve=serve, port=port))
 
 
 if __name__ == "__main__":
