@@ -11,6 +11,10 @@ text is shown as text, no script of it runs, and no request leaves the machine.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +26,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Error, Page, Request, Response, ViewportSize
 from support.crawl import FIXTURES, crawl_json, serve_bytes, write_config
-from support.web import artifact, running_web
+from support.web import REPO, artifact, running_web
 
 from config.loader import load_config
 from raqib.feedserver import FeedServer
@@ -325,6 +329,28 @@ def test_stories_list_and_its_filters(tab: Tab, site: Site) -> None:
     tab.assert_clean()
 
 
+DOCS_SCREENSHOT = REPO / "docs" / "story-page.png"  # shown by the README
+LOOK = [REPO / "web" / "static" / "raqib.css", *(REPO / "web" / "templates").glob("*.html")]
+
+
+def _keep_in_docs(screenshot: Path, page: Page) -> None:
+    """Copy the story page's screenshot into docs/ when what it shows changed: its text (times and
+    numbers aside, which change on every run) or the look (stylesheet, templates). The
+    fingerprint beside it says which screenshot is there; git shows a new one to commit."""
+    text = re.sub(r"\d", "0", page.locator("main").inner_text())
+    look = hashlib.sha256()
+    for path in sorted(LOOK):
+        look.update(path.read_bytes())
+    fingerprint = {"text": hashlib.sha256(text.encode()).hexdigest(), "look": look.hexdigest()}
+    stamp = DOCS_SCREENSHOT.with_suffix(".json")
+    if DOCS_SCREENSHOT.exists() and stamp.exists() and json.loads(stamp.read_text()) == fingerprint:
+        return
+    DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copyfile(screenshot, DOCS_SCREENSHOT)
+    stamp.write_text(json.dumps(fingerprint, indent=2) + "\n")
+    print(f"\nthe story page changed: {DOCS_SCREENSHOT} updated (commit it)")
+
+
 def test_story_timeline_in_both_languages_with_arabic_right_to_left(tab: Tab, site: Site) -> None:
     story = _bilingual_story(site)
     page = tab.open(f"/stories/{story['id']}")
@@ -351,6 +377,7 @@ def test_story_timeline_in_both_languages_with_arabic_right_to_left(tab: Tab, si
     page.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
     print(f"\nscreenshot of the story page: {path}")
+    _keep_in_docs(path, page)
 
     # A reader follows the Arabic report to its article page.
     title.locator("a").click()
