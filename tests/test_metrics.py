@@ -18,7 +18,7 @@ import httpx
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import select
+from sqlalchemy import select, text
 from support.web import running_web
 from test_stories_seed import ARABIC_FIRST, ENGLISH_WIRE, MORE_TROOPS, WATCH
 
@@ -168,3 +168,29 @@ def test_alert_rules_use_only_metrics_that_exist(metrics_site: tuple[str, RaqibC
     assert _value(samples, "raqib_outbox_oldest_due_age_seconds") > 600
     age = time.time() - _value(samples, "raqib_last_fetch_timestamp_seconds")
     assert age > 2 * _value(samples, "raqib_schedule_interval_seconds")
+
+
+def test_worker_queue_depth_on_postgresql(database: Database, tmp_path: Path) -> None:
+    config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
+    if not database.is_sqlite:
+        with database.session() as session:
+            # procrastinate's triggers name its tables without the schema, as its workers see them
+            session.execute(text("SET LOCAL search_path TO procrastinate, public"))
+            for task, status in [("crawl", "todo"), ("crawl", "todo"), ("crawl", "doing"), ("deliver", "todo")]:
+                session.execute(
+                    text(
+                        "INSERT INTO procrastinate.procrastinate_jobs (queue_name, task_name, args, status) "
+                        "VALUES ('default', :task, '{}', CAST(:status AS procrastinate.procrastinate_job_status))"
+                    ),
+                    {"task": task, "status": status},
+                )
+            session.execute(text("INSERT INTO procrastinate.procrastinate_workers (last_heartbeat) VALUES (now())"))
+    with running_web(config, database) as url:
+        samples = _samples(httpx.get(url + "/metrics").text)
+    if database.is_sqlite:  # the embedded mode: no job queue, no series for it
+        assert not any(name.startswith(("raqib_worker_queue", "raqib_workers")) for name, _ in samples)
+        return
+    assert _value(samples, "raqib_worker_queue_jobs", task="crawl", status="todo") == 2
+    assert _value(samples, "raqib_worker_queue_jobs", task="crawl", status="doing") == 1
+    assert _value(samples, "raqib_worker_queue_jobs", task="deliver", status="todo") == 1
+    assert _value(samples, "raqib_workers_alive") == 1

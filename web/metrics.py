@@ -110,6 +110,16 @@ class DatabaseCollector(Collector):
         oldest.add_metric([], max(0.0, (now - data.oldest_due_at).total_seconds()) if data.oldest_due_at else 0.0)
         yield from (sent, dead, depth, attempts, oldest)
 
+        if data.jobs is not None:
+            jobs = GaugeMetricFamily(
+                "raqib_worker_queue_jobs", "Jobs of the distributed mode queued or running", labels=["task", "status"]
+            )
+            for task, status, count in data.jobs:
+                jobs.add_metric([task, status], count)
+            workers = GaugeMetricFamily("raqib_workers_alive", "Workers with a heartbeat in the last minute")
+            workers.add_metric([], data.workers or 0)
+            yield from (jobs, workers)
+
 
 def _bound(value: float) -> str:
     return repr(float(value))

@@ -13,14 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Float, Row, case, cast, func, select
+from sqlalchemy import ColumnElement, Float, Row, case, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import DeliveryAttempt, Feed, FetchLogEntry, OutboxEntry, WatchMatch
+from storage.queue_status import JOBS, WORKERS
 
 # Upper bounds, in seconds, of the fetch duration histogram's buckets (+Inf is implied).
 FETCH_SECONDS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 PENDING = ("pending", "sending")
+WORKER_ALIVE_SECONDS = 60
 
 
 @dataclass(slots=True)
@@ -46,6 +48,9 @@ class MetricsSnapshot:
     alerts: list[tuple[str, str, int]] = field(default_factory=list)  # channel, status, count
     attempts: list[tuple[str, bool, int]] = field(default_factory=list)  # channel, ok, count
     oldest_due_at: datetime | None = None  # the oldest alert due and not sent yet
+    # The distributed mode's job queue (PostgreSQL with procrastinate's schema), else None.
+    jobs: list[tuple[str, str, int]] | None = None  # task, status (todo | doing), count
+    workers: int | None = None  # workers that sent a heartbeat within WORKER_ALIVE_SECONDS
 
 
 def _fetch_seconds(session: Session) -> ColumnElement[float]:
@@ -115,7 +120,30 @@ def snapshot(session: Session, now: datetime) -> MetricsSnapshot:
             OutboxEntry.status.in_(PENDING), OutboxEntry.next_attempt_at <= now
         )
     )
+    _queue(session, result)
     return result
+
+
+def _queue(session: Session, result: MetricsSnapshot) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.scalar(text("SELECT to_regclass(:name)"), {"name": JOBS}) is None:
+        return  # `raqib db upgrade` has not made the queue (the embedded mode on PostgreSQL)
+    result.jobs = _triples(
+        session.execute(
+            text(
+                f"SELECT task_name, status::text, count(*) FROM {JOBS} "
+                "WHERE status IN ('todo', 'doing') GROUP BY task_name, status ORDER BY task_name, status"
+            )
+        ).all()
+    )
+    result.workers = int(
+        session.scalar(
+            text(f"SELECT count(*) FROM {WORKERS} WHERE last_heartbeat > now() - make_interval(secs => :alive)"),
+            {"alive": WORKER_ALIVE_SECONDS},
+        )
+        or 0
+    )
 
 
 def _triples(rows: Sequence[Row[str, str, int]]) -> list[tuple[str, str, int]]:
