@@ -9,6 +9,7 @@ token holder asks; the token cookie is Secure behind an https public address.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
+from support.crawl import raqib, write_config
 from support.web import running_web
 
 from config.loader import BUNDLED_DEFAULT, load_config
@@ -191,3 +193,16 @@ def test_mask_url_keeps_what_identifies_the_feed() -> None:
     assert mask_url("https://x.example/rss?monitor=كورسك") == "https://x.example/rss?monitor=كورسك"
     assert mask_url("https://x.example/rss?Private-Token=1&client_secret=2&sig=3").count("***") == 3
     assert mask_url("http://[bad") == "***"
+
+
+def test_feed_secrets_are_masked_in_the_cli_unless_revealed(tmp_path: Path) -> None:
+    config = write_config(tmp_path, [{"name": name, "url": url} for name, url in SECRET_FEEDS])
+    for command in (["feeds", "export"], ["feeds", "list"], ["feeds", "list", "--json"]):
+        shown = raqib(config, *command)
+        assert shown.returncode == 0, shown.stderr
+        assert "Private wire" in shown.stdout, command
+        assert not any(secret in shown.stdout for secret in SECRETS), command
+    listed = {feed["name"]: feed["url"] for feed in json.loads(raqib(config, "feeds", "list", "--json").stdout)}
+    assert listed["Private wire"] == "https://***@wire.example/rss"
+    revealed = raqib(config, "feeds", "export", "--reveal").stdout
+    assert "reader:hunter2@wire.example" in revealed and "apikey=s3cr3tKEY" in revealed
