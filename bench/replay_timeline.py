@@ -1,13 +1,18 @@
-"""Replay a labelled timeline through the real decision path and score the alerts.
+"""Replay labelled timelines through the real decision path and score alerts and stories.
 
 Each item is analysed (watch matching), stored in a fresh SQLite database through
 ``storage.repo.save_article`` with the story desk, at the item's own time. An alert is an event of
-``new_story`` or ``development``; the labels say which items should alert.
+``new_story`` or ``development``; the labels say which items should alert and which story each
+item belongs to.
 
-    .venv/bin/python bench/replay_timeline.py [bench/timeline/dev.jsonl ...] [-v]
+    .venv/bin/python bench/replay_timeline.py [bench/timeline/kursk-dev.jsonl ...] [-v]
 
-Prints alert precision and recall, how many duplicates/updates alerted, the confusion of
-expected and decided events, and (with -v) every disagreement with the decision's reason.
+Timelines are ``<topic>-dev.jsonl`` (thresholds are set on these) and ``<topic>-holdout.jsonl``
+(only checked). The watch is the one in ``<topic>.toml`` beside them, else the bundled default
+configuration's. Prints, per timeline: alert precision and recall, same-story pairwise
+precision/recall/F1 over the matched items and the same across languages only (pairs of an Arabic
+and an English item), the confusion of expected and decided events, and (with -v) every
+disagreement with the decision's reason.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +39,6 @@ from storage.desk import StoryDesk  # noqa: E402
 from storage.models import WatchMatch  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
 from stories.decide import DecisionSettings  # noqa: E402
-from stories.semantic import SentenceEncoder  # noqa: E402
 from stories.types import Entry  # noqa: E402
 
 ALERTING = {"new_story", "development"}
@@ -48,6 +53,19 @@ class Feed:
 
 
 @dataclass
+class Pairs:
+    """Pairwise agreement of predicted and true stories (pairs of items in one story)."""
+
+    precision: float
+    recall: float
+
+    @property
+    def f1(self) -> float:
+        total = self.precision + self.recall
+        return 2 * self.precision * self.recall / total if total else 0.0
+
+
+@dataclass
 class Scores:
     items: int
     precision: float
@@ -55,26 +73,43 @@ class Scores:
     duplicates_alerted: int
     false_alerts: int
     missed: int
+    same_story: Pairs
+    across_languages: Pairs
     confusion: Counter[tuple[str, str]]
     disagreements: list[str]
     seconds: float
 
 
-def replay(
-    path: Path,
-    verbose: bool = False,
-    decision: DecisionSettings | None = None,
-    encoder: SentenceEncoder | None = None,
-) -> Scores:
-    """``encoder``: decide with the semantic check ([stories] semantic) using this encoder."""
+def config_for(path: Path) -> Path:
+    """The configuration whose first watch a timeline is labelled for."""
+    topic = path.name.rsplit("-", 1)[0]
+    own = path.with_name(f"{topic}.toml")
+    return own if own.exists() else BUNDLED_DEFAULT
+
+
+def pairwise(items: list[tuple[str, str, str]], across: bool) -> Pairs:
+    """``items``: (true story, predicted story, language) of the matched items."""
+    same_true = same_predicted = both = 0
+    for (true_a, predicted_a, language_a), (true_b, predicted_b, language_b) in combinations(items, 2):
+        if across and language_a == language_b:
+            continue
+        t, p = true_a == true_b, predicted_a == predicted_b
+        same_true += t
+        same_predicted += p
+        both += t and p
+    return Pairs(both / same_predicted if same_predicted else 1.0, both / same_true if same_true else 1.0)
+
+
+def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None = None) -> Scores:
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="raqib-replay-") as scratch:
-        config = load_config(BUNDLED_DEFAULT, data_dir=Path(scratch))
+        config = load_config(config_for(path), data_dir=Path(scratch))
+        watch = config.watches[0].name
         analyser = Analyser({watch.name: watch.query for watch in config.watches})
         desk = story_desk(config)
-        if decision is not None or encoder is not None:
-            settings = replace(desk.settings, decision=decision) if decision is not None else desk.settings
-            desk = StoryDesk(desk.lexicon, settings, encoder=encoder or desk.encoder)
+        if decision is not None:
+            settings = replace(desk.settings, decision=decision)
+            desk = StoryDesk(desk.lexicon, settings, encoder=desk.encoder, categorisers=desk.categorisers)
         database = Database(f"sqlite:///{scratch}/replay.db")
         database.upgrade()
         feeds = {
@@ -86,8 +121,10 @@ def replay(
         confusion: Counter[tuple[str, str]] = Counter()
         tp = fp = fn = dup_alerts = 0
         disagreements: list[str] = []
+        stories: list[tuple[str, str, str]] = []
         started = time.perf_counter()
         for item in items:
+            at = datetime.fromisoformat(item["at"].replace("Z", "+00:00"))
             entry = Entry(
                 feed=item["feed"],
                 title=item["title"],
@@ -95,19 +132,21 @@ def replay(
                 text=item.get("text") or "",
                 guid=item.get("guid"),
                 url=item.get("url"),
-                published=datetime.fromisoformat(item["at"].replace("Z", "+00:00")),
+                published=at,
                 language_hint=item["language"],
             )
             analysis = analyser.analyse(entry)
-            now = datetime.fromisoformat(item["at"].replace("Z", "+00:00"))
             with database.session() as session:
-                outcome = repo.save_article(session, item["feed"], entry, analysis, desk=desk, now=now)
-                match = session.query(WatchMatch).filter_by(article_id=outcome.article_id).first()
-                explanation: dict[str, Any] = dict(match.explanation) if match else {}
-            got = outcome.events.get("nk-troops-kursk")
+                outcome = repo.save_article(session, item["feed"], entry, analysis, desk=desk, now=at)
+                match = session.query(WatchMatch).filter_by(article_id=outcome.article_id, watch=watch).first()
+                explanation: dict[str, Any] = dict(match.explanation) if match and match.explanation else {}
+                story_id = match.story_id if match else None
+            got = outcome.events.get(watch)
             decided = got.value if got is not None else ("unmatched" if not analysis.matched else "seen")
             expected = item["expect"]
             confusion[(expected, decided)] += 1
+            if item.get("story") and story_id is not None:
+                stories.append((item["story"], str(story_id), item["language"]))
             alerted, should = decided in ALERTING, expected in ALERTING
             tp += alerted and should
             fp += alerted and not should
@@ -117,7 +156,7 @@ def replay(
                 reason = explanation.get("reason", "")
                 disagreements.append(
                     f"{item['id']} expected {expected:<11} got {decided:<11} [{item['language']}] "
-                    f"{item['title'][:70]} — {reason}"
+                    f"{item['title'][:70]} — {reason} (story {item.get('story')} → #{story_id})"
                 )
         seconds = time.perf_counter() - started
         database.dispose()
@@ -128,6 +167,8 @@ def replay(
         duplicates_alerted=dup_alerts,
         false_alerts=fp,
         missed=fn,
+        same_story=pairwise(stories, across=False),
+        across_languages=pairwise(stories, across=True),
         confusion=confusion,
         disagreements=disagreements,
         seconds=seconds,
@@ -138,27 +179,26 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("timelines", nargs="*", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true")
-    parser.add_argument("--semantic", action="store_true", help="with the semantic check (needs the extra)")
     args = parser.parse_args()
     paths = args.timelines or sorted(TIMELINES.glob("*.jsonl"))
-    encoder = None
-    if args.semantic:
-        from stories.semantic import load_encoder
-
-        encoder = load_encoder(2)
-        if encoder is None:
-            parser.error("--semantic: the encoder is not installed (pip install -e '.[semantic]')")
+    print(f"{'timeline':<22} {'items':>5} {'alert P':>8} {'alert R':>8} {'story F1':>9} {'x-lang F1':>10}")
+    results = []
     for path in paths:
-        scores = replay(path, args.verbose, encoder=encoder)
+        scores = replay(path, args.verbose)
+        results.append((path, scores))
         print(
-            f"== {path.name}: {scores.items} items in {scores.seconds:.2f}s "
-            f"({scores.items / scores.seconds:,.0f} items/s through storage)"
+            f"{path.stem:<22} {scores.items:>5} {scores.precision:>8.2f} {scores.recall:>8.2f} "
+            f"{scores.same_story.f1:>9.2f} {scores.across_languages.f1:>10.2f}"
         )
+    for path, scores in results:
+        print(f"\n== {path.name}: {scores.items} items in {scores.seconds:.2f}s")
         print(
             f"alert precision {scores.precision:.2f}  recall {scores.recall:.2f}  "
             f"false alerts {scores.false_alerts}  missed {scores.missed}  "
             f"duplicates/updates alerted {scores.duplicates_alerted}"
         )
+        for name, pairs in (("same story", scores.same_story), ("across languages", scores.across_languages)):
+            print(f"{name}: pairwise precision {pairs.precision:.2f} recall {pairs.recall:.2f} F1 {pairs.f1:.2f}")
         labels = ["new_story", "development", "update", "duplicate", "unmatched", "seen"]
         print("expected \\ decided " + " ".join(f"{label[:11]:>11}" for label in labels))
         for expected in labels[:5]:

@@ -9,16 +9,15 @@ Rules that span several entries (unique names, an alert naming a watch that exis
 alert having recipients) live in ``cross_check`` so the loader can run them on the raw file even
 when some entries fail their own validation, and report everything in one pass.
 
-Development categories have one source of truth: the ``[developments]`` table of the bundled
-``config/default.toml``, read by ``default_developments()``.
+Development categories belong to a watch (``[watches.categories.<id>]``: a label in both
+languages, example sentences in either language, optional terms); ``WatchConfig.categoriser``
+builds the watch's ``stories.categories.Categoriser`` from them. The bundled watch carries the
+shipped categories.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 import re
-import tomllib
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from datetime import time, timedelta
@@ -39,7 +38,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from stories.categories import Categoriser, Category
+from stories.semantic import SentenceEncoder
 from stories.types import Language, LanguageHint
+from stories.wording import Label
 
 BUNDLED_DEFAULT = Path(__file__).with_name("default.toml")
 BUNDLED_DEMO = Path(__file__).with_name("demo.toml")
@@ -201,6 +203,13 @@ def _header_safe(value: str) -> str:
     return value
 
 
+def _example(value: str) -> str:
+    text = " ".join(value.split())
+    if len(text) < 8:
+        raise ValueError(f"an example is a sentence (a few words at least), got {value!r}")
+    return text
+
+
 def _term(value: str) -> str:
     term = value.strip()
     if not term:
@@ -232,7 +241,6 @@ def _language_key(value: str) -> str:
 
 
 LanguageKey = Annotated[str, AfterValidator(_language_key)]
-Developments = dict[Slug, dict[LanguageKey, list[Term]]]
 
 
 # --- the models -----------------------------------------------------------------------------
@@ -273,10 +281,39 @@ class FeedConfig(_Section):
         return schedule if isinstance(schedule, timedelta) else schedule.interval
 
 
+class CategoryLabel(_Section):
+    en: DisplayName
+    ar: DisplayName
+
+
+class CategoryConfig(_Section):
+    """A development category of a watch: what it is called, and how to recognise it."""
+
+    label: CategoryLabel
+    examples: list[Annotated[str, AfterValidator(_example)]] = []  # sentences, either language
+    terms: dict[LanguageKey, list[Term]] = {}
+
+    @model_validator(mode="after")
+    def _recognisable(self) -> CategoryConfig:
+        if not self.examples and not any(self.terms.values()):
+            raise ValueError("a category needs example sentences or terms to be recognised by")
+        return self
+
+    def category(self, category_id: str) -> Category:
+        terms = tuple(term for language in LANGUAGES for term in self.terms.get(language, []))
+        return Category(category_id, Label(self.label.en, self.label.ar), tuple(self.examples), terms)
+
+
 class WatchConfig(_Section):
     name: Slug
     query: str
     description: str = ""
+    # What counts as a development of this watch's stories (none: new facts and figures only).
+    categories: dict[Slug, CategoryConfig] = {}
+
+    def categoriser(self, encoder: SentenceEncoder | None) -> Categoriser:
+        """The watch's categories as the story desk uses them (``stories.categories``)."""
+        return Categoriser([config.category(category_id) for category_id, config in self.categories.items()], encoder)
 
     @field_validator("query")
     @classmethod
@@ -381,45 +418,6 @@ class WebSettings(_Section):
 
 class StoriesSettings(_Section):
     window: PositiveDuration = timedelta(days=7)  # how long a story stays open for new reports
-    # A multilingual sentence encoder vetoes developments that only restate the story (needs the
-    # optional 'semantic' extra; without it a warning is logged and the plain decision is used).
-    semantic: bool = False
-
-
-@functools.cache
-def _bundled_developments() -> dict[str, Any]:
-    with BUNDLED_DEFAULT.open("rb") as handle:
-        table = tomllib.load(handle).get("developments", {})
-    return table if isinstance(table, dict) else {}
-
-
-def default_developments() -> dict[str, dict[str, list[str]]]:
-    """The shipped development categories, read from the bundled ``default.toml`` (the one
-    source of truth); a fresh copy each call, both languages present in every category."""
-    return {
-        category: {lang: list(terms.get(lang, [])) for lang in LANGUAGES}
-        for category, terms in copy.deepcopy(_bundled_developments()).items()
-    }
-
-
-def merge_developments(
-    configured: Mapping[str, Mapping[str, Sequence[str]]],
-) -> dict[str, dict[str, list[str]]]:
-    """Merge the file's ``[developments]`` over the shipped defaults.
-
-    - A file without ``[developments]`` gets every default category.
-    - A category the file sets replaces the default of that name entirely (both languages: a
-      language it leaves out has no terms); the other defaults stay.
-    - A category set with no terms (``drones = {}``) is switched off: it stays in the result with
-      empty lists, so that merging the result again gives the same result (a dumped config
-      reloads unchanged), and nothing can match it.
-    - New categories are added after the defaults.
-    Every resulting category has both ``"ar"`` and ``"en"`` lists.
-    """
-    merged = default_developments()
-    for category, terms in configured.items():
-        merged[category] = {lang: list(terms.get(lang, [])) for lang in LANGUAGES}
-    return merged
 
 
 ALERT_KINDS = ("email", "webhook", "apprise")
@@ -427,13 +425,10 @@ ALERT_KINDS = ("email", "webhook", "apprise")
 _ALERT_KEYS = {"to": "email", "smtp": "email", "url": "webhook", "secret_env": "webhook", "urls_env": "apprise"}
 
 
-def cross_check(data: Mapping[str, Any], known_categories: set[str] | None = None) -> list[tuple[Loc, str]]:
+def cross_check(data: Mapping[str, Any]) -> list[tuple[Loc, str]]:
     """Rules across entries, on the raw parsed file or a dumped model: tolerant of entries
-    that are malformed (those are reported by the models themselves).
-
-    ``known_categories`` defaults to the categories that have terms once the file is merged
-    over the defaults (see ``merge_developments``).
-    """
+    that are malformed (those are reported by the models themselves). An alert's categories
+    must be categories of some watch."""
     problems: list[tuple[Loc, str]] = []
 
     def tables(key: str) -> list[tuple[int, Mapping[str, Any]]]:
@@ -455,15 +450,11 @@ def cross_check(data: Mapping[str, Any], known_categories: set[str] | None = Non
                 first[name] = i
 
     watch_names = [t["name"] for _, t in tables("watches") if isinstance(t.get("name"), str)]
-    if known_categories is None:
-        raw = data.get("developments", {})
-        known_categories = set(default_developments())
-        if isinstance(raw, Mapping):
-            for category, terms in raw.items():
-                if isinstance(terms, Mapping) and not any(terms.get(lang) for lang in LANGUAGES):
-                    known_categories.discard(category)
-                else:
-                    known_categories.add(category)
+    known_categories: set[str] = set()
+    for _, watch in tables("watches"):
+        categories = watch.get("categories")
+        if isinstance(categories, Mapping):
+            known_categories.update(str(key) for key in categories)
 
     for i, alert in tables("alerts"):
         kind = alert.get("kind")
@@ -507,7 +498,6 @@ class RaqibConfig(_Section):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     feeds: list[FeedConfig] = []
     watches: list[WatchConfig] = []
-    developments: Developments = Field(default_factory=default_developments)
     alerts: list[AlertConfig] = []
     stories: StoriesSettings = Field(default_factory=StoriesSettings)
     web: WebSettings = Field(default_factory=WebSettings)
@@ -522,19 +512,21 @@ class RaqibConfig(_Section):
             )
         return value
 
-    @field_validator("developments")
-    @classmethod
-    def _merge_defaults(cls, value: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
-        return merge_developments(value)
-
     @model_validator(mode="after")
     def _cross_check(self) -> RaqibConfig:
-        active = {category for category, terms in self.developments.items() if any(terms.values())}
-        problems = cross_check(self.model_dump(), known_categories=active)
+        problems = cross_check(self.model_dump())
         if problems:
             text = "; ".join(f"{format_loc(loc)}: {message}" for loc, message in problems)
             raise PydanticCustomError(CROSS_FIELD_ERROR, "{problems}", {"problems": text})
         return self
+
+    def category_labels(self) -> dict[str, CategoryLabel]:
+        """Every watch's development categories, id → label (the first watch naming an id wins)."""
+        labels: dict[str, CategoryLabel] = {}
+        for watch in self.watches:
+            for category_id, category in watch.categories.items():
+                labels.setdefault(category_id, category.label)
+        return labels
 
     def watch_queries(self) -> dict[str, str]:
         """Watch name → query source, as ``stories.analysis.Analyser`` takes them."""

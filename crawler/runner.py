@@ -63,10 +63,12 @@ def scrapy_settings(config: RaqibConfig) -> Settings:
 
 
 def story_desk(config: RaqibConfig) -> StoryDesk:
-    """The story desk as the config sets it: development lexicons, the story window and the
-    optional semantic check (None when the ``semantic`` extra is not installed)."""
-    encoder = load_encoder(os.cpu_count()) if config.stories.semantic else None
-    return StoryDesk(Lexicon(config.developments), StorySettings(window=config.stories.window), encoder=encoder)
+    """The story desk as the config sets it: the sentence encoder (loaded once per process),
+    each watch's development categories and the story window."""
+    encoder = load_encoder(os.cpu_count())
+    categorisers = {watch.name: watch.categoriser(encoder) for watch in config.watches}
+    settings = StorySettings(window=config.stories.window)
+    return StoryDesk(Lexicon(), settings, encoder=encoder, categorisers=categorisers)
 
 
 def outbox_writer(config: RaqibConfig) -> OutboxWriter | None:

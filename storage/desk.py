@@ -6,6 +6,7 @@ and persist its decision. The deciding is pure and lives in ``stories/``; this i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, defer
 
 from storage import bands
 from storage.models import Article, Story, WatchMatch
+from stories.categories import NO_CATEGORIES, Categoriser
 from stories.concepts import Lexicon
 from stories.decide import Decision, DecisionSettings, StoryCandidate, decide
 from stories.features import ArticleFeatures, extract_features
@@ -47,11 +49,13 @@ class StoryDesk:
         settings: StorySettings | None = None,
         hasher: MinHasher | None = None,
         encoder: SentenceEncoder | None = None,
+        categorisers: Mapping[str, Categoriser] | None = None,
     ):
         self.lexicon = lexicon
         self.settings = settings or StorySettings()
         self.hasher = hasher or MinHasher()
-        self.encoder = encoder  # the optional semantic check ([stories] semantic); None: off
+        self.encoder = encoder  # the multilingual sentence encoder (None: words and concepts only)
+        self.categorisers = dict(categorisers or {})  # watch → its development categories
         # Parsed story memories, valid while the story's state_token is unchanged: parsing a
         # long story's state for every report was most of the cost of storing it.
         self._memories: dict[int, tuple[str, StoryMemory]] = {}
@@ -65,7 +69,7 @@ class StoryDesk:
         tokens = body_tokens if len(body_tokens) >= 12 else tokenise(entry.title) + body_tokens
         signature = self.hasher.signature(tokens)
         return PreparedArticle(
-            features=extract_features(entry, analysis.language, self.lexicon),
+            features=extract_features(entry, analysis.language, self.lexicon, self.encoder),
             fingerprint=body_fingerprint(" ".join(tokens)),
             signature=signature,
             band_keys=self.hasher.band_keys(signature),
@@ -92,13 +96,15 @@ class StoryDesk:
             story = session.get(Story, duplicate_story)
             if story is not None:
                 candidates[story.id] = story
+        features = self.categorisers.get(watch, NO_CATEGORIES).tag(prepared.features)
         decision = decide(
-            prepared.features,
+            features,
             [StoryCandidate(story.id, self._memory(story)) for story in candidates.values()],
             self.settings.decision,
             duplicate_story=duplicate_story,
             duplicate_of=duplicate_of,
             encoder=self.encoder,
+            at=now,
         )
         if decision.story_id is None:
             story = Story(
@@ -113,7 +119,7 @@ class StoryDesk:
             session.flush()  # the new story's id keys its memory in the cache
         else:
             story = candidates[decision.story_id]
-        self._absorb(story, prepared, now)
+        self._absorb(story, features, now)
         session.flush()
         return story, decision
 
@@ -125,8 +131,9 @@ class StoryDesk:
         story = session.get(Story, match.story_id) if match.story_id is not None else None
         if story is None:
             return {"reason": "revised report"}
-        novelty = assess(prepared.features, self._memory(story), self.settings.decision.novelty)
-        self._absorb(story, prepared, now)
+        features = self.categorisers.get(match.watch, NO_CATEGORIES).tag(prepared.features)
+        novelty = assess(features, self._memory(story), self.settings.decision.novelty, self.encoder)
+        self._absorb(story, features, now)
         return {"at": now.isoformat(), "reason": "revised report", **novelty.to_json()}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -140,9 +147,9 @@ class StoryDesk:
             self._memories[story.id] = (story.state_token, memory)
         return memory
 
-    def _absorb(self, story: Story, prepared: PreparedArticle, now: datetime) -> None:
+    def _absorb(self, story: Story, features: ArticleFeatures, now: datetime) -> None:
         memory = self._memory(story)
-        memory.absorb(prepared.features)
+        memory.absorb(features, at=now)
         story.state = memory.to_json()
         story.state_token = uuid.uuid4().hex
         story.last_seen = max(story.last_seen, now)

@@ -1,11 +1,13 @@
 """Bilingual concepts: the same thing named in Arabic or English maps to one id.
 
-Stories are compared on concepts and figures, not on words, so that an Arabic and an English
-report of the same event meet (Kursk ↔ كورسك, North Korea ↔ كوريا الشمالية / بيونغ يانغ,
-drones ↔ مسيرات). Two kinds of concept:
+Stories are compared on concepts and figures as well as by meaning (``stories.semantic``), so
+that an Arabic and an English report of the same event meet (Kursk ↔ كورسك, North Korea ↔
+كوريا الشمالية / بيونغ يانغ). Two kinds of concept here:
 
-- entities (places, actors) from a shipped gazetteer, which the config may extend;
-- development categories (deployment, drones, casualties …) from the config's ``[developments]``.
+- entities (places, actors) from a shipped gazetteer;
+- actions (supply, combat use, training ...): a known thing tied to a new action is a new fact.
+
+Development categories are per watch, by meaning and terms: ``stories.categories``.
 
 Each concept is matched with the watch query engine, so its terms get the same Arabic handling
 (proclitics, closed suffixes, hamza/ى/ة folding) and the same ``*`` prefixes as a watch.
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from stories.query import Document, Query, parse_query
+from stories.wording import Label
 
 ConceptKind = Literal["place", "actor", "category", "action"]
 
@@ -196,36 +199,40 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', " ").strip() + '"'
 
 
-def _build(concept_id: str, kind: ConceptKind, terms: Sequence[str]) -> Concept | None:
+def build_concept(concept_id: str, kind: ConceptKind, terms: Sequence[str]) -> Concept | None:
+    """A concept matched by any of ``terms`` (None when no term is usable)."""
     usable = tuple(term for term in terms if term.strip().strip("*"))
     if not usable:
         return None
     return Concept(concept_id, kind, usable, parse_query(" OR ".join(_quoted(term) for term in usable)))
 
 
+def _label(concept_id: str, terms: Sequence[str]) -> Label:
+    """A concept's name for people: its first English and its first Arabic term."""
+    # the longest English term is the most descriptive ("Ukrainian military intelligence", not "HUR")
+    english = max((t.rstrip("*") for t in terms if t.isascii() and t.rstrip("*")), key=len, default="")
+    arabic = next((t.rstrip("*") for t in terms if not t.isascii()), "")
+    fallback = concept_id.replace("_", " ")
+    return Label(english or fallback, arabic or english or fallback)
+
+
 class Lexicon:
-    """Every concept a text can carry; built once from the config, shared by all analyses."""
+    """The places, actors and actions a text can name; built once, shared by all analyses."""
 
     def __init__(
         self,
-        categories: Mapping[str, Mapping[str, Sequence[str]]],
         entities: Mapping[str, tuple[ConceptKind, Sequence[str]]] = DEFAULT_ENTITIES,
         actions: Mapping[str, tuple[ConceptKind, Sequence[str]]] = DEFAULT_ACTIONS,
     ) -> None:
         concepts: list[Concept] = []
         for concept_id, (kind, terms) in {**entities, **actions}.items():
-            built = _build(concept_id, kind, terms)
-            if built is not None:
-                concepts.append(built)
-        for category, by_language in categories.items():
-            terms = [term for language_terms in by_language.values() for term in language_terms]
-            built = _build(category, "category", terms)
+            built = build_concept(concept_id, kind, terms)
             if built is not None:
                 concepts.append(built)
         self.concepts: tuple[Concept, ...] = tuple(concepts)
-        self.categories = frozenset(c.id for c in concepts if c.kind == "category")
         self.actions = frozenset(c.id for c in concepts if c.kind == "action")
         self.kinds: dict[str, ConceptKind] = {c.id: c.kind for c in concepts}
+        self.labels: dict[str, Label] = {c.id: _label(c.id, c.terms) for c in concepts}
 
     def find(self, doc: Document) -> dict[str, tuple[str, ...]]:
         """Concept id → the terms of it found in ``doc``."""

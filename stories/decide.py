@@ -1,17 +1,26 @@
 """Which story an article joins and what event it is (DESIGN §3.3). Pure: storage hands in the
-candidate stories and the duplicates it found by index, and persists the ``Decision``."""
+candidate stories and the duplicates it found by index, and persists the ``Decision``.
+
+A report joins the story that tells its event best: shared places, actors and categories, agreeing
+figures, shared wording within a language and, in any language, what its title and lead mean
+(the sentence encoder) and the names it shares across scripts (``stories.names``). A story has a
+bounded span in event time: a report far from its events (``max_gap``, ``max_span``) starts a new
+story even when it names the same places. Stories never read a clock: ``at`` is handed in.
+"""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from stories.features import ArticleFeatures
 from stories.memory import GENERIC_ENTITIES, StoryMemory
 from stories.novelty import Novelty, NoveltySettings, assess, known_value
-from stories.semantic import VETO_THRESHOLD, SentenceEncoder, semantic_veto
+from stories.semantic import SentenceEncoder, best_match
 from stories.types import EventType
 
 
@@ -21,10 +30,17 @@ class DecisionSettings:
     # Below the join threshold, an article that adds nothing to the best story still goes there
     # (as an update) when it scores at least this: a re-report is not a new story.
     fold_threshold: float = 0.25
+    # With the encoder, the similarity is the join model's probability (``JOIN_WEIGHTS``); these
+    # take the place of the two thresholds above.
+    join_probability: float = 0.5
+    fold_probability: float = 0.3
     novelty: NoveltySettings = field(default_factory=NoveltySettings)
-    # With a sentence encoder ([stories] semantic): a development without a figure change whose
-    # every sentence reaches this cosine against the story's sentences is an update.
-    semantic_threshold: float = VETO_THRESHOLD
+    # Every encoded sentence this close to the story's in another language: a translation.
+    translation_similarity: float = 0.8
+    # A story's span in event time: a report more than ``max_gap`` outside it, or one that would
+    # stretch it past ``max_span``, is another event.
+    max_gap: timedelta = timedelta(days=10)
+    max_span: timedelta = timedelta(days=45)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +79,102 @@ def _overlap(mine: Iterable[str], counts: Counter[str], memory: StoryMemory) -> 
     return shared / sum(weight.values())
 
 
-def similarity(features: ArticleFeatures, memory: StoryMemory, tolerance: float = 0.1) -> float:
-    """How likely the article reports the story's event, 0..1: shared entities and categories,
-    agreeing figures, and (same language only) shared wording."""
+def name_weights(memories: Sequence[StoryMemory]) -> dict[str, float]:
+    """How telling each name is among the stories an article is compared with: a name every open
+    story of the watch uses ("Sudan", "Kursk") tells none of them apart, so it weighs 1/n when
+    n of the stories use it."""
+    counts: Counter[str] = Counter()
+    for memory in memories:
+        counts.update({key for keys in memory.names.values() for key in keys})
+    return {key: 1 / n for key, n in counts.items()}
+
+
+def _names_shared(
+    features: ArticleFeatures, memory: StoryMemory, language: str, weights: Mapping[str, float] | None
+) -> float:
+    """How many of the article's names the story's reports in ``language`` used, 0..1 (three
+    names, each weighted by how many of those reports used it and how telling it is, count fully)."""
+    keys = memory.names.get(language)
+    if not keys or not features.names:
+        return 0.0
+    reports = max(keys.values())  # the reports that named the story's most named name
+    shared = sum(
+        min(1.0, 2 * keys[key] / reports) * (weights.get(key, 1.0) if weights else 1.0)
+        for key in features.names & keys.keys()
+    )
+    return min(1.0, shared / 3)
+
+
+def lead_similarity(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> float:
+    """The highest cosine between the article's title and lead and the story's, any language."""
+    if features.vectors is None or not len(features.vectors) or not memory.leads:
+        return 0.0
+    return float(best_match(features.vectors[:2], memory.vectors("leads", encoder)).max())
+
+
+def coverage(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> float:
+    """How much of the article the story already says: the mean, over its encoded sentences, of
+    the best cosine against the story's sentences (any language)."""
+    if features.vectors is None or not len(features.vectors) or not memory.texts:
+        return 0.0
+    return float(best_match(features.vectors, memory.vectors("texts", encoder)).mean())
+
+
+# Evidence that an article tells a story's event, with an encoder (``join_evidence``), weighed by
+# a logistic model fitted on the dev timelines (bench/fit_join.py); the names are the evidence.
+JOIN_EVIDENCE = (
+    "lead", "coverage", "names", "entities", "categories", "wording", "title", "figures", "new_language",
+)  # fmt: skip
+JOIN_WEIGHTS = (4.47, 4.87, 2.48, -2.66, 1.15, 0.23, 2.65, 3.33, 3.41)
+JOIN_BIAS = -7.59
+
+
+def join_evidence(
+    features: ArticleFeatures,
+    memory: StoryMemory,
+    encoder: SentenceEncoder,
+    tolerance: float,
+    weights: Mapping[str, float] | None = None,
+) -> tuple[float, ...]:
+    """The values ``JOIN_EVIDENCE`` names, each about 0..1. ``weights``: ``name_weights`` of the
+    stories compared."""
+    language = features.language
+    vocabulary = memory.vocabulary(language)
+    wording = title = 0.0
+    if vocabulary and features.words:
+        wording = len(features.words & vocabulary.keys()) / len(features.words)
+        titles = memory.titles.get(language, [])
+        title = max((len(features.title_words & t) / max(1, len(features.title_words)) for t in titles), default=0.0)
+    agreeing = {f.kind for f in features.all_figures if not f.vague and known_value(f, memory, tolerance)}
+    other = "ar" if language == "en" else "en"
+    names = max(_names_shared(features, memory, other, weights), _names_shared(features, memory, language, weights))
+    return (
+        lead_similarity(features, memory, encoder),
+        coverage(features, memory, encoder),
+        names,
+        _overlap(features.entities, memory.entities, memory),
+        _overlap(features.categories, memory.categories, memory),
+        wording,
+        title,
+        min(2, len(agreeing)) / 2,
+        0.0 if language in memory.languages else 1.0,
+    )
+
+
+def similarity(
+    features: ArticleFeatures,
+    memory: StoryMemory,
+    tolerance: float = 0.1,
+    encoder: SentenceEncoder | None = None,
+    weights: Mapping[str, float] | None = None,
+) -> float:
+    """How likely the article reports the story's event, 0..1. With an encoder: the logistic
+    model over ``join_evidence``. Without one: shared entities and categories, agreeing figures
+    and (same language only) shared wording."""
+    if encoder is not None:
+        evidence = join_evidence(features, memory, encoder, tolerance, weights)
+        z = JOIN_BIAS + sum(w * x for w, x in zip(JOIN_WEIGHTS, evidence, strict=True))
+        return 1 / (1 + math.exp(-z))
     entities = _overlap(features.entities, memory.entities, memory)
     categories = _overlap(features.categories, memory.categories, memory)
     agreeing = len(
@@ -83,6 +192,22 @@ def similarity(features: ArticleFeatures, memory: StoryMemory, tolerance: float 
     return min(1.0, base + figure_bonus)
 
 
+def in_span(memory: StoryMemory, at: datetime | None, settings: DecisionSettings) -> bool:
+    if at is None:
+        return True
+    gap = timedelta(days=memory.span_gap(at))
+    return gap <= settings.max_gap and timedelta(days=memory.span_with(at)) <= settings.max_span
+
+
+def _translation(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder, threshold: float) -> bool:
+    """Every encoded sentence of the article has a stored sentence this close, and the story has
+    reports in the other language: a translation of a stored report."""
+    other = "ar" if features.language == "en" else "en"
+    if other not in memory.languages or features.vectors is None or not len(features.vectors) or not memory.texts:
+        return False
+    return bool(best_match(features.vectors, memory.vectors("texts", encoder)).min() >= threshold)
+
+
 def decide(
     features: ArticleFeatures,
     candidates: Sequence[StoryCandidate],
@@ -91,15 +216,16 @@ def decide(
     duplicate_story: int | None = None,
     duplicate_of: int | None = None,
     encoder: SentenceEncoder | None = None,
+    at: datetime | None = None,
 ) -> Decision:
     """``duplicate_story``: the story of a stored article with the same body or a near-duplicate
-    signature (found by storage through its indexes), if any. ``encoder``: the optional semantic
-    check (``stories.semantic``), which turns a development that only says, in other words or
-    another language, what the story already holds into an update; figure changes always count."""
+    signature (found by storage through its indexes), if any. ``encoder``: compare meaning in any
+    language (``stories.semantic``); without it, words, concepts and figures decide. ``at``: the
+    report's event time; stories whose span it falls far outside are not candidates."""
     by_id = {candidate.story_id: candidate for candidate in candidates}
     if duplicate_story is not None:
         memory = by_id[duplicate_story].memory if duplicate_story in by_id else StoryMemory()
-        novelty = assess(features, memory, settings.novelty)
+        novelty = assess(features, memory, settings.novelty, encoder)
         # A copy that carries a changed figure or a new category is a development all the same;
         # its sentences are the copy's, so they are not counted as new facts.
         if novelty.adds_concepts_or_figures:
@@ -116,34 +242,29 @@ def decide(
             EventType.DUPLICATE, duplicate_story, Novelty(), 1.0, f"same report as article {duplicate_of}", duplicate_of
         )
 
+    tolerance = settings.novelty.figure_tolerance
+    open_stories = [c for c in candidates if in_span(c.memory, at, settings)]
+    weights = name_weights([c.memory for c in open_stories])
     scored = sorted(
-        ((similarity(features, c.memory, settings.novelty.figure_tolerance), c) for c in candidates),
+        ((similarity(features, c.memory, tolerance, encoder, weights), c) for c in open_stories),
         key=lambda pair: pair[0],
         reverse=True,
     )
+    join, fold = (
+        (settings.join_probability, settings.fold_probability)
+        if encoder is not None
+        else (settings.join_threshold, settings.fold_threshold)
+    )
     if scored:
         score, best = scored[0]
-        novelty = assess(features, best.memory, settings.novelty)
-        if (
-            encoder is not None
-            and score >= settings.fold_threshold
-            and novelty.adds_something
-            and not novelty.figure_changes
-            and semantic_veto(
-                [sentence.text for sentence in features.sentences],
-                best.memory.texts,
-                encoder,
-                settings.semantic_threshold,
-            )
-        ):
-            return Decision(
-                EventType.UPDATE, best.story_id, Novelty(), score, "says what the story already holds (semantic check)"
-            )
-        if score >= settings.join_threshold:
+        novelty = assess(features, best.memory, settings.novelty, encoder)
+        if score >= join:
             if novelty.adds_something:
                 return Decision(EventType.DEVELOPMENT, best.story_id, novelty, score, novelty.summary())
+            if encoder is not None and _translation(features, best.memory, encoder, settings.translation_similarity):
+                return Decision(EventType.DUPLICATE, best.story_id, Novelty(), score, "translation of a stored report")
             return Decision(EventType.UPDATE, best.story_id, novelty, score, "re-report that adds nothing new")
-        if score >= settings.fold_threshold and not novelty.adds_something:
+        if score >= fold and not novelty.adds_something:
             return Decision(EventType.UPDATE, best.story_id, novelty, score, "adds nothing to the closest story")
         top = score
     else:

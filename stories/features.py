@@ -1,26 +1,35 @@
 """What an article says, in a form that can be compared across outlets and languages.
 
-Computed once per article and stored with it: the concepts and development categories it names
-(with the sentence that names them, as evidence), the figures it gives, its sentences as sets of
-light-stemmed content words, and the fingerprints for duplicate detection.
+Computed once per article and stored with it: the places, actors and actions it names, the
+figures it gives, its sentences as sets of light-stemmed content words, the vectors of its first
+sentences (``stories.semantic``: what they mean, in any language) and the transliteration keys of
+its names (``stories.names``). A watch's development categories are added per watch by
+``stories.categories.Categoriser.tag``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stories.concepts import Lexicon
-from stories.figures import Figure, extract_figures, summarise
+from stories.figures import Figure, extract_figures, quantities, summarise
+from stories.names import arabic_keys, english_keys
 from stories.query import Document
+from stories.semantic import SentenceEncoder
 from stories.text import tokenise
 from stories.types import Entry, Language
+from stories.wording import Label
 
 _SENTENCE_END = re.compile(r"(?<=[.!?؟!])\s+|\n+|(?<=[.!?؟])(?=[\"'»”])\s*")
 _MIN_SENTENCE_WORDS = 4
 ACTION_PREFIX = "do:"
 MAX_SENTENCES = 80
+# Sentences of a report that get a vector: the title and the lead say what the report is about
+# and what it adds; each costs about a millisecond to encode (bench/bench_stories.py).
+MAX_ENCODED = 6
 
 # Function words and the reporting vocabulary every news text shares: they say nothing about
 # what is new. Normalised forms (ة→ه, hamza folded), since they are compared after tokenise().
@@ -87,6 +96,7 @@ class Sentence:
     words: frozenset[str]  # content words (light stems)
     concepts: frozenset[str]  # concept ids named in it (entities and categories)
     figures: tuple[Figure, ...]
+    numbers: tuple[int, ...] = ()  # every count it states, whatever it counts (figures.quantities)
 
     @property
     def meaning(self) -> frozenset[str]:
@@ -106,6 +116,15 @@ class ArticleFeatures:
     all_figures: tuple[Figure, ...] = ()  # every figure given, background ones included
     sentences: tuple[Sentence, ...] = field(default=())
     words: frozenset[str] = frozenset()  # all content words, title included
+    # One unit vector per sentence for the first MAX_ENCODED sentences (None without an encoder).
+    vectors: Any = None
+    names: frozenset[str] = frozenset()  # transliteration keys of its names (stories.names)
+    labels: Mapping[str, Label] = field(default_factory=dict)  # concept/category id → label
+
+    @property
+    def encoded(self) -> tuple[Sentence, ...]:
+        """The sentences that have a vector, in order."""
+        return self.sentences[: len(self.vectors)] if self.vectors is not None else ()
 
     def to_json(self) -> dict[str, Any]:
         """What is kept with the article (explanations and reprocess read it back)."""
@@ -122,13 +141,16 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
-def extract_features(entry: Entry, language: Language, lexicon: Lexicon) -> ArticleFeatures:
-    """The comparable content of ``entry``: its title and body (fetched text, else summary)."""
+def extract_features(
+    entry: Entry, language: Language, lexicon: Lexicon, encoder: SentenceEncoder | None = None
+) -> ArticleFeatures:
+    """The comparable content of ``entry``: its title and body (fetched text, else summary).
+    ``encoder``: embed the first sentences (without it, decisions use words and concepts only)."""
     body = entry.text or entry.summary
     raw_sentences = [entry.title, *split_sentences(body)] if entry.title else split_sentences(body)
     sentences: list[Sentence] = []
-    categories: dict[str, str] = {}
     entities: set[str] = set()
+    names: set[str] = set()
     figures: list[Figure] = []
     all_words: set[str] = set()
     title_words: frozenset[str] = frozenset()
@@ -141,23 +163,26 @@ def extract_features(entry: Entry, language: Language, lexicon: Lexicon) -> Arti
         sentence_figures = tuple(extract_figures(raw, language))
         figures.extend(sentence_figures)
         all_words |= words
+        names |= english_keys(raw, _STOP_EN) if language == "en" else arabic_keys(raw)
         for concept in found:
-            if concept in lexicon.categories:
-                categories.setdefault(concept, raw[:300])
-            elif concept not in lexicon.actions:
+            if concept not in lexicon.actions:
                 entities.add(concept)
         if len(tokens) >= _MIN_SENTENCE_WORDS or sentence_figures:
             # Actions are marked, since a new action tied to a known thing is the strongest sign
             # of a new fact (stories.novelty).
             concepts = frozenset(ACTION_PREFIX + c if c in lexicon.actions else c for c in found)
-            sentences.append(Sentence(raw[:500], words, concepts, sentence_figures))
+            sentences.append(Sentence(raw[:500], words, concepts, sentence_figures, tuple(quantities(raw))))
+    vectors = encoder.encode([s.text for s in sentences[:MAX_ENCODED]]) if encoder is not None else None
     return ArticleFeatures(
         language=language,
         title_words=title_words,
         entities=frozenset(entities),
-        categories=categories,
+        categories={},
         figures=summarise(figures),
         all_figures=tuple(figures),
         sentences=tuple(sentences),
         words=frozenset(all_words),
+        vectors=vectors,
+        names=frozenset(names),
+        labels={entity: lexicon.labels[entity] for entity in entities if entity in lexicon.labels},
     )

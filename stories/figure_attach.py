@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from stories.figure_quantities import _Quantity
-from stories.figure_tokens import _keys, _Tokens
+from stories.figure_tokens import _WORD, _keys, _Tokens
 from stories.figure_words import _FROM, _IN, _OF_PEOPLE, _OUTCOMES, _TO
 
 
@@ -38,6 +38,21 @@ _EVIDENCE_MAX = 160
 
 
 _MAX_LINKS = 4
+
+
+_MAX_SUBJECT = 6
+
+
+def _subject_outcome(tokens: _Tokens, i: int) -> tuple[str, int] | None:
+    """A killed/wounded/casualties phrase at most ``_MAX_SUBJECT`` words before token i, in the
+    same clause, with no number in between."""
+    for k in range(i, max(-1, i - _MAX_SUBJECT), -1):
+        if tokens.brk(k + 1) or tokens.toks[k].type != _WORD:
+            return None
+        found = _kind_ending_at(tokens, k)
+        if found is not None:
+            return found if found[0] in _OUTCOMES and found[0] != "captured" else None
+    return None
 
 
 def _outcome_before(tokens: _Tokens, found: tuple[str, int]) -> tuple[str, int]:
@@ -124,7 +139,18 @@ def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
                 i -= 2
                 links += 1
                 continue
+            # "وفيات الكوليرا في السودان إلى 78", "deaths from cholera in Sudan": a kind with its
+            # complement before the place
+            if before_place is not None and not before_place.stop and i >= 3 and not tokens.brk(i - 1):
+                if _kind_ending_at(tokens, i - 3) is not None:
+                    i -= 3
+                    links += 1
+                    continue
         if not (word.link or word.national) or links >= _MAX_LINKS:
+            if links and left is None:
+                # "the death toll from the ferry disaster has risen to 41": the subject of the
+                # rise is further back in the clause
+                left = _subject_outcome(tokens, i)
             break
         links += 1
         i -= 1

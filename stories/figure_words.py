@@ -116,7 +116,7 @@ _TO = _words("to إلى")
 _AND_W = _words("and و")
 _BETWEEN = _words("between بين")
 _IN = _words("in at near inside في قرب داخل")
-_OF_PEOPLE = _words("among of amongst from بين من في صفوف")
+_OF_PEOPLE = _words("among of amongst from the its their بين من في صفوف")
 
 
 def _check_kinds() -> None:

@@ -66,6 +66,7 @@ __all__ = [
     "compare",
     "extract_figures",
     "format_figure",
+    "quantities",
     "summarise",
 ]
 
@@ -128,6 +129,26 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
         end = max(last, quantity.end)
         figures.append(Figure(kind, value, quantity.approximate, quantity.vague, _evidence(tokens, start, end)))
     return figures
+
+
+def quantities(text: str, minimum: int = 10) -> list[int]:
+    """Every count ``text`` states, whatever it counts ("1.4 million people", "455,000 doses",
+    "12 treatment centres"), at least ``minimum``: the numbers a report gives, for telling a new
+    one from a repeated one. Years, dates, times, money, percentages and measures are left out."""
+    if not text:
+        return []
+    tokens = _Tokens(text)
+    found: list[int] = []
+    resume = 0
+    for i, tok in enumerate(tokens.toks):
+        if i < resume or not tok.candidate:
+            continue
+        quantity, resume = _quantity(tokens, i)
+        if quantity is not None and not quantity.vague and quantity.value >= minimum:
+            value = round(quantity.value)
+            if value not in found:
+                found.append(value)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 Novelty is judged against this memory instead of re-reading every stored report: the categories
 and entities named so far (with how many reports named them), the figure values given so far,
-the wording used so far (per language) and what its sentences tied together. ``absorb`` adds an
-article. Everything is bounded, so a story followed for months stays a small document: the
+the wording used so far (per language), what its sentences tied together, its sentences and
+leads as written (their meaning is compared by the encoder, in any language), the
+transliteration keys of the names it used, and the span of event time its reports cover.
+``absorb`` adds an article. Everything is bounded, so a story followed for months stays a small document: the
 oldest wording, sentences and figures make room for the newest.
 """
 
@@ -11,17 +13,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from stories.features import ArticleFeatures
 from stories.figures import Figure
+from stories.semantic import SentenceEncoder
 
 # Enough to judge a long-running story; the oldest go first when it grows past these.
 MAX_SENTENCES_PER_LANGUAGE = 600
 MAX_TITLES_PER_LANGUAGE = 50
 MAX_WORDS_PER_LANGUAGE = 12_000
 MAX_VALUES_PER_FIGURE = 40
-MAX_TEXTS = 300  # sentence texts, every language (the optional semantic check reads them)
+MAX_TEXTS = 300  # sentence texts, every language (their meaning is compared by the encoder)
+MAX_LEADS = 60  # titles and first sentences, every language (which event the story is)
+MAX_NAMES_PER_LANGUAGE = 3_000
+MAX_NUMBERS = 400
 
 # Entities nearly every report on a watch names carry little evidence of which event it is.
 GENERIC_ENTITIES = frozenset({"north_korea", "russia", "ukraine", "kursk"})
@@ -54,7 +61,14 @@ class StoryMemory:
     languages: set[str] = field(default_factory=set)
     articles: int = 0
     texts: list[str] = field(default_factory=list)  # sentences as written, oldest first
+    leads: list[str] = field(default_factory=list)  # titles and first sentences, oldest first
+    names: dict[str, Counter[str]] = field(default_factory=dict)  # language → name key → reports
+    numbers: list[int] = field(default_factory=list)  # every count its reports stated, oldest first
+    first_at: datetime | None = None  # the earliest and latest event time of its reports
+    last_at: datetime | None = None
     _pairs: set[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
+    # The vectors of ``texts`` and ``leads``, valid for this many articles absorbed (not stored).
+    _vectors: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def known_pairs(self) -> set[tuple[str, str]]:
@@ -63,11 +77,25 @@ class StoryMemory:
             self._pairs = set().union(*(meaning_pairs(m) for m in self.meanings)) if self.meanings else set()
         return self._pairs
 
+    def vectors(self, which: str, encoder: SentenceEncoder) -> Any:
+        """The encoder's vectors of ``texts`` or ``leads``, computed once per absorbed article
+        (a story is compared with every report that comes while it is open)."""
+        cached = self._vectors.get(which)
+        if cached is not None and cached[0] == self.articles:
+            return cached[1]
+        matrix = encoder.encode(self.texts if which == "texts" else self.leads)
+        self._vectors[which] = (self.articles, matrix)
+        return matrix
+
     def vocabulary(self, language: str) -> dict[str, None]:
         return self.words.get(language, {})
 
-    def absorb(self, features: ArticleFeatures) -> None:
+    def absorb(self, features: ArticleFeatures, at: datetime | None = None) -> None:
+        """Add an article; ``at``: its event time (publication time clamped to first seen)."""
         language = features.language
+        if at is not None:
+            self.first_at = at if self.first_at is None else min(self.first_at, at)
+            self.last_at = at if self.last_at is None else max(self.last_at, at)
         self.languages.add(language)
         self.articles += 1
         self.categories.update(set(features.categories))
@@ -97,8 +125,35 @@ class StoryMemory:
         titles = self.titles.setdefault(language, [])
         titles.append(features.title_words)
         del titles[:-MAX_TITLES_PER_LANGUAGE]
-        self.texts.extend(sentence.text for sentence in features.sentences)
+        # With vectors, the encoded sentences (the encoder's cache already holds them).
+        self.texts.extend(sentence.text for sentence in (features.encoded or features.sentences))
         del self.texts[:-MAX_TEXTS]
+        self.leads.extend(sentence.text for sentence in features.sentences[:2])
+        del self.leads[:-MAX_LEADS]
+        for sentence in features.sentences:
+            self.numbers.extend(n for n in sentence.numbers if n not in self.numbers)
+        del self.numbers[:-MAX_NUMBERS]
+        names = self.names.setdefault(language, Counter())
+        names.update(features.names)
+        if len(names) > MAX_NAMES_PER_LANGUAGE:
+            self.names[language] = Counter(dict(names.most_common(MAX_NAMES_PER_LANGUAGE)))
+
+    def span_gap(self, at: datetime) -> float:
+        """How far ``at`` lies outside the story's span of event time, in days (0 inside it, or
+        when the story has no times)."""
+        if self.first_at is None or self.last_at is None:
+            return 0.0
+        if at < self.first_at:
+            return (self.first_at - at).total_seconds() / 86400
+        if at > self.last_at:
+            return (at - self.last_at).total_seconds() / 86400
+        return 0.0
+
+    def span_with(self, at: datetime) -> float:
+        """The story's span in days if a report at ``at`` joined it."""
+        if self.first_at is None or self.last_at is None:
+            return 0.0
+        return (max(self.last_at, at) - min(self.first_at, at)).total_seconds() / 86400
 
     def share(self, counts: Counter[str], item: str) -> float:
         """The share of the story's reports that name ``item``."""
@@ -119,6 +174,11 @@ class StoryMemory:
             "languages": sorted(self.languages),
             "articles": self.articles,
             "texts": self.texts,
+            "leads": self.leads,
+            "names": {language: dict(keys) for language, keys in self.names.items()},
+            "numbers": self.numbers,
+            "first_at": self.first_at.isoformat() if self.first_at else None,
+            "last_at": self.last_at.isoformat() if self.last_at else None,
         }
 
     @classmethod
@@ -147,4 +207,13 @@ class StoryMemory:
             languages=set(data.get("languages", [])),
             articles=int(data.get("articles", 0)),
             texts=list(data.get("texts", [])),
+            leads=list(data.get("leads", [])),
+            names={language: Counter(keys) for language, keys in (data.get("names") or {}).items()},
+            numbers=[int(n) for n in data.get("numbers", [])],
+            first_at=_time(data.get("first_at")),
+            last_at=_time(data.get("last_at")),
         )
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None

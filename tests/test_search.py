@@ -12,7 +12,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import delete, func, select, text
 
-from config.schema import default_developments
 from storage import repo, search
 from storage.db import Database
 from storage.desk import StoryDesk
@@ -22,7 +21,7 @@ from stories.types import Analysis, Entry, WatchHit
 
 T0 = datetime(2025, 2, 4, 10, 0, tzinfo=UTC)
 WATCH = "nk-troops-kursk"
-DESK = StoryDesk(Lexicon(default_developments()))
+DESK = StoryDesk(Lexicon())
 
 
 @dataclass

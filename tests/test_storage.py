@@ -15,7 +15,6 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
-from config.schema import default_developments
 from storage import repo, search
 from storage.db import Database, alembic_config
 from storage.desk import StoryDesk
@@ -60,7 +59,7 @@ def analysis(
     return Analysis(identity, "https://wire.example/1", language, content_hash, hits)  # type: ignore[arg-type]
 
 
-DESK = StoryDesk(Lexicon(default_developments()))
+DESK = StoryDesk(Lexicon())
 UNRELATED = [
     ("Oil prices climb in Asian trading", "Crude futures rose two percent as refiners bought ahead of winter."),
     ("Heavy snow closes alpine passes", "Several roads across the Alps were shut after a storm overnight."),

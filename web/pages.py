@@ -139,7 +139,7 @@ def _not_found(request: Request, what: str) -> HTMLResponse:
 
 
 def _categories(config: RaqibConfig) -> list[str]:
-    return [*config.developments, "figure"]
+    return [*config.category_labels(), "figure"]
 
 
 @router.get("/")

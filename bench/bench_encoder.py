@@ -1,0 +1,97 @@
+"""What the sentence encoder costs the story desk: model load, and time per matched article.
+
+The matched items of the labelled timelines are decided twice in one run, in memory (features,
+the watch's categories, the decision against the open stories, absorbing): once with the bundled
+encoder (the product) and once without it (words, concepts and figures only: the baseline). The
+encoder's cache is cleared before the timed run, so every sentence is embedded once, as in a
+fresh process. Prints both per-article times, the difference and the ratio.
+
+    .venv/bin/python bench/bench_encoder.py
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from replay_timeline import TIMELINES, config_for  # noqa: E402
+
+from config.loader import load_config  # noqa: E402
+from stories.analysis import Analyser  # noqa: E402
+from stories.categories import Categoriser  # noqa: E402
+from stories.concepts import Lexicon  # noqa: E402
+from stories.decide import DecisionSettings, StoryCandidate, decide  # noqa: E402
+from stories.features import extract_features  # noqa: E402
+from stories.memory import StoryMemory  # noqa: E402
+from stories.semantic import SentenceEncoder, load_encoder  # noqa: E402
+from stories.types import Entry  # noqa: E402
+
+
+def run(paths: list[Path], encoder: SentenceEncoder | None, scratch: Path) -> tuple[int, float]:
+    lexicon = Lexicon()
+    settings = DecisionSettings()
+    articles = 0
+    seconds = 0.0
+    for path in paths:
+        config = load_config(config_for(path), data_dir=scratch)
+        watch = config.watches[0]
+        analyser = Analyser({watch.name: watch.query})
+        categoriser: Categoriser = watch.categoriser(encoder)
+        stories: dict[int, StoryMemory] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            at = datetime.fromisoformat(item["at"].replace("Z", "+00:00"))
+            entry = Entry(
+                feed=item["feed"],
+                title=item["title"],
+                summary=item.get("summary") or "",
+                text=item.get("text") or "",
+                published=at,
+                language_hint=item["language"],
+            )
+            analysis = analyser.analyse(entry)
+            if not analysis.matched:
+                continue
+            started = time.perf_counter()
+            features = categoriser.tag(extract_features(entry, analysis.language, lexicon, encoder))
+            candidates = [StoryCandidate(story_id, memory) for story_id, memory in stories.items()]
+            decision = decide(features, candidates, settings, encoder=encoder, at=at)
+            story_id = decision.story_id if decision.story_id is not None else len(stories) + 1
+            stories.setdefault(story_id, StoryMemory()).absorb(features, at=at)
+            seconds += time.perf_counter() - started
+            articles += 1
+    return articles, seconds
+
+
+def main() -> None:
+    paths = sorted(TIMELINES.glob("*.jsonl"))
+    started = time.perf_counter()
+    encoder = load_encoder(1)
+    load = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as scratch:
+        run(paths, None, Path(scratch))  # warm the word caches for both runs
+        plain, with_encoder = [], []
+        for _ in range(3):
+            encoder._cache.clear()  # type: ignore[attr-defined]  # each sentence embedded once per run
+            n, seconds = run(paths, encoder, Path(scratch))
+            with_encoder.append(seconds / n)
+            n, seconds = run(paths, None, Path(scratch))
+            plain.append(seconds / n)
+    base, product = statistics.median(plain), statistics.median(with_encoder)
+    print(f"encoder load (once per process): {load:.2f} s")
+    print(f"{n} matched articles, median of 3 runs, one thread")
+    print(f"  without encoder (baseline): {base * 1000:.2f} ms per article")
+    print(f"  with encoder:               {product * 1000:.2f} ms per article")
+    print(f"  difference: {(product - base) * 1000:+.2f} ms per article, ratio {product / base:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

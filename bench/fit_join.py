@@ -1,0 +1,114 @@
+"""Fit the weights of ``stories.decide.JOIN_WEIGHTS`` on the dev timelines (never the holdout).
+
+For every matched item of each ``*-dev.jsonl`` timeline, in order, the evidence
+(``stories.decide.join_evidence``) is computed against every story of the file built so far from
+the labels (each story's memory holds its true reports) and open at the item's time (the
+decision's span rule), labelled 1 for the item's own story and
+0 for the others. A logistic regression (numpy, L2, full-batch gradient descent) is fitted on
+those pairs and its weights printed, ready to paste into ``stories/decide.py``.
+
+    .venv/bin/python bench/fit_join.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from replay_timeline import TIMELINES, config_for  # noqa: E402
+
+from config.loader import load_config  # noqa: E402
+from crawler.runner import story_desk  # noqa: E402
+from stories.analysis import Analyser  # noqa: E402
+from stories.decide import JOIN_EVIDENCE, in_span, join_evidence, name_weights  # noqa: E402
+from stories.features import extract_features  # noqa: E402
+from stories.memory import StoryMemory  # noqa: E402
+from stories.types import Entry  # noqa: E402
+
+
+def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]]:
+    config = load_config(config_for(path), data_dir=scratch)
+    watch = config.watches[0]
+    desk = story_desk(config)
+    analyser = Analyser({watch.name: watch.query})
+    categoriser = desk.categorisers[watch.name]
+    tolerance = desk.settings.decision.novelty.figure_tolerance
+    assert desk.encoder is not None
+    stories: dict[str, StoryMemory] = {}
+    rows: list[tuple[float, ...]] = []
+    labels: list[int] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if not item.get("story"):
+            continue
+        at = datetime.fromisoformat(item["at"].replace("Z", "+00:00"))
+        entry = Entry(
+            feed=item["feed"],
+            title=item["title"],
+            summary=item.get("summary") or "",
+            text=item.get("text") or "",
+            guid=item.get("guid"),
+            url=item.get("url"),
+            published=at,
+            language_hint=item["language"],
+        )
+        language = analyser.analyse(entry).language
+        features = categoriser.tag(extract_features(entry, language, desk.lexicon, desk.encoder))
+        settings = desk.settings.decision
+        open_stories = {story: memory for story, memory in stories.items() if in_span(memory, at, settings)}
+        weights = name_weights(list(open_stories.values()))
+        for story, memory in open_stories.items():
+            rows.append(join_evidence(features, memory, desk.encoder, tolerance, weights))
+            labels.append(int(story == item["story"]))
+        stories.setdefault(item["story"], StoryMemory()).absorb(features, at=at)
+    return rows, labels
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 60_000, rate: float = 2.0) -> np.ndarray:
+    """Weights then bias, balanced classes (each class weighs half)."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    weight = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum()))
+    w = np.zeros(xb.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-xb @ w))
+        grad = xb.T @ (weight * (p - y)) + l2 * np.r_[w[:-1], 0.0]
+        w -= rate * grad
+    return w
+
+
+def main() -> None:
+    import tempfile
+
+    rows: list[tuple[float, ...]] = []
+    labels: list[int] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for path in sorted(TIMELINES.glob("*-dev.jsonl")):
+            r, y = pairs(path, Path(scratch))
+            rows += r
+            labels += y
+            print(f"{path.name}: {len(y)} pairs, {sum(y)} same story")
+    x, y = np.array(rows), np.array(labels)
+    w = fit(x, y)
+    p = 1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))
+    for threshold in (0.3, 0.45, 0.5, 0.6):
+        predicted = p >= threshold
+        tp = int((predicted & (y == 1)).sum())
+        print(
+            f"threshold {threshold}: pair precision {tp / max(1, predicted.sum()):.2f} "
+            f"recall {tp / max(1, y.sum()):.2f}"
+        )
+    print("JOIN_WEIGHTS = (" + ", ".join(f"{v:.2f}" for v in w[:-1]) + ")")
+    print(f"JOIN_BIAS = {w[-1]:.2f}")
+    for name, value in zip(JOIN_EVIDENCE, w[:-1], strict=True):
+        print(f"  {name:<14} {value:+.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""Proper names matched across scripts by a transliteration key.
+
+Outside the gazetteer nothing says that "Gedaref" and "القضارف", or "Kassala" and "كسلا", are one
+place. Both are reduced to a consonant skeleton in one small alphabet (letters that Arabic and
+Latin transcriptions render interchangeably share a class: ق ك ج غ خ / k q g c j kh gh; ض د ذ /
+d dh; vowels, glides and gutturals are dropped), so a name written in either script gives the
+same key: Gedaref and القضارف → "kdrf", Khartoum and الخرطوم → "krtm".
+
+English names are the capitalised words of a sentence (not its first word); Arabic has no
+capitals, so every Arabic content word gives a key, and a match needs an English name on the
+other side. Keys shorter than three consonants are dropped: they collide too often.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["arabic_keys", "english_keys", "name_key"]
+
+MIN_KEY = 3
+
+_LATIN_DIGRAPHS = (
+    ("kh", "k"),
+    ("gh", "k"),
+    ("sh", "s"),
+    ("ch", "s"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ph", "f"),
+    ("ck", "k"),
+)
+_LATIN = {
+    **dict.fromkeys("bp", "b"),
+    **dict.fromkeys("t", "t"),
+    **dict.fromkeys("d", "d"),
+    **dict.fromkeys("s", "s"),
+    **dict.fromkeys("z", "z"),
+    **dict.fromkeys("kqgj", "k"),
+    **dict.fromkeys("fv", "f"),
+    "l": "l",
+    "m": "m",
+    "n": "n",
+    "r": "r",
+    "x": "ks",
+}
+_ARABIC = {
+    **dict.fromkeys("بپ", "b"),
+    **dict.fromkeys("تط", "t"),
+    **dict.fromkeys("دضذ", "d"),
+    **dict.fromkeys("سصثش", "s"),
+    **dict.fromkeys("زظ", "z"),
+    **dict.fromkeys("كقجغخگ", "k"),
+    **dict.fromkeys("فڤ", "f"),
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ر": "r",
+}
+_ARTICLE = re.compile(r"^(?:[وفبكل]?ال|لل)(?=\w{3,})")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z'’-]{2,}")
+_ARABIC_WORD = re.compile(r"[\u0621-\u064a]{3,}")
+
+
+def _collapse(classes: list[str]) -> str:
+    out: list[str] = []
+    for c in classes:
+        if not out or out[-1] != c:
+            out.append(c)
+    return "".join(out)
+
+
+def name_key(word: str) -> str:
+    """The consonant skeleton of a name in either script ("" when too short to be telling)."""
+    if not word:
+        return ""
+    if word.isascii():
+        text = word.lower()
+        for digraph, letter in _LATIN_DIGRAPHS:
+            text = text.replace(digraph, letter)
+        # c before e, i, y is an s ("Mercy"), else a k ("Cairo")
+        text = re.sub(r"c(?=[eiy])", "s", text).replace("c", "k")
+        key = _collapse([_LATIN[ch] for ch in text if ch in _LATIN])
+    else:
+        key = _collapse([_ARABIC[ch] for ch in _ARTICLE.sub("", word) if ch in _ARABIC])
+    return key if len(key) >= MIN_KEY else ""
+
+
+def english_keys(sentence: str, stop: frozenset[str]) -> set[str]:
+    """Keys of the capitalised words of an English sentence, but its first word and stop words."""
+    keys = set()
+    for match in _CAPITALISED.finditer(sentence):
+        if match.start() == 0 or match.group().lower() in stop:
+            continue
+        key = name_key(match.group().split("'")[0].split("’")[0])
+        if key:
+            keys.add(key)
+    return keys
+
+
+def arabic_keys(sentence: str) -> set[str]:
+    """Keys of every Arabic word of a sentence (any may be a name)."""
+    keys = set()
+    for word in _ARABIC_WORD.findall(sentence):
+        key = name_key(word)
+        if key:
+            keys.add(key)
+    return keys

@@ -1,0 +1,190 @@
+"""The failure classes of issue 8, each with examples written for this test (not taken from the
+timelines): what is new is found by meaning in any watch and either language, one event stays one
+story across languages, separate events of one watch stay apart, and figures keep their exact path.
+
+The decision is pure (stories.decide); these tests run it with the real bundled encoder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from config.loader import BUNDLED_DEFAULT, load_config
+from stories.categories import Categoriser, Category
+from stories.concepts import Lexicon
+from stories.decide import Decision, DecisionSettings, StoryCandidate, decide
+from stories.features import ArticleFeatures, extract_features
+from stories.figures import extract_figures
+from stories.memory import StoryMemory
+from stories.novelty import assess
+from stories.semantic import SentenceEncoder, load_encoder
+from stories.types import Entry, EventType
+from stories.wording import Label, WhatIsNew
+
+LEXICON = Lexicon()
+SETTINGS = DecisionSettings()
+T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return load_encoder(2)
+
+
+class Desk:
+    """The decide loop as the story desk runs it, in memory: tag, decide, absorb."""
+
+    def __init__(self, encoder: SentenceEncoder, categoriser: Categoriser) -> None:
+        self.encoder = encoder
+        self.categoriser = categoriser
+        self.stories: dict[int, StoryMemory] = {}
+
+    def features(self, title: str, text: str, language: str) -> ArticleFeatures:
+        entry = Entry(feed="wire", title=title, text=text, language_hint="ar" if language == "ar" else "en")
+        return self.categoriser.tag(extract_features(entry, entry.language_hint, LEXICON, self.encoder))  # type: ignore[arg-type]
+
+    def report(self, title: str, text: str, language: str, at: datetime) -> Decision:
+        features = self.features(title, text, language)
+        candidates = [StoryCandidate(story_id, memory) for story_id, memory in self.stories.items()]
+        decision = decide(features, candidates, SETTINGS, encoder=self.encoder, at=at)
+        story_id = decision.story_id if decision.story_id is not None else len(self.stories) + 1
+        self.stories.setdefault(story_id, StoryMemory()).absorb(features, at=at)
+        return decision
+
+
+def kursk_desk(encoder: SentenceEncoder) -> Desk:
+    watch = load_config(BUNDLED_DEFAULT, data_dir=BUNDLED_DEFAULT.parent).watches[0]
+    return Desk(encoder, watch.categoriser(encoder))
+
+
+def test_troops_back_on_the_front_after_a_withdrawal_is_a_development(encoder: SentenceEncoder) -> None:
+    desk = kursk_desk(encoder)
+    first = desk.report(
+        "North Korean units leave the Kursk front after a bruising month",
+        "Pyongyang's soldiers were withdrawn from the Kursk front lines in mid-January after heavy losses, "
+        "Western officials said. They had not been seen in combat since.",
+        "en",
+        T0,
+    )
+    assert first.event is EventType.NEW_STORY
+    back = desk.report(
+        "North Korean troops return to the Kursk front",
+        "North Korean troops have returned to the front line in the Kursk region after a pause of several "
+        "weeks and are again attacking Ukrainian positions, Ukraine's army said.",
+        "en",
+        T0 + timedelta(days=9),
+    )
+    assert back.event is EventType.DEVELOPMENT, back.reason
+    assert back.story_id == 1
+    what = WhatIsNew.from_explanation(back.event, back.explanation())
+    assert "return to the front" in what.headline("en") or what.facts, what
+
+
+def test_an_arabic_report_of_an_english_reported_event_joins_it_for_any_watch(encoder: SentenceEncoder) -> None:
+    # A watch with no gazetteer behind it: only meaning, names across scripts and figures tie them.
+    desk = Desk(encoder, Categoriser([]))
+    desk.report(
+        "Floods cut the road to Kassala, stranding 300 trucks",
+        "Flash floods washed away a bridge on the highway to Kassala on Sunday, leaving about 300 trucks "
+        "stranded, the state governor said.",
+        "en",
+        T0,
+    )
+    arabic = desk.report(
+        "السيول تقطع الطريق إلى كسلا وتعلق 300 شاحنة",
+        "جرفت السيول جسراً على الطريق السريع المؤدي إلى كسلا الأحد، ما أدى إلى تعليق نحو 300 شاحنة، بحسب والي الولاية.",
+        "ar",
+        T0 + timedelta(hours=3),
+    )
+    assert arabic.story_id == 1, arabic.reason
+    assert arabic.event in (EventType.UPDATE, EventType.DUPLICATE), arabic.reason
+
+
+def test_separate_events_months_apart_in_one_watch_do_not_merge(encoder: SentenceEncoder) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    text = (
+        "Health authorities in Sudan's Kassala state declared a cholera outbreak after 120 cases and six "
+        "deaths, blaming contaminated water."
+    )
+    desk.report("Cholera outbreak declared in Kassala", text, "en", T0)
+    later = desk.report(
+        "Cholera outbreak declared in Kassala again",
+        text.replace("120 cases and six", "140 cases and eight"),
+        "en",
+        T0 + timedelta(days=120),
+    )
+    assert later.event is EventType.NEW_STORY and later.story_id is None, later.reason
+
+
+def test_a_death_toll_is_never_read_as_troops() -> None:
+    for text, language in (
+        ("The death toll among North Korean troops in Kursk rises to 450, Kyiv says.", "en"),
+        ("ارتفاع حصيلة قتلى القوات الكورية الشمالية في كورسك إلى 450", "ar"),
+        ("The death toll from the strike has risen to 450.", "en"),
+    ):
+        kinds = {figure.kind for figure in extract_figures(text, language)}  # type: ignore[arg-type]
+        assert "troops" not in kinds, text
+    assert [f.kind for f in extract_figures("The death toll among the soldiers rose to 450.", "en")] == ["killed"]
+
+
+def test_a_watch_without_categories_still_alerts_on_a_changed_figure(encoder: SentenceEncoder) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    desk.report(
+        "Ferry capsizes on the Nile, 22 dead",
+        "A ferry carrying villagers capsized on the Nile north of Dongola on Tuesday; 22 people died, police said.",
+        "en",
+        T0,
+    )
+    changed = desk.report(
+        "Death toll in Nile ferry disaster rises to 41",
+        "The death toll from the Nile ferry disaster north of Dongola has risen to 41, police said.",
+        "en",
+        T0 + timedelta(days=1),
+    )
+    assert changed.event is EventType.DEVELOPMENT and changed.story_id == 1, changed.reason
+    figures = changed.explanation()["figures"]
+    assert [(item["kind"], item["old"], item["new"]) for item in figures] == [("killed", 22, 41)]
+
+
+def test_more_troops_is_not_called_a_return_to_the_front_and_never_shows_an_identifier(
+    encoder: SentenceEncoder,
+) -> None:
+    desk = kursk_desk(encoder)
+    story = StoryMemory()
+    story.absorb(
+        desk.features(
+            "North Korean troops pulled back from Kursk after heavy losses",
+            "North Korean troops were withdrawn from the Kursk front in January after about 300 were killed.",
+            "en",
+        )
+    )
+    more = desk.features(
+        "Pyongyang sends about 3,000 more troops to Russia",
+        "North Korea has sent about 3,000 additional soldiers to Russia to replace its losses, Seoul said.",
+        "en",
+    )
+    assert "return_to_front" not in more.categories and "deployment" in more.categories
+    novelty = assess(more, story, SETTINGS.novelty, encoder)
+    what = WhatIsNew.from_explanation("development", novelty.to_json())
+    line = what.sentence("en", source="Yonhap", at=T0 + timedelta(days=2))
+    assert "_" not in line, line
+    assert line.startswith("first report of deployment and reinforcements (نشر القوات والتعزيزات): “"), line
+    assert "troops: ~3,000 (new)" in line and line.endswith("— Yonhap, 5 Mar"), line
+
+
+def test_a_translation_of_a_stored_report_is_not_news(encoder: SentenceEncoder) -> None:
+    desk = Desk(encoder, Categoriser([Category("aid", Label("aid", "مساعدات"), terms=("convoy*",))]))
+    desk.report(
+        "UN aid convoy reaches besieged El Fasher",
+        "A UN convoy of 12 trucks carrying food and medicine reached El Fasher on Friday, the first in two months.",
+        "en",
+        T0,
+    )
+    translated = desk.report(
+        "قافلة مساعدات أممية تصل إلى الفاشر المحاصرة",
+        "وصلت قافلة أممية من 12 شاحنة تحمل غذاء وأدوية إلى الفاشر الجمعة، وهي الأولى منذ شهرين.",
+        "ar",
+        T0 + timedelta(hours=2),
+    )
+    assert translated.story_id == 1 and translated.event in (EventType.DUPLICATE, EventType.UPDATE), translated.reason
