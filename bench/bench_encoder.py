@@ -16,13 +16,12 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from replay_timeline import TIMELINES, config_for  # noqa: E402
+from replay_timeline import TIMELINES, config_for, entry_of, item_time  # noqa: E402
 
 from config.loader import load_config  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
@@ -32,7 +31,6 @@ from stories.decide import DecisionSettings, StoryCandidate, decide  # noqa: E40
 from stories.features import extract_features  # noqa: E402
 from stories.memory import StoryMemory  # noqa: E402
 from stories.semantic import SentenceEncoder, load_encoder  # noqa: E402
-from stories.types import Entry  # noqa: E402
 
 
 def run(paths: list[Path], encoder: SentenceEncoder | None, scratch: Path) -> tuple[int, float]:
@@ -48,15 +46,7 @@ def run(paths: list[Path], encoder: SentenceEncoder | None, scratch: Path) -> tu
         stories: dict[int, StoryMemory] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
-            at = datetime.fromisoformat(item["at"].replace("Z", "+00:00"))
-            entry = Entry(
-                feed=item["feed"],
-                title=item["title"],
-                summary=item.get("summary") or "",
-                text=item.get("text") or "",
-                published=at,
-                language_hint=item["language"],
-            )
+            at, entry = item_time(item), entry_of(item)
             analysis = analyser.analyse(entry)
             if not analysis.matched:
                 continue

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from replay_timeline import TIMELINES, config_for  # noqa: E402
+from replay_timeline import TIMELINES, config_for, entry_of, item_time  # noqa: E402
 
 from config.loader import load_config  # noqa: E402
 from crawler.runner import story_desk  # noqa: E402
@@ -30,7 +29,6 @@ from stories.analysis import Analyser  # noqa: E402
 from stories.decide import JOIN_EVIDENCE, in_span, join_evidence, name_weights  # noqa: E402
 from stories.features import extract_features  # noqa: E402
 from stories.memory import StoryMemory  # noqa: E402
-from stories.types import Entry  # noqa: E402
 
 
 def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]]:
@@ -48,17 +46,7 @@ def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]
         item = json.loads(line)
         if not item.get("story"):
             continue
-        at = datetime.fromisoformat(item["at"].replace("Z", "+00:00"))
-        entry = Entry(
-            feed=item["feed"],
-            title=item["title"],
-            summary=item.get("summary") or "",
-            text=item.get("text") or "",
-            guid=item.get("guid"),
-            url=item.get("url"),
-            published=at,
-            language_hint=item["language"],
-        )
+        at, entry = item_time(item), entry_of(item)
         language = analyser.analyse(entry).language
         features = categoriser.tag(extract_features(entry, language, desk.lexicon, desk.encoder))
         settings = desk.settings.decision

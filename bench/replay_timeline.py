@@ -87,6 +87,24 @@ def config_for(path: Path) -> Path:
     return own if own.exists() else BUNDLED_DEFAULT
 
 
+def item_time(item: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(item["at"].replace("Z", "+00:00"))
+
+
+def entry_of(item: dict[str, Any]) -> Entry:
+    """A timeline item as the crawler hands it over, published at its own time."""
+    return Entry(
+        feed=item["feed"],
+        title=item["title"],
+        summary=item.get("summary") or "",
+        text=item.get("text") or "",
+        guid=item.get("guid"),
+        url=item.get("url"),
+        published=item_time(item),
+        language_hint=item["language"],
+    )
+
+
 def pairwise(items: list[tuple[str, str, str]], across: bool) -> Pairs:
     """``items``: (true story, predicted story, language) of the matched items."""
     same_true = same_predicted = both = 0
@@ -124,17 +142,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
         stories: list[tuple[str, str, str]] = []
         started = time.perf_counter()
         for item in items:
-            at = datetime.fromisoformat(item["at"].replace("Z", "+00:00"))
-            entry = Entry(
-                feed=item["feed"],
-                title=item["title"],
-                summary=item.get("summary") or "",
-                text=item.get("text") or "",
-                guid=item.get("guid"),
-                url=item.get("url"),
-                published=at,
-                language_hint=item["language"],
-            )
+            at, entry = item_time(item), entry_of(item)
             analysis = analyser.analyse(entry)
             with database.session() as session:
                 outcome = repo.save_article(session, item["feed"], entry, analysis, desk=desk, now=at)
