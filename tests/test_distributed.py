@@ -12,9 +12,9 @@ import psycopg
 import pytest
 from procrastinate.schema import SchemaManager
 from support.crawl import raqib, write_config
-from support.pg import PgServer
+from support.pg import MISSING_BINARIES, PgServer, find_pg_bindir, start_pg_server, stop_pg_server
 from support.receiver import Receiver, Reply
-from support.workers import GeneratedFeeds, Workers, running_workers, use_database, wait_for
+from support.workers import GeneratedFeeds, Workers, restart_pg, running_workers, use_database, wait_for
 
 from raqib.feedserver import FeedServer
 
@@ -267,3 +267,40 @@ def test_two_workers_racing_for_one_watch_create_no_story_twice(
     assert final["matches"] == 8 * 3
     assert final["stories"] == final["story_titles"] == final["new_story"], "no story created twice"
     assert final["stories"] <= 3
+
+
+# -- PostgreSQL restarted -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_pg() -> Iterator[PgServer]:
+    """A PostgreSQL server of this test's own: it is restarted under the workers."""
+    bindir = find_pg_bindir()
+    assert bindir is not None, MISSING_BINARIES
+    server = start_pg_server(bindir)
+    try:
+        yield server
+    finally:
+        stop_pg_server(server)
+
+
+def test_workers_come_back_after_postgresql_restarts_and_finish_the_cycle(
+    tmp_path: Path, own_pg: PgServer, feed_server: FeedServer
+) -> None:
+    feeds = GeneratedFeeds(feed_server, count=8, items=5, delay=0.5)
+    feeds.install()
+    url = own_pg.sqlalchemy_url("raqib_test")
+    config = use_database(write_config(tmp_path, feeds.specs()), url, interval="1h")
+    assert raqib(config, "db", "upgrade").returncode == 0
+    with running_workers(config, 2, batch=2) as workers:
+        assert wait_for(lambda: len(feeds.fetched) >= 1, 60), workers.logs()
+        restart_pg(own_pg)  # mid-crawl: connections cut, crawls and heartbeats fail
+        stored = wait_for(lambda: counts(own_pg, url)["articles"] == 8 * 5, 120, interval=1.0)
+        status = json.loads(raqib(config, "workers", "--heartbeat", "1", "--json").stdout)
+        assert all(worker.process.poll() is None for worker in workers.running), workers.logs()
+    assert stored, workers.logs()
+    assert "worker running again" in workers.logs()
+    assert len(status["workers"]) == 2 and all(w["seconds_since_heartbeat"] < 5 for w in status["workers"])
+    final = counts(own_pg, url)
+    assert final["articles"] == final["identities"] == 8 * 5
+    assert final["stories"] == final["story_titles"] == final["new_story"]

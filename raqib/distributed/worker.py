@@ -8,12 +8,18 @@ at once (its jobs are then retried by the others, like those of a killed worker)
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import signal
 import socket
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from procrastinate import App
 
 from alerts.channels import build_deliverer
 from config.schema import RaqibConfig
@@ -26,12 +32,58 @@ log = logging.getLogger("raqib.worker")
 
 DEFAULT_BATCH = 50  # feeds per crawl job: one Scrapy process each
 HEARTBEAT_SECONDS = 10.0
+RESTART_SECONDS = 5
 
 
 def delivery_lease(config: RaqibConfig) -> timedelta:
     """How long a claimed alert is this worker's: three network timeouts, at least 20 s. A worker
     killed mid-send holds its alerts that long; then another one sends them, same event id."""
     return max(timedelta(seconds=20), 3 * config.network.timeout)
+
+
+async def _serve(app: App, options: dict[str, Any]) -> None:
+    """Run the procrastinate worker until SIGINT or SIGTERM, starting it again when it stops on
+    its own: it does when its database connection breaks (PostgreSQL restarted), and its running
+    jobs are then retried by the others. The first signal lets running jobs finish; a second one
+    ends the process at once (its jobs are retried by the other workers)."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    current: asyncio.Task[None] | None = None
+    restarts = 0
+
+    def on_signal(signum: int) -> None:
+        if stopping.is_set():
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        log.info("received %s: stopping after the running jobs", signal.Signals(signum).name)
+        stopping.set()
+        if current is not None:
+            current.cancel()  # procrastinate stops fetching and waits for the running jobs
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+    while not stopping.is_set():
+        try:
+            async with app.open_async():
+                current = asyncio.create_task(app.run_worker_async(**options))
+                if restarts:
+                    log.info("worker running again (restart %d)", restarts)
+                await current
+        except asyncio.CancelledError:
+            if not stopping.is_set():
+                raise
+        except Exception as error:  # noqa: BLE001 - the database may be gone: wait and retry
+            log.warning("worker stopped: %s: %s", type(error).__name__, error)
+        finally:
+            current = None
+        if not stopping.is_set():
+            restarts += 1
+            log.warning(
+                "the worker stopped on its own (database connection lost?); starting again in %d s", RESTART_SECONDS
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), RESTART_SECONDS)
 
 
 def run_worker(
@@ -79,16 +131,18 @@ def run_worker(
         concurrency,
         database.engine.url.render_as_string(hide_password=True),
     )
+    options: dict[str, Any] = {
+        "name": name,
+        "queues": chosen,
+        "concurrency": concurrency,
+        "additional_context": {"raqib": runtime},
+        "update_heartbeat_interval": heartbeat,
+        "stalled_worker_timeout": stalled_after.total_seconds(),
+        "fetch_job_polling_interval": 2.0,
+        "install_signal_handlers": False,  # ours: see _serve
+    }
     try:
-        app.run_worker(
-            name=name,
-            queues=chosen,
-            concurrency=concurrency,
-            additional_context={"raqib": runtime},
-            update_heartbeat_interval=heartbeat,
-            stalled_worker_timeout=stalled_after.total_seconds(),
-            fetch_job_polling_interval=2.0,
-        )
+        asyncio.run(_serve(app, options))
     finally:
         database.dispose()
     log.info("worker %s stopped", name)

@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from raqib.feedserver import FeedRequestHandler, FeedServer
+from support.pg import SERVER_SETTINGS, PgServer, _server_env, _server_user, find_pg_bindir
 
 # Shared events: each one reported, in its own words, by several feeds (the same report copied:
 # one story, the later copies duplicates). They match the default test watch.
@@ -215,3 +218,27 @@ def wait_for(condition: Callable[[], bool], timeout: float, interval: float = 0.
             return True
         time.sleep(interval)
     return condition()
+
+
+def restart_pg(server: PgServer, down_for: float = 2.0) -> None:
+    """Stop the PostgreSQL server (fast shutdown: connections are cut) and start it again on the
+    same data and port, as an operator's restart does."""
+    server.process.send_signal(signal.SIGINT)
+    server.process.wait(timeout=30)
+    time.sleep(down_for)
+    command = [str(find_pg_bindir() / "postgres"), "-D", str(server.root / "data"), "-p", str(server.port)]  # type: ignore[operator]
+    settings = ["listen_addresses=127.0.0.1", f"unix_socket_directories={server.root}", *SERVER_SETTINGS]
+    command += [arg for setting in settings for arg in ("-c", setting)]
+    with open(server.root / "postgres.log", "ab") as log:
+        server.process = subprocess.Popen(
+            command, user=_server_user(), cwd=server.root, env=_server_env(), stdout=log, stderr=subprocess.STDOUT
+        )
+    wait_for(lambda: _accepting(server), 30)
+
+
+def _accepting(server: PgServer) -> bool:
+    try:
+        psycopg.connect(server.admin_dsn(), connect_timeout=2).close()
+        return True
+    except psycopg.OperationalError:
+        return False
