@@ -174,9 +174,11 @@ class Deliverer:
     def _send(self, group_id: str, entries: list[outbox.Claimed], report: DeliveryReport) -> None:
         channel, token = entries[0].channel, entries[0].token
         message_id = self._message_id(group_id, entries)
+        # A group's id is kept with its alerts for the retries; a lone event's id is its own.
+        keep = None if message_id == entries[0].event_id or message_id == entries[0].message_id else message_id
         with self.database.session() as session:
             held = outbox.hold_for_send(
-                session, [e.id for e in entries], token, message_id=message_id, now=self.clock(), lease=self.lease
+                session, [e.id for e in entries], token, message_id=keep, now=self.clock(), lease=self.lease
             )
         if len(held) < len(entries):
             self._taken_over(channel, len(entries) - len(held), report)

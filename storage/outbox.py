@@ -156,16 +156,28 @@ def _held(ids: Sequence[int], token: str) -> Any:
 
 
 def hold_for_send(
-    session: Session, ids: Sequence[int], token: str, *, message_id: str, now: datetime, lease: timedelta
+    session: Session, ids: Sequence[int], token: str, *, message_id: str | None, now: datetime, lease: timedelta
 ) -> set[int]:
-    """Just before a send: renew the lease of the alerts still held under ``token`` and note the
-    message id they leave under. Returns those ids; the others were taken over by another
-    deliverer after this claim's lease ran out, and must not be sent by this one.
+    """Just before a send: the alerts still held under ``token``. The others were taken over by
+    another deliverer after this claim's lease ran out, and must not be sent by this one.
 
-    The token alone is the fence: a claim that took an alert over wrote its own token, and both
-    writes are serialised by the database, so no two holders can both pass this check."""
-    session.execute(update(OutboxEntry).where(_held(ids, token)).values(lease_until=now + lease, message_id=message_id))
-    return set(session.scalars(select(OutboxEntry.id).where(_held(ids, token))))
+    The token is the fence: a claim that took an alert over wrote its own token. What is held is
+    kept held for the send: a lease with less than half its length left is renewed (a write, so
+    the database orders it against any claim), and ``message_id``, when given, is kept with the
+    alerts so a retry goes out under the same id. Otherwise nothing is written: a commit per
+    message would double the cost of a delivery on SQLite."""
+    rows = session.execute(select(OutboxEntry.id, OutboxEntry.lease_until).where(_held(ids, token)))
+    held: dict[int, datetime | None] = {row_id: until for row_id, until in rows}
+    if not held:
+        return set()
+    renew = any(until is None or until < now + lease / 2 for until in held.values())
+    if renew or message_id is not None:
+        values: dict[str, Any] = {"lease_until": now + lease}
+        if message_id is not None:
+            values["message_id"] = message_id
+        session.execute(update(OutboxEntry).where(_held(list(held), token)).values(**values))
+        return set(session.scalars(select(OutboxEntry.id).where(_held(list(held), token))))
+    return set(held)
 
 
 def expire_leases(session: Session) -> int:
