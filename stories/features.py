@@ -28,8 +28,9 @@ _MIN_SENTENCE_WORDS = 4
 ACTION_PREFIX = "do:"
 MAX_SENTENCES = 80
 # Sentences of a report that get a vector: the title and the lead say what the report is about
-# and what it adds; each costs about a millisecond to encode (bench/bench_stories.py).
-MAX_ENCODED = 6
+# and what it adds; each costs about a millisecond to encode (bench/bench_encoder.py). Five did
+# better than six on the dev timelines.
+MAX_ENCODED = 5
 
 # Function words and the reporting vocabulary every news text shares: they say nothing about
 # what is new. Normalised forms (ة→ه, hamza folded), since they are compared after tokenise().
