@@ -6,7 +6,7 @@ encoder (the product) and once without it (words, concepts and figures only: the
 encoder's cache is cleared before the timed run, so every sentence is embedded once, as in a
 fresh process. Prints both per-article times, the difference and the ratio.
 
-    .venv/bin/python bench/bench_encoder.py
+    .venv/bin/python bench/bench_encoder.py [threads]   # the model's threads, default 1 (as the desk)
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def run(paths: list[Path], encoder: SentenceEncoder | None, scratch: Path) -> tu
 def main() -> None:
     paths = sorted(TIMELINES.glob("*.jsonl"))
     started = time.perf_counter()
-    encoder = load_encoder(1)
+    encoder = load_encoder(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
     load = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as scratch:
         run(paths, None, Path(scratch))  # warm the word caches for both runs
@@ -77,7 +77,7 @@ def main() -> None:
             plain.append(seconds / n)
     base, product = statistics.median(plain), statistics.median(with_encoder)
     print(f"encoder load (once per process): {load:.2f} s")
-    print(f"{n} matched articles, median of 3 runs, one thread")
+    print(f"{n} matched articles, median of 3 runs, {len(sys.argv) > 1 and sys.argv[1] or 1} model thread(s)")
     print(f"  without encoder (baseline): {base * 1000:.2f} ms per article")
     print(f"  with encoder:               {product * 1000:.2f} ms per article")
     print(f"  difference: {(product - base) * 1000:+.2f} ms per article, ratio {product / base:.1f}x")

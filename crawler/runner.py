@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,7 +64,9 @@ def scrapy_settings(config: RaqibConfig) -> Settings:
 def story_desk(config: RaqibConfig) -> StoryDesk:
     """The story desk as the config sets it: the sentence encoder (loaded once per process),
     each watch's development categories and the story window."""
-    encoder = load_encoder(os.cpu_count())
+    # One thread: a report's few sentences are a small batch, and BLAS threads fighting over the
+    # cores made it ~7x slower per article (bench/bench_encoder.py 2 against 1).
+    encoder = load_encoder(1)
     categorisers = {watch.name: watch.categoriser(encoder) for watch in config.watches}
     settings = StorySettings(window=config.stories.window)
     return StoryDesk(Lexicon(), settings, encoder=encoder, categorisers=categorisers)
