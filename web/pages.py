@@ -138,6 +138,12 @@ def _not_found(request: Request, what: str) -> HTMLResponse:
     return _page(request, "not_found.html", {"what": what}, status_code=404)
 
 
+def _category_labels(config: RaqibConfig) -> dict[str, str]:
+    """Category id → what people read: the label in English with the Arabic beside it."""
+    labels = {cid: f"{label.en} ({label.ar})" for cid, label in config.category_labels().items()}
+    return {**labels, "figure": "figure"}
+
+
 def _categories(config: RaqibConfig) -> list[str]:
     return [*config.category_labels(), "figure"]
 
@@ -201,6 +207,7 @@ def stories(
             "result": result,
             "filters": params,
             "categories": _categories(_config(request)),
+            "category_labels": _category_labels(_config(request)),
             "pager": _pager("/stories", params, result),
         },
     )
