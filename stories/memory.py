@@ -27,7 +27,7 @@ MAX_WORDS_PER_LANGUAGE = 12_000
 MAX_VALUES_PER_FIGURE = 40
 MAX_TEXTS = 300  # sentence texts, every language (their meaning is compared by the encoder)
 MAX_LEADS = 60  # titles and first sentences, every language (which event the story is)
-MAX_NAMES_PER_LANGUAGE = 3_000
+MAX_NAMES_PER_LANGUAGE = 1_000  # the most used; keys are a few letters each
 MAX_NUMBERS = 400
 
 # Entities nearly every report on a watch names carry little evidence of which event it is.
