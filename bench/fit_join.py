@@ -7,7 +7,7 @@ decision's span rule), labelled 1 for the item's own story and
 0 for the others. A logistic regression (numpy, L2, full-batch gradient descent) is fitted on
 those pairs and its weights printed, ready to paste into ``stories/decide.py``.
 
-    .venv/bin/python bench/fit_join.py
+    .venv/bin/python bench/fit_join.py [bench/timeline/kursk-dev.jsonl ...]   # default: every *-dev file
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def main() -> None:
     rows: list[tuple[float, ...]] = []
     labels: list[int] = []
     with tempfile.TemporaryDirectory() as scratch:
-        for path in sorted(TIMELINES.glob("*-dev.jsonl")):
+        for path in [Path(arg) for arg in sys.argv[1:]] or sorted(TIMELINES.glob("*-dev.jsonl")):
             r, y = pairs(path, Path(scratch))
             rows += r
             labels += y
