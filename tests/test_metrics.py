@@ -194,3 +194,28 @@ def test_worker_queue_depth_on_postgresql(database: Database, tmp_path: Path) ->
     assert _value(samples, "raqib_worker_queue_jobs", task="crawl", status="doing") == 1
     assert _value(samples, "raqib_worker_queue_jobs", task="deliver", status="todo") == 1
     assert _value(samples, "raqib_workers_alive") == 1
+
+
+def test_fetch_counts_stay_exact_across_scrapes_as_the_log_settles(
+    metrics_site: tuple[str, RaqibConfig], database: Database
+) -> None:
+    url, _ = metrics_site
+
+    def fetches() -> tuple[float, float, float]:
+        samples = _samples(httpx.get(url + "/metrics").text)
+        return (
+            _value(samples, "raqib_feed_fetches_total", status="ok"),
+            _value(samples, "raqib_feed_entries_total"),
+            _value(samples, "raqib_feed_fetch_duration_seconds_count"),
+        )
+
+    assert fetches() == (2, 50, 4)
+    now = datetime.now(UTC)
+    with database.session() as session:
+        for started, entries in [(now - timedelta(seconds=5), 7), (now - timedelta(hours=1), 11)]:
+            done = started + timedelta(seconds=1)
+            repo.record_fetch(session, FetchResult("Wire", "https://w.example", started, done, FetchStatus.OK, 200,
+                                                   entries=entries))  # fmt: skip
+    # A recent fetch and an older one written after it: each counted once, on every scrape.
+    assert fetches() == (4, 68, 6)
+    assert fetches() == (4, 68, 6)

@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 
 from config.schema import RaqibConfig
 from storage.db import Database
-from storage.read.metrics import FETCH_SECONDS_BUCKETS, PENDING, snapshot
+from storage.read.metrics import FETCH_SECONDS_BUCKETS, PENDING, FetchLogTotals, snapshot
 
 router = APIRouter(tags=["metrics"])
 
@@ -29,6 +29,7 @@ class DatabaseCollector(Collector):
     def __init__(self, database: Database, config: RaqibConfig) -> None:
         self.database = database
         self.config = config
+        self.fetch_log = FetchLogTotals()
 
     def describe(self) -> list[Metric]:
         return []  # nothing to check at registration: the series are known only at scrape time
@@ -36,7 +37,7 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         now = datetime.now(UTC)
         with self.database.session() as session:
-            data = snapshot(session, now)
+            data = snapshot(session, now, self.fetch_log)
 
         fetches = CounterMetricFamily(
             "raqib_feed_fetches",
