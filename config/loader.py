@@ -203,6 +203,16 @@ def _watch_named(data: Any, loc: Loc) -> str:
 _SECRET_WORDS = ("password", "passwd", "secret", "token", "api_key", "apikey")
 
 
+# Keys of earlier versions, and what took their place.
+_MOVED = {
+    ("developments",): (
+        "development categories now belong to a watch: [watches.categories.<id>] with label = "
+        "{ en = ..., ar = ... }, examples = [...] and optional terms (see the bundled default.toml)"
+    ),
+    ("stories", "semantic"): "the multilingual sentence encoder is always on now; remove the key",
+}
+
+
 def _message(error: Any, loc: Loc) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -212,6 +222,9 @@ def _message(error: Any, loc: Loc) -> str:
                 f"unknown key {key!r}: secrets are never written in the file; name an environment "
                 "variable instead (password_env, secret_env)"
             )
+        moved = _MOVED.get(tuple(str(part) for part in loc if not isinstance(part, int)))
+        if moved:
+            return f"unknown key {key!r}: {moved}"
         allowed = _allowed_keys(loc[:-1])
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -369,3 +369,10 @@ def test_an_empty_file_is_a_valid_config_with_defaults(tmp_path: Path) -> None:
     assert config.database == f"sqlite:///{(tmp_path / 'data').resolve().as_posix()}/raqib.db"
     assert config.feeds == [] and config.alerts == []
     assert config.category_labels() == {}  # categories belong to watches; there are none
+
+
+def test_keys_of_earlier_versions_say_what_took_their_place(tmp_path: Path) -> None:
+    assert problems_of("old_keys.toml", tmp_path) == [("developments", 5), ("stories.semantic", 9)]
+    messages = messages_of("old_keys.toml", tmp_path)
+    assert "[watches.categories.<id>]" in messages["developments"]
+    assert "always on" in messages["stories.semantic"]
