@@ -12,6 +12,8 @@ from raqib.feedserver import FeedRequestHandler, FeedServer
 from storage import repo
 from storage.db import Database
 from storage.models import Article
+from storage.read.articles import ArticleSummary, articles_page
+from storage.read.common import MAX_PER_PAGE
 
 WATCH = "nk-troops-kursk"
 
@@ -27,15 +29,15 @@ def stored(config_dir: Path) -> Database:
 def matched_titles(config_dir: Path) -> list[str]:
     database = stored(config_dir)
     with database.session() as session:
-        rows = repo.list_articles(session, watch=WATCH, limit=1000)
+        rows = articles_page(session, watch=WATCH, per_page=MAX_PER_PAGE).items
     database.dispose()
     return [row.title for row in rows]
 
 
-def all_articles(config_dir: Path) -> list[repo.ArticleRow]:
+def all_articles(config_dir: Path) -> list[ArticleSummary]:
     database = stored(config_dir)
     with database.session() as session:
-        rows = repo.list_articles(session, limit=1000)
+        rows = articles_page(session, matched_only=False, per_page=MAX_PER_PAGE).items
     database.dispose()
     return rows
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from test_stories_seed import ARABIC_FIRST, ENGLISH_WIRE, MORE_TROOPS, RETITLED_COPY, WATCH
 
 from alerts.rules import ChannelRules
@@ -103,6 +104,12 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _story_of(session: Session, article_id: int) -> int:
+    detail = article_detail(session, article_id)
+    assert detail is not None and detail.matches[0].story_id is not None
+    return detail.matches[0].story_id
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder: Path = tmp_path_factory.mktemp("web")
@@ -168,9 +175,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             error="HTTP 500",
             retry=now,
         )
-        stories = {story.id: story for story in repo.list_stories(session, watch=WATCH, limit=1000)}
-    seed = next(story for story in stories.values() if any(a.id == ids[0] for a in story.articles))
-    hostile = next(story for story in stories.values() if any(a.id == hostile_id for a in story.articles))
+        seed_story, hostile_story = (_story_of(session, article_id) for article_id in (ids[0], hostile_id))
 
     port = _free_port()
     server = make_server(config, database, "127.0.0.1", port, None)
@@ -180,7 +185,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         assert time.monotonic() < deadline, "the web server did not start"
         time.sleep(0.02)
     try:
-        yield Site(f"http://127.0.0.1:{port}", seed.id, hostile.id, ids[0], hostile_id, folder / "raqib.db")
+        yield Site(f"http://127.0.0.1:{port}", seed_story, hostile_story, ids[0], hostile_id, folder / "raqib.db")
     finally:
         server.should_exit = True
         thread.join(timeout=10)
