@@ -15,9 +15,13 @@ from support.crawl import raqib, write_config
 from support.pg import MISSING_BINARIES, PgServer, find_pg_bindir, start_pg_server, stop_pg_server
 from support.receiver import Receiver, Reply
 from support.workers import GeneratedFeeds, Workers, restart_pg, running_workers, use_database, wait_for
+from test_alerts import ENV, SECRET, webhook_alert
 
 from raqib.feedserver import FeedServer
 
+# Until storing leaves the crawl's reactor thread, a crawl waiting for the decision lock on a busy
+# machine holds up its own downloads: a generous timeout keeps the loopback feeds from timing out.
+TIMEOUT = "8s"
 MIGRATION = Path(__file__).resolve().parent.parent / "storage/migrations/versions/0006_distributed_procrastinate.py"
 
 
@@ -104,21 +108,6 @@ def counts(pg_server: PgServer, url: str) -> dict[str, int]:
         return {name: int(connection.execute(query).fetchone()[0]) for name, query in queries.items()}  # type: ignore[index]
 
 
-SECRET = "whsec_" + "ZGlzdHJpYnV0ZWQtdGVzdHMtb25seS0xMjM0NTY="
-ENV = {"RAQIB_TEST_SECRET": SECRET}
-
-
-def webhook_alert(url: str) -> str:
-    return f"""
-[[alerts]]
-name = "ops-hook"
-kind = "webhook"
-url = "{url}"
-secret_env = "RAQIB_TEST_SECRET"
-on = ["new_story", "development"]
-"""
-
-
 @pytest.fixture
 def hook(receiver: Receiver) -> Iterator[Receiver]:
     receiver.secret = SECRET
@@ -128,7 +117,7 @@ def hook(receiver: Receiver) -> Iterator[Receiver]:
 def embedded_reference(folder: Path, feeds: GeneratedFeeds) -> dict[str, int]:
     """The same feeds through `raqib crawl` on SQLite, one process: what the workers must match."""
     folder.mkdir()
-    config = write_config(folder, feeds.specs())
+    config = write_config(folder, feeds.specs(), timeout=TIMEOUT)
     crawled = raqib(config, "crawl", "--json", timeout=180)
     assert crawled.returncode == 0, crawled.stderr
     connection = sqlite3.connect(folder / "raqib.db")
@@ -154,7 +143,7 @@ def test_three_workers_crawl_every_feed_once_store_once_and_alert_once(
     folder = tmp_path / "distributed"
     folder.mkdir()
     config = use_database(
-        write_config(folder, feeds.specs(), extra=webhook_alert(hook.url)), fresh_pg_url, interval="1h"
+        write_config(folder, feeds.specs(), extra=webhook_alert(hook.url), timeout=TIMEOUT), fresh_pg_url, interval="1h"
     )
     assert raqib(config, "db", "upgrade").returncode == 0
     with running_workers(config, 3, batch=8, env=ENV) as workers:
@@ -198,7 +187,9 @@ def test_kill_9_mid_crawl_and_mid_delivery_then_the_rest_finish_with_nothing_dou
     feeds = GeneratedFeeds(feed_server, count=12, items=8, delay=1.5)  # slow: a crawl to kill
     feeds.install()
     config = use_database(
-        write_config(tmp_path, feeds.specs(), extra=webhook_alert(hook.url)), fresh_pg_url, interval="1h"
+        write_config(tmp_path, feeds.specs(), extra=webhook_alert(hook.url), timeout=TIMEOUT),
+        fresh_pg_url,
+        interval="1h",
     )
     assert raqib(config, "db", "upgrade").returncode == 0
     workers = Workers(config, batch=6, env=ENV)
@@ -258,7 +249,7 @@ def test_two_workers_racing_for_one_watch_create_no_story_twice(
     # workers, all deciding the same stories of one watch at the same time.
     feeds = GeneratedFeeds(feed_server, count=8, items=4, events_every=1)
     feeds.install()
-    config = use_database(write_config(tmp_path, feeds.specs()), fresh_pg_url, interval="1h")
+    config = use_database(write_config(tmp_path, feeds.specs(), timeout=TIMEOUT), fresh_pg_url, interval="1h")
     assert raqib(config, "db", "upgrade").returncode == 0
     with running_workers(config, 2, batch=2) as workers:
         done = wait_for(lambda: counts(pg_server, fresh_pg_url)["fetched_feeds"] == 8, 90, interval=0.5)
@@ -290,7 +281,7 @@ def test_workers_come_back_after_postgresql_restarts_and_finish_the_cycle(
     feeds = GeneratedFeeds(feed_server, count=8, items=5, delay=0.5)
     feeds.install()
     url = own_pg.sqlalchemy_url("raqib_test")
-    config = use_database(write_config(tmp_path, feeds.specs()), url, interval="1h")
+    config = use_database(write_config(tmp_path, feeds.specs(), timeout=TIMEOUT), url, interval="1h")
     assert raqib(config, "db", "upgrade").returncode == 0
     with running_workers(config, 2, batch=2) as workers:
         assert wait_for(lambda: len(feeds.fetched) >= 1, 60), workers.logs()
