@@ -322,14 +322,12 @@ def _print_json(models: list[Any]) -> None:
 @pass_app
 def stories(app: AppContext, watch: str | None, since: str | None, limit: int, as_json: bool) -> None:
     """The stories collected, most recently active first, with their reports."""
-    from storage.read.stories import StoryFilters, stories_page, story_detail
+    from storage.read.stories import StoryFilters, story_details
 
     config = app.load()
     database = _database(config)
-    filters = StoryFilters(watch=watch, active_since=parse_since(since))
     with database.session() as session:
-        found = _pages(limit, lambda page, per_page: stories_page(session, filters, page=page, per_page=per_page))
-        details = [detail for story in found if (detail := story_detail(session, story.id)) is not None]
+        details = story_details(session, StoryFilters(watch=watch, active_since=parse_since(since)), limit=limit)
     database.dispose()
     if as_json:
         _print_json(details)

@@ -20,6 +20,7 @@ from storage.models import Article, Feed, Story, WatchMatch
 
 from .common import (
     ARTICLE_COLUMNS,
+    MAX_PER_PAGE,
     PER_PAGE,
     DayCount,
     Development,
@@ -285,6 +286,22 @@ def story_detail(session: Session, story_id: int) -> StoryDetail | None:
         languages=sorted({report.language for report in reports}),
         per_day=reports_per_day(session, story_id=story_id),
     )
+
+
+def story_details(session: Session, filters: StoryFilters, *, limit: int = 100) -> list[StoryDetail]:
+    """The ``limit`` most recently active stories, each with every report (the CLI's listing)."""
+    found: list[StoryDetail] = []
+    page = 1
+    while len(found) < limit:
+        result = stories_page(session, filters, page=page, per_page=min(limit, MAX_PER_PAGE))
+        for story in result.items[: limit - len(found)]:
+            detail = story_detail(session, story.id)
+            if detail is not None:
+                found.append(detail)
+        if not result.has_next:
+            break
+        page += 1
+    return found
 
 
 def _fold_copies(reports: Sequence[Report]) -> list[Report]:
