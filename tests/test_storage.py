@@ -19,6 +19,8 @@ from storage import repo, search
 from storage.db import Database, alembic_config
 from storage.desk import StoryDesk
 from storage.models import Article, Base, WatchMatch
+from storage.read.articles import article_detail, articles_page
+from storage.read.stories import StoryFilters, stories_page, story_details
 from storage.repo import FetchResult, FetchStatus
 from stories.concepts import Lexicon
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, WatchHit
@@ -175,14 +177,15 @@ def test_changed_text_updates_the_stored_article(db: Database) -> None:
     assert revised.events == {WATCH: EventType.UPDATE, OTHER_WATCH: EventType.NEW_STORY}
     assert article_count(db) == 1
     with db.session() as session:
-        [row] = repo.list_articles(session)
+        [row] = articles_page(session, matched_only=False).items
+        detail = article_detail(session, first.article_id)
         stored = session.get(Article, first.article_id)
         assert stored is not None
         assert stored.text == "Soldiers and drones were seen."
         assert stored.content_hash == "c2"
-    assert row.revisions == 1
-    assert row.fetched_at == T0
-    assert row.updated_at == T0 + timedelta(hours=1)
+    assert detail is not None and detail.revisions == 1
+    assert detail.fetched_at == T0
+    assert detail.updated_at == T0 + timedelta(hours=1)
     assert row.watches == {WATCH: "new_story", OTHER_WATCH: "new_story"}  # original event kept
 
 
@@ -195,7 +198,7 @@ def test_arabic_text_round_trips_exactly(db: Database) -> None:
         stored = session.get(Article, outcome.article_id)
         assert stored is not None
         assert (stored.title, stored.text, stored.summary, stored.language) == (title, body, "ملخّص", "ar")
-        [story] = repo.list_stories(session)
+        [story] = story_details(session, StoryFilters())
     assert story.title == title
     assert story.articles[0].feed == "Al Jazeera Arabic"
 
@@ -204,10 +207,11 @@ def test_timestamps_come_back_timezone_aware_utc(db: Database) -> None:
     riyadh = timezone(timedelta(hours=3))
     local_now = datetime(2025, 2, 4, 13, 30, tzinfo=riyadh)
     published = datetime(2025, 2, 4, 9, 0, tzinfo=UTC)
-    save(db, analysis(), entry(published=published), now=local_now)
+    saved = save(db, analysis(), entry(published=published), now=local_now)
     with db.session() as session:
-        [row] = repo.list_articles(session)
-        [story] = repo.list_stories(session)
+        row = article_detail(session, saved.article_id)
+        [story] = story_details(session, StoryFilters())
+    assert row is not None
     for value in (row.fetched_at, row.updated_at, row.published_at, story.first_seen, story.last_seen):
         assert value is not None
         assert value.tzinfo is not None and value.utcoffset() == timedelta(0)
@@ -403,7 +407,7 @@ def test_known_content_hashes_handles_long_lists(db: Database) -> None:
 # --- browsing ------------------------------------------------------------------------------
 
 
-def test_list_articles_filters_by_watch_and_since(db: Database) -> None:
+def test_articles_page_filters_by_watch_and_since(db: Database) -> None:
     # Four unrelated reports, so that each starts its own story.
     texts = [
         entry(title=title, text=body, url=f"https://wire.example/{n}") for n, (title, body) in enumerate(UNRELATED)
@@ -423,11 +427,12 @@ def test_list_articles_filters_by_watch_and_since(db: Database) -> None:
         now=T0 + timedelta(hours=3),
     )
     with db.session() as session:
-        everything = repo.list_articles(session)
-        kursk = repo.list_articles(session, watch=WATCH)
-        recent_kursk = repo.list_articles(session, watch=WATCH, since=T0 + timedelta(minutes=30))
-        matched = repo.list_articles(session, matched_only=True)
-        latest = repo.list_articles(session, limit=1)
+        everything = articles_page(session, matched_only=False).items
+        kursk = articles_page(session, watch=WATCH).items
+        recent_kursk = articles_page(session, watch=WATCH, since=T0 + timedelta(minutes=30)).items
+        matched = articles_page(session).items
+        latest = articles_page(session, matched_only=False, per_page=1).items
+        both_detail = article_detail(session, everything[0].id)
     hours = {row.id: int((row.fetched_at - T0).total_seconds() // 3600) for row in everything}
     assert [hours[row.id] for row in everything] == [3, 2, 1, 0]  # newest first
     assert [hours[row.id] for row in kursk] == [3, 0]
@@ -436,12 +441,13 @@ def test_list_articles_filters_by_watch_and_since(db: Database) -> None:
     assert [hours[row.id] for row in latest] == [3]
     both = everything[0]
     assert both.watches == {WATCH: "new_story", OTHER_WATCH: "new_story"}
-    assert both.terms[WATCH] == ["north korea", "kursk"]
+    assert both_detail is not None
+    assert {match.watch: match.terms for match in both_detail.matches}[WATCH] == ["north korea", "kursk"]
     assert set(both.story_ids) == {WATCH, OTHER_WATCH}
     assert everything[1].watches == {} and everything[1].feed == "Wire"
 
 
-def test_list_stories_groups_a_duplicate_under_the_first_story(db: Database) -> None:
+def test_story_details_group_a_duplicate_under_the_first_story(db: Database) -> None:
     first = save(db, analysis(identity="u:wire", content_hash="same-text"), now=T0)
     copy = save(
         db,
@@ -459,41 +465,51 @@ def test_list_stories_groups_a_duplicate_under_the_first_story(db: Database) -> 
     )
     assert copy.events == {WATCH: EventType.DUPLICATE}
     with db.session() as session:
-        stories = repo.list_stories(session, watch=WATCH)
-        recent = repo.list_stories(session, since=T0 + timedelta(minutes=45))
-        assert repo.list_stories(session, watch="unknown") == []
+        stories = story_details(session, StoryFilters(watch=WATCH))
+        recent = story_details(session, StoryFilters(active_since=T0 + timedelta(minutes=45)))
+        assert story_details(session, StoryFilters(watch="unknown")) == []
     assert len(stories) == 2
     joined, lone = stories  # most recently active first: the duplicate bumped last_seen
-    assert [(a.id, a.event) for a in joined.articles] == [
+    assert [(a.article_id, a.event) for a in joined.articles] == [
         (first.article_id, "new_story"),
         (copy.article_id, "duplicate"),
     ]
     assert [a.feed for a in joined.articles] == ["Wire", "Al Jazeera Arabic"]
-    assert (joined.first_seen, joined.last_seen, joined.article_count) == (T0, T0 + timedelta(hours=1), 2)
-    assert [a.id for a in lone.articles] == [other.article_id]
+    assert (joined.first_seen, joined.last_seen, len(joined.articles)) == (T0, T0 + timedelta(hours=1), 2)
+    assert [a.article_id for a in lone.articles] == [other.article_id]
+    assert [a.article_id for a in joined.timeline] == [first.article_id], "the copy is folded under its original"
     assert [story.id for story in recent] == [joined.id]
 
 
-def test_list_stories_reads_stories_and_articles_in_two_queries(db: Database) -> None:
-    for n, (title, body) in enumerate(UNRELATED):
-        unrelated = entry(title=title, text=body, url=f"https://wire.example/{n}")
-        save(db, analysis(identity=f"u:{n}", content_hash=f"h{n}"), unrelated, now=T0 + timedelta(minutes=n))
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
+def test_a_page_of_stories_is_read_in_a_fixed_number_of_queries(db: Database) -> None:
+    """Counts, languages and the latest development of a page's stories come in one grouped query
+    each, never one query per story."""
     from sqlalchemy import event
 
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        with db.session() as session:
-            stories = repo.list_stories(session)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(stories) == 5 and all(story.article_count == 1 for story in stories)
-    assert len(selects) == 2
+    def selects_for_a_page() -> tuple[int, int]:
+        statements: list[str] = []
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            with db.session() as session:
+                page = stories_page(session, StoryFilters())
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert all(story.reports == 1 for story in page.items)
+        return len(page.items), len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+
+    title, body = UNRELATED[0]
+    save(db, analysis(identity="u:0", content_hash="h0"), entry(title=title, text=body, url="https://wire.example/0"))
+    one = selects_for_a_page()
+    for n, (title, body) in enumerate(UNRELATED[1:], start=1):
+        unrelated = entry(title=title, text=body, url=f"https://wire.example/{n}")
+        save(db, analysis(identity=f"u:{n}", content_hash=f"h{n}"), unrelated, now=T0 + timedelta(minutes=n))
+    five = selects_for_a_page()
+    assert (one[0], five[0]) == (1, 5)
+    assert one[1] == five[1] <= 5
 
 
 def test_match_rows_are_unique_per_article_and_watch(db: Database) -> None:
