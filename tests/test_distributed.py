@@ -278,7 +278,7 @@ def own_pg() -> Iterator[PgServer]:
 def test_workers_come_back_after_postgresql_restarts_and_finish_the_cycle(
     tmp_path: Path, own_pg: PgServer, feed_server: FeedServer
 ) -> None:
-    feeds = GeneratedFeeds(feed_server, count=8, items=5, delay=0.5)
+    feeds = GeneratedFeeds(feed_server, count=8, items=5, delay=3.0)  # slow: still crawling at the restart
     feeds.install()
     url = own_pg.sqlalchemy_url("raqib_test")
     config = use_database(write_config(tmp_path, feeds.specs(), timeout=TIMEOUT), url, interval="1h")
@@ -286,11 +286,13 @@ def test_workers_come_back_after_postgresql_restarts_and_finish_the_cycle(
     with running_workers(config, 2, batch=2) as workers:
         assert wait_for(lambda: len(feeds.fetched) >= 1, 60), workers.logs()
         restart_pg(own_pg)  # mid-crawl: connections cut, crawls and heartbeats fail
+        feeds.delay = 0.0
+        back = wait_for(lambda: all("worker running again" in w.output() for w in workers.running), 60)
         stored = wait_for(lambda: counts(own_pg, url)["articles"] == 8 * 5, 120, interval=1.0)
         status = json.loads(raqib(config, "workers", "--heartbeat", "1", "--json").stdout)
-        assert all(worker.process.poll() is None for worker in workers.running), workers.logs()
+        alive = all(worker.process.poll() is None for worker in workers.running)
+    assert back and alive, workers.logs()
     assert stored, workers.logs()
-    assert "worker running again" in workers.logs()
     assert len(status["workers"]) == 2 and all(w["seconds_since_heartbeat"] < 5 for w in status["workers"])
     final = counts(own_pg, url)
     assert final["articles"] == final["identities"] == 8 * 5
