@@ -191,7 +191,10 @@ def _shown(plugin: Any, url: str) -> str:
 def notify_url(url: str, title: str, body: str, *, guard: URLGuard, timeout_seconds: float) -> UrlOutcome:
     """Send one message to one Apprise URL and say what happened. Never raises."""
     key = recipient_key(url)
-    plugin = apprise.Apprise.instantiate(url)
+    try:
+        plugin = apprise.Apprise.instantiate(url)
+    except Exception:  # noqa: BLE001 - a URL a plugin cannot parse is a refusal, not a crash
+        plugin = None
     if plugin is None:
         scheme = url.split("://", 1)[0] if "://" in url else "(none)"
         return UrlOutcome(key, f"{scheme}://…", False, f"Apprise does not know this URL ({scheme}://…)", permanent=True)

@@ -135,6 +135,9 @@ def test_chat_urls_to_private_addresses_are_refused(
     result = raqib(config, "alerts", "test", "desk-chat", env=env)
     assert result.returncode == 1 and "private or loopback" in result.stderr
     assert receiver.requests == []
+    unknown = raqib(config, "alerts", "test", "desk-chat", env={"RAQIB_CHAT_URLS": "nosuch://token@x"})
+    assert unknown.returncode == 1 and "Apprise does not know this URL (nosuch://…)" in unknown.stderr
+    assert "token" not in unknown.stderr
     missing = raqib(config, "alerts", "test", "desk-chat", env={"RAQIB_CHAT_URLS": ""})
     assert missing.returncode == 1 and "RAQIB_CHAT_URLS holds no URL" in missing.stderr
 
