@@ -162,6 +162,8 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
             dup_alerts += alerted and expected in {"duplicate", "update"}
             if alerted != should or (verbose and decided != expected):
                 reason = explanation.get("reason", "")
+                if verbose and explanation.get("new_facts"):
+                    reason += " | new: " + " / ".join(fact[:120] for fact in explanation["new_facts"])
                 disagreements.append(
                     f"{item['id']} expected {expected:<11} got {decided:<11} [{item['language']}] "
                     f"{item['title'][:70]} — {reason} (story {item.get('story')} → #{story_id})"

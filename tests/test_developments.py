@@ -188,3 +188,25 @@ def test_a_translation_of_a_stored_report_is_not_news(encoder: SentenceEncoder) 
         T0 + timedelta(hours=2),
     )
     assert translated.story_id == 1 and translated.event in (EventType.DUPLICATE, EventType.UPDATE), translated.reason
+
+
+def test_a_write_up_in_the_other_language_is_not_news_for_its_headline_alone(encoder: SentenceEncoder) -> None:
+    # Outlets word their own headlines freely; in the other language the encoder reads a terse,
+    # idiomatic headline as far from every stored sentence. The body says nothing new.
+    desk = Desk(encoder, Categoriser([]))
+    desk.report(
+        "Sudan opens cholera vaccination drive in Kassala",
+        "Sudan's health ministry began a cholera vaccination campaign in Kassala state on Sunday, aiming to "
+        "reach about 600,000 people in ten days. The doses arrived last week through the global stockpile.",
+        "en",
+        T0,
+    )
+    arabic = desk.report(
+        "اللقاح يصل إلى أذرع أهالي كسلا",
+        "بدأت وزارة الصحة السودانية الأحد حملة تطعيم ضد الكوليرا في ولاية كسلا، تستهدف نحو 600 ألف شخص خلال "
+        "عشرة أيام. ووصلت الجرعات الأسبوع الماضي عبر المخزون العالمي.",
+        "ar",
+        T0 + timedelta(hours=5),
+    )
+    assert arabic.story_id == 1, arabic.reason
+    assert arabic.event in (EventType.UPDATE, EventType.DUPLICATE), arabic.reason
