@@ -210,3 +210,28 @@ def test_a_write_up_in_the_other_language_is_not_news_for_its_headline_alone(enc
     )
     assert arabic.story_id == 1, arabic.reason
     assert arabic.event in (EventType.UPDATE, EventType.DUPLICATE), arabic.reason
+
+
+def test_a_sentence_reworded_from_a_stored_one_in_its_language_is_not_news(encoder: SentenceEncoder) -> None:
+    # Only a report's lead is encoded; its later sentences are kept as words. Another outlet's
+    # edit of the copy moves a late sentence up and rewords it: it is not news.
+    desk = Desk(encoder, Categoriser([]))
+    late = "وحذر برنامج الأغذية العالمي من أن مخزوناته في مخيمات دارفور لن تكفي أكثر من أسبوعين."
+    desk.report(
+        "إغلاق معبر أدري أمام شاحنات الإغاثة المتجهة إلى دارفور",
+        "أغلقت السلطات السودانية معبر أدري الحدودي مع تشاد أمام شاحنات الإغاثة يوم الاثنين. "
+        "وقالت السلطات إن القرار جاء لأسباب أمنية دون أن تحدد مدة الإغلاق. "
+        "وتعبر المعبر عادة عشرات الشاحنات يوميا محملة بالغذاء والدواء. "
+        "وكانت الأمم المتحدة قد طالبت مرارا بإبقاء المعابر مفتوحة أمام العمل الإنساني. " + late,
+        "ar",
+        T0,
+    )
+    copy = desk.report(
+        "السلطات السودانية تغلق معبر أدري أمام الإغاثة",
+        "أغلقت السلطات السودانية معبر أدري الحدودي مع تشاد أمام شاحنات الإغاثة الاثنين. "
+        "وحذر برنامج الأغذية العالمي الاثنين من أن مخزوناته في مخيمات دارفور لن تكفي سوى أسبوعين.",
+        "ar",
+        T0 + timedelta(hours=4),
+    )
+    assert copy.story_id == 1, copy.reason
+    assert copy.event in (EventType.UPDATE, EventType.DUPLICATE), copy.reason
