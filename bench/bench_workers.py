@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.1, help="seconds before each feed answer")
     parser.add_argument("--workers", default="1,2,4", help="worker counts, the first is the baseline")
     parser.add_argument("--concurrency", type=int, default=1, help="jobs at once per worker")
-    parser.add_argument("--batch", type=int, default=50, help="feeds per crawl job")
+    parser.add_argument("--batch", type=int, default=100, help="feeds per crawl job")
     parser.add_argument("--per-host", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=3600)
     args = parser.parse_args()

@@ -127,7 +127,9 @@ def run(app: AppContext) -> None:
     default="",
     help="only these queues (schedule, crawl, deliver; comma-separated); default all",
 )
-@click.option("--batch", default=50, show_default=True, help="feeds per crawl job (one Scrapy process each)")
+@click.option(
+    "--batch", default=100, show_default=True, help="feeds per crawl job (one crawl process each: ~2 s of start-up)"
+)
 @click.option(
     "--heartbeat",
     default=10.0,

@@ -30,7 +30,7 @@ from storage.queue_status import database_clock
 
 log = logging.getLogger("raqib.worker")
 
-DEFAULT_BATCH = 50  # feeds per crawl job: one Scrapy process each
+DEFAULT_BATCH = 100  # feeds per crawl job: one crawl process each, ~2 s CPU to start
 HEARTBEAT_SECONDS = 10.0
 RESTART_SECONDS = 5
 
