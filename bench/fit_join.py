@@ -30,8 +30,12 @@ from stories.decide import JOIN_EVIDENCE, in_span, join_evidence, name_weights  
 from stories.features import extract_features  # noqa: E402
 from stories.memory import StoryMemory  # noqa: E402
 
+Item = tuple[str, list[tuple[str, tuple[float, ...]]]]  # the true story, (open story, evidence) each
 
-def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]]:
+
+def evidence_by_item(path: Path, scratch: Path) -> list[Item]:
+    """For each matched item of ``path`` in order: its true story and its evidence against each
+    story built so far from the labels and open at its time."""
     config = load_config(config_for(path), data_dir=scratch)
     watch = config.watches[0]
     desk = story_desk(config)
@@ -40,8 +44,7 @@ def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]
     tolerance = desk.settings.decision.novelty.figure_tolerance
     assert desk.encoder is not None
     stories: dict[str, StoryMemory] = {}
-    rows: list[tuple[float, ...]] = []
-    labels: list[int] = []
+    result: list[Item] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         if not item.get("story"):
@@ -52,10 +55,20 @@ def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]
         settings = desk.settings.decision
         open_stories = {story: memory for story, memory in stories.items() if in_span(memory, at, settings)}
         weights = name_weights(list(open_stories.values()))
-        for story, memory in open_stories.items():
-            rows.append(join_evidence(features, memory, desk.encoder, tolerance, weights))
-            labels.append(int(story == item["story"]))
+        rows = [
+            (story, join_evidence(features, memory, desk.encoder, tolerance, weights))
+            for story, memory in open_stories.items()
+        ]
+        result.append((item["story"], rows))
         stories.setdefault(item["story"], StoryMemory()).absorb(features, at=at)
+    return result
+
+
+def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]]:
+    """Every (item, open story) pair's evidence, labelled 1 for the item's own story."""
+    items = evidence_by_item(path, scratch)
+    rows = [evidence for _, candidates in items for _, evidence in candidates]
+    labels = [int(story == truth) for truth, candidates in items for story, _ in candidates]
     return rows, labels
 
 
@@ -78,10 +91,10 @@ def main() -> None:
     labels: list[int] = []
     with tempfile.TemporaryDirectory() as scratch:
         for path in [Path(arg) for arg in sys.argv[1:]] or sorted(TIMELINES.glob("*-dev.jsonl")):
-            r, y = pairs(path, Path(scratch))
-            rows += r
-            labels += y
-            print(f"{path.name}: {len(y)} pairs, {sum(y)} same story")
+            file_rows, file_labels = pairs(path, Path(scratch))
+            rows += file_rows
+            labels += file_labels
+            print(f"{path.name}: {len(file_labels)} pairs, {sum(file_labels)} same story")
     x, y = np.array(rows), np.array(labels)
     w = fit(x, y)
     p = 1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))

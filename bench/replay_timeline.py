@@ -161,7 +161,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
             fn += should and not alerted
             dup_alerts += alerted and expected in {"duplicate", "update"}
             if alerted != should or (verbose and decided != expected):
-                reason = explanation.get("reason", "")
+                reason = f"{explanation.get('reason', '')} [score {explanation.get('score', '-')}]"
                 if verbose and explanation.get("new_facts"):
                     reason += " | new: " + " / ".join(fact[:120] for fact in explanation["new_facts"])
                 disagreements.append(

@@ -1,0 +1,82 @@
+"""Does the joining model transfer across topics? Fit on one topic's dev timeline, score on the other's.
+
+For every matched item of each ``*-dev.jsonl`` timeline, the evidence of ``stories.decide``
+(``join_evidence``) against the stories built so far from the labels (``fit_join.evidence_by_item``)
+is computed. A logistic model (``fit_join.fit``) is fitted on one topic's items, over every piece
+of evidence or over a subset, and used as the decision does: an item joins its best-scoring open
+story when the model's probability reaches ``join_probability``, else it starts a story. Printed:
+the same-story pairwise F1 of those choices on the training topic and on the other topic (never
+a holdout). Stories are the labels' (oracle memories), so this measures joining alone, without
+the cascade of a wrong join in a real replay (bench/replay_timeline.py).
+
+    .venv/bin/python bench/cross_topic.py
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fit_join import Item, evidence_by_item, fit  # noqa: E402
+from replay_timeline import TIMELINES  # noqa: E402
+
+from stories.decide import JOIN_EVIDENCE, DecisionSettings  # noqa: E402
+
+# Evidence that does not depend on the watch's lexicon or wording: meaning (encoder), names
+# across scripts, agreeing figures, and whether the story has the report's language yet.
+TOPIC_FREE = ("lead", "coverage", "names", "figures", "new_language")
+SUBSETS = {"all": JOIN_EVIDENCE, "topic-free": TOPIC_FREE}
+
+Score = Callable[[tuple[float, ...]], float]
+
+
+def story_f1(items: list[Item], score: Score, threshold: float) -> float:
+    """Pairwise F1 of the stories chosen: the best open story when it scores ``threshold``, else
+    a story of the item's own."""
+    chosen: list[tuple[str, str]] = []
+    for index, (truth, candidates) in enumerate(items):
+        best = max(candidates, key=lambda candidate: score(candidate[1]), default=None)
+        choice = best[0] if best is not None and score(best[1]) >= threshold else f"new-{index}"
+        chosen.append((truth, choice))
+    same_true = same_chosen = both = 0
+    for (truth_a, chosen_a), (truth_b, chosen_b) in combinations(chosen, 2):
+        same_true += truth_a == truth_b
+        same_chosen += chosen_a == chosen_b
+        both += truth_a == truth_b and chosen_a == chosen_b
+    precision = both / same_chosen if same_chosen else 1.0
+    recall = both / same_true if same_true else 1.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def logistic(items: list[Item], names: Sequence[str]) -> Score:
+    columns = [JOIN_EVIDENCE.index(name) for name in names]
+    x = np.array([[evidence[c] for c in columns] for _, candidates in items for _, evidence in candidates])
+    y = np.array([int(story == truth) for truth, candidates in items for story, _ in candidates])
+    w = fit(x, y)
+    return lambda evidence: float(1 / (1 + np.exp(-(w[:-1] @ np.array([evidence[c] for c in columns]) + w[-1]))))
+
+
+def main() -> None:
+    threshold = DecisionSettings().join_probability
+    with tempfile.TemporaryDirectory() as scratch:
+        data = {path.stem: evidence_by_item(path, Path(scratch)) for path in sorted(TIMELINES.glob("*-dev.jsonl"))}
+    print(f"logistic join model, threshold {threshold}; same-story pairwise F1 with oracle stories")
+    print(f"{'evidence':<12} {'fitted on':<14} {'scored on':<14} {'F1':>5}")
+    for subset, names in SUBSETS.items():
+        for train in data:
+            score = logistic(data[train], names)
+            for test in data:
+                print(f"{subset:<12} {train:<14} {test:<14} {story_f1(data[test], score, threshold):>5.2f}")
+    print("topic-free evidence:", ", ".join(TOPIC_FREE))
+
+
+if __name__ == "__main__":
+    main()
