@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from alerts.outbox import event_from_json
 from alerts.rules import ChannelRules, retry_at
 from alerts.types import AlertEvent
 from storage import outbox
@@ -188,7 +189,8 @@ class Deliverer:
         # A recipient is skipped only when it has every alert of this message.
         skip = frozenset.intersection(*(entry.delivered_to for entry in entries))
         started = time.monotonic()
-        result = self.senders[channel](Outgoing(message_id, [entry.event for entry in entries], skip))
+        events = [event_from_json(entry.payload) for entry in entries]
+        result = self.senders[channel](Outgoing(message_id, events, skip))
         seconds = time.monotonic() - started
         now = self.clock()
         ids = [entry.id for entry in entries]

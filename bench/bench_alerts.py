@@ -15,7 +15,7 @@ in this same process against the same receiver:
    the deliverer timed it). Baseline: a bare ``httpx.post`` of the same body and headers to the
    same receiver.
 2. A burst of M alerts (default 1,000). M matching reports, each a distinct development or a new
-   story (figures, places and sources vary), are stored through ``repo.save_article`` with the
+   story (figures, places and sources vary), are stored through ``ingest.store.save_article`` with the
    story desk and the channel's ``OutboxWriter``, as a crawl stores them; then one
    ``Deliverer.deliver_due()`` sends them. Wall time, alerts/s, distinct ``webhook-id`` values
    received (must be M), repeats (must be 0), signatures verified, and every outbox row ``sent``.
@@ -59,7 +59,8 @@ from sqlalchemy import func, select  # noqa: E402
 from alerts.channels import build_deliverer  # noqa: E402
 from alerts.webhook import verify  # noqa: E402
 from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
-from crawler.runner import outbox_writer, story_desk  # noqa: E402
+from ingest.store import save_article  # noqa: E402
+from raqib.compose import outbox_writer, story_desk  # noqa: E402
 from raqib.feedserver import FeedServer  # noqa: E402
 from storage import repo  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -491,7 +492,7 @@ def build_burst(folder: Path, hook_url: str, alerts: int, query: str) -> tuple[P
                     analysis = analyser.analyse(entry)
                     if not analysis.hits:
                         continue
-                    outcome = repo.save_article(
+                    outcome = save_article(
                         session, FEED, entry, analysis, desk=desk, outbox=writer, now=entry.published
                     )
                     stored += 1
@@ -550,7 +551,7 @@ def section_burst(alerts: int, repeat: int, profile: bool, query: str) -> None:
         config_path, stored, events, build_seconds = build_burst(folder, hook.url, alerts, query)
         source = folder / "raqib.db"
         print(
-            f"  setup: {stored:,} matching reports stored through repo.save_article in {build_seconds:.1f} s "
+            f"  setup: {stored:,} matching reports stored through ingest.store.save_article in {build_seconds:.1f} s "
             f"({', '.join(f'{k} {v}' for k, v in sorted(events.items()))})"
         )
         runs: list[float] = []

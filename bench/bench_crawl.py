@@ -120,6 +120,13 @@ def main() -> None:
     statuses = sorted({str(feed["status"]) for feed in second["feeds"]})  # type: ignore[index]
     print(f"second cycle: {second_s:7.2f} s  new={total(second, 'new')} statuses={statuses}")
     print(f"ratio first/second: {first_s / second_s:.1f}x (target >= 5x)")
+    stages = first.get("stages", {})  # type: ignore[union-attr]
+    matched = max(total(first, "matched"), 1)
+    store_decide = float(stages.get("store", 0)) + float(stages.get("decide", 0))  # type: ignore[union-attr]
+    print(
+        f"writer thread, first cycle: store + decide {store_decide:.2f} s = "
+        f"{1000 * store_decide / matched:.2f} ms per matched article ({matched} matched)"
+    )
     print(f"peak RSS of a crawl process: {max(peak1, peak2) / 1024:.0f} MiB")
 
 

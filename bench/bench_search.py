@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, insert, text  # noqa: E402
 
-from storage import search  # noqa: E402
+from storage import search, search_text  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Article, Feed, WatchMatch  # noqa: E402
 from stories.query import PROCLITICS  # noqa: E402
@@ -185,7 +185,7 @@ def _bisect(cumulative: Sequence[float], target: float) -> int:
 def content_of(title: list[str], summary: list[str], body: list[str]) -> str:
     """``search.index_content`` of the joined texts, without re-tokenising them."""
     words = title + summary + body
-    keywords = [form for word in words if "\u0600" <= word[0] <= "\u06ff" for form in search._keywords(word)]
+    keywords = [form for word in words if "\u0600" <= word[0] <= "\u06ff" for form in search_text._keywords(word)]
     return " ".join(words + keywords)
 
 
@@ -227,6 +227,7 @@ def build(database: Database, corpus: Corpus, count: int) -> dict[str, float]:
                         "text": " ".join(body),
                         "language": language,
                         "fetched_at": now,
+                        "event_at": now,
                         "updated_at": now,
                         "content_hash": f"h{article_id}",
                         "revisions": 0,

@@ -16,11 +16,11 @@ in this same process:
 1. Pure (no database), on N items (default 20,000): (a) ``Analyser.analyse`` alone, the crawl's
    analysis path and the baseline; (b) (a) plus, for matched items, ``extract_features``, the
    MinHash signature, band keys and body fingerprint, an in-memory duplicate lookup, ``decide``
-   against the active stories' ``StoryMemory`` objects and ``absorb`` (what ``storage.desk`` does,
+   against the active stories' ``StoryMemory`` objects and ``absorb`` (what ``ingest.desk`` does,
    kept in dicts); (c) (b) with the memories kept as JSON text and rebuilt for every decision, as
    the desk reads and writes ``stories.state``. Items/s, ratios, and per-matched-item times of
    each stage. ``--profile`` runs (b) again under cProfile and prints the hottest functions.
-2. Storage, on the first M items (default 5,000): ``repo.save_article`` with the desk on a
+2. Storage, on the first M items (default 5,000): ``ingest.store.save_article`` with the desk on a
    SQLite file, one transaction per 50 items like a crawled feed, next to (a) and (b) on the same
    items; and whether storage decided the same events as the pure mirror.
 3. Memory, with S stored articles (default 100,000): a forked child builds the database by running
@@ -28,7 +28,7 @@ in this same process:
    their fingerprint, signature and features JSON, ``storage.bands.add_bands`` for the band rows,
    stories with their final ``StoryMemory`` state, watch matches with their explanations). Then
    this process, which never held the build, stores the next D matched items of the stream
-   (default 1,000) through ``repo.save_article`` against that database and reads its own RSS
+   (default 1,000) through ``ingest.store.save_article`` against that database and reads its own RSS
    (``/proc/self/statm`` after every item, and the VmHWM high-water mark, reset before they run)
    to show the growth; also the database size per 100k articles and per table, and the size of
    the story states. When sections 1 or 2 ran first, section 3 runs in a fresh interpreter: the
@@ -65,10 +65,11 @@ from sqlalchemy import insert, null  # noqa: E402
 
 from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
 from config.schema import RaqibConfig  # noqa: E402
-from crawler.runner import story_desk  # noqa: E402
+from ingest.desk import StoryDesk  # noqa: E402
+from ingest.store import save_article  # noqa: E402
+from raqib.compose import story_desk  # noqa: E402
 from storage import bands, repo  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.desk import StoryDesk  # noqa: E402
 from storage.models import Article, Story, WatchMatch  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
 from stories.decide import Decision, StoryCandidate, decide  # noqa: E402
@@ -772,7 +773,7 @@ class Prepared:
 
 @dataclass
 class WatchStories:
-    """One watch's stories and duplicate indexes: the rows storage.desk reads, kept in dicts."""
+    """One watch's stories and duplicate indexes: the rows ingest.desk reads, kept in dicts."""
 
     memories: dict[int, StoryMemory] = field(default_factory=dict)
     states: dict[int, str] = field(default_factory=dict)  # story id → state as JSON text (mode c)
@@ -783,7 +784,7 @@ class WatchStories:
 
 
 class MemoryDesk:
-    """What ``storage.desk.StoryDesk`` does for a new article, with dicts instead of tables.
+    """What ``ingest.desk.StoryDesk`` does for a new article, with dicts instead of tables.
 
     Same calls (``extract_features``, ``MinHasher``, ``body_fingerprint``, ``decide``,
     ``StoryMemory.absorb``), the same window and candidate limit, the same duplicate rules (the
@@ -1160,7 +1161,7 @@ def save_items(
             for item in batch:
                 analysis = analyser.analyse(item.entry)
                 lap = time.perf_counter()
-                outcome = repo.save_article(session, item.entry.feed, item.entry, analysis, desk=desk, now=item.at)
+                outcome = save_article(session, item.entry.feed, item.entry, analysis, desk=desk, now=item.at)
                 times["matched" if analysis.hits else "other"].append(time.perf_counter() - lap)
                 if outcome.events:
                     events[outcome.article_id] = next(iter(outcome.events.values())).value
@@ -1189,7 +1190,7 @@ def section_storage(config: RaqibConfig, items: Sequence[Item], scratch: Path) -
     print(f"  (a) Analyser.analyse alone                   {rate_a:>9,.0f} items/s")
     print(f"  (b) pure path, in memory                     {rate_b:>9,.0f} items/s")
     print(
-        f"  (s) analyse + repo.save_article with desk    {rate:>9,.0f} items/s  ({seconds:.2f} s)  "
+        f"  (s) analyse + store.save_article with desk    {rate:>9,.0f} items/s  ({seconds:.2f} s)  "
         f"ratio s/a {rate / rate_a:.3f}, s/b {rate / rate_b:.3f}"
     )
     for name, label in (("matched", "matched item"), ("other", "unmatched item"), ("commit", "transaction commit")):
@@ -1256,6 +1257,7 @@ def build_database(
                         "language": analysis.language,
                         "published_at": entry.published,
                         "fetched_at": item.at,
+                        "event_at": item.at,
                         "updated_at": item.at,
                         "content_hash": analysis.content_hash,
                         "revisions": 0,

@@ -213,6 +213,7 @@ def build(database: Database, config: RaqibConfig, count: int, matched: float, b
                     "language": language,
                     "published_at": when - timedelta(minutes=30),
                     "fetched_at": when,
+                    "event_at": when,
                     "updated_at": when,
                     "content_hash": f"h{article_id}",
                     "revisions": 0,

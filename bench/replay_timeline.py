@@ -1,7 +1,7 @@
 """Replay labelled timelines through the real decision path and score alerts and stories.
 
 Each item is analysed (watch matching), stored in a fresh SQLite database through
-``storage.repo.save_article`` with the story desk, at the item's own time. An alert is an event of
+``ingest.store.save_article`` with the story desk, at the item's own time. An alert is an event of
 ``new_story`` or ``development``; the labels say which items should alert and which story each
 item belongs to.
 
@@ -32,10 +32,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
-from crawler.runner import story_desk  # noqa: E402
+from ingest.desk import StoryDesk  # noqa: E402
+from ingest.store import save_article  # noqa: E402
+from raqib.compose import story_desk  # noqa: E402
 from storage import repo  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.desk import StoryDesk  # noqa: E402
 from storage.models import WatchMatch  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
 from stories.decide import DecisionSettings  # noqa: E402
@@ -145,7 +146,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
             at, entry = item_time(item), entry_of(item)
             analysis = analyser.analyse(entry)
             with database.session() as session:
-                outcome = repo.save_article(session, item["feed"], entry, analysis, desk=desk, now=at)
+                outcome = save_article(session, item["feed"], entry, analysis, desk=desk, now=at)
                 match = session.query(WatchMatch).filter_by(article_id=outcome.article_id, watch=watch).first()
                 explanation: dict[str, Any] = dict(match.explanation) if match and match.explanation else {}
                 story_id = match.story_id if match else None

@@ -266,6 +266,21 @@ class NetworkSettings(_Section):
     user_agent: Annotated[str, AfterValidator(_header_safe)] = DEFAULT_USER_AGENT
 
 
+class PipelineSettings(_Section):
+    """Bounds on the work between fetch and store (ingest/): parsing and extraction run in worker
+    processes; one over its time budget or memory cap is killed and recorded as that feed's or
+    page's error."""
+
+    parse_budget: PositiveDuration = timedelta(seconds=20)  # per feed: charset, feedparser, matching
+    extract_budget: PositiveDuration = timedelta(seconds=20)  # per article page: trafilatura
+    worker_memory: ByteCount = 1024 * 2**20  # address space a worker may add to what it holds at start
+    workers: int = Field(default=0, ge=0)  # worker processes; 0: one per CPU core
+    # Event time: a publication time older than this when first seen is history, not news (stored
+    # and placed in its story, no alert); one further back than ``oldest_event`` is not believed.
+    history_after: PositiveDuration = timedelta(days=2)
+    oldest_event: PositiveDuration = timedelta(days=3650)
+
+
 class FeedConfig(_Section):
     name: DisplayName
     url: HttpUrl
@@ -496,6 +511,7 @@ class RaqibConfig(_Section):
     database: str
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     network: NetworkSettings = Field(default_factory=NetworkSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     feeds: list[FeedConfig] = []
     watches: list[WatchConfig] = []
     alerts: list[AlertConfig] = []

@@ -1,11 +1,9 @@
-"""What the feeds spider yields to the storage pipeline."""
+"""What the crawler is given (a job per feed) and what it hands on (bytes and headers)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from stories.types import Analysis, Entry, LanguageHint
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +12,7 @@ class FeedJob:
 
     name: str
     url: str
-    language: LanguageHint
+    language: str  # "ar" | "en" | "auto": a hint for the parser, not used by the crawler
     fetch_articles: bool
     interval: timedelta
     etag: str | None = None
@@ -24,26 +22,32 @@ class FeedJob:
 
 
 @dataclass(frozen=True, slots=True)
-class ArticleItem:
-    entry: Entry
-    analysis: Analysis
-    article_error: str | None = None  # why the article page could not be used, if it could not
+class FetchedFeed:
+    """A feed's answer as it came off the network: status, the headers that matter, the body.
 
-
-@dataclass(frozen=True, slots=True)
-class FeedDone:
-    """The end of one feed's fetch: its articles were yielded before it."""
+    ``error`` is set (and ``http_status`` is None) when no answer came: timeout, refused address,
+    DNS failure, size cap. Header values are stripped of CR/LF: they end up in our requests.
+    """
 
     job: FeedJob
     started_at: datetime
     finished_at: datetime
-    status: str  # a storage FetchStatus value
+    url: str  # after redirects
     http_status: int | None
-    url: str
-    entries: int = 0
-    skipped_seen: int = 0  # entries known and unchanged, never handed to the pipeline
-    error: str | None = None
+    body: bytes = b""
+    content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    body_hash: str | None = None
-    retry_after_until: datetime | None = None
+    retry_after: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """An article page the handler asked for: its body, or why there is none."""
+
+    job: FeedJob
+    url: str  # as requested: the handler's key for the entry
+    body: bytes = b""
+    final_url: str | None = None
+    error: str | None = None

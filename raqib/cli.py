@@ -60,14 +60,21 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @click.option("--feed", "feeds", multiple=True, metavar="NAME", help="crawl only this feed (repeatable)")
 @click.option("--due", is_flag=True, help="only the feeds whose interval has passed (the scheduler uses this)")
 @click.option("--json", "as_json", is_flag=True, help="print the per-feed results as JSON")
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="TIME",
+    help="run the cycle as if the clock read TIME (ISO 8601, e.g. 2025-02-04T10:00Z): first-seen, windows, alerts",
+)
 @pass_app
-def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool) -> None:
+def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_of: str | None) -> None:
     """One crawl cycle now, then exit (status 1 if any feed failed)."""
-    from crawler.runner import UnknownFeed, run_crawl
+    from ingest.crawl import UnknownFeed
+    from raqib.compose import run_crawl
 
     config = app.load()
     try:
-        result = run_crawl(config, feeds, only_due=due)
+        result = run_crawl(config, feeds, only_due=due, as_of=_as_of(as_of))
     except UnknownFeed as error:
         raise click.UsageError(str(error)) from None
     delivery = None
@@ -79,12 +86,16 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool) -> 
         delivery = build_deliverer(config, database, os.environ).deliver_due()
         database.dispose()
     if as_json:
-        payload: dict[str, Any] = {"seconds": result.seconds, "feeds": [r.as_dict() for r in result.reports]}
+        payload: dict[str, Any] = {
+            "seconds": result.seconds,
+            "stages": result.stages,
+            "feeds": [r.as_dict() for r in result.reports],
+        }
         if delivery is not None:
             payload["alerts"] = {"sent": delivery.sent, "failed": delivery.failed, "dead": delivery.dead}
         click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        from crawler.report import summary_line
+        from ingest.report import summary_line
 
         for report in result.reports:
             click.echo(report.line())
@@ -92,6 +103,16 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool) -> 
         if delivery is not None:
             click.echo(f"alerts: {delivery.line()}")
     sys.exit(1 if result.failed else 0)
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"expected an ISO 8601 time like 2025-02-04T10:00Z, got {value!r}") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 # -- run ------------------------------------------------------------------------------------
@@ -328,7 +349,7 @@ def stories(app: AppContext, watch: str | None, since: str | None, limit: int, a
 
     config = app.load()
     database = _database(config)
-    with database.session() as session:
+    with database.read_session() as session:
         details = story_details(session, StoryFilters(watch=watch, active_since=parse_since(since)), limit=limit)
     database.dispose()
     if as_json:
@@ -362,7 +383,7 @@ def articles(
     config = app.load()
     database = _database(config)
     when = parse_since(since)
-    with database.session() as session:
+    with database.read_session() as session:
         rows = _pages(
             limit,
             lambda page, per_page: articles_page(
@@ -394,9 +415,9 @@ def articles(
 @pass_app
 def reprocess(app: AppContext, since: str | None, watch: str | None) -> None:
     """Rebuild stories and decisions after lexicons, thresholds or watches changed."""
-    from crawler.runner import story_desk
+    from ingest.reprocess import reprocess as run_reprocess
+    from raqib.compose import story_desk
     from storage.db import Database
-    from storage.reprocess import reprocess as run_reprocess
     from stories.analysis import Analyser
 
     config = app.load()
@@ -529,7 +550,7 @@ def alerts_list(app: AppContext, failed: bool, limit: int, as_json: bool) -> Non
     config = app.load()
     database = _database(config)
     status = "dead" if failed else None
-    with database.session() as session:
+    with database.read_session() as session:
         rows = _pages(limit, lambda page, per_page: alerts_page(session, status=status, page=page, per_page=per_page))
     database.dispose()
     if as_json:

@@ -23,10 +23,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from alerts.channels import build_deliverer
 from alerts.deliver import Deliverer
 from config.schema import RaqibConfig
-from crawler.policy import feed_health
 from raqib.lock import RunLock
 from storage import outbox, repo
 from storage.db import Database
+from storage.health import feed_health
 from web.server import make_server, serve_in_background
 
 log = logging.getLogger("raqib.scheduler")

@@ -47,6 +47,16 @@ def add_bands(session: Session, article_id: int, keys: Sequence[int]) -> None:
         raise NotImplementedError(f"no band index on {dialect}")
 
 
+def add_band_rows(session: Session, rows: Sequence[tuple[int, int]]) -> None:
+    """Index many articles at once: (band key, article id) pairs, duplicates ignored."""
+    values = [{"band": key, "article_id": article_id} for key, article_id in sorted(set(rows))]
+    if not values:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(ArticleBand).on_conflict_do_nothing(), values)
+
+
 def remove_bands(session: Session, article_id: int) -> None:
     """Drop every band of ``article_id`` (before re-indexing a revised article)."""
     session.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))

@@ -26,10 +26,11 @@ def _json_dumps(value: object) -> str:
 class Database:
     """One database: an engine, a session factory and the schema's migrations.
 
-    On SQLite every transaction starts with ``BEGIN IMMEDIATE``: it takes the write lock up front
-    (waiting up to the busy timeout), so a transaction that reads and then writes cannot fail with
-    "database is locked" because another process committed in between. Readers are not blocked
-    (WAL), but keep sessions short: a session holds the write lock until it ends.
+    On SQLite a writing transaction (``session()``) starts with ``BEGIN IMMEDIATE``: it takes the
+    write lock up front (waiting up to the busy timeout), so a transaction that reads and then
+    writes cannot fail with "database is locked" because another process committed in between.
+    A reading transaction (``read_session()``) starts with a plain ``BEGIN``: under WAL it reads a
+    snapshot and never waits for a writer, so pages keep answering while a crawl stores.
     """
 
     def __init__(self, url: str) -> None:
@@ -50,9 +51,20 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
+        """A writing session in one transaction: committed on success, rolled back on error."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading only: on SQLite it does not take the write lock (so it never
+        queues behind a crawl); ended with a rollback, so nothing it might write is kept."""
+        with self._sessions() as session:
+            session.connection(execution_options={_READ_ONLY: True})
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` (all migrations by default); safe to repeat."""
@@ -62,6 +74,13 @@ class Database:
                     command.upgrade(alembic_config(connection), revision)
                     if self.is_sqlite:
                         _check_foreign_keys(connection)
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema back to ``revision`` (tests of upgrades from an older release)."""
+        with self.engine.connect() as connection:
+            with _sqlite_foreign_keys_off(connection) if self.is_sqlite else nullcontext():
+                with connection.begin():
+                    command.downgrade(alembic_config(connection), revision)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -128,5 +147,11 @@ def _check_foreign_keys(connection: Connection) -> None:
         raise RuntimeError(f"migration left a dangling foreign key: {tuple(broken)}")
 
 
+_READ_ONLY = "raqib_read_only"
+
+
 def _on_sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(_READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -40,6 +40,7 @@ TABLES = (
     "stories",
     "watch_matches",
     "article_bands",
+    "undecided_matches",  # matches stored but not decided yet (ingest.decide takes them)
     "alert_channels",
     "outbox",
     "delivery_attempts",

@@ -108,6 +108,7 @@ class Article(Base):
         Index("ix_articles_fetched_at", "fetched_at"),
         Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_feed_id", "feed_id"),
+        Index("ix_articles_event_at", "event_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,6 +124,9 @@ class Article(Base):
     language: Mapped[str] = mapped_column(String(8))
     published_at: Mapped[datetime | None]
     fetched_at: Mapped[datetime]  # first stored; never changes
+    # When the report's event happened as far as we can tell: its publication time when plausible,
+    # else ``fetched_at`` (ingest.store.event_time). Stories are decided and windowed by it.
+    event_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(128))
     revisions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -172,6 +176,19 @@ class WatchMatch(Base):
     # What made it a development (developments, new_facts); filled by the stories issue.
     explanation: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UndecidedMatch(Base):
+    """A stored article that matched a watch and waits for the decide stage (ingest.decide)."""
+
+    __tablename__ = "undecided_matches"
+    __table_args__ = (Index("ix_undecided_matches_watch_event_at", "watch", "event_at", "article_id"),)
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    watch: Mapped[str] = mapped_column(String(200), primary_key=True)
+    terms: Mapped[list[str]]
+    event_at: Mapped[datetime]
+    history: Mapped[bool]  # already old when first seen: placed in its story, no alert
 
 
 class ArticleBand(Base):

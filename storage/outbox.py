@@ -14,9 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from alerts.rules import ChannelRules
-from alerts.types import AlertEvent, ArticleRef, StoryRef
-from storage.models import AlertChannel, Article, DeliveryAttempt, Feed, OutboxEntry, Story, WatchMatch
+from storage.models import AlertChannel, DeliveryAttempt, OutboxEntry
 
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
 
@@ -26,84 +24,6 @@ def event_id(match_id: int) -> str:
     return "evt_" + hashlib.blake2b(f"raqib-match-{match_id}".encode(), digest_size=12).hexdigest()
 
 
-def build_event(match: WatchMatch, story: Story, article: Article, feed: str, base_url: str) -> AlertEvent:
-    explanation: dict[str, Any] = match.explanation or {}
-    return AlertEvent(
-        id=event_id(match.id),
-        type=match.event,
-        watch=match.watch,
-        story=StoryRef(story.id, story.title, f"{base_url}/stories/{story.id}"),
-        article=ArticleRef(article.title, article.url, feed, article.language, article.published_at),
-        created=match.created_at,
-        developments=[dict(item) for item in explanation.get("developments", [])],
-        figures=[dict(item) for item in explanation.get("figures", [])],
-        new_facts=list(explanation.get("new_facts", [])),
-    )
-
-
-def event_to_json(event: AlertEvent) -> dict[str, Any]:
-    data = event.payload()
-    data["figures"] = event.figures
-    return data
-
-
-def event_from_json(data: dict[str, Any]) -> AlertEvent:
-    story, article = data["story"], data["article"]
-    published = article.get("published")
-    return AlertEvent(
-        id=data["id"],
-        type=data["type"],
-        watch=data["watch"],
-        story=StoryRef(story["id"], story["title"], story["url"]),
-        article=ArticleRef(
-            article["title"],
-            article.get("url"),
-            article["source"],
-            article["language"],
-            datetime.fromisoformat(published.replace("Z", "+00:00")) if published else None,
-        ),
-        created=datetime.fromisoformat(data["created"].replace("Z", "+00:00")),
-        developments=list(data.get("developments", [])),
-        figures=list(data.get("figures", [])),
-        new_facts=list(data.get("new_facts", [])),
-    )
-
-
-class OutboxWriter:
-    """Writes the alert rows of each decided event, inside the deciding transaction."""
-
-    def __init__(self, channels: Sequence[ChannelRules], base_url: str) -> None:
-        self.channels = list(channels)
-        self.base_url = base_url.rstrip("/")
-
-    def enqueue(self, session: Session, match: WatchMatch, story: Story, article: Article, now: datetime) -> int:
-        if not self.channels:
-            return 0
-        categories = [item.get("category", "") for item in (match.explanation or {}).get("developments", [])]
-        wanting = [c for c in self.channels if c.wants(match.event, match.watch, article.language, categories)]
-        if not wanting:
-            return 0
-        feed = session.get(Feed, article.feed_id)
-        event = build_event(match, story, article, feed.name if feed else "", self.base_url)
-        for channel in wanting:
-            session.add(
-                OutboxEntry(
-                    event_id=event.id,
-                    channel=channel.name,
-                    event_type=event.type,
-                    watch=event.watch,
-                    story_id=story.id,
-                    language=article.language,
-                    payload=event_to_json(event),
-                    status=PENDING,
-                    attempts=0,
-                    next_attempt_at=channel.first_attempt(now),
-                    created_at=now,
-                )
-            )
-        return len(wanting)
-
-
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
@@ -111,7 +31,7 @@ class Claimed:
     channel: str
     story_id: int | None
     attempts: int
-    event: AlertEvent
+    payload: dict[str, Any]  # the event as written (alerts.outbox.event_from_json reads it)
     token: str  # the fencing token of the claim: only its holder may send and record
     message_id: str | None  # the id of the group it was first sent in, if it was
     delivered_to: frozenset[str]  # recipients that already have it
@@ -142,7 +62,7 @@ def claim_due(session: Session, now: datetime, lease: timedelta, limit: int = 20
             r.channel,
             r.story_id,
             r.attempts,
-            event_from_json(r.payload),
+            dict(r.payload),
             token,
             r.message_id,
             frozenset(r.delivered_to or ()),

@@ -1,8 +1,9 @@
 """Repository functions: the SQL the crawler, the CLI and the web page need, nothing more.
 
-Every function takes an open ``Session`` (from ``Database.session()``) and leaves committing to
-its caller, so a crawl can store an article, its matches and its story in one transaction. The
-decisions (identity, matching, events) are made in ``stories/``; these functions only record them.
+Every function takes an open ``Session`` (from ``Database.session()``, or ``read_session()`` for
+reading) and leaves committing to its caller, so a stage writes its whole batch in one transaction.
+The decisions (identity, matching, events) are made in ``stories/`` and strung together in
+``ingest/``; these functions only record them, in bulk where a crawl writes many.
 Callers get plain dataclasses from ``storage.types``, never ORM objects.
 """
 
@@ -12,25 +13,26 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, WatchHit
+from stories.types import Entry
 
-from . import search
-from .desk import PreparedArticle, StoryDesk
-from .models import Article, Feed, FetchLogEntry, Story, WatchMatch, utcnow
-from .outbox import OutboxWriter
+from . import bands, search
+from .models import Article, Base, Feed, FetchLogEntry, Story, UndecidedMatch, WatchMatch
 from .types import (
+    ArticleIndex,
     ArticleRow,
     FeedSpec,
     FeedState,
     FetchLogRow,
     FetchResult,
     FetchStatus,
+    NewArticle,
     StoryArticleRow,
     StoryRow,
+    Undecided,
 )
 
 __all__ = [
@@ -50,7 +52,6 @@ __all__ = [
     "list_articles",
     "list_stories",
     "record_fetch",
-    "save_article",
     "sync_feeds",
 ]
 
@@ -226,42 +227,77 @@ def known_content_hashes(session: Session, identities: Collection[str]) -> dict[
     return known
 
 
-def save_article(
-    session: Session,
-    feed_name: str,
-    entry: Entry,
-    analysis: Analysis,
-    *,
-    desk: StoryDesk,
-    outbox: OutboxWriter | None = None,
-    now: datetime | None = None,
-) -> ArticleOutcome:
-    """Store an entry as decided by ``analysis``: NEW, SEEN (nothing written) or UPDATED.
+def insert_articles(session: Session, rows: Sequence[NewArticle]) -> dict[str, int]:
+    """Insert the rows whose identity is not stored yet, and their search rows, in bulk; returns
+    identity -> id of those inserted (an identity another process stored first is left out)."""
+    inserted: dict[str, int] = {}
+    for chunk in _chunks(list(rows)):
+        values = [
+            {
+                "feed_id": row.feed_id,
+                "identity": row.identity,
+                "guid": row.guid,
+                "url": row.url,
+                "canonical_url": row.canonical_url,
+                "title": row.title,
+                "summary": row.summary,
+                "text": row.text,
+                "language": row.language,
+                "published_at": row.published_at,
+                "fetched_at": row.fetched_at,
+                "updated_at": row.fetched_at,
+                "event_at": row.event_at,
+                "content_hash": row.content_hash,
+                "revisions": 0,
+            }
+            for row in chunk
+        ]
+        statement = _insert(session, Article).on_conflict_do_nothing(index_elements=["identity"])
+        result = session.execute(
+            statement.returning(Article.id, Article.identity, sort_by_parameter_order=True), values
+        )
+        inserted.update((identity, article_id) for article_id, identity in result)
+        content = {row.identity: row for row in chunk}
+        search.index_rows(
+            session,
+            [
+                (article_id, content[identity].language, content[identity].search_content)
+                for identity, article_id in inserted.items()
+                if identity in content
+            ],
+        )
+    return inserted
 
-    For each watch it matches, ``desk`` decides the story it joins and its event (DESIGN §3.3),
-    in this same transaction, and ``outbox`` writes the alerts the event calls for in it too (a
-    crash loses neither the article nor its alerts). ``events`` in the outcome holds, per watch, what this call did:
-    the event of a match row it added, or UPDATE for a watch the revised article already
-    belonged to. SEEN has no events.
-    """
-    now = now or utcnow()
-    article = _find_article(session, analysis.identity)
-    if article is None:
-        article = _insert_article(session, _feed_by_name(session, feed_name).id, entry, analysis, now)
-        if article is not None:
-            events: dict[str, EventType] = {}
-            if analysis.hits:
-                prepared = desk.prepare(entry, analysis)
-                desk.index(session, article, prepared, revised=False)
-                events = add_matches(session, desk, article, prepared, analysis.hits, now, outbox)
-            return ArticleOutcome(ArticleFate.NEW, article.id, events)
-        # Another process stored the same identity since we looked: treat it as known.
-        article = _find_article(session, analysis.identity)
-        assert article is not None, "identity vanished after a unique violation"
-    return _revise_article(session, desk, article, entry, analysis, now, outbox)
+
+def _insert(session: Session, model: type[Base]) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
-def _find_article(session: Session, identity: str, *, lock: bool = False) -> Article | None:
+def write_article_index(session: Session, indexes: Sequence[ArticleIndex], *, revised: bool = False) -> None:
+    """Store the fingerprints, signatures and features of matched articles and their band keys."""
+    if not indexes:
+        return
+    session.execute(
+        update(Article),
+        [
+            {
+                "id": index.article_id,
+                "fingerprint": index.fingerprint,
+                "signature": index.signature,
+                "features": index.features,
+            }
+            for index in indexes
+        ],
+    )
+    for index in indexes:
+        if revised:
+            bands.remove_bands(session, index.article_id)
+    bands.add_band_rows(session, [(key, index.article_id) for index in indexes for key in index.band_keys])
+
+
+def find_article(session: Session, identity: str, *, lock: bool = False) -> Article | None:
     query = select(Article).where(Article.identity == identity)
     if lock:
         # Re-read under a row lock (PostgreSQL; SQLite holds the write lock already) so that two
@@ -270,105 +306,102 @@ def _find_article(session: Session, identity: str, *, lock: bool = False) -> Art
     return session.scalars(query).one_or_none()
 
 
-def _insert_article(session: Session, feed_id: int, entry: Entry, analysis: Analysis, now: datetime) -> Article | None:
-    """Insert the article inside a SAVEPOINT; None when another process inserted it first."""
-    article = Article(
-        feed_id=feed_id,
-        identity=analysis.identity,
-        guid=entry.guid,
-        url=entry.url,
-        canonical_url=analysis.canonical_url,
-        title=entry.title,
-        summary=entry.summary,
-        text=entry.text,
-        language=analysis.language,
-        published_at=entry.published,
-        fetched_at=now,
-        updated_at=now,
-        content_hash=analysis.content_hash,
-        revisions=0,
-    )
-    try:
-        # The savepoint keeps the caller's transaction usable after a unique violation.
-        with session.begin_nested():
-            session.add(article)
-    except IntegrityError:
-        if _find_article(session, analysis.identity) is None:
-            raise  # some other constraint failed: not the race we handle
-        return None
+def articles_by_id(session: Session, ids: Collection[int]) -> dict[int, Article]:
+    found: dict[int, Article] = {}
+    for chunk in _chunks(sorted(set(ids))):
+        found.update((article.id, article) for article in session.scalars(select(Article).where(Article.id.in_(chunk))))
+    return found
+
+
+def feed_id(session: Session, name: str) -> int:
+    return _feed_by_name(session, name).id
+
+
+def feed_ids(session: Session) -> dict[str, int]:
+    return {name: feed_id for feed_id, name in session.execute(select(Feed.id, Feed.name))}
+
+
+def revise_article(session: Session, article: Article, entry: Entry, content_hash: str, now: datetime) -> None:
+    """A stored report with new text: keep it, count the revision, re-index it for search."""
+    article.title = entry.title
+    article.summary = entry.summary
+    article.text = entry.text
+    article.content_hash = content_hash
+    article.updated_at = now
+    article.revisions += 1
     search.index_article(session, article)
-    return article
 
 
-def _revise_article(
-    session: Session,
-    desk: StoryDesk,
-    article: Article,
-    entry: Entry,
-    analysis: Analysis,
-    now: datetime,
-    outbox: OutboxWriter | None,
-) -> ArticleOutcome:
-    if article.content_hash == analysis.content_hash:
-        return ArticleOutcome(ArticleFate.SEEN, article.id)
-    locked = _find_article(session, analysis.identity, lock=True)
-    assert locked is not None, "articles are never deleted during a crawl"
-    if locked.content_hash == analysis.content_hash:  # revised to this text by another process
-        return ArticleOutcome(ArticleFate.SEEN, locked.id)
-    locked.title = entry.title
-    locked.summary = entry.summary
-    locked.text = entry.text
-    locked.content_hash = analysis.content_hash
-    locked.updated_at = now
-    locked.revisions += 1
-    search.index_article(session, locked)
-    matches = {
-        match.watch: match for match in session.scalars(select(WatchMatch).where(WatchMatch.article_id == locked.id))
+def matches_of(session: Session, article_id: int) -> dict[str, WatchMatch]:
+    return {
+        match.watch: match for match in session.scalars(select(WatchMatch).where(WatchMatch.article_id == article_id))
     }
-    events: dict[str, EventType] = {}
-    if analysis.hits or matches:
-        prepared = desk.prepare(entry, analysis)
-        desk.index(session, locked, prepared, revised=True)
-        for match in matches.values():
-            revision = desk.revise(session, match, prepared, now)
-            # The original event stays (it was what the report was when it arrived); the
-            # revisions are kept beside it, so a corrected figure is on record without an alert.
-            match.explanation = {**match.explanation, "revisions": [*match.explanation.get("revisions", []), revision]}
-            events[match.watch] = EventType.UPDATE
-        new_hits = tuple(hit for hit in analysis.hits if hit.watch not in matches)
-        events.update(add_matches(session, desk, locked, prepared, new_hits, now, outbox))
-    session.flush()
-    return ArticleOutcome(ArticleFate.UPDATED, locked.id, events)
 
 
-def add_matches(
+def add_match(
     session: Session,
-    desk: StoryDesk,
-    article: Article,
-    prepared: PreparedArticle,
-    hits: Sequence[WatchHit],
+    article_id: int,
+    watch: str,
+    terms: Sequence[str],
+    story_id: int,
+    event: str,
+    explanation: dict[str, Any],
     now: datetime,
-    outbox: OutboxWriter | None = None,
-) -> dict[str, EventType]:
-    events: dict[str, EventType] = {}
-    for hit in hits:
-        story, decision = desk.place(session, article, prepared, hit.watch, now)
-        match = WatchMatch(
-            article_id=article.id,
-            watch=hit.watch,
-            terms=list(hit.terms),
-            story_id=story.id,
-            event=decision.event.value,
-            explanation=decision.explanation(),
-            created_at=now,
+) -> WatchMatch:
+    match = WatchMatch(
+        article_id=article_id,
+        watch=watch,
+        terms=list(terms),
+        story_id=story_id,
+        event=event,
+        explanation=explanation,
+        created_at=now,
+    )
+    session.add(match)
+    session.flush()  # the alert's event id derives from the match row's id
+    return match
+
+
+# --- the decide queue ----------------------------------------------------------------------
+
+
+def add_undecided(session: Session, rows: Sequence[Undecided]) -> None:
+    if not rows:
+        return
+    statement = _insert(session, UndecidedMatch).on_conflict_do_nothing(index_elements=["article_id", "watch"])
+    session.execute(
+        statement,
+        [
+            {
+                "article_id": r.article_id,
+                "watch": r.watch,
+                "terms": r.terms,
+                "event_at": r.event_at,
+                "history": r.history,
+            }
+            for r in rows
+        ],
+    )
+
+
+def undecided(session: Session, watch: str, limit: int, article_ids: Collection[int] | None = None) -> list[Undecided]:
+    """The watch's matches waiting for a decision, oldest event first (ties: stored first)."""
+    query = select(UndecidedMatch).where(UndecidedMatch.watch == watch)
+    if article_ids is not None:
+        query = query.where(UndecidedMatch.article_id.in_(sorted(article_ids)))
+    rows = session.scalars(query.order_by(UndecidedMatch.event_at, UndecidedMatch.article_id).limit(limit))
+    return [Undecided(r.article_id, r.watch, list(r.terms), r.event_at, r.history) for r in rows]
+
+
+def undecided_watches(session: Session) -> list[str]:
+    return sorted(session.scalars(select(UndecidedMatch.watch).distinct()))
+
+
+def remove_undecided(session: Session, watch: str, article_ids: Collection[int]) -> None:
+    for chunk in _chunks(sorted(article_ids)):
+        session.execute(
+            delete(UndecidedMatch).where(UndecidedMatch.watch == watch, UndecidedMatch.article_id.in_(chunk))
         )
-        session.add(match)
-        if outbox is not None:
-            session.flush()  # the alert's event id derives from the match row's id
-            outbox.enqueue(session, match, story, article, now)
-        events[hit.watch] = decision.event
-    session.flush()
-    return events
 
 
 # --- browsing ------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ comparisons to leave them alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -69,15 +69,18 @@ from stories.text import tokenise
 from .models import Article, Base, Feed, WatchMatch
 from .read.common import Pagination, ReadModel
 from .search_across import Expansion, expand, found_through
+from .search_text import MAX_INDEXED_CHARS, MAX_TERM_LENGTH, _is_arabic, index_content
 
 __all__ = [
     "FTS_TABLE",
+    "MAX_INDEXED_CHARS",
     "ParsedQuery",
     "SearchHit",
     "SearchPage",
     "article_search",
     "index_article",
     "index_content",
+    "index_rows",
     "is_search_index_object",
     "needs_reindex",
     "parse_query",
@@ -109,9 +112,7 @@ PG_CONFIG = "'simple'::regconfig"  # no stemming, no stop words: the normaliser 
 # reads each document's vector) and 100+ ms on SQLite, for an order nobody pages through.
 RANK_WINDOW = 5_000
 
-MAX_INDEXED_CHARS = 100_000  # of words, and again of keywords (see index_content)
 MAX_QUERY_TERMS = 16
-MAX_TERM_LENGTH = 100  # longer "words" are junk (a pasted hash); tsquery refuses > 2047 bytes
 MIN_QUERY_BASE = 3  # a query word's proclitic-stripped form is searched only from this length
 SNIPPET_LENGTH = 240
 _SNIPPET_LEAD = 60  # characters of context kept before the first hit
@@ -168,10 +169,6 @@ class SearchPage(Pagination):
 # --- indexing ------------------------------------------------------------------------------
 
 
-def _is_arabic(word: str) -> bool:
-    return "\u0600" <= word[0] <= "\u06ff"
-
-
 @lru_cache(maxsize=1 << 16)
 def _bases(word: str) -> tuple[str, ...]:
     """Every reading of an Arabic ``word`` with a proclitic chain removed, the word itself first.
@@ -189,35 +186,6 @@ def _bases(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(bases))
 
 
-@lru_cache(maxsize=1 << 16)
-def _keywords(word: str) -> tuple[str, ...]:
-    """The keywords an Arabic text word stands for besides itself (``stories.query.arabic_stems``)."""
-    return tuple(sorted(arabic_stems(word) - {word}))
-
-
-def index_content(title: str, summary: str, text: str) -> str:
-    """The searchable text of an article: its normalised words, then their Arabic keywords.
-
-    Words longer than a query may be (``MAX_TERM_LENGTH``) are left out, and the words and the
-    keywords are each cut at ``MAX_INDEXED_CHARS``: a page of a book's length, or of junk, must
-    still fit PostgreSQL's 1 MB tsvector.
-    """
-    words = _capped(word for word in tokenise(f"{title}\n{summary}\n{text}") if len(word) <= MAX_TERM_LENGTH)
-    keywords = _capped(keyword for word in words if _is_arabic(word) for keyword in _keywords(word))
-    return " ".join(words + keywords) if keywords else " ".join(words)
-
-
-def _capped(words: Iterable[str]) -> list[str]:
-    kept: list[str] = []
-    budget = MAX_INDEXED_CHARS
-    for word in words:
-        budget -= len(word) + 1
-        if budget < 0:
-            break
-        kept.append(word)
-    return kept
-
-
 def index_article(session: Session, article: Article) -> None:
     """Write (or rewrite) the search row of a stored article; the caller commits.
 
@@ -229,6 +197,19 @@ def index_article(session: Session, article: Article) -> None:
     updated = session.execute(update(article_search).where(article_search.c.article_id == article.id).values(values))
     if updated.rowcount == 0:  # type: ignore[attr-defined]
         session.execute(insert(article_search).values(article_id=article.id, **values))
+
+
+def index_rows(session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
+    """Insert the search rows of newly stored articles in one statement: (id, language, content),
+    the content built by ``index_content`` (in the parse workers, off the writer)."""
+    if rows:
+        session.execute(
+            insert(article_search),
+            [
+                {"article_id": article_id, "language": language, "content": content}
+                for article_id, language, content in rows
+            ],
+        )
 
 
 def needs_reindex(session: Session) -> bool:

@@ -136,3 +136,45 @@ class StoryRow:
     @property
     def article_count(self) -> int:
         return len(self.articles)
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """An article row to insert (``repo.insert_articles``), with its search text already built."""
+
+    feed_id: int
+    identity: str
+    guid: str | None
+    url: str | None
+    canonical_url: str | None
+    title: str
+    summary: str
+    text: str
+    language: str
+    published_at: datetime | None
+    fetched_at: datetime
+    event_at: datetime
+    content_hash: str
+    search_content: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleIndex:
+    """What the story stages keep of a matched article: fingerprint, MinHash signature, features."""
+
+    article_id: int
+    fingerprint: str
+    signature: bytes
+    features: dict[str, Any]
+    band_keys: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Undecided:
+    """A stored match waiting for its decision (``repo.add_undecided``)."""
+
+    article_id: int
+    watch: str
+    terms: list[str]
+    event_at: datetime
+    history: bool

@@ -15,12 +15,13 @@ from test_stories_seed import DRONES, ENGLISH_WIRE, MORE_TROOPS
 
 from alerts.channels import active_channels, build_senders
 from alerts.deliver import Deliverer
+from alerts.outbox import OutboxWriter
 from alerts.rules import ChannelRules, QuietWindow, retry_at
 from config.loader import load_config
-from crawler.runner import story_desk
+from ingest.store import save_article
+from raqib.compose import story_desk
 from storage import repo
 from storage.db import Database
-from storage.outbox import OutboxWriter
 from stories.analysis import Analyser
 from stories.types import ArticleOutcome, Entry
 
@@ -90,7 +91,7 @@ on = ["new_story", "development"]
 
     def store(entry: Entry, at: datetime) -> ArticleOutcome:
         with database.session() as session:
-            return repo.save_article(session, "Wire", entry, analyser.analyse(entry), desk=desk, outbox=writer, now=at)
+            return save_article(session, "Wire", entry, analyser.analyse(entry), desk=desk, outbox=writer, now=at)
 
     return Desk(deliverer, database, clock, store)
 

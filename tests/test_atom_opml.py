@@ -22,7 +22,8 @@ from test_stories_seed import ARABIC_FIRST, DRONES, ENGLISH_WIRE, MORE_TROOPS, T
 
 from config.loader import BUNDLED_DEFAULT, load_config
 from config.schema import FeedConfig, RaqibConfig, WatchConfig, WebSettings
-from crawler.runner import story_desk
+from ingest.store import save_article
+from raqib.compose import story_desk
 from storage import repo
 from storage.db import Database
 from storage.models import WatchMatch
@@ -69,7 +70,7 @@ def _store(database: Database, config: RaqibConfig, feeds: list[Spec], timeline:
         repo.sync_feeds(session, feeds)
     for hours, entry in timeline:
         with database.session() as session:
-            repo.save_article(
+            save_article(
                 session, entry.feed, entry, analyser.analyse(entry), desk=desk, now=T0 + timedelta(hours=hours)
             )
 

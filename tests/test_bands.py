@@ -59,6 +59,7 @@ def store(db: Database, hasher: MinHasher, identity: str, body: str, *, index: b
             text=body,
             language="en",
             fetched_at=T0,
+            event_at=T0,
             updated_at=T0,
             content_hash=identity,
             revisions=0,

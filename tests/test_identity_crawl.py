@@ -11,6 +11,7 @@ from pathlib import Path
 from support.crawl import FIXTURES, crawl_json, write_config
 
 from raqib.feedserver import FeedRequestHandler, FeedServer
+from storage.db import Database
 
 
 def rss(items: list[str]) -> bytes:
@@ -119,6 +120,9 @@ def test_a_database_from_before_the_identity_change_is_not_stored_twice_after_up
         assert crawl_json(config).returncode == 0
         current = dict(_identities_by_guid(tmp_path))
         # Turn the database into one the previous release wrote: old identities, schema at 0006.
+        older = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
+        older.downgrade("0007")  # without the later migrations' tables and columns
+        older.dispose()
         with sqlite3.connect(tmp_path / "raqib.db") as db:
             for guid, old in IDENTITIES_BEFORE_0007.items():
                 db.execute("UPDATE articles SET identity = ? WHERE guid = ?", (old, guid))

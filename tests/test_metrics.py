@@ -22,14 +22,16 @@ from sqlalchemy import select, text
 from support.web import running_web
 from test_stories_seed import ARABIC_FIRST, ENGLISH_WIRE, MORE_TROOPS, WATCH
 
+from alerts.outbox import OutboxWriter
 from alerts.rules import ChannelRules
 from config.loader import BUNDLED_DEFAULT, load_config
 from config.schema import RaqibConfig
-from crawler.runner import story_desk
+from ingest.store import save_article
+from raqib.compose import story_desk
 from storage import repo
 from storage.db import Database
 from storage.models import OutboxEntry
-from storage.outbox import OutboxWriter, claim_due, record_attempt
+from storage.outbox import claim_due, record_attempt
 from storage.types import FetchResult, FetchStatus
 from stories.analysis import Analyser
 
@@ -70,7 +72,7 @@ def metrics_site(database: Database, tmp_path: Path) -> Iterator[tuple[str, Raqi
         feed = "الجزيرة" if entry is ARABIC_FIRST else "Wire"
         with database.session() as session:
             when = start + timedelta(hours=hours)
-            repo.save_article(
+            save_article(
                 session, feed, entry, analyser.analyse(entry), desk=story_desk(config), outbox=writer, now=when
             )
     with database.session() as session:

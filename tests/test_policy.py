@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from crawler.policy import MAX_BACKOFF, feed_health, next_due, parse_retry_after
+from ingest.outcome import parse_retry_after
+from storage.health import MAX_BACKOFF, feed_health, next_due
 
 NOW = datetime(2025, 2, 4, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

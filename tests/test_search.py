@@ -12,9 +12,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import delete, func, select, text
 
+from ingest.desk import StoryDesk
+from ingest.store import save_article
 from storage import repo, search
 from storage.db import Database
-from storage.desk import StoryDesk
 from storage.models import Article, Base
 from stories.concepts import Lexicon
 from stories.types import Analysis, Entry, WatchHit
@@ -84,7 +85,7 @@ def store(
     hits = tuple(WatchHit(watch, ("kursk",)) for watch in watches)
     an = Analysis(f"g:{key}", None, language, content_hash or f"c:{key}", hits)  # type: ignore[arg-type]
     with db.session() as session:
-        outcome = repo.save_article(session, feed, entry_for(key, title, summary, feed, text), an, desk=DESK, now=now)
+        outcome = save_article(session, feed, entry_for(key, title, summary, feed, text), an, desk=DESK, now=now)
     return outcome.article_id
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.encoding import guess_encoding
-from crawler.feeds import parse_feed
+from ingest.encoding import guess_encoding
+from ingest.parse import parse_feed
 from stories.analysis import Analyser
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "fetched"

@@ -15,9 +15,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
+from ingest.desk import StoryDesk
+from ingest.store import save_article
 from storage import repo, search
 from storage.db import Database, alembic_config
-from storage.desk import StoryDesk
 from storage.models import Article, Base, WatchMatch
 from storage.read.articles import article_detail, articles_page
 from storage.read.stories import StoryFilters, stories_page, story_details
@@ -73,7 +74,7 @@ UNRELATED = [
 
 def save(db: Database, an: Analysis, en: Entry | None = None, *, now: datetime = T0, feed: str = "Wire"):
     with db.session() as session:
-        return repo.save_article(session, feed, en or entry(), an, desk=DESK, now=now)
+        return save_article(session, feed, en or entry(), an, desk=DESK, now=now)
 
 
 def article_count(db: Database) -> int:
@@ -144,7 +145,7 @@ def test_sqlite_file_uses_wal_foreign_keys_and_creates_its_folder(tmp_path: Path
 
 def test_session_rolls_back_on_error(db: Database) -> None:
     with pytest.raises(RuntimeError), db.session() as session:
-        repo.save_article(session, "Wire", entry(), analysis(), desk=DESK)
+        save_article(session, "Wire", entry(), analysis(), desk=DESK)
         raise RuntimeError("crawl crashed")
     assert article_count(db) == 0
 
@@ -222,12 +223,12 @@ def test_timestamps_come_back_timezone_aware_utc(db: Database) -> None:
 
 def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"), db.session() as session:
-        repo.save_article(session, "Wire", entry(), analysis(), desk=DESK, now=datetime(2025, 2, 4, 10, 0))
+        save_article(session, "Wire", entry(), analysis(), desk=DESK, now=datetime(2025, 2, 4, 10, 0))
 
 
 def test_unknown_feed_is_named(db: Database) -> None:
     with pytest.raises(repo.UnknownFeedError, match="Nowhere"), db.session() as session:
-        repo.save_article(session, "Nowhere", entry(feed="Nowhere"), analysis(), desk=DESK)
+        save_article(session, "Nowhere", entry(feed="Nowhere"), analysis(), desk=DESK)
 
 
 # --- two processes storing the same identity -----------------------------------------------
@@ -241,13 +242,13 @@ def test_insert_race_falls_back_instead_of_raising(
     other_process = Database(db.url)
     try:
         first = save(db, analysis())
-        real_find = repo._find_article
-        lookups = iter([None])  # the second process's look-up ran before the first one committed
+        real_known = repo.known_content_hashes
+        lookups = iter([{}])  # the second process's look-up ran before the first one committed
 
-        def stale_then_real(*args: object, **kwargs: object) -> Article | None:
-            return next(lookups, None) or real_find(*args, **kwargs)  # type: ignore[arg-type]
+        def stale_then_real(*args: object, **kwargs: object) -> dict[str, str]:
+            return next(lookups, None) or real_known(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(repo, "_find_article", stale_then_real)
+        monkeypatch.setattr(repo, "known_content_hashes", stale_then_real)
         second = save(other_process, analysis(content_hash=content_hash))
     finally:
         other_process.dispose()
@@ -269,7 +270,7 @@ def test_concurrent_sessions_storing_the_same_identity(db: Database) -> None:
 
     try:
         with db.session() as session:
-            first = repo.save_article(session, "Wire", entry(), analysis(), desk=DESK, now=T0)
+            first = save_article(session, "Wire", entry(), analysis(), desk=DESK, now=T0)
             worker = threading.Thread(target=second_process)
             worker.start()
             _wait_until_blocked(db, worker)

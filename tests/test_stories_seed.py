@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from config.loader import BUNDLED_DEFAULT, load_config
-from crawler.runner import story_desk
+from ingest.desk import StoryDesk
+from ingest.reprocess import reprocess
+from ingest.store import save_article
+from raqib.compose import story_desk
 from storage import repo
 from storage.db import Database
-from storage.desk import StoryDesk
 from storage.models import WatchMatch
-from storage.reprocess import reprocess
 from stories.analysis import Analyser
 from stories.types import ArticleFate, Entry, EventType
 
@@ -112,9 +113,7 @@ def test_seed_case(database: Database, tmp_path: Path) -> None:
     for hours, entry in zip([0, 3, 5, 48, 72, 80], timeline, strict=True):
         analysis = analyser.analyse(entry)
         with database.session() as session:
-            outcome = repo.save_article(
-                session, entry.feed, entry, analysis, desk=desk, now=T0 + timedelta(hours=hours)
-            )
+            outcome = save_article(session, entry.feed, entry, analysis, desk=desk, now=T0 + timedelta(hours=hours))
         events.append(outcome.events.get(WATCH))
 
     assert events[0] is EventType.NEW_STORY
@@ -151,9 +150,9 @@ def test_a_report_after_the_story_window_starts_a_new_story(database: Database, 
     first = ENGLISH_WIRE
     later = MORE_TROOPS
     with database.session() as session:
-        repo.save_article(session, "Wire", first, analyser.analyse(first), desk=desk, now=T0)
+        save_article(session, "Wire", first, analyser.analyse(first), desk=desk, now=T0)
     with database.session() as session:
-        outcome = repo.save_article(
+        outcome = save_article(
             session, "Wire", later, analyser.analyse(later), desk=desk, now=T0 + timedelta(hours=1 + hours)
         )
     expected = EventType.DEVELOPMENT if hours == 0 else EventType.NEW_STORY  # the window is 7 days
@@ -184,9 +183,9 @@ def test_a_revised_report_is_an_update_of_the_same_article(database: Database, t
         language_hint="en",
     )
     with database.session() as session:
-        created = repo.save_article(session, "Wire", first, analyser.analyse(first), desk=desk, now=T0)
+        created = save_article(session, "Wire", first, analyser.analyse(first), desk=desk, now=T0)
     with database.session() as session:
-        outcome = repo.save_article(session, "Wire", revised, analyser.analyse(revised), desk=desk, now=T0)
+        outcome = save_article(session, "Wire", revised, analyser.analyse(revised), desk=desk, now=T0)
     assert created.events[WATCH] is EventType.NEW_STORY
     assert outcome.fate is ArticleFate.UPDATED and outcome.article_id == created.article_id
     assert outcome.events[WATCH] is EventType.UPDATE
@@ -208,7 +207,7 @@ def test_reprocess_rebuilds_the_same_stories_and_follows_a_changed_watch(databas
     timeline = [ARABIC_FIRST, ENGLISH_WIRE, RETITLED_COPY, MORE_TROOPS, DRONES, UKRAINIAN_STRIKE]
     for hours, entry in zip([0, 3, 5, 48, 72, 80], timeline, strict=True):
         with database.session() as session:
-            repo.save_article(
+            save_article(
                 session, entry.feed, entry, analyser.analyse(entry), desk=desk, now=T0 + timedelta(hours=hours)
             )
 
@@ -236,3 +235,37 @@ def test_reprocess_rebuilds_the_same_stories_and_follows_a_changed_watch(databas
     with database.session() as session:
         kursk = repo.list_stories(session, watch=WATCH)
     assert sorted((a.title, a.event) for s in kursk for a in s.articles) == sorted((t, e) for t, e, _ in before)
+
+
+def test_reprocess_gives_the_same_stories_whatever_order_the_reports_arrived_in(tmp_path: Path) -> None:
+    """The same six reports, each with its publication time, arrive in event order in one
+    database and newest first (a backfill) in another; after ``reprocess`` both hold the same
+    stories with the same events, decided oldest event first."""
+    analyser, _ = _desk_and_analyser(tmp_path)
+    timeline = [ARABIC_FIRST, ENGLISH_WIRE, RETITLED_COPY, MORE_TROOPS, DRONES, UKRAINIAN_STRIKE]
+    dated = [
+        replace(entry, published=T0 + timedelta(hours=hours))
+        for hours, entry in zip([0, 3, 5, 48, 72, 80], timeline, strict=True)
+    ]
+    seen_at = T0 + timedelta(days=5)  # all first seen later, as in a first crawl
+
+    def stories_after_reprocess(name: str, arrival: list[Entry]) -> list[tuple[str, str, int]]:
+        database = Database(f"sqlite:///{tmp_path / name}.db")
+        database.upgrade()
+        desk = _desk_and_analyser(tmp_path)[1]
+        with database.session() as session:
+            repo.sync_feeds(session, [FeedSpec(e.feed, f"https://{e.feed}.example", "auto") for e in timeline])
+        for minutes, entry in enumerate(arrival):
+            with database.session() as session:
+                now = seen_at + timedelta(minutes=minutes)
+                save_article(session, entry.feed, entry, analyser.analyse(entry), desk=desk, now=now)
+        reprocess(database, analyser, desk)
+        with database.read_session() as session:
+            stories = repo.list_stories(session)
+        database.dispose()
+        order = {story.id: index for index, story in enumerate(sorted(stories, key=lambda s: s.first_seen))}
+        return sorted((a.title, a.event, order[s.id]) for s in stories for a in s.articles)
+
+    in_order = stories_after_reprocess("in-order", dated)
+    assert in_order == stories_after_reprocess("newest-first", list(reversed(dated)))
+    assert {event for _, event, _ in in_order} >= {"new_story", "duplicate"}

@@ -22,13 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from test_stories_seed import ARABIC_FIRST, ENGLISH_WIRE, MORE_TROOPS, RETITLED_COPY, WATCH
 
+from alerts.outbox import OutboxWriter
 from alerts.rules import ChannelRules
 from config.loader import BUNDLED_DEFAULT, load_config
-from crawler.runner import story_desk
+from ingest.store import save_article
+from raqib.compose import story_desk
 from storage import repo
 from storage.db import Database
 from storage.models import OutboxEntry
-from storage.outbox import OutboxWriter, claim_due, record_attempt
+from storage.outbox import claim_due, record_attempt
 from storage.read.alerts import alerts_page, disabled_channels
 from storage.read.articles import article_detail, articles_page
 from storage.read.events import latest_news
@@ -130,7 +132,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
     def save(entry: Entry, when: datetime) -> int:
         with database.session() as session:
-            return repo.save_article(
+            return save_article(
                 session, entry.feed, entry, analyser.analyse(entry), desk=desk, outbox=outbox, now=when
             ).article_id
 
@@ -448,7 +450,7 @@ def test_browse_queries_on_both_backends(database: Database, tmp_path: Path) -> 
         feed = "AJ" if entry is ARABIC_FIRST else "Wire"
         with database.session() as session:
             when = now + timedelta(hours=hours)
-            repo.save_article(session, feed, entry, analyser.analyse(entry), desk=desk, now=when)
+            save_article(session, feed, entry, analyser.analyse(entry), desk=desk, now=when)
     with database.session() as session:
         repo.record_fetch(session, FetchResult("Wire", "https://0.example", now, now, FetchStatus.OK, 200, new=4))
         everything = stories_page(session, StoryFilters(watch=WATCH))

@@ -57,7 +57,7 @@ def list_stories(
     filters = StoryFilters(
         watch=watch or None, language=language or None, category=category or None, date_from=date_from, date_to=date_to
     )
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         return stories_page(session, filters, page=page, per_page=per_page)
 
 
@@ -68,7 +68,7 @@ def list_stories(
     responses={404: {"description": "no such story"}},
 )
 def get_story(request: Request, story_id: int) -> StoryDetail:
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         story = story_detail(session, story_id)
     if story is None:
         raise HTTPException(status_code=404, detail=f"no story {story_id}")
@@ -84,7 +84,7 @@ def list_articles(
     page: PageNumber = 1,
     per_page: PerPage = PER_PAGE,
 ) -> Page[ArticleSummary]:
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         return articles_page(
             session, watch=watch or None, language=language or None, since=_aware(since), page=page, per_page=per_page
         )
@@ -97,7 +97,7 @@ def list_articles(
     responses={404: {"description": "no such article"}},
 )
 def get_article(request: Request, article_id: int) -> ArticleDetail:
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         article = article_detail(session, article_id)
     if article is None:
         raise HTTPException(status_code=404, detail=f"no article {article_id}")
@@ -120,7 +120,7 @@ def list_feeds(
 
 def feeds_with_health(request: Request) -> list[FeedRow]:
     """Every stored feed with its health; addresses masked unless the request may see secrets."""
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         rows = feed_rows(session, datetime.now(UTC))
     return judge_feeds(rows, _config(request), datetime.now(UTC), reveal=can_reveal(request))
 
@@ -133,7 +133,7 @@ def list_alerts(
     page: PageNumber = 1,
     per_page: PerPage = PER_PAGE,
 ) -> Page[AlertRow]:
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         return alerts_page(session, status=status or None, channel=channel or None, page=page, per_page=per_page)
 
 
@@ -153,7 +153,7 @@ def search(
     page: PageNumber = 1,
     per_page: PerPage = PER_PAGE,
 ) -> SearchPage:
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         return run_search(
             session,
             q,

@@ -66,7 +66,7 @@ def watch_feed(name: str, request: Request) -> Response:
     """The newest new stories and developments of a watch (50), newest first."""
     config: RaqibConfig = request.app.state.config
     database: Database = request.app.state.database
-    with database.session() as session:
+    with database.read_session() as session:
         configured = any(watch.name == name for watch in config.watches)
         if not configured and not watch_is_known(session, name):
             raise HTTPException(status_code=404, detail=f"unknown watch {name!r}")
@@ -80,7 +80,7 @@ def story_feed(story_id: int, request: Request) -> Response:
     """Every event of a story (new story, developments, updates, duplicates), newest first."""
     config: RaqibConfig = request.app.state.config
     database: Database = request.app.state.database
-    with database.session() as session:
+    with database.read_session() as session:
         found = story_events(session, story_id)
     if found is None:
         raise HTTPException(status_code=404, detail=f"unknown story {story_id}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from config.schema import RaqibConfig
-from crawler.policy import feed_health
+from storage.health import feed_health
 from storage.read.feeds import FeedRow
 from web.redact import mask_url
 

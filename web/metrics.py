@@ -36,7 +36,7 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         now = datetime.now(UTC)
-        with self.database.session() as session:
+        with self.database.read_session() as session:
             data = snapshot(session, now, self.fetch_log)
 
         fetches = CounterMetricFamily(

@@ -154,7 +154,7 @@ def home(request: Request) -> HTMLResponse:
     today = datetime.now(UTC).date()
     first = today - timedelta(days=CHART_DAYS - 1)
     names = [watch.name for watch in config.watches]
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         counts = story_counts_by_watch(session)
         names += sorted(set(counts) - set(names))  # watches gone from the config stay browsable
         news = latest_news(session, names)
@@ -191,7 +191,7 @@ def stories(
         date_from=_day(date_from),
         date_to=_day(date_to),
     )
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         result = stories_page(session, filters, page=_page_number(page))
     params = {
         "watch": filters.watch,
@@ -215,7 +215,7 @@ def stories(
 
 @router.get("/stories/{story_id}")
 def story(request: Request, story_id: int) -> HTMLResponse:
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         detail = story_detail(session, story_id)
     if detail is None:
         return _not_found(request, f"story {story_id}")
@@ -233,7 +233,7 @@ def story(request: Request, story_id: int) -> HTMLResponse:
 
 @router.get("/articles/{article_id}")
 def article(request: Request, article_id: int) -> HTMLResponse:
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         detail = article_detail(session, article_id)
     if detail is None:
         return _not_found(request, f"article {article_id}")
@@ -266,7 +266,7 @@ def search(
     params = {"q": query, "watch": watch, "language": language, "cross": None if across else "0"}
     context: dict[str, Any] = {"query": query or "", "filters": params, "hits": [], "pager": None, "found": None}
     if query:
-        with _database(request).session() as session:
+        with _database(request).read_session() as session:
             found = run_search(
                 session,
                 query,
@@ -298,7 +298,7 @@ def alerts(
 ) -> HTMLResponse:
     config = _config(request)
     status, channel = _text(status), _text(channel)
-    with _database(request).session() as session:
+    with _database(request).read_session() as session:
         result = alerts_page(session, status=status, channel=channel, page=_page_number(page))
         disabled = disabled_channels(session)
     params = {"status": status, "channel": channel}

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from config.loader import load_config
-from crawler.runner import run_crawl
+from raqib.compose import run_crawl
 from storage import queue_status, repo
 from storage.crawl_locks import FeedLocks, serialise_decisions
 from storage.db import Database

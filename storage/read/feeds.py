@@ -14,7 +14,7 @@ from .common import ReadModel
 
 
 class FeedRow(ReadModel):
-    """A stored feed's state and recent activity (fits crawler.policy.FeedStateLike). ``health``
+    """A stored feed's state and recent activity (fits storage.health.FeedStateLike). ``health``
     and ``configured`` depend on the config and the clock: the reader fills them in."""
 
     name: str

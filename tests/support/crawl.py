@@ -63,6 +63,8 @@ def write_config(
     max_bytes: int = 200_000,
     query: str = WATCH_QUERY,
     extra: str = "",
+    history_after: str = "3650d",
+    parse_budget: str = "20s",
 ) -> Path:
     lines = [
         f"database = {toml_string('sqlite:///' + str(folder / 'raqib.db'))}",
@@ -74,6 +76,11 @@ def write_config(
         f"allow_private = {'true' if allow_private else 'false'}",
         f'timeout = "{timeout}"',
         f"max_bytes = {max_bytes}",
+        "",
+        # The fixture feeds are dated December 2024: news to these tests unless a test says not.
+        "[pipeline]",
+        f'history_after = "{history_after}"',
+        f'parse_budget = "{parse_budget}"',
         "",
         "[web]",
         f"port = {free_port()}",  # `raqib run` serves the web page: never a fixed, shared port

@@ -1,10 +1,10 @@
 """Rebuild stories and decisions after the lexicons, thresholds or watches changed.
 
-The stored articles are replayed in the order they arrived, each at its own arrival time, through
-the same analyser and story desk as a crawl, so the result equals what a fresh crawl of the same
-reports would have decided. A story that reaches into the replayed period is rebuilt whole: the
-replay starts early enough to include all its reports, so no story keeps a memory of decisions
-that no longer hold.
+The stored articles are replayed in event-time order, each at its own event time, through the
+same analyser, store queue and decide stage as a crawl, so the result equals what a crawl of the
+same reports would have decided whatever order they arrived in. A story that reaches into the
+replayed period is rebuilt whole: the replay starts early enough to include all its reports, so no
+story keeps a memory of decisions that no longer hold. Alerts are not written again.
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, exists, func, select, true, tuple_
 from sqlalchemy.orm import Session
 
+from ingest.decide import decide_batch, entry_of
+from ingest.desk import StoryDesk
+from ingest.store import index_of
+from storage import repo
 from storage.db import Database
-from storage.desk import StoryDesk
-from storage.models import Article, ArticleBand, Feed, Story, WatchMatch
-from storage.repo import add_matches
+from storage.models import Article, ArticleBand, Feed, Story, UndecidedMatch, WatchMatch
+from storage.types import Undecided
 from stories.analysis import Analyser
-from stories.types import Entry, WatchHit
+from stories.types import WatchHit
 
 BATCH = 200
 
@@ -38,21 +41,21 @@ class ReprocessResult:
 
 
 def _from(cutoff: datetime | None) -> ColumnElement[bool]:
-    return Article.fetched_at >= cutoff if cutoff is not None else true()
+    return Article.event_at >= cutoff if cutoff is not None else true()
 
 
 def _start(session: Session, since: datetime | None, watches: Collection[str]) -> datetime | None:
-    """The earliest arrival to replay from: ``since``, moved back to the first report of every
+    """The earliest event time to replay from: ``since``, moved back to the first report of every
     story that has a report after it (repeated until no story straddles the start)."""
     cutoff = since
     while cutoff is not None:
         touched = (
             select(WatchMatch.story_id)
             .join(Article, WatchMatch.article_id == Article.id)
-            .where(Article.fetched_at >= cutoff, WatchMatch.watch.in_(watches))
+            .where(Article.event_at >= cutoff, WatchMatch.watch.in_(watches))
         )
         earliest = session.scalar(
-            select(func.min(Article.fetched_at))
+            select(func.min(Article.event_at))
             .join(WatchMatch, WatchMatch.article_id == Article.id)
             .where(WatchMatch.story_id.in_(touched))
         )
@@ -94,6 +97,7 @@ def reprocess(
         orphaned = ~exists().where(WatchMatch.story_id == Story.id)
         session.execute(delete(Story).where(Story.watch.in_(watches), orphaned))
         session.execute(delete(ArticleBand).where(ArticleBand.article_id.in_(replayed)))
+        session.execute(delete(UndecidedMatch).where(UndecidedMatch.watch.in_(watches)))
 
     last: tuple[datetime, int] | None = None
     while True:
@@ -102,16 +106,16 @@ def reprocess(
                 select(Article, Feed.name, Feed.language)
                 .join(Feed, Article.feed_id == Feed.id)
                 .where(_from(cutoff))
-                .order_by(Article.fetched_at, Article.id)
+                .order_by(Article.event_at, Article.id)
                 .limit(BATCH)
             )
             if last is not None:
-                query = query.where(tuple_(Article.fetched_at, Article.id) > tuple_(*last))
+                query = query.where(tuple_(Article.event_at, Article.id) > tuple_(*last))
             rows = session.execute(query).all()
             for article, feed_name, feed_language in rows:
                 _replay(session, analyser, desk, article, feed_name, feed_language, watches)
             if rows:
-                last = (rows[-1][0].fetched_at, rows[-1][0].id)
+                last = (rows[-1][0].event_at, rows[-1][0].id)
         if progress is not None and rows:
             progress(len(rows), total)
         if len(rows) < BATCH:
@@ -131,16 +135,7 @@ def _replay(
     feed_language: str,
     watches: Collection[str],
 ) -> None:
-    entry = Entry(
-        feed=feed_name,
-        title=article.title,
-        summary=article.summary,
-        guid=article.guid,
-        url=article.url,
-        text=article.text,
-        published=article.published_at,
-        language_hint="ar" if feed_language == "ar" else "en" if feed_language == "en" else "auto",
-    )
+    entry = entry_of(article, feed_name, feed_language)
     analysis = analyser.analyse(entry)
     kept = set(session.scalars(select(WatchMatch.watch).where(WatchMatch.article_id == article.id)))
     hits: tuple[WatchHit, ...] = tuple(hit for hit in analysis.hits if hit.watch in watches and hit.watch not in kept)
@@ -150,6 +145,12 @@ def _replay(
         article.signature = None
         article.features = None
         return
-    prepared = desk.prepare(entry, analysis)
-    desk.index(session, article, prepared, revised=False)
-    add_matches(session, desk, article, prepared, hits, article.fetched_at)
+    prepared = desk.prepare(entry, analysis.language)
+    repo.write_article_index(session, [index_of(article.id, prepared)])
+    repo.add_undecided(
+        session, [Undecided(article.id, hit.watch, list(hit.terms), article.event_at, False) for hit in hits]
+    )
+    for hit in hits:
+        decide_batch(
+            session, desk, None, hit.watch, now=article.fetched_at, prepared={article.id: prepared}, only=[article.id]
+        )

@@ -1,6 +1,8 @@
 """The story desk: for each stored article and watch, gather what the database knows (active
 stories and their memories, exact and near duplicates through the indexes), ask ``stories.decide``
-and persist its decision. The deciding is pure and lives in ``stories/``; this is the SQL around it.
+and persist its decision. The deciding is pure and lives in ``stories/``; the rows come and go
+through ``storage`` (story_repo, bands). Times are event times (``at``): a story's window, first
+and last seen follow when its reports' events happened, not when they were fetched.
 """
 
 from __future__ import annotations
@@ -10,36 +12,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
-from storage import bands
+from ingest.prepare import PreparedArticle, Preparer
+from storage import bands, story_repo
 from storage.models import Article, Story, WatchMatch
 from stories.categories import NO_CATEGORIES, Categoriser
 from stories.concepts import Lexicon
 from stories.decide import Decision, DecisionSettings, StoryCandidate, decide
-from stories.features import ArticleFeatures, extract_features
-from stories.fingerprint import NEAR_DUPLICATE_THRESHOLD, MinHasher, body_fingerprint
+from stories.features import ArticleFeatures
+from stories.fingerprint import NEAR_DUPLICATE_THRESHOLD, MinHasher
 from stories.memory import StoryMemory
 from stories.novelty import assess
 from stories.semantic import SentenceEncoder
-from stories.text import tokenise
-from stories.types import Analysis, Entry
+from stories.types import Entry, Language
+
+__all__ = ["PreparedArticle", "StoryDesk", "StorySettings"]
 
 
 @dataclass(frozen=True, slots=True)
 class StorySettings:
-    window: timedelta = timedelta(days=7)  # stories seen within this are open for new reports
+    window: timedelta = timedelta(days=7)  # stories with an event within this are open for new reports
     max_candidates: int = 200  # the most recently active stories of a watch that are compared
     decision: DecisionSettings = field(default_factory=DecisionSettings)
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedArticle:
-    features: ArticleFeatures
-    fingerprint: str
-    signature: bytes
-    band_keys: list[int]
 
 
 class StoryDesk:
@@ -53,7 +48,8 @@ class StoryDesk:
     ):
         self.lexicon = lexicon
         self.settings = settings or StorySettings()
-        self.hasher = hasher or MinHasher()
+        self.preparer = Preparer(lexicon, hasher, encoder)
+        self.hasher = self.preparer.hasher
         self.encoder = encoder  # the multilingual sentence encoder (None: words and concepts only)
         self.categorisers = dict(categorisers or {})  # watch → its development categories
         # Parsed story memories, valid while the story's state_token is unchanged: parsing a
@@ -62,38 +58,20 @@ class StoryDesk:
 
     # -- per article ------------------------------------------------------------------------
 
-    def prepare(self, entry: Entry, analysis: Analysis) -> PreparedArticle:
-        body_tokens = tokenise(entry.text or entry.summary)
-        # The title is left out of the fingerprint and the signature: a copy under another
-        # headline is still the same report.
-        tokens = body_tokens if len(body_tokens) >= 12 else tokenise(entry.title) + body_tokens
-        signature = self.hasher.signature(tokens)
-        return PreparedArticle(
-            features=extract_features(entry, analysis.language, self.lexicon, self.encoder),
-            fingerprint=body_fingerprint(" ".join(tokens)),
-            signature=signature,
-            band_keys=self.hasher.band_keys(signature),
-        )
-
-    def index(self, session: Session, article: Article, prepared: PreparedArticle, *, revised: bool) -> None:
-        article.fingerprint = prepared.fingerprint
-        article.signature = prepared.signature
-        article.features = prepared.features.to_json()
-        session.flush()
-        if revised:
-            bands.remove_bands(session, article.id)
-        bands.add_bands(session, article.id, prepared.band_keys)
+    def prepare(self, entry: Entry, language: Language) -> PreparedArticle:
+        return self.preparer.prepare(entry, language)
 
     # -- per watch --------------------------------------------------------------------------
 
     def place(
-        self, session: Session, article: Article, prepared: PreparedArticle, watch: str, now: datetime
+        self, session: Session, article: Article, prepared: PreparedArticle, watch: str, at: datetime
     ) -> tuple[Story, Decision]:
-        """Decide the article's story and event for ``watch``; create or update the story."""
-        candidates = self._active_stories(session, watch, now)
+        """Decide the article's story and event for ``watch`` at event time ``at``; create or
+        update the story."""
+        candidates = story_repo.active_stories(session, watch, at - self.settings.window, self.settings.max_candidates)
         duplicate_story, duplicate_of = self._duplicate(session, article, prepared, watch)
         if duplicate_story is not None and duplicate_story not in candidates:
-            story = session.get(Story, duplicate_story)
+            story = story_repo.story(session, duplicate_story)
             if story is not None:
                 candidates[story.id] = story
         features = self.categorisers.get(watch, NO_CATEGORIES).tag(prepared.features)
@@ -104,22 +82,13 @@ class StoryDesk:
             duplicate_story=duplicate_story,
             duplicate_of=duplicate_of,
             encoder=self.encoder,
-            at=now,
+            at=at,
         )
         if decision.story_id is None:
-            story = Story(
-                watch=watch,
-                title=article.title,
-                language=article.language,
-                first_seen=now,
-                last_seen=now,
-                state=None,
-            )
-            session.add(story)
-            session.flush()  # the new story's id keys its memory in the cache
+            story = story_repo.new_story(session, watch, article.title, article.language, at)
         else:
             story = candidates[decision.story_id]
-        self._absorb(story, features, now)
+        self._absorb(story, features, at)
         session.flush()
         return story, decision
 
@@ -128,12 +97,12 @@ class StoryDesk:
     ) -> dict[str, object]:
         """A known report revised (same identity, new text): its story learns the new text; the
         event is UPDATE, and what changed is returned for the record (no alert by default)."""
-        story = session.get(Story, match.story_id) if match.story_id is not None else None
+        story = story_repo.story(session, match.story_id) if match.story_id is not None else None
         if story is None:
             return {"reason": "revised report"}
         features = self.categorisers.get(match.watch, NO_CATEGORIES).tag(prepared.features)
         novelty = assess(features, self._memory(story), self.settings.decision.novelty, self.encoder)
-        self._absorb(story, features, now)
+        self._absorb(story, features, None)
         return {"at": now.isoformat(), "reason": "revised report", **novelty.to_json()}
 
     # -- helpers ----------------------------------------------------------------------------
@@ -147,42 +116,23 @@ class StoryDesk:
             self._memories[story.id] = (story.state_token, memory)
         return memory
 
-    def _absorb(self, story: Story, features: ArticleFeatures, now: datetime) -> None:
+    def _absorb(self, story: Story, features: ArticleFeatures, at: datetime | None) -> None:
         memory = self._memory(story)
-        memory.absorb(features, at=now)
+        memory.absorb(features, at=at)
         story.state = memory.to_json()
         story.state_token = uuid.uuid4().hex
-        story.last_seen = max(story.last_seen, now)
+        if at is not None:  # reports may be decided out of event order (a late backfill)
+            story.first_seen = min(story.first_seen, at)
+            story.last_seen = max(story.last_seen, at)
         self._memories[story.id] = (story.state_token, memory)
-
-    def _active_stories(self, session: Session, watch: str, now: datetime) -> dict[int, Story]:
-        rows = session.scalars(
-            select(Story)
-            .where(Story.watch == watch, Story.last_seen >= now - self.settings.window)
-            .options(defer(Story.state))  # parsed only when the cached memory is out of date
-            .order_by(Story.last_seen.desc())
-            .limit(self.settings.max_candidates)
-        )
-        return {story.id: story for story in rows}
 
     def _duplicate(
         self, session: Session, article: Article, prepared: PreparedArticle, watch: str
     ) -> tuple[int | None, int | None]:
         """The story and article of an earlier report with the same body, else a near-duplicate."""
-        exact = session.execute(
-            select(WatchMatch.story_id, Article.id)
-            .join(Article, WatchMatch.article_id == Article.id)
-            .where(
-                Article.fingerprint == prepared.fingerprint,
-                WatchMatch.watch == watch,
-                WatchMatch.story_id.is_not(None),
-                Article.id != article.id,
-            )
-            .order_by(Article.id)
-            .limit(1)
-        ).first()
+        exact = story_repo.exact_duplicate(session, prepared.fingerprint, watch, article.id)
         if exact is not None:
-            return exact[0], exact[1]
+            return exact
         near = bands.near_duplicates(
             session,
             prepared.band_keys,
@@ -194,12 +144,7 @@ class StoryDesk:
         if not near:
             return None, None
         ids = [article_id for article_id, _ in near]
-        rows = session.execute(
-            select(WatchMatch.article_id, WatchMatch.story_id).where(
-                WatchMatch.article_id.in_(ids), WatchMatch.watch == watch, WatchMatch.story_id.is_not(None)
-            )
-        ).all()
-        story_of = {row[0]: row[1] for row in rows}
+        story_of = story_repo.stories_of(session, ids, watch)
         for article_id in ids:  # best similarity first
             if article_id in story_of:
                 return story_of[article_id], article_id

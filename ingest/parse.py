@@ -19,7 +19,7 @@ from typing import Any
 
 import feedparser
 
-from crawler.encoding import prepare_for_feedparser
+from ingest.encoding import prepare_for_feedparser
 from stories.types import Entry, LanguageHint
 
 _TAG = re.compile(r"<[^>]*>")

@@ -1,0 +1,271 @@
+"""The pipeline against a naive loop, on the same loopback feeds, in one run.
+
+300 feeds × 50 items (150 Arabic feeds, 150 English), exactly one item per feed (2 %) matching
+the default watch. Three contenders, each on a fresh database and the same feed server:
+
+- naive: a sequential loop of urllib (with the ETag of the last fetch) + feedparser + a regex per
+  item + SQLite ``INSERT OR IGNORE``, one commit per feed;
+- raqib: ``raqib crawl --json`` in its own process, as the scheduler runs it (conditional GET,
+  parse workers, bulk store, decisions, outbox);
+
+each for a first cycle (all new) and a second (every feed answers 304). Printed: wall times,
+ratios, match counts (must equal the number of feeds), and the peak memory of the crawl summed
+over all its processes (the crawl, its forkserver and its workers), sampled every 20 ms.
+
+    .venv/bin/python bench/bench_pipeline.py [--feeds 300] [--items 50] [--postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import feedparser
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
+from raqib.feedserver import FeedServer  # noqa: E402
+
+EN_NOISE = [
+    "Oil prices steady as markets await the central bank decision on rates",
+    "Local elections see record turnout in coastal towns after a long campaign",
+    "Scientists map a new deep-sea ecosystem off the Pacific coast",
+    "City council approves a new budget for public libraries and parks",
+    "The national team wins the regional final after extra time",
+]
+AR_NOISE = [
+    "ارتفاع أسعار الذهب مع ترقب قرار الفائدة في الأسواق العالمية",
+    "افتتاح معرض الكتاب الدولي بمشاركة واسعة من دور النشر",
+    "منتخب الشباب يتأهل إلى نهائي البطولة الإقليمية بعد مباراة صعبة",
+    "هطول أمطار غزيرة على المناطق الساحلية خلال عطلة نهاية الأسبوع",
+    "وزارة الصحة تطلق حملة تطعيم جديدة في المدارس",
+]
+EN_MATCH = "North Korean troops deployed to Kursk, Russia, says Seoul ({n})"
+AR_MATCH = "قوات كوريا الشمالية تنتشر في كورسك في روسيا بحسب سيول ({n})"
+# The naive loop's matcher: a regex standing for the watch (actor, place, military term).
+NAIVE = re.compile(r"(north korea|كوريا الشمالية).*(kursk|russia|كورسك|روسيا).*(troop|soldier|قوات|جنود)", re.I | re.S)
+
+
+def make_feed(index: int, items: int) -> bytes:
+    arabic = index % 2 == 0
+    noise = AR_NOISE if arabic else EN_NOISE
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<rss version="2.0"><channel><title>Bench feed {index}</title><link>http://example.org/{index}</link>',
+        f"<language>{'ar' if arabic else 'en'}</language><description>bench</description>",
+    ]
+    for item in range(items):
+        if item == 0:
+            title = (AR_MATCH if arabic else EN_MATCH).format(n=index)
+            summary = title
+        else:
+            title = f"{noise[(index + item) % len(noise)]} ({index}-{item})"
+            summary = " ".join(noise[(index + item + k) % len(noise)] for k in range(1, 4))
+        parts.append(
+            f"<item><title>{title}</title><link>http://example.org/{index}/{item}</link>"
+            f'<guid isPermaLink="false">bench-{index}-{item}</guid>'
+            f"<pubDate>Tue, 04 Feb 2025 10:{item % 60:02d}:00 GMT</pubDate>"
+            f"<description>{summary}</description></item>"
+        )
+    parts.append("</channel></rss>")
+    return "\n".join(parts).encode("utf-8")
+
+
+# -- the naive loop ----------------------------------------------------------------------------
+
+
+def naive_cycle(urls: list[str], database: Path, etags: dict[str, str]) -> tuple[float, int, int]:
+    """(seconds, new rows, matches) of one sequential pass over every feed."""
+    started = time.perf_counter()
+    connection = sqlite3.connect(database)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("CREATE TABLE IF NOT EXISTS items (guid TEXT PRIMARY KEY, title TEXT, summary TEXT, hit INT)")
+    new = matched = 0
+    for url in urls:
+        request = urllib.request.Request(url, headers={"If-None-Match": etags[url]} if url in etags else {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                body = response.read()
+                etag = response.headers.get("ETag")
+        except urllib.error.HTTPError as error:
+            if error.code == 304:
+                continue
+            raise
+        if etag:
+            etags[url] = etag
+        parsed = feedparser.parse(body)
+        rows = []
+        for entry in parsed.entries:
+            text = f"{entry.get('title', '')} {entry.get('summary', '')}"
+            hit = 1 if NAIVE.search(text) else 0
+            rows.append((entry.get("id"), entry.get("title", ""), entry.get("summary", ""), hit))
+        before = connection.total_changes
+        connection.executemany("INSERT OR IGNORE INTO items VALUES (?, ?, ?, ?)", rows)
+        connection.commit()
+        added = connection.total_changes - before
+        new += added
+        matched += sum(row[3] for row in rows) if added else 0
+    connection.close()
+    return time.perf_counter() - started, new, matched
+
+
+# -- raqib -------------------------------------------------------------------------------------
+
+
+class TreeMemory:
+    """Peak of the summed RSS of a process and all its descendants, sampled in a thread."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _tree(self) -> list[int]:
+        found, queue = [], [self.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
+                        queue += [int(child) for child in children.read().split()]
+            except OSError:
+                continue
+        return found
+
+    def _rss(self, pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) * 1024
+        except OSError:
+            pass
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, sum(self._rss(pid) for pid in self._tree()))
+            time.sleep(0.02)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def raqib_cycle(config: Path) -> tuple[float, dict[str, object], int]:
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "raqib", "--config", str(config), "crawl", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "RAQIB_DATA": str(config.parent)},
+    )
+    memory = TreeMemory(process.pid)
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    peak = memory.stop()
+    if not stdout.strip():
+        raise SystemExit(f"crawl failed: {stderr[-3000:]}")
+    return seconds, json.loads(stdout), peak
+
+
+def process_start() -> float:
+    """The cost of starting the ``raqib`` command itself (``raqib --help``)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "raqib", "--help"], capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--feeds", type=int, default=300)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--postgresql", action="store_true", help="raqib on a throwaway PostgreSQL server")
+    args = parser.parse_args()
+    if not args.postgresql:
+        run(args, "")
+        return
+    from tests.support.pg import DB_NAME, find_pg_bindir, start_pg_server, stop_pg_server
+
+    bindir = find_pg_bindir()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL server binaries")
+    server = start_pg_server(bindir)
+    try:
+        run(args, server.sqlalchemy_url(DB_NAME))
+    finally:
+        stop_pg_server(server)
+
+
+def run(args: argparse.Namespace, postgresql: str) -> None:
+    watch = load_config(BUNDLED_DEFAULT, data_dir=Path(tempfile.gettempdir())).watches[0]
+    with tempfile.TemporaryDirectory(prefix="raqib-bench-") as scratch:
+        root = Path(scratch)
+        (root / "feeds").mkdir()
+        for index in range(args.feeds):
+            (root / "feeds" / f"f{index}.xml").write_bytes(make_feed(index, args.items))
+        with FeedServer(root / "feeds") as server:
+            urls = [server.url(f"f{index}.xml") for index in range(args.feeds)]
+            etags: dict[str, str] = {}
+            naive1 = naive_cycle(urls, root / "naive.db", etags)
+            naive2 = naive_cycle(urls, root / "naive.db", etags)
+
+            database = postgresql or f"sqlite:///{root / 'raqib.db'}"
+            lines = [
+                f'database = "{database}"',
+                "[network]",
+                "allow_private = true",
+                "[[watches]]",
+                f'name = "{watch.name}"',
+                f"query = '''{watch.query}'''",
+            ]
+            for index, url in enumerate(urls):
+                language = "ar" if index % 2 == 0 else "en"
+                lines += ["[[feeds]]", f'name = "feed {index}"', f'url = "{url}"', f'language = "{language}"']
+            config = root / "bench.toml"
+            config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            first_s, first, peak1 = raqib_cycle(config)
+            second_s, second, peak2 = raqib_cycle(config)
+        start = process_start()
+
+    def total(report: dict[str, object], key: str) -> int:
+        return sum(int(feed[key]) for feed in report["feeds"])  # type: ignore[attr-defined]
+
+    items = args.feeds * args.items
+    statuses = sorted({str(feed["status"]) for feed in second["feeds"]})  # type: ignore[index]
+    print(f"feeds={args.feeds} items/feed={args.items} items={items} expected matches={args.feeds}")
+    print(f"database: {'PostgreSQL' if postgresql else 'SQLite'}")
+    print(f"naive first : {naive1[0]:7.2f} s  new={naive1[1]} matched={naive1[2]}")
+    print(f"raqib first : {first_s:7.2f} s  new={total(first, 'new')} matched={total(first, 'matched')}")
+    print(f"  ratio raqib/naive first cycle: {first_s / naive1[0]:.2f}x (target <= 1.5x)")
+    print(f"naive second: {naive2[0]:7.2f} s  new={naive2[1]}")
+    print(f"raqib second: {second_s:7.2f} s  new={total(second, 'new')} statuses={statuses} (target <= 1.0 s)")
+    print(f"  ratio raqib/naive second cycle: {second_s / naive2[0]:.2f}x; raqib --help alone: {start:.2f} s")
+    stages = first.get("stages", {})  # type: ignore[union-attr]
+    decided = max(float(stages.get("decided", 0)), 1.0)  # type: ignore[union-attr]
+    print(
+        f"  writer thread, first cycle: store {stages.get('store', 0):.2f} s, decide {stages.get('decide', 0):.2f} s "  # type: ignore[union-attr]
+        f"for {decided:.0f} decisions ({1000 * float(stages.get('decide', 0)) / decided:.2f} ms each)"  # type: ignore[union-attr]
+    )
+    print(f"peak RSS, crawl + forkserver + workers: first {peak1 / 2**20:.0f} MiB, second {peak2 / 2**20:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The stages between fetch and outbox (DESIGN §1), and the handler the crawler is given."""

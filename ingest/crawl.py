@@ -1,0 +1,159 @@
+"""One crawl cycle, stage by stage: the due feeds become fetch jobs, the crawler fetches them and
+hands every answer to the ``IngestHandler``, which parses in worker processes, stores through the
+writer thread and decides per watch. Built from parts made by the composition root (raqib.compose).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from alerts.outbox import OutboxWriter
+from config.schema import RaqibConfig
+from crawler.handler import FetchHandler
+from crawler.items import FeedJob
+from ingest.clock import Clock
+from ingest.desk import StoryDesk
+from ingest.handler import Budgets, IngestHandler
+from ingest.report import FeedReport
+from ingest.store import EventTimes
+from ingest.tasks import init_worker
+from ingest.workers import WorkerPool
+from ingest.writer import Writer
+from storage import repo
+from storage.db import Database
+
+
+class UnknownFeed(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlResult:
+    reports: list[FeedReport]
+    seconds: float
+    # Writer-thread seconds per stage ("store", "decide") and how many matches were decided.
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return any(report.failed for report in self.reports)
+
+
+Fetch = Callable[[list[FeedJob], FetchHandler], None]  # the crawler's door (crawler.runner.fetch)
+
+
+def select_feeds(config: RaqibConfig, names: Sequence[str]) -> list[str]:
+    enabled = [feed.name for feed in config.feeds if feed.enabled]
+    if not names:
+        return enabled
+    configured = {feed.name for feed in config.feeds}
+    unknown = [name for name in names if name not in configured]
+    if unknown:
+        raise UnknownFeed(f"no feed named {', '.join(map(repr, unknown))}; configured: {', '.join(sorted(configured))}")
+    return list(dict.fromkeys(names))
+
+
+def build_jobs(
+    config: RaqibConfig, database: Database, names: Sequence[str], *, only_due: bool, clock: Clock
+) -> tuple[list[FeedJob], dict[str, int]]:
+    """The fetch jobs, with each feed's remembered validators, and the feeds' ids."""
+    by_name = {feed.name: feed for feed in config.feeds}
+    with database.session() as session:
+        repo.sync_feeds(session, config.feeds)
+        if only_due:
+            names = repo.due_feed_names(session, clock.now(), names)
+        states = repo.feed_states(session)
+        ids = repo.feed_ids(session)
+    jobs = []
+    for name in names:
+        feed, state = by_name[name], states.get(name)
+        jobs.append(
+            FeedJob(
+                name=name,
+                url=feed.url,
+                language=feed.language,
+                fetch_articles=feed.fetch_articles,
+                interval=feed.effective_interval(config.schedule),
+                etag=state.etag if state else None,
+                last_modified=state.last_modified if state else None,
+                body_hash=state.body_hash if state else None,
+                consecutive_failures=state.consecutive_failures if state else 0,
+            )
+        )
+    return jobs, ids
+
+
+def worker_pool(config: RaqibConfig) -> WorkerPool:
+    """The parse/extract workers (started by the first feed that needs parsing)."""
+    import os
+
+    settings = config.pipeline
+    size = settings.workers or os.cpu_count() or 1
+    return WorkerPool(
+        size,
+        memory_cap=settings.worker_memory,
+        initializer=init_worker,
+        initargs=({w.name: w.query for w in config.watches},),
+    )
+
+
+def crawl_cycle(
+    config: RaqibConfig,
+    database: Database,
+    pool: WorkerPool,
+    desk: Callable[[], StoryDesk],
+    outbox: OutboxWriter | None,
+    fetch: Fetch,
+    names: Sequence[str] = (),
+    *,
+    only_due: bool = False,
+    clock: Clock | None = None,
+) -> CrawlResult:
+    """Crawl the named feeds (all enabled ones when empty) once and report per feed."""
+    started = time.monotonic()
+    clock = clock or Clock()
+    jobs, ids = build_jobs(config, database, select_feeds(config, names), only_due=only_due, clock=clock)
+    if not jobs:
+        return CrawlResult([], time.monotonic() - started)
+    writer = Writer(database)
+    handler = IngestHandler(
+        pool=pool,
+        writer=writer,
+        desk=desk,
+        outbox=outbox,
+        feed_ids=ids,
+        clock=clock,
+        rules=EventTimes(oldest=config.pipeline.oldest_event, history_after=config.pipeline.history_after),
+        budgets=Budgets(
+            parse=config.pipeline.parse_budget.total_seconds(), extract=config.pipeline.extract_budget.total_seconds()
+        ),
+    )
+    try:
+        fetch(jobs, handler)
+        handler.wait()
+    finally:
+        writer.close()
+    reports = list(handler.reports)
+    answered = {report.feed for report in reports}
+    reports += [_unanswered(job) for job in jobs if job.name not in answered]
+    order = {job.name: index for index, job in enumerate(jobs)}
+    reports.sort(key=lambda report: order.get(report.feed, len(order)))
+    return CrawlResult(reports, time.monotonic() - started, dict(handler.stages))
+
+
+def _unanswered(job: FeedJob) -> FeedReport:
+    return FeedReport(
+        feed=job.name,
+        url=job.url,
+        status="error",
+        http_status=None,
+        entries=0,
+        new=0,
+        updated=0,
+        seen=0,
+        matched=0,
+        seconds=0.0,
+        error="the crawl ended before this feed was answered",
+    )

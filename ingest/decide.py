@@ -1,0 +1,96 @@
+"""DECIDE, per watch: the watch's stored but undecided matches, oldest event first, through the
+story desk; one transaction per batch writes the decisions, the story state and the outbox rows
+and takes the matches off the queue. Idempotent: what is decided is no longer queued, so running
+it again (or after a crash, in another process) decides only what is left."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, MutableMapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from alerts.outbox import OutboxWriter
+from ingest.desk import StoryDesk
+from ingest.prepare import PreparedArticle
+from storage import repo
+from storage.db import Database
+from storage.models import Article
+from stories.types import Entry, EventType
+
+DECIDE_BATCH = 100
+
+
+def decide_batch(
+    session: Session,
+    desk: StoryDesk,
+    outbox: OutboxWriter | None,
+    watch: str,
+    *,
+    now: datetime,
+    prepared: MutableMapping[int, PreparedArticle] | None = None,
+    limit: int = DECIDE_BATCH,
+    only: Collection[int] | None = None,
+) -> dict[int, EventType]:
+    """Decide up to ``limit`` of the watch's queued matches (or only the articles in ``only``);
+    returns article id -> event. ``prepared`` holds what the parse workers computed, by article
+    id; a match queued by another process is prepared here from its stored text."""
+    queued = repo.undecided(session, watch, limit, only)
+    if not queued:
+        return {}
+    articles = repo.articles_by_id(session, [u.article_id for u in queued])
+    ready = prepared if prepared is not None else {}
+    events: dict[int, EventType] = {}
+    for item in queued:
+        article = articles.get(item.article_id)
+        if article is None:
+            continue
+        ready_one = ready.pop(article.id, None) if only is None else ready.get(article.id)
+        if ready_one is None:
+            ready_one = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
+        story, decision = desk.place(session, article, ready_one, watch, item.event_at)
+        explanation = decision.explanation()
+        if item.history:
+            explanation["history"] = True  # older than the history bound when first seen: no alert
+        match = repo.add_match(session, article.id, watch, item.terms, story.id, decision.event.value, explanation, now)
+        if outbox is not None and not item.history:
+            outbox.enqueue(session, match, story, article, now)
+        events[article.id] = decision.event
+    repo.remove_undecided(session, watch, [u.article_id for u in queued])
+    session.flush()
+    return events
+
+
+def decide_watch(
+    database: Database,
+    desk: StoryDesk,
+    outbox: OutboxWriter | None,
+    watch: str,
+    *,
+    now: datetime,
+    prepared: MutableMapping[int, PreparedArticle] | None = None,
+) -> int:
+    """Decide everything queued for ``watch``, one transaction per batch; returns how many."""
+    decided = 0
+    while True:
+        with database.session() as session:
+            events = decide_batch(session, desk, outbox, watch, now=now, prepared=prepared)
+        decided += len(events)
+        if len(events) < DECIDE_BATCH:
+            return decided
+
+
+def entry_of(article: Article, feed: str = "", language: str | None = None) -> Entry:
+    """A stored article as the entry it was parsed from (``language``: the feed's hint, else the
+    article's detected language)."""
+    hint = language if language is not None else article.language
+    return Entry(
+        feed=feed,
+        title=article.title,
+        summary=article.summary,
+        guid=article.guid,
+        url=article.url,
+        text=article.text,
+        published=article.published_at,
+        language_hint="ar" if hint == "ar" else "en" if hint == "en" else "auto",
+    )

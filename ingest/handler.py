@@ -1,0 +1,345 @@
+"""The handler the crawler is given: every fetched feed and page goes through the stages here.
+
+Reactor thread: only bookkeeping and handing on. Worker processes: parse and extract (each within
+its budget). Writer thread: store (bulk, one transaction per batch), then decide per watch. The
+futures returned to the crawler resolve from those threads, so a feed being parsed holds up no
+other download and no other timeout.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from alerts.outbox import OutboxWriter
+from crawler.items import FeedJob, FetchedFeed, FetchedPage
+from ingest.clock import Clock
+from ingest.decide import DECIDE_BATCH, decide_batch
+from ingest.desk import StoryDesk
+from ingest.outcome import FeedDone, classify
+from ingest.prepare import PreparedArticle
+from ingest.report import FeedReport
+from ingest.store import STORE_BATCH, EventTimes, Stored, store_items
+from ingest.tasks import ParsedFeed, ParsedItem, extract_task, parse_task
+from ingest.workers import TaskFailed, WorkerPool
+from ingest.writer import Writer
+from storage import repo
+from storage.health import next_due
+from storage.types import FetchResult, FetchStatus
+from stories.types import ArticleFate
+
+T = TypeVar("T")
+_SUCCESS = {FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED}
+
+
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    parse: float = 20.0
+    extract: float = 20.0
+    max_article_chars: int = 200_000
+
+
+@dataclass(slots=True)
+class _Feed:
+    done: FeedDone
+    items: list[ParsedItem] = field(default_factory=list)
+    pages: dict[str, int] = field(default_factory=dict)  # page url -> index in items
+
+
+def _resolved(value: T) -> Future[T]:
+    future: Future[T] = Future()
+    future.set_result(value)
+    return future
+
+
+class IngestHandler:
+    """Implements ``crawler.handler.FetchHandler``."""
+
+    def __init__(
+        self,
+        *,
+        pool: WorkerPool,
+        writer: Writer,
+        desk: Callable[[], StoryDesk],
+        outbox: OutboxWriter | None,
+        feed_ids: dict[str, int],
+        clock: Clock,
+        rules: EventTimes,
+        budgets: Budgets,
+    ) -> None:
+        self.pool = pool
+        self.writer = writer
+        self._make_desk = desk
+        self._desk: StoryDesk | None = None
+        self.outbox = outbox
+        self.feed_ids = feed_ids
+        self.clock = clock
+        self.rules = rules
+        self.budgets = budgets
+        self.reports: list[FeedReport] = []
+        self._feeds: dict[str, _Feed] = {}
+        self._prepared: dict[int, PreparedArticle] = {}  # article id -> what the workers computed
+        self._deciding: set[str] = set()  # watches with a decide task queued
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._busy = 0  # stores and decisions queued and not finished
+        self.stages: dict[str, float] = {"store": 0.0, "decide": 0.0, "decided": 0.0}  # writer seconds per stage
+
+    def desk(self) -> StoryDesk:
+        """Built on first use, in the writer thread: a cycle where nothing matched never loads the
+        sentence encoder."""
+        if self._desk is None:
+            self._desk = self._make_desk()
+        return self._desk
+
+    # -- the crawler's calls (reactor thread) ----------------------------------------------------
+
+    def feed_fetched(self, fetched: FetchedFeed) -> Future[Sequence[str]]:
+        job = fetched.job
+        done = classify(fetched, self.clock.shift(fetched.started_at), self.clock.shift(fetched.finished_at))
+        if done.status != "ok":
+            self._feeds[job.name] = _Feed(done)
+            return _resolved([])
+        answer: Future[Sequence[str]] = Future()
+        parsing = self.pool.submit(
+            "parse",
+            self.budgets.parse,
+            parse_task,
+            job.name,
+            job.language,
+            fetched.body,
+            fetched.content_type,
+            fetched.url,
+        )
+        parsing.add_done_callback(lambda parsed: self._parsed(done, parsed, answer))
+        return answer
+
+    def page_fetched(self, page: FetchedPage) -> Future[None]:
+        feed = self._feeds[page.job.name]
+        index = feed.pages[page.url]
+        if page.error is not None:
+            feed.items[index] = replace(feed.items[index], page_error=page.error)
+            return _resolved(None)
+        answer: Future[None] = Future()
+        extracting = self.pool.submit(
+            "extract",
+            self.budgets.extract,
+            extract_task,
+            feed.items[index],
+            page.body,
+            page.final_url or page.url,
+            self.budgets.max_article_chars,
+        )
+
+        def extracted(result: Future[ParsedItem]) -> None:
+            try:
+                feed.items[index] = result.result()
+            except Exception as failure:  # noqa: BLE001 - a page's failure is that page's error
+                feed.items[index] = replace(feed.items[index], page_error=_reason(failure))
+            answer.set_result(None)
+
+        extracting.add_done_callback(extracted)
+        return answer
+
+    def feed_finished(self, job: FeedJob) -> Future[None]:
+        feed = self._feeds.pop(job.name)
+        batches = [feed.items[start : start + STORE_BATCH] for start in range(0, len(feed.items), STORE_BATCH)]
+        batches = batches or [[]]
+        fates: Counter[ArticleFate] = Counter()
+        totals = {"matched": 0}
+        last: Future[Any] = _resolved(None)
+        for number, batch in enumerate(batches):
+            final = number == len(batches) - 1
+            last = self._queue_write(
+                partial(self._store, feed=feed, batch=batch, final=final, fates=fates, totals=totals)
+            )
+        finished: Future[None] = Future()
+
+        def stored(result: Future[Any]) -> None:
+            if result.exception() is not None:
+                failure = result.exception()
+                self._queue_write(lambda session: self._record_failure(session, feed.done, failure))
+            finished.set_result(None)
+
+        last.add_done_callback(stored)
+        return finished
+
+    # -- waiting for the end ----------------------------------------------------------------------
+
+    def wait(self) -> None:
+        """Until every store and decision queued so far has committed."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._busy == 0)
+
+    # -- stages (worker callbacks and the writer thread) -------------------------------------------
+
+    def _parsed(self, done: FeedDone, parsed: Future[ParsedFeed], answer: Future[Sequence[str]]) -> None:
+        job = done.job
+        try:
+            result = parsed.result()
+        except Exception as failure:  # noqa: BLE001 - the feed's error; the crawler must get an answer
+            reason = _reason(failure)
+            failed = replace(done, status="error", error=reason, etag=None, last_modified=None, body_hash=None)
+            self._feeds[job.name] = _Feed(failed)
+            answer.set_result([])
+            return
+        feed = _Feed(replace(done, entries=len(result.items), error=result.problem), list(result.items))
+        self._feeds[job.name] = feed
+        wanted = [
+            i for i, item in enumerate(feed.items) if job.fetch_articles and item.analysis.hits and item.entry.url
+        ]
+        if not wanted:
+            answer.set_result([])
+            return
+        identities = [feed.items[i].analysis.identity for i in wanted]
+        known = self.writer.submit(lambda session: repo.known_content_hashes(session, identities))
+
+        def pages(result: Future[dict[str, str]]) -> None:
+            try:
+                hashes = result.result()
+            except Exception:  # noqa: BLE001 - without the answer every page is fetched
+                hashes = {}
+            for i in wanted:
+                item = feed.items[i]
+                if hashes.get(item.analysis.identity) != item.analysis.content_hash and item.entry.url:
+                    feed.pages.setdefault(item.entry.url, i)
+            answer.set_result(list(feed.pages))
+
+        known.add_done_callback(pages)
+
+    def _store(
+        self,
+        session: Session,
+        *,
+        feed: _Feed,
+        batch: list[ParsedItem],
+        final: bool,
+        fates: Counter[ArticleFate],
+        totals: dict[str, int],
+    ) -> None:
+        done = feed.done
+        now = self.clock.now()
+        started = time.perf_counter()
+        stored = Stored()
+        if batch:
+            stored = store_items(
+                session, self.feed_ids[done.job.name], batch, desk=self.desk, now=now, rules=self.rules
+            )
+        fates.update(stored.fates.values())
+        totals["matched"] += stored.matched
+        with self._lock:
+            self._prepared.update(stored.prepared)
+        if final:
+            errors = [item.page_error for item in feed.items if item.page_error]
+            if errors and done.error is None:
+                done = replace(done, error=f"{len(errors)} article page(s) not used, first: {errors[0]}")
+            result = _fetch_result(done, fates, totals["matched"])
+            repo.record_fetch(session, result)
+            self.reports.append(_report(result))
+        self.stages["store"] += time.perf_counter() - started
+        for watch in sorted(stored.watches):
+            self._queue_decide(watch)
+
+    def _record_failure(self, session: Session, done: FeedDone, failure: BaseException | None) -> None:
+        failed = replace(
+            done,
+            status=FetchStatus.ERROR.value,
+            error=f"storage failed: {type(failure).__name__}: {failure}",
+            etag=None,
+            last_modified=None,
+            body_hash=None,
+        )
+        result = _fetch_result(failed, Counter(), 0)
+        repo.record_fetch(session, result)
+        self.reports.append(_report(result))
+
+    def _queue_decide(self, watch: str) -> None:
+        with self._lock:
+            if watch in self._deciding:
+                return
+            self._deciding.add(watch)
+        self._queue_write(lambda session: self._decide(session, watch))
+
+    def _decide(self, session: Session, watch: str) -> None:
+        with self._lock:
+            self._deciding.discard(watch)
+        started = time.perf_counter()
+        events = decide_batch(session, self.desk(), self.outbox, watch, now=self.clock.now(), prepared=self._prepared)
+        self.stages["decide"] += time.perf_counter() - started
+        self.stages["decided"] += len(events)
+        if len(events) >= DECIDE_BATCH:  # more queued: after what else is waiting to be stored
+            self._queue_decide(watch)
+
+    def _queue_write(self, task: Callable[[Session], T]) -> Future[T]:
+        with self._lock:
+            self._busy += 1
+        future = self.writer.submit(task)
+
+        def settled(_: Future[T]) -> None:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+        future.add_done_callback(settled)
+        return future
+
+
+def _reason(failure: BaseException) -> str:
+    """A worker's failure says why in its own words; anything else is named with its type."""
+    return str(failure) if isinstance(failure, TaskFailed) else f"{type(failure).__name__}: {failure}"
+
+
+def _fetch_result(done: FeedDone, fates: Counter[ArticleFate], matched: int) -> FetchResult:
+    status = FetchStatus(done.status)
+    if status in _SUCCESS:
+        failures = 0
+    elif status is FetchStatus.DEFERRED:
+        failures = done.job.consecutive_failures
+    else:
+        failures = done.job.consecutive_failures + 1
+    due = next_due(done.started_at, done.job.interval, failures)
+    if done.retry_after_until is not None:
+        due = max(due, done.retry_after_until)
+    return FetchResult(
+        feed=done.job.name,
+        url=done.url,
+        started_at=done.started_at,
+        finished_at=done.finished_at,
+        status=status,
+        http_status=done.http_status,
+        entries=done.entries,
+        new=fates[ArticleFate.NEW],
+        updated=fates[ArticleFate.UPDATED],
+        seen=fates[ArticleFate.SEEN],
+        matched=matched,
+        error=done.error,
+        etag=done.etag,
+        last_modified=done.last_modified,
+        body_hash=done.body_hash,
+        retry_after_until=done.retry_after_until,
+        next_due_at=due,
+    )
+
+
+def _report(result: FetchResult) -> FeedReport:
+    return FeedReport(
+        feed=result.feed,
+        url=result.url,
+        status=result.status.value,
+        http_status=result.http_status,
+        entries=result.entries,
+        new=result.new,
+        updated=result.updated,
+        seen=result.seen,
+        matched=result.matched,
+        seconds=(result.finished_at - result.started_at).total_seconds(),
+        error=result.error,
+    )

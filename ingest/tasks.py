@@ -1,0 +1,71 @@
+"""The CPU stages, as functions a worker process runs: parse a feed's bytes into analysed
+entries (charset, feedparser, watch matching, search text) and
+extract an article page (trafilatura, then the same analysis). ``init_worker`` builds their tools
+once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from ingest.parse import parse_feed
+from storage.search_text import index_content
+from stories.analysis import Analyser
+from stories.types import Analysis, Entry, LanguageHint
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedItem:
+    entry: Entry
+    analysis: Analysis
+    search_content: str
+    page_error: str | None = None  # why the article page could not be used, if it could not
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    items: list[ParsedItem]
+    problem: str | None  # feedparser's bozo exception, in words; the usable entries are kept
+
+
+_analyser: Analyser | None = None
+
+
+def init_worker(watches: Mapping[str, str]) -> None:
+    global _analyser
+    _analyser = Analyser(watches)
+
+
+def _ready() -> Analyser:
+    if _analyser is None:
+        raise RuntimeError("init_worker was not called in this process")
+    return _analyser
+
+
+def analyse(entry: Entry) -> ParsedItem:
+    return _item(entry, _ready().analyse(entry))
+
+
+def _item(entry: Entry, analysis: Analysis) -> ParsedItem:
+    return ParsedItem(entry, analysis, index_content(entry.title, entry.summary, entry.text))
+
+
+def parse_task(feed: str, language: LanguageHint, body: bytes, content_type: str | None, url: str) -> ParsedFeed:
+    parsed = parse_feed(body, content_type, feed_name=feed, base_url=url, language=language)
+    return ParsedFeed([analyse(entry) for entry in parsed.entries], parsed.problem)
+
+
+def extract_task(item: ParsedItem, html: bytes, url: str, limit: int) -> ParsedItem:
+    """The item with its page's text, or with the reason the page gave none."""
+    from ingest.extract import extract_article_text  # trafilatura: only workers that extract load it
+
+    text = extract_article_text(html, url, limit=limit)
+    if not text:
+        return replace(item, page_error="no article text found")
+    enriched = replace(item.entry, text=text)
+    # Identity and content hash stay those of the feed entry, so the next crawl recognises
+    # the entry as seen without fetching its page again.
+    analysis = replace(
+        _ready().analyse(enriched), identity=item.analysis.identity, content_hash=item.analysis.content_hash
+    )
+    return _item(enriched, analysis)

@@ -1,0 +1,84 @@
+"""The one writer thread of a crawl: storage work off the reactor, in short transactions.
+
+Tasks (functions of a session) queue up; the writer runs what is queued in one transaction, each
+task in its own SAVEPOINT (one failing task is rolled back alone), and commits once the batch has
+run ``max_seconds`` or the queue is empty. Many small records (300 feeds answering 304) cost one
+commit instead of 300; no transaction holds the database much longer than ``max_seconds``. A
+task's future resolves after its transaction committed.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from storage.db import Database
+
+T = TypeVar("T")
+_Job = tuple[Callable[[Session], Any], Future[Any]]
+
+
+class Writer:
+    def __init__(self, database: Database, *, max_seconds: float = 0.25) -> None:
+        self.database = database
+        self.max_seconds = max_seconds
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="raqib-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, task: Callable[[Session], T]) -> Future[T]:
+        future: Future[T] = Future()
+        self._queue.put((task, future))
+        return future
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            done: list[tuple[Future[Any], bool, Any]] = []
+            stop = False
+            try:
+                with self.database.session() as session:
+                    started = time.monotonic()
+                    while True:
+                        task, future = batch[-1]
+                        done.append((future, *_run(session, task)))
+                        if time.monotonic() - started >= self.max_seconds:
+                            break
+                        try:
+                            following = self._queue.get_nowait()
+                        except queue.Empty:
+                            break
+                        if following is None:
+                            stop = True
+                            break
+                        batch.append(following)
+            except Exception as failure:  # noqa: BLE001 - the commit failed: every task in it did
+                done = [(future, False, failure) for _, future in batch]
+            for future, ok, value in done:
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+            if stop:
+                return
+
+
+def _run(session: Session, task: Callable[[Session], Any]) -> tuple[bool, Any]:
+    try:
+        with session.begin_nested():
+            return True, task(session)
+    except Exception as failure:  # noqa: BLE001 - handed to the task's future
+        return False, failure

@@ -1,0 +1,79 @@
+"""The composition root: every part of Raqib built once from the validated config.
+
+Nothing else constructs the database, the story desk, the outbox writer, the worker pool or the
+crawler's settings; commands and runners ask here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from alerts.outbox import OutboxWriter
+from config.schema import RaqibConfig
+from crawler.handler import FetchHandler
+from crawler.items import FeedJob
+from ingest.clock import Clock
+from ingest.crawl import CrawlResult, crawl_cycle, worker_pool
+from ingest.desk import StoryDesk, StorySettings
+from storage.db import Database
+from stories.concepts import Lexicon
+from stories.semantic import load_encoder
+
+
+def database(config: RaqibConfig) -> Database:
+    return Database(config.database)
+
+
+def story_desk(config: RaqibConfig) -> StoryDesk:
+    """The story desk as the config sets it: the sentence encoder (loaded once per process),
+    each watch's development categories and the story window."""
+    # One thread: a report's few sentences are a small batch, and BLAS threads fighting over the
+    # cores made it ~7x slower per article (bench/bench_encoder.py 2 against 1).
+    encoder = load_encoder(1)
+    categorisers = {watch.name: watch.categoriser(encoder) for watch in config.watches}
+    settings = StorySettings(window=config.stories.window)
+    return StoryDesk(Lexicon(), settings, encoder=encoder, categorisers=categorisers)
+
+
+def outbox_writer(config: RaqibConfig) -> OutboxWriter | None:
+    """Alert rows for the enabled channels, written with each decision (None: no channel)."""
+    from alerts.channels import active_channels  # email, webhook clients: only when alerts exist
+
+    channels = active_channels(config)
+    return OutboxWriter(list(channels.values()), config.web.public_url()) if channels else None
+
+
+def run_crawl(
+    config: RaqibConfig,
+    names: Sequence[str] = (),
+    *,
+    only_due: bool = False,
+    log_level: str = "WARNING",
+    as_of: datetime | None = None,
+) -> CrawlResult:
+    """One crawl cycle in this process (a Twisted reactor cannot restart: one per process)."""
+    from crawler.runner import fetch, scrapy_settings
+
+    db = database(config)
+    with worker_pool(config) as pool:
+        db.upgrade()
+        settings = scrapy_settings(config, log_level)
+
+        def fetch_jobs(jobs: list[FeedJob], handler: FetchHandler) -> None:
+            fetch(settings, jobs, handler)
+
+        try:
+            return crawl_cycle(
+                config,
+                db,
+                pool,
+                lambda: story_desk(config),  # the encoder loads only when a report matched
+                outbox_writer(config),
+                fetch_jobs,
+                names,
+                only_due=only_due,
+                clock=Clock.as_of(as_of),
+            )
+        finally:
+            db.dispose()

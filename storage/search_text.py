@@ -1,0 +1,46 @@
+"""The searchable text of an article (``index_content``): pure, no SQL, so the parse workers build
+it off the writer without importing the database layer. ``storage.search`` documents the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+from stories.query import arabic_stems
+from stories.text import tokenise
+
+MAX_INDEXED_CHARS = 100_000  # of words, and again of keywords (see index_content)
+MAX_TERM_LENGTH = 100  # longer "words" are junk (a pasted hash); tsquery refuses > 2047 bytes
+
+
+def _is_arabic(word: str) -> bool:
+    return "\u0600" <= word[0] <= "\u06ff"
+
+
+@lru_cache(maxsize=1 << 16)
+def _keywords(word: str) -> tuple[str, ...]:
+    """The keywords an Arabic text word stands for besides itself (``stories.query.arabic_stems``)."""
+    return tuple(sorted(arabic_stems(word) - {word}))
+
+
+def index_content(title: str, summary: str, text: str) -> str:
+    """The searchable text of an article: its normalised words, then their Arabic keywords.
+
+    Words longer than a query may be (``MAX_TERM_LENGTH``) are left out, and the words and the
+    keywords are each cut at ``MAX_INDEXED_CHARS``: a page of a book's length, or of junk, must
+    still fit PostgreSQL's 1 MB tsvector.
+    """
+    words = _capped(word for word in tokenise(f"{title}\n{summary}\n{text}") if len(word) <= MAX_TERM_LENGTH)
+    keywords = _capped(keyword for word in words if _is_arabic(word) for keyword in _keywords(word))
+    return " ".join(words + keywords) if keywords else " ".join(words)
+
+
+def _capped(words: Iterable[str]) -> list[str]:
+    kept: list[str] = []
+    budget = MAX_INDEXED_CHARS
+    for word in words:
+        budget -= len(word) + 1
+        if budget < 0:
+            break
+        kept.append(word)
+    return kept

@@ -1,0 +1,61 @@
+"""The rows the decide stage (ingest.desk) reads and writes: stories and earlier matches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, defer
+
+from .models import Article, Story, WatchMatch
+
+
+def active_stories(session: Session, watch: str, since: datetime, limit: int) -> dict[int, Story]:
+    """The watch's stories with an event at or after ``since``, most recent first."""
+    rows = session.scalars(
+        select(Story)
+        .where(Story.watch == watch, Story.last_seen >= since)
+        .options(defer(Story.state))  # parsed only when the cached memory is out of date
+        .order_by(Story.last_seen.desc())
+        .limit(limit)
+    )
+    return {story.id: story for story in rows}
+
+
+def story(session: Session, story_id: int) -> Story | None:
+    return session.get(Story, story_id)
+
+
+def new_story(session: Session, watch: str, title: str, language: str, at: datetime) -> Story:
+    created = Story(watch=watch, title=title, language=language, first_seen=at, last_seen=at, state=None)
+    session.add(created)
+    session.flush()  # the new story's id keys its memory in the desk's cache
+    return created
+
+
+def exact_duplicate(session: Session, fingerprint: str, watch: str, exclude: int) -> tuple[int, int] | None:
+    """(story id, article id) of the first earlier report of the watch with this body."""
+    row = session.execute(
+        select(WatchMatch.story_id, Article.id)
+        .join(Article, WatchMatch.article_id == Article.id)
+        .where(
+            Article.fingerprint == fingerprint,
+            WatchMatch.watch == watch,
+            WatchMatch.story_id.is_not(None),
+            Article.id != exclude,
+        )
+        .order_by(Article.id)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None and row[0] is not None else None
+
+
+def stories_of(session: Session, article_ids: Sequence[int], watch: str) -> dict[int, int]:
+    """article id -> story id under ``watch``, for those of ``article_ids`` that have one."""
+    rows = session.execute(
+        select(WatchMatch.article_id, WatchMatch.story_id).where(
+            WatchMatch.article_id.in_(article_ids), WatchMatch.watch == watch, WatchMatch.story_id.is_not(None)
+        )
+    ).all()
+    return {row[0]: row[1] for row in rows if row[1] is not None}
