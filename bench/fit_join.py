@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from replay_timeline import TIMELINES, config_for, entry_of, item_time  # noqa: E402
 
 from config.loader import load_config  # noqa: E402
-from crawler.runner import story_desk  # noqa: E402
+from raqib.compose import story_desk  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
 from stories.decide import JOIN_EVIDENCE, in_span, join_evidence, name_weights  # noqa: E402
 from stories.features import extract_features  # noqa: E402
