@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from stories.types import Entry
 
 from . import bands, search
-from .models import Article, Base, Feed, FetchLogEntry, Story, UndecidedMatch, WatchMatch
+from .models import Article, Feed, FetchLogEntry, Story, UndecidedMatch, WatchMatch
 from .types import (
     ArticleIndex,
     ArticleRow,
@@ -252,9 +252,11 @@ def insert_articles(session: Session, rows: Sequence[NewArticle]) -> dict[str, i
             }
             for row in chunk
         ]
-        statement = _insert(session, Article).on_conflict_do_nothing(index_elements=["identity"])
-        result = session.execute(
-            statement.returning(Article.id, Article.identity, sort_by_parameter_order=True), values
+        table = Article.__table__
+        statement = _insert(session, table).on_conflict_do_nothing(index_elements=["identity"])
+        # Core, not the ORM's bulk path: one executemany with RETURNING, no per-row bookkeeping.
+        result = session.connection().execute(
+            statement.returning(table.c.id, table.c.identity, sort_by_parameter_order=True), values
         )
         inserted.update((identity, article_id) for article_id, identity in result)
         content = {row.identity: row for row in chunk}
@@ -269,10 +271,10 @@ def insert_articles(session: Session, rows: Sequence[NewArticle]) -> dict[str, i
     return inserted
 
 
-def _insert(session: Session, model: type[Base]) -> Any:
+def _insert(session: Session, table: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def write_article_index(session: Session, indexes: Sequence[ArticleIndex], *, revised: bool = False) -> None:
@@ -368,8 +370,10 @@ def add_match(
 def add_undecided(session: Session, rows: Sequence[Undecided]) -> None:
     if not rows:
         return
-    statement = _insert(session, UndecidedMatch).on_conflict_do_nothing(index_elements=["article_id", "watch"])
-    session.execute(
+    statement = _insert(session, UndecidedMatch.__table__).on_conflict_do_nothing(
+        index_elements=["article_id", "watch"]
+    )
+    session.connection().execute(
         statement,
         [
             {
