@@ -1,15 +1,24 @@
-"""Pick the character encoding of a feed that does not declare one.
+"""Pick the character encoding of a feed that does not declare one, or that declares a wrong one.
 
 feedparser falls back to UTF-8 and then windows-1252 when neither the HTTP header nor the XML
 declaration names a charset. windows-1252 decodes every byte, so an Arabic feed in windows-1256 or
 ISO-8859-6 comes out as Latin mojibake without any error. We decide first and hand feedparser
 UTF-8 with the charset stated.
+
+A feed that declares a charset its bytes are not in (windows-1256 served as UTF-8, a common CMS
+mistake) would come out as mojibake or replacement characters, match nothing and look healthy.
+When the declared charset does not decode the bytes cleanly, charset-normalizer detects the real
+one, the feed is transcoded to UTF-8, and ``DecodedFeed.note`` says what was done, for the feed's
+record.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass
+
+import charset_normalizer
 
 _XML_DECL_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>")
@@ -29,6 +38,7 @@ class DecodedFeed:
     content_type: str  # the Content-Type header to give feedparser with it
     encoding: str  # what we decided (or what was declared)
     detected: bool  # True when we had to guess
+    note: str | None = None  # what was done about a declared charset that was wrong
 
 
 def declared_charset(content_type: str | None, body: bytes) -> str | None:
@@ -86,11 +96,42 @@ def prepare_for_feedparser(body: bytes, content_type: str | None) -> DecodedFeed
     media_type = (content_type or "application/xml").split(";")[0].strip() or "application/xml"
     declared = declared_charset(content_type, body)
     if declared is not None:
-        return DecodedFeed(body, content_type or media_type, declared, detected=False)
+        if _decodes(body, declared):
+            return DecodedFeed(body, content_type or media_type, declared, detected=False)
+        detected = _detect(body)
+        if detected is None:  # nothing better found: feedparser decodes it and says it is malformed
+            return DecodedFeed(body, content_type or media_type, declared, detected=False)
+        note = f"declared charset {declared} does not decode the feed; decoded as {detected} (detected)"
+        return _as_utf8(body, detected, media_type, note)
     encoding = guess_encoding(body)
     if encoding == "utf-8":
         return DecodedFeed(body, f"{media_type}; charset=utf-8", "utf-8", detected=True)
-    text = body.decode(encoding)
-    utf8 = text.encode("utf-8")
-    utf8 = _XML_DECL.sub(b'<?xml version="1.0" encoding="utf-8"?>', utf8, count=1)
-    return DecodedFeed(utf8, f"{media_type}; charset=utf-8", encoding, detected=True)
+    return _as_utf8(body, encoding, media_type, None)
+
+
+def _as_utf8(body: bytes, encoding: str, media_type: str, note: str | None) -> DecodedFeed:
+    utf8 = body.decode(encoding, errors="replace").encode("utf-8")
+    utf8 = _XML_DECL.sub(b'<?xml version="1.0" encoding="utf-8"?>', utf8.removeprefix(b"\xef\xbb\xbf"), count=1)
+    return DecodedFeed(utf8, f"{media_type}; charset=utf-8", encoding, detected=True, note=note)
+
+
+def _decodes(body: bytes, charset: str) -> bool:
+    """Whether the declared charset decodes the bytes without error (unknown names: assume so,
+    feedparser reports them)."""
+    if charset == "bom":
+        return True
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return True
+    try:
+        body.decode(charset)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _detect(body: bytes) -> str | None:
+    """The encoding charset-normalizer finds most plausible, as a Python codec name."""
+    best = charset_normalizer.from_bytes(body).best()
+    return best.encoding if best is not None else None

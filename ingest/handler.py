@@ -185,6 +185,8 @@ class IngestHandler:
         job = done.job
         try:
             result = parsed.result()
+            if result.failure is not None:
+                raise TaskFailed(result.failure)
         except Exception as failure:  # noqa: BLE001 - the feed's error; the crawler must get an answer
             reason = _reason(failure)
             failed = replace(done, status="error", error=reason, etag=None, last_modified=None, body_hash=None)

@@ -38,6 +38,8 @@ class ParsedFeed:
     title: str
     encoding: str
     problem: str | None  # feedparser's bozo exception, in words; the usable entries are kept
+    # Why the answer is no feed at all (an HTML page served with 200): the feed's error.
+    failure: str | None = None
 
 
 def html_to_text(fragment: str, limit: int) -> str:
@@ -101,9 +103,26 @@ def parse_feed(
                 language_hint=language,
             )
         )
-    problem = None
+    if not entries and not parsed.get("version"):
+        # No feed format recognised and nothing in it: a login page, an error page served as 200,
+        # a redesign that dropped the feed. An error, or the feed would look healthy for ever.
+        failure = f"not a feed: {_served_as(body, content_type)}"
+        return ParsedFeed(entries=[], title="", encoding=prepared.encoding, problem=None, failure=failure)
+    problems = [prepared.note] if prepared.note else []
     if parsed.get("bozo"):
         exception = parsed.get("bozo_exception")
-        problem = f"malformed feed: {exception}" if exception else "malformed feed"
+        problems.append(f"malformed feed: {exception}" if exception else "malformed feed")
+    problem = "; ".join(problems) or None
     feed_title = html_to_text(str(parsed.feed.get("title") or ""), MAX_TITLE_CHARS)
     return ParsedFeed(entries=entries, title=feed_title, encoding=prepared.encoding, problem=problem)
+
+
+_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
+
+
+def _served_as(body: bytes, content_type: str | None) -> str:
+    """What the answer was, for the error: its media type, or text/html when the body is a page."""
+    if _HTML_START.match(body[:4096]):
+        return "text/html"
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    return media_type or "no content type"

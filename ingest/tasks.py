@@ -26,6 +26,7 @@ class ParsedItem:
 class ParsedFeed:
     items: list[ParsedItem]
     problem: str | None  # feedparser's bozo exception, in words; the usable entries are kept
+    failure: str | None = None  # why the answer is not a feed at all: the feed's error
 
 
 _analyser: Analyser | None = None
@@ -52,7 +53,7 @@ def _item(entry: Entry, analysis: Analysis) -> ParsedItem:
 
 def parse_task(feed: str, language: LanguageHint, body: bytes, content_type: str | None, url: str) -> ParsedFeed:
     parsed = parse_feed(body, content_type, feed_name=feed, base_url=url, language=language)
-    return ParsedFeed([analyse(entry) for entry in parsed.entries], parsed.problem)
+    return ParsedFeed([analyse(entry) for entry in parsed.entries], parsed.problem, parsed.failure)
 
 
 def extract_task(item: ParsedItem, html: bytes, url: str, limit: int) -> ParsedItem:
