@@ -146,7 +146,7 @@ def run(app: AppContext) -> None:
     "--queues",
     metavar="Q,...",
     default="",
-    help="only these queues (schedule, crawl, deliver; comma-separated); default all",
+    help="only these queues (schedule, crawl, decide, deliver; comma-separated); default all",
 )
 @click.option(
     "--batch", default=100, show_default=True, help="feeds per crawl job (one crawl process each: ~2 s of start-up)"

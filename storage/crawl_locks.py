@@ -3,10 +3,11 @@
 - One lock per feed (keyed by the feed's row id), held by the process that crawls it, on a
   connection of its own: a feed is never crawled by two processes at once, and the lock dies with
   its process (``kill -9`` included), so nothing waits for a stale lock.
-- The decision lock: until deciding is a stage of its own, a crawl decides stories inside each
-  feed's store transaction; two crawls on two machines could otherwise both open the same new
-  story. Taken at the start of a transaction (``pg_advisory_xact_lock``), it lasts until the
-  commit, so the next transaction's reads see the story the previous one created.
+- The decision lock: a crawl decides stories itself right after storing (the pipeline's writer
+  thread), and the decide job decides what a crawl left; two of them on two machines could
+  otherwise both open the same new story. Taken at the start of a transaction
+  (``pg_advisory_xact_lock``), it lasts until the commit, so the next transaction's reads see the
+  story the previous one created.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from storage.models import Feed
 # Arbitrary constants naming Raqib's lock spaces among PostgreSQL advisory locks ("RQFD", "RQDC").
 FEED_LOCKS = 0x52514644
 DECIDE_LOCK = (0x52514443, 0)
+DECISION_LOCK_SQL = text("SELECT pg_advisory_xact_lock(:space, :key)")
 
 
 class FeedLocks:
@@ -66,8 +68,16 @@ def serialise_decisions() -> None:
     event.listen(Session, "after_begin", _take_decision_lock)
 
 
-def _take_decision_lock(session: Session, transaction: Any, connection: Connection) -> None:
+def lock_decisions(database: Database) -> None:
+    """Every transaction of ``database`` starts by taking the decision lock (PostgreSQL only):
+    for the decide job, so it never decides beside a crawl that decides inline."""
+    event.listen(database.engine, "begin", _take_lock)
+
+
+def _take_lock(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": DECIDE_LOCK[0], "key": DECIDE_LOCK[1]}
-        )
+        connection.execute(DECISION_LOCK_SQL, {"space": DECIDE_LOCK[0], "key": DECIDE_LOCK[1]})
+
+
+def _take_decision_lock(session: Session, transaction: Any, connection: Connection) -> None:
+    _take_lock(connection)

@@ -114,6 +114,17 @@ def hook(receiver: Receiver) -> Iterator[Receiver]:
     yield receiver
 
 
+def alerting_config(folder: Path, feeds: GeneratedFeeds, database_url: str, hook: Receiver) -> Path:
+    """A config on ``database_url`` (upgraded) with the feeds and a signed webhook to ``hook``."""
+    config = use_database(
+        write_config(folder, feeds.specs(), extra=webhook_alert(hook.url), timeout=TIMEOUT),
+        database_url,
+        interval="1h",
+    )
+    assert raqib(config, "db", "upgrade").returncode == 0
+    return config
+
+
 def embedded_reference(folder: Path, feeds: GeneratedFeeds) -> dict[str, int]:
     """The same feeds through `raqib crawl` on SQLite, one process: what the workers must match."""
     folder.mkdir()
@@ -142,10 +153,7 @@ def test_three_workers_crawl_every_feed_once_store_once_and_alert_once(
 
     folder = tmp_path / "distributed"
     folder.mkdir()
-    config = use_database(
-        write_config(folder, feeds.specs(), extra=webhook_alert(hook.url), timeout=TIMEOUT), fresh_pg_url, interval="1h"
-    )
-    assert raqib(config, "db", "upgrade").returncode == 0
+    config = alerting_config(folder, feeds, fresh_pg_url, hook)
     with running_workers(config, 3, batch=8, env=ENV) as workers:
         finished = wait_for(lambda: _cycle_done(pg_server, fresh_pg_url, 24), 120, interval=0.5)
         status = raqib(config, "workers", "--json")
@@ -186,12 +194,7 @@ def test_kill_9_mid_crawl_and_mid_delivery_then_the_rest_finish_with_nothing_dou
 ) -> None:
     feeds = GeneratedFeeds(feed_server, count=12, items=8, delay=1.5)  # slow: a crawl to kill
     feeds.install()
-    config = use_database(
-        write_config(tmp_path, feeds.specs(), extra=webhook_alert(hook.url), timeout=TIMEOUT),
-        fresh_pg_url,
-        interval="1h",
-    )
-    assert raqib(config, "db", "upgrade").returncode == 0
+    config = alerting_config(tmp_path, feeds, fresh_pg_url, hook)
     workers = Workers(config, batch=6, env=ENV)
     try:
         # 1. The only worker takes the crawl jobs; it dies while its crawl child is fetching.
@@ -297,3 +300,36 @@ def test_workers_come_back_after_postgresql_restarts_and_finish_the_cycle(
     final = counts(own_pg, url)
     assert final["articles"] == final["identities"] == 8 * 5
     assert final["stories"] == final["story_titles"] == final["new_story"]
+
+
+# -- a worker whose clock is two minutes off ------------------------------------------------------
+
+FAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1")
+
+
+def test_a_worker_whose_clock_is_two_minutes_ahead_doubles_nothing(
+    tmp_path: Path, fresh_pg_url: str, pg_server: PgServer, feed_server: FeedServer, hook: Receiver
+) -> None:
+    assert FAKETIME.exists(), "libfaketime is missing: run scripts/test, which installs the Debian package"
+    feeds = GeneratedFeeds(feed_server, count=16, items=6, delay=0.3)
+    feeds.install()
+    config = alerting_config(tmp_path, feeds, fresh_pg_url, hook)
+    skewed = {"LD_PRELOAD": str(FAKETIME), "FAKETIME": "+2m", "FAKETIME_DONT_FAKE_MONOTONIC": "1", **ENV}
+    ahead = Workers(config, batch=4, env=skewed, name="ahead")
+    workers = Workers(config, batch=4, env=ENV)
+    try:
+        ahead.start(1)  # first, so that it crawls, decides and delivers its share
+        assert wait_for(lambda: len(feeds.fetched) >= 1, 60), ahead.logs()
+        workers.start(2)
+        finished = wait_for(lambda: _cycle_done(pg_server, fresh_pg_url, 16), 120, interval=0.5)
+    finally:
+        ahead.stop()
+        workers.stop()
+    assert finished, ahead.logs() + workers.logs()
+    assert "crawl job" in ahead.logs()
+    final = counts(pg_server, fresh_pg_url)
+    assert all(len(times) == 1 for times in feeds.fetched.values()) and len(feeds.fetched) == 16, "each feed once"
+    assert final["articles"] == final["identities"] == 16 * 6
+    assert final["stories"] == final["story_titles"] == final["new_story"]
+    received = [request.headers["webhook-id"] for request in hook.requests]
+    assert len(received) == len(set(received)) == final["outbox_events"], "each alert once"

@@ -9,7 +9,8 @@ alone (being crawled elsewhere, or no longer due). In order:
    end with it, ``kill -9`` included); a feed another process holds is skipped;
 2. keep those still due by the database clock: a retried job, or one that waited in the queue
    while another crawl stored the feed, crawls nothing twice;
-3. crawl them and store, each feed in one transaction.
+3. crawl them, store and decide (the pipeline of ``raqib crawl``) on the database's clock: a
+   machine whose clock is off stores the same times as the others.
 
 The worker sets a parent-death signal: when its worker dies, this process dies with it, so its
 open transaction rolls back and the retried job finds the feed still due.
@@ -38,12 +39,15 @@ def crawl_batch(config_path: Path, data_dir: Path, names: list[str]) -> dict[str
         wanted = [name for name in names if name in configured]
         mine = locks.acquire(wanted)
         with database.session() as session:
-            due = set(repo.due_feed_names(session, queue_status.database_now(session), mine))
+            now = queue_status.database_now(session)
+            due = set(repo.due_feed_names(session, now, mine))
         crawl = [name for name in mine if name in due]
         reports = []
         if crawl:
-            serialise_decisions()  # stories are decided inside each feed's store transaction
-            result = run_crawl(config, crawl)
+            serialise_decisions()  # the crawl decides what it stored, under the decision lock
+            # On the database's clock: first-seen times, next due times and alert times agree
+            # whichever machine (and whichever clock) crawled.
+            result = run_crawl(config, crawl, as_of=now)
             reports = [report.as_dict() for report in result.reports]
         return {
             "feeds": reports,

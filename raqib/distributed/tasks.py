@@ -2,9 +2,13 @@
 
 - ``schedule`` (periodic, every 15 s, deferred once across all workers, one at a time): syncs the
   configured feeds, takes those due by the database clock that no queued or running crawl job
-  names, and queues them in batches (oldest due first).
-- ``crawl``: one crawl over its batch in a child process (``crawl_child``); then queues a
-  delivery so alerts leave right after the crawl that caused them.
+  names, and queues them in batches (oldest due first); and a decide job for each watch with
+  undecided matches.
+- ``crawl``: one crawl over its batch in a child process (``crawl_child``): fetch, parse, store
+  and decide, as ``raqib crawl`` does; then, if it matched anything, a decide job per watch.
+- ``decide``, per watch (procrastinate ``lock`` on the watch: never two at once for one watch):
+  decides the watch's matches still undecided (a crawl killed between storing and deciding left
+  them), then queues a delivery so alerts leave right after the decision that caused them.
 - ``deliver`` (also periodic, every 10 s: retries, quiet hours and the alerts of a dead worker's
   lease come due on their own): sends what is due in the outbox through the alerts deliverer
   (claims with ``SKIP LOCKED``, leases and a fencing token: never two sends of one alert at once).
@@ -31,11 +35,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from procrastinate import Blueprint, JobContext
+from procrastinate import Blueprint, JobContext, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 
 from alerts.deliver import Deliverer
+from alerts.outbox import OutboxWriter
 from config.schema import RaqibConfig
+from ingest.decide import decide_watch
+from ingest.desk import StoryDesk
 from storage import queue_status, repo
 from storage.db import Database
 
@@ -43,8 +50,9 @@ log = logging.getLogger("raqib.worker")
 
 NAMESPACE = "raqib"
 CRAWL = f"{NAMESPACE}:crawl"
+DECIDE = f"{NAMESPACE}:decide"
 DELIVER = f"{NAMESPACE}:deliver"
-QUEUES = ("schedule", "crawl", "deliver")
+QUEUES = ("schedule", "crawl", "decide", "deliver")
 # Six fields: the sixth is seconds (croniter's order: minute hour day month weekday second).
 SCHEDULE_CRON = "* * * * * */15"
 DELIVER_CRON = "* * * * * */10"
@@ -52,6 +60,16 @@ RETRY_STALLED_CRON = "* * * * * */10"
 CRAWL_TIMEOUT_SECONDS = 30 * 60  # a child crawl running longer is killed; its feeds stay due
 KEEP_FINISHED_HOURS = 24
 KEEP_FAILED_HOURS = 7 * 24
+
+
+@dataclass
+class Decider:
+    """The decide stage's parts: a database whose transactions take the decision lock
+    (storage.crawl_locks), the story desk and the outbox writer (raqib.compose)."""
+
+    database: Database
+    desk: StoryDesk
+    outbox: OutboxWriter | None
 
 
 @dataclass
@@ -63,6 +81,7 @@ class Runtime:
     data_dir: Path
     database: Database
     deliverer: Deliverer | None
+    decider: Decider
     batch_size: int
     stalled_after: timedelta
     env: Mapping[str, str]
@@ -78,16 +97,26 @@ def batch_lock(names: list[str]) -> str:
     return "crawl:" + hashlib.blake2b("\n".join(sorted(names)).encode(), digest_size=8).hexdigest()
 
 
-def plan_crawls(runtime: Runtime) -> list[list[str]]:
+def plan_crawls(runtime: Runtime) -> tuple[list[list[str]], list[str]]:
+    """The due feeds no crawl job holds, in batches; and the watches with undecided matches."""
     config = runtime.config
     enabled = [feed.name for feed in config.feeds if feed.enabled]
     with runtime.database.session() as session:
         repo.sync_feeds(session, config.feeds)
         due = repo.due_feed_names(session, queue_status.database_now(session), enabled)
         held = queue_status.feeds_in_flight(session, CRAWL)
+        undecided = repo.undecided_watches(session)
     ready = [name for name in due if name not in held]
     size = max(1, runtime.batch_size)
-    return [ready[start : start + size] for start in range(0, len(ready), size)]
+    return [ready[start : start + size] for start in range(0, len(ready), size)], undecided
+
+
+def decide_now(runtime: Runtime, watch: str) -> int:
+    """Decide what is queued for ``watch``, oldest event first, under the decision lock."""
+    decider = runtime.decider
+    with decider.database.session() as session:
+        now = queue_status.database_now(session)
+    return decide_watch(decider.database, decider.desk, decider.outbox, watch, now=now)
 
 
 def blueprint() -> Blueprint:
@@ -97,7 +126,8 @@ def blueprint() -> Blueprint:
     @tasks.periodic(cron=SCHEDULE_CRON, periodic_id="schedule")
     @tasks.task(name="schedule", queue="schedule", queueing_lock="schedule", lock="schedule", pass_context=True)
     async def schedule(context: JobContext, timestamp: int) -> int:
-        batches = await asyncio.to_thread(plan_crawls, runtime_of(context))
+        batches, undecided = await asyncio.to_thread(plan_crawls, runtime_of(context))
+        await defer_decisions(context, undecided)  # left by a crawl that died between store and decide
         queued = 0
         for batch in batches:
             try:
@@ -125,9 +155,21 @@ def blueprint() -> Blueprint:
             f"{len(outcome.get('busy', []))} busy elsewhere, {len(outcome.get('not_due', []))} no longer due"
         )
         log.info("crawl job %s: %s", context.job.id, summary)
-        if runtime.deliverer is not None and any(int(r["matched"]) for r in reports):
-            await defer_delivery(context)
+        # The crawl decided what it stored; a decide job per watch takes what it could not (a
+        # crawl killed between storing and deciding) and queues the delivery.
+        if any(int(r["matched"]) for r in reports):
+            await defer_decisions(context, [watch.name for watch in runtime.config.watches])
         return summary
+
+    @tasks.task(name="decide", queue="decide", pass_context=True, retry=RetryStrategy(max_attempts=5, wait=5))
+    async def decide(context: JobContext, watch: str) -> int:
+        runtime = runtime_of(context)
+        decided = await asyncio.to_thread(decide_now, runtime, watch)
+        if decided:
+            log.info("decided %d report(s) for watch %s", decided, watch)
+        if runtime.deliverer is not None:
+            await defer_delivery(context)
+        return decided
 
     @tasks.periodic(cron=DELIVER_CRON, periodic_id="deliver")
     @tasks.task(name="deliver", queue="deliver", queueing_lock="deliver", pass_context=True)
@@ -159,6 +201,17 @@ def blueprint() -> Blueprint:
         await manager.delete_old_jobs(nb_hours=KEEP_FAILED_HOURS, include_failed=True)
 
     return tasks
+
+
+async def defer_decisions(context: JobContext, watches: list[str]) -> None:
+    """One decide job per watch: the lock keeps two from running at once for a watch (no story
+    opened twice), the queueing lock keeps one waiting at most (it decides all that is queued)."""
+    for watch in watches:
+        key = f"decide:{watch}"
+        try:
+            await context.app.configure_task(DECIDE, lock=key, queueing_lock=key).defer_async(watch=watch)
+        except AlreadyEnqueued:
+            continue
 
 
 async def defer_delivery(context: JobContext) -> None:

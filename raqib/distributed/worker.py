@@ -23,8 +23,10 @@ from procrastinate import App
 
 from alerts.channels import build_deliverer
 from config.schema import RaqibConfig
+from raqib import compose
 from raqib.distributed.app import build_app, require_postgres
-from raqib.distributed.tasks import QUEUES, Runtime
+from raqib.distributed.tasks import QUEUES, Decider, Runtime
+from storage.crawl_locks import lock_decisions
 from storage.db import Database
 from storage.queue_status import database_clock
 
@@ -108,6 +110,9 @@ def run_worker(
         # Leases and due times by the database's clock: a worker whose clock runs ahead would
         # otherwise take over alerts another worker is still sending.
         deliverer.clock = database_clock(database)
+    decisions = Database(config.database)
+    lock_decisions(decisions)
+    decider = Decider(decisions, compose.story_desk(config), compose.outbox_writer(config))
     stalled_after = timedelta(seconds=3 * heartbeat)
     runtime = Runtime(
         config=config,
@@ -115,6 +120,7 @@ def run_worker(
         data_dir=data_dir.resolve(),
         database=database,
         deliverer=deliverer,
+        decider=decider,
         batch_size=batch_size,
         stalled_after=stalled_after,
         env=dict(env),
@@ -144,5 +150,6 @@ def run_worker(
     try:
         asyncio.run(_serve(app, options))
     finally:
+        decisions.dispose()
         database.dispose()
     log.info("worker %s stopped", name)

@@ -153,16 +153,18 @@ class Workers:
         concurrency: int = 2,
         batch: int = 50,
         env: dict[str, str] | None = None,
+        name: str = "worker",
     ) -> None:
         self.config = config
         self.env = env or {}
+        self.name = name
         self.args = ["--heartbeat", str(heartbeat), "--concurrency", str(concurrency), "--batch", str(batch)]
         self.running: list[WorkerProcess] = []
 
     def start(self, count: int = 1, *extra: str) -> list[WorkerProcess]:
         started = []
         for _ in range(count):
-            log = self.config.parent / f"worker-{len(self.running)}.log"
+            log = self.config.parent / f"{self.name}-{len(self.running)}.log"
             handle = log.open("wb")
             process = subprocess.Popen(
                 [sys.executable, "-m", "raqib", "--config", str(self.config), "worker", *self.args, *extra],
