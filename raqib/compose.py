@@ -38,7 +38,9 @@ def story_desk(config: RaqibConfig) -> StoryDesk:
 
 def outbox_writer(config: RaqibConfig) -> OutboxWriter | None:
     """Alert rows for the enabled channels, written with each decision (None: no channel)."""
-    from alerts.channels import active_channels  # email, webhook clients: only when alerts exist
+    if not any(alert.enabled for alert in config.alerts):
+        return None  # and the email, chat and webhook clients are not even imported
+    from alerts.channels import active_channels
 
     channels = active_channels(config)
     return OutboxWriter(list(channels.values()), config.web.public_url()) if channels else None

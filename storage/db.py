@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -68,6 +70,10 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` (all migrations by default); safe to repeat."""
+        if revision == "head" and self.at_head():
+            return  # every crawl checks: loading Alembic and its scripts cost ~0.2 s for nothing
+        from alembic import command
+
         with self.engine.connect() as connection:
             with _sqlite_foreign_keys_off(connection) if self.is_sqlite else nullcontext():
                 with connection.begin():
@@ -75,8 +81,18 @@ class Database:
                     if self.is_sqlite:
                         _check_foreign_keys(connection)
 
+    def at_head(self) -> bool:
+        """Whether the database's recorded revision is the newest migration (one cheap read)."""
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return False
+            current = {row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))}
+        return current == {head_revision()}
+
     def downgrade(self, revision: str) -> None:
         """Take the schema back to ``revision`` (tests of upgrades from an older release)."""
+        from alembic import command
+
         with self.engine.connect() as connection:
             with _sqlite_foreign_keys_off(connection) if self.is_sqlite else nullcontext():
                 with connection.begin():
@@ -86,8 +102,28 @@ class Database:
         self.engine.dispose()
 
 
+_REVISION = re.compile(r'^(down_revision|revision)\b[^=]*=\s*(?:"([^"]*)"|None)', re.MULTILINE)
+
+
+def head_revision() -> str:
+    """The newest migration, read from the scripts' ``revision``/``down_revision`` lines without
+    importing Alembic: the one revision no other migration points down to (the chain is linear)."""
+    revisions: set[str] = set()
+    pointed: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(script.read_text(encoding="utf-8")):
+            if value:
+                (revisions if name == "revision" else pointed).add(value)
+    heads = revisions - pointed
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations must form one chain; heads found: {sorted(heads)}")
+    return heads.pop()
+
+
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
     """Alembic settings built in code, so migrations run from any cwd and from an installed package."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
