@@ -20,37 +20,29 @@ from sqlalchemy.orm import Session
 from stories.types import Entry
 
 from . import bands, search
-from .models import Article, Feed, FetchLogEntry, Story, UndecidedMatch, WatchMatch
+from .models import Article, Feed, FetchLogEntry, UndecidedMatch, WatchMatch
 from .types import (
     ArticleIndex,
-    ArticleRow,
     FeedSpec,
     FeedState,
     FetchLogRow,
     FetchResult,
     FetchStatus,
     NewArticle,
-    StoryArticleRow,
-    StoryRow,
     Undecided,
 )
 
 __all__ = [
-    "ArticleRow",
     "FeedSpec",
     "FeedState",
     "FetchLogRow",
     "FetchResult",
     "FetchStatus",
-    "StoryArticleRow",
-    "StoryRow",
     "UnknownFeedError",
     "due_feed_names",
     "feed_states",
     "fetch_log",
     "known_content_hashes",
-    "list_articles",
-    "list_stories",
     "record_fetch",
     "sync_feeds",
 ]
@@ -406,119 +398,6 @@ def remove_undecided(session: Session, watch: str, article_ids: Collection[int])
         session.execute(
             delete(UndecidedMatch).where(UndecidedMatch.watch == watch, UndecidedMatch.article_id.in_(chunk))
         )
-
-
-# --- browsing ------------------------------------------------------------------------------
-
-
-def list_articles(
-    session: Session,
-    *,
-    watch: str | None = None,
-    since: datetime | None = None,
-    matched_only: bool = False,
-    limit: int = 200,
-) -> list[ArticleRow]:
-    """Stored articles, newest first (first stored), with the watches each matched."""
-    query = select(Article, Feed.name).join(Feed, Article.feed_id == Feed.id)
-    if watch is not None:
-        query = query.where(
-            select(WatchMatch.id).where(WatchMatch.article_id == Article.id, WatchMatch.watch == watch).exists()
-        )
-    elif matched_only:
-        query = query.where(select(WatchMatch.id).where(WatchMatch.article_id == Article.id).exists())
-    if since is not None:
-        query = query.where(Article.fetched_at >= since)
-    query = query.order_by(Article.fetched_at.desc(), Article.id.desc()).limit(limit)
-    rows = [_article_row(article, feed) for article, feed in session.execute(query)]
-    _attach_matches(session, rows)
-    return rows
-
-
-def list_stories(
-    session: Session, *, watch: str | None = None, since: datetime | None = None, limit: int = 100
-) -> list[StoryRow]:
-    """Stories, most recently active first, each with its reports oldest first (two queries)."""
-    query = select(Story)
-    if watch is not None:
-        query = query.where(Story.watch == watch)
-    if since is not None:
-        query = query.where(Story.last_seen >= since)
-    query = query.order_by(Story.last_seen.desc(), Story.id.desc()).limit(limit)
-    stories = {story.id: _story_row(story) for story in session.scalars(query)}
-    for story_id, article in _story_articles(session, list(stories)):
-        stories[story_id].articles.append(article)
-    return list(stories.values())
-
-
-def _attach_matches(session: Session, rows: list[ArticleRow]) -> None:
-    by_id = {row.id: row for row in rows}
-    for chunk in _chunks(list(by_id)):
-        matches = session.scalars(select(WatchMatch).where(WatchMatch.article_id.in_(chunk)).order_by(WatchMatch.id))
-        for match in matches:
-            row = by_id[match.article_id]
-            row.watches[match.watch] = match.event
-            row.terms[match.watch] = list(match.terms)
-            if match.story_id is not None:
-                row.story_ids[match.watch] = match.story_id
-
-
-def _story_articles(session: Session, story_ids: list[int]) -> Iterator[tuple[int, StoryArticleRow]]:
-    for chunk in _chunks(story_ids):
-        rows = session.execute(
-            select(WatchMatch.story_id, WatchMatch.event, WatchMatch.terms, WatchMatch.explanation, Article, Feed.name)
-            .join(Article, WatchMatch.article_id == Article.id)
-            .join(Feed, Article.feed_id == Feed.id)
-            .where(WatchMatch.story_id.in_(chunk))
-            .order_by(Article.fetched_at, Article.id)
-        )
-        for story_id, event, terms, explanation, article, feed in rows:
-            assert story_id is not None  # filtered by story_id IN (...)
-            yield story_id, _story_article(article, feed, event, terms, explanation)
-
-
-def _article_row(article: Article, feed: str) -> ArticleRow:
-    return ArticleRow(
-        id=article.id,
-        feed=feed,
-        title=article.title,
-        url=article.url or article.canonical_url,
-        language=article.language,
-        published_at=article.published_at,
-        fetched_at=article.fetched_at,
-        updated_at=article.updated_at,
-        revisions=article.revisions,
-    )
-
-
-def _story_row(story: Story) -> StoryRow:
-    return StoryRow(
-        id=story.id,
-        watch=story.watch,
-        title=story.title,
-        language=story.language,
-        first_seen=story.first_seen,
-        last_seen=story.last_seen,
-    )
-
-
-def _story_article(
-    article: Article, feed: str, event: str, terms: list[str], explanation: dict[str, Any]
-) -> StoryArticleRow:
-    return StoryArticleRow(
-        id=article.id,
-        feed=feed,
-        title=article.title,
-        url=article.url or article.canonical_url,
-        language=article.language,
-        published_at=article.published_at,
-        fetched_at=article.fetched_at,
-        updated_at=article.updated_at,
-        revisions=article.revisions,
-        event=event,
-        terms=list(terms),
-        explanation=dict(explanation),
-    )
 
 
 def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:

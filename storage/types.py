@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -86,56 +86,6 @@ class FetchLogRow:
     seen: int
     matched: int
     error: str | None
-
-
-@dataclass(slots=True)
-class ArticleRow:
-    id: int
-    feed: str
-    title: str
-    url: str | None
-    language: str
-    published_at: datetime | None
-    fetched_at: datetime
-    updated_at: datetime
-    revisions: int
-    watches: dict[str, str] = field(default_factory=dict)  # watch -> event
-    terms: dict[str, list[str]] = field(default_factory=dict)  # watch -> matched terms
-    story_ids: dict[str, int] = field(default_factory=dict)  # watch -> story id
-
-
-@dataclass(slots=True)
-class StoryArticleRow:
-    """An article as one of a story's reports, with the event it was for that story."""
-
-    id: int
-    feed: str
-    title: str
-    url: str | None
-    language: str
-    published_at: datetime | None
-    fetched_at: datetime
-    updated_at: datetime
-    revisions: int
-    event: str
-    terms: list[str]
-    # Why it is that event: developments, figures, new_facts, reason (stories.decide.Decision)
-    explanation: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class StoryRow:
-    id: int
-    watch: str
-    title: str
-    language: str
-    first_seen: datetime
-    last_seen: datetime
-    articles: list[StoryArticleRow] = field(default_factory=list)  # oldest first
-
-    @property
-    def article_count(self) -> int:
-        return len(self.articles)
 
 
 @dataclass(frozen=True, slots=True)

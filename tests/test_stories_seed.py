@@ -17,6 +17,7 @@ from raqib.compose import story_desk
 from storage import repo
 from storage.db import Database
 from storage.models import WatchMatch
+from storage.read.stories import StoryFilters, story_details
 from stories.analysis import Analyser
 from stories.types import ArticleFate, Entry, EventType
 
@@ -124,7 +125,7 @@ def test_seed_case(database: Database, tmp_path: Path) -> None:
     assert events[5] is None, "a Ukrainian strike without a North Korean angle is not matched"
 
     with database.session() as session:
-        stories = repo.list_stories(session, watch=WATCH)
+        stories = story_details(session, StoryFilters(watch=WATCH))
         explanations = {
             match.event: match.explanation for match in session.scalars(select(WatchMatch).order_by(WatchMatch.id))
         }
@@ -190,7 +191,7 @@ def test_a_revised_report_is_an_update_of_the_same_article(database: Database, t
     assert outcome.fate is ArticleFate.UPDATED and outcome.article_id == created.article_id
     assert outcome.events[WATCH] is EventType.UPDATE
     with database.session() as session:
-        stories = repo.list_stories(session)
+        stories = story_details(session, StoryFilters())
         match = session.scalars(select(WatchMatch)).one()
     assert len(stories) == 1 and len(stories[0].articles) == 1
     assert match.event == "new_story", "the original event stays; the revision is recorded beside it"
@@ -213,7 +214,7 @@ def test_reprocess_rebuilds_the_same_stories_and_follows_a_changed_watch(databas
 
     def decisions() -> list[tuple[str, str, int]]:
         with database.session() as session:
-            stories = repo.list_stories(session)
+            stories = story_details(session, StoryFilters())
         order = {story.id: index for index, story in enumerate(sorted(stories, key=lambda s: s.first_seen))}
         return sorted((a.title, a.event, order[s.id]) for s in stories for a in s.articles)
 
@@ -228,12 +229,12 @@ def test_reprocess_rebuilds_the_same_stories_and_follows_a_changed_watch(databas
     progress: list[int] = []
     reprocess(database, widened, desk, watch="strikes", progress=lambda done, total: progress.append(total))
     with database.session() as session:
-        strikes = repo.list_stories(session, watch="strikes")
+        strikes = story_details(session, StoryFilters(watch="strikes"))
     titles = {a.title for story in strikes for a in story.articles}
     assert UKRAINIAN_STRIKE.title in titles
     assert progress and progress[-1] == 6
     with database.session() as session:
-        kursk = repo.list_stories(session, watch=WATCH)
+        kursk = story_details(session, StoryFilters(watch=WATCH))
     assert sorted((a.title, a.event) for s in kursk for a in s.articles) == sorted((t, e) for t, e, _ in before)
 
 
@@ -261,7 +262,7 @@ def test_reprocess_gives_the_same_stories_whatever_order_the_reports_arrived_in(
                 save_article(session, entry.feed, entry, analyser.analyse(entry), desk=desk, now=now)
         reprocess(database, analyser, desk)
         with database.read_session() as session:
-            stories = repo.list_stories(session)
+            stories = story_details(session, StoryFilters())
         database.dispose()
         order = {story.id: index for index, story in enumerate(sorted(stories, key=lambda s: s.first_seen))}
         return sorted((a.title, a.event, order[s.id]) for s in stories for a in s.articles)
