@@ -40,6 +40,21 @@ name = "{DRONES}"
 query = '(drone* OR مسيرات OR انتحارية) AND ("North Korea*" OR Pyongyang OR "كوريا الشمالية" OR "بيونغ يانغ")'
 """
 HOSTILE_FEED = "Hostile <b>Feed</b>"
+# The English report of the Arabic fixture's "بيونغ يانغ تعزز وجودها بكورسك" (24 Feb 2025), a few
+# hours later: stories are decided by event time, so the two meet in one bilingual story.
+SEOUL_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Seoul Wire</title><link>https://seoul.example/</link>
+<description>English wire</description>
+<item>
+  <title>Pyongyang reinforces North Korean troops in Kursk, Seoul says</title>
+  <link>https://seoul.example/2025/02/24/pyongyang-reinforces-kursk</link>
+  <guid isPermaLink="false">seoul-2025-0224</guid>
+  <pubDate>Mon, 24 Feb 2025 09:00:00 GMT</pubDate>
+  <description>Newly arrived North Korean officers and soldiers will take defensive positions on the Kursk \
+front line after weeks of pause, military officials in Seoul said on Monday.</description>
+</item>
+</channel></rss>
+"""
 # Every way feed text can carry markup: entity-escaped, CDATA, double-escaped (the stored text then
 # holds the tags themselves), and a javascript: address as the item's link.
 HOSTILE_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -151,8 +166,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder: Path = tmp_path_factory.mktemp("browser")
     with FeedServer(FIXTURES) as feeds:
         feeds.routes["/hostile.xml"] = serve_bytes(HOSTILE_RSS)
+        feeds.routes["/seoul.xml"] = serve_bytes(SEOUL_RSS)
         names = {
             "Arabic Desk": ("ar_utf8.xml", "ar"),
+            "Seoul Wire": ("seoul.xml", "en"),
             "Test Wire": ("rss_en.xml", "en"),
             "Atom Wire": ("atom_en.xml", "auto"),
             HOSTILE_FEED: ("hostile.xml", "en"),
@@ -433,7 +450,7 @@ def test_feeds_page_lists_feeds_with_health(tab: Tab) -> None:
             strict=True,
         )
     )
-    assert health == {"Arabic Desk": "ok", "Test Wire": "ok", "Atom Wire": "ok", HOSTILE_FEED: "ok"}
+    assert health == {"Arabic Desk": "ok", "Seoul Wire": "ok", "Test Wire": "ok", "Atom Wire": "ok", HOSTILE_FEED: "ok"}
     hostile = page.locator("#feed-table tr.feed-row").filter(has_text="Hostile")
     assert HOSTILE_FEED in hostile.inner_text(), "the feed's name is shown as text"
     assert page.locator("#feed-table b").count() == 0

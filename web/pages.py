@@ -219,8 +219,11 @@ def story(request: Request, story_id: int) -> HTMLResponse:
         detail = story_detail(session, story_id)
     if detail is None:
         return _not_found(request, f"story {story_id}")
-    last = detail.last_seen.date()
-    first = max(detail.first_seen.date(), last - timedelta(days=STORY_CHART_MAX_DAYS - 1))
+    # The chart counts reports by the day they were stored, which may lie after the story's event
+    # days (a replay, a late crawl): its span is that of the counted days when there are any.
+    days = [item.day for item in detail.per_day]
+    last = max(days, default=detail.last_seen.date())
+    first = max(min(days, default=detail.first_seen.date()), last - timedelta(days=STORY_CHART_MAX_DAYS - 1))
     chart = render.day_chart(
         group_by_day(detail.per_day),
         first=first,
