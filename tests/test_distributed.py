@@ -19,8 +19,8 @@ from test_alerts import ENV, SECRET, webhook_alert
 
 from raqib.feedserver import FeedServer
 
-# Until storing leaves the crawl's reactor thread, a crawl waiting for the decision lock on a busy
-# machine holds up its own downloads: a generous timeout keeps the loopback feeds from timing out.
+# Several workers and their crawl processes share a busy machine: a generous fetch timeout keeps a
+# starved crawl from timing out on loopback feeds (the timeout also sets the delivery lease).
 TIMEOUT = "8s"
 MIGRATION = Path(__file__).resolve().parent.parent / "storage/migrations/versions/0006_distributed_procrastinate.py"
 
