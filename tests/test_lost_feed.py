@@ -5,7 +5,10 @@ Real `raqib crawl` against a loopback server."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from support.crawl import FIXTURES, crawl_json, serve_bytes, write_config
@@ -116,3 +119,66 @@ def test_a_page_that_fails_is_that_entry_s_reason_and_the_feed_still_finishes(
     assert "2 article page(s) not used" in report["error"], report
     assert stored_guids(tmp_path, "Bad pages") == ["bad-1", "bad-2"]
     assert health(tmp_path, "Bad pages")[0] == "ok"
+
+
+# The real spider and Scrapy in a child process (a reactor cannot restart), handed a handler that
+# fails on one page: the crawler's contract is that the feed still finishes and that page's answer
+# is a failure with its reason. The handler is the crawler's outward door; this one keeps a log.
+SPIDER_RUN = r"""
+import json, sys
+from concurrent.futures import Future
+from datetime import timedelta
+from config.schema import RaqibConfig
+from crawler.items import FeedJob
+from crawler.runner import fetch, scrapy_settings
+
+feed_url, pages = sys.argv[1], json.loads(sys.argv[2])
+log = []
+
+def done(value=None):
+    future = Future()
+    future.set_result(value)
+    return future
+
+class Handler:
+    def feed_fetched(self, fetched):
+        log.append(["feed", fetched.http_status])
+        return done(pages)
+
+    def page_fetched(self, page):
+        log.append(["page", page.url, page.error])
+        if page.error is None and page.url.endswith("/boom.html"):
+            raise RuntimeError("extractor exploded")
+        return done()
+
+    def feed_finished(self, job):
+        log.append(["finished", job.name])
+        return done()
+
+config = RaqibConfig.model_validate({"database": "sqlite://", "network": {"allow_private": True, "timeout": "3s"}})
+job = FeedJob(name="Pages", url=feed_url, language="en", fetch_articles=True, interval=timedelta(minutes=1))
+fetch(scrapy_settings(config), [job], Handler())
+print(json.dumps(log))
+"""
+
+
+def test_a_handler_failing_on_one_page_still_finishes_the_feed(feed_server: FeedServer) -> None:
+    feed_server.routes["/feed.xml"] = serve_bytes(two_entries("x", "y", "boom"))
+    for path in ("/boom.html", "/fine.html"):
+        feed_server.routes[path] = serve_bytes(b"<html><body><p>text</p></body></html>", "text/html")
+    pages = [feed_server.url("/boom.html"), feed_server.url("/fine.html")]
+
+    done = subprocess.run(
+        [sys.executable, "-c", SPIDER_RUN, feed_server.url("/feed.xml"), json.dumps(pages)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    log = json.loads(done.stdout.strip().splitlines()[-1])
+    answers = [entry for entry in log if entry[0] == "page"]
+    assert ["page", pages[1], None] in answers
+    failed = [error for _, url, error in answers if url == pages[0] and error]
+    assert failed and "extractor exploded" in failed[0], log
+    assert log[-1] == ["finished", "Pages"], "the feed finished after its last page"

@@ -7,6 +7,7 @@ Deferreds, so while one feed is being parsed every other download, and its timeo
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from crawler.handler import FetchHandler
 from crawler.items import FeedJob, FetchedFeed, FetchedPage
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 # Every status from 400 up reaches the callback so it can be recorded with its reason; 3xx are
 # left to the redirect middleware (a refused redirect arrives in the errback as an HttpError).
@@ -150,7 +152,17 @@ class FeedsSpider(scrapy.Spider):
         yield
 
     async def _page_done(self, page: FetchedPage) -> None:
-        await _wait(self.handler.page_fetched(page))
+        try:
+            await _wait(self.handler.page_fetched(page))
+        except Exception as error:  # noqa: BLE001 - the handler failing on a page is that page's failure
+            reason = f"handler failed: {type(error).__name__}: {error}"
+            logger.error("page %s of feed %s: %s", page.url, page.job.name, reason)
+            if page.error is None:
+                try:
+                    await _wait(self.handler.page_fetched(FetchedPage(page.job, page.url, error=reason)))
+                except Exception:  # noqa: BLE001 - logged; the feed must still finish below
+                    logger.exception("page %s of feed %s: its failure could not be handed on", page.url, page.job.name)
+        # Every page asked for counts down, whatever became of it: a feed left waiting is never stored.
         name = page.job.name
         self._pending[name] -= 1
         if self._pending[name] == 0:
