@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from ingest.parse import parse_feed
 from storage.search_text import index_content
-from stories.analysis import Analyser
 from stories.types import Analysis, Entry, LanguageHint
+
+if TYPE_CHECKING:
+    # Loaded by the workers only (init_worker, parse_task): the crawl's own process hands tasks
+    # on and a cycle of unchanged feeds never pays for feedparser and the analyser (~0.1 s).
+    from stories.analysis import Analyser
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,8 @@ _analyser: Analyser | None = None
 
 def init_worker(watches: Mapping[str, str]) -> None:
     global _analyser
+    from stories.analysis import Analyser
+
     _analyser = Analyser(watches)
 
 
@@ -52,6 +58,8 @@ def _item(entry: Entry, analysis: Analysis) -> ParsedItem:
 
 
 def parse_task(feed: str, language: LanguageHint, body: bytes, content_type: str | None, url: str) -> ParsedFeed:
+    from ingest.parse import parse_feed
+
     parsed = parse_feed(body, content_type, feed_name=feed, base_url=url, language=language)
     return ParsedFeed([analyse(entry) for entry in parsed.entries], parsed.problem, parsed.failure)
 
