@@ -19,7 +19,7 @@ from twisted.internet.interfaces import IAddress, IHostnameResolver, IHostResolu
 from twisted.internet.threads import deferToThreadPool
 from zope.interface import implementer
 
-from net.guard import RefusedURL, Resolver, URLGuard
+from net.guard import AddressClassifier, RefusedURL, Resolver, URLGuard
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +45,12 @@ class PinnedResolver:
     def from_crawler(cls, crawler: Any, reactor: Any) -> Self:
         settings = crawler.settings
         resolver: Resolver = load_object(settings.get("RAQIB_HOST_RESOLVER"))
+        is_public: AddressClassifier = load_object(settings.get("RAQIB_ADDRESS_CLASSIFIER"))
         guard = URLGuard(
             allow_private=settings.getbool("RAQIB_ALLOW_PRIVATE"),
             resolver=resolver,
             private_hosts=settings.getlist("RAQIB_PRIVATE_HOSTS"),
+            is_public=is_public,
         )
         return cls(reactor, guard)
 

@@ -40,6 +40,9 @@ DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 # Connections go only to the addresses the guard vetted (net.guard): resolved once, never again.
 TWISTED_DNS_RESOLVER = "crawler.resolver.PinnedResolver"
 RAQIB_HOST_RESOLVER = "net.guard.resolve_host"
+# Test seam only, never set in production: which addresses count as public. Tests (and only
+# tests, tests/support/dns.py) replace it so that a loopback address plays the public server.
+RAQIB_ADDRESS_CLASSIFIER = "net.guard.is_public_address"
 RAQIB_ALLOW_PRIVATE = False
 RAQIB_PRIVATE_HOSTS: list[str] = []
 # A proxy from the environment would resolve names itself, past the guard.

@@ -24,6 +24,10 @@ from urllib.parse import urlsplit
 ALLOWED_SCHEMES = frozenset({"http", "https"})
 
 Resolver = Callable[[str], list[str]]
+# Whether an address may be reached without [network] allow_private; is_public_address in
+# production. Tests pass one that calls a loopback address public, so that the "public" end of a
+# rebinding test is a real loopback server and no test sends traffic off the machine.
+AddressClassifier = Callable[[str], bool]
 
 
 class RefusedURL(Exception):
@@ -71,15 +75,21 @@ class URLGuard:
 
     ``resolver`` answers a host name with its addresses (tests answer differently on each call, the
     way a rebinding DNS server does). ``private_hosts`` are names the operator allowed to resolve
-    to private addresses; their answer is pinned too.
+    to private addresses; their answer is pinned too. ``is_public`` decides which addresses count
+    as public (tests only replace it, see :data:`AddressClassifier`).
     """
 
     def __init__(
-        self, allow_private: bool, resolver: Resolver = resolve_host, private_hosts: Iterable[str] = ()
+        self,
+        allow_private: bool,
+        resolver: Resolver = resolve_host,
+        private_hosts: Iterable[str] = (),
+        is_public: AddressClassifier = is_public_address,
     ) -> None:
         self.allow_private = allow_private
         self.private_hosts = frozenset(host.lower().rstrip(".") for host in private_hosts)
         self._resolver = resolver
+        self._is_public = is_public
         self._answers: dict[str, tuple[str, ...] | RefusedURL] = {}
         self._asking: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()  # the crawler resolves from a thread pool
@@ -117,7 +127,7 @@ class URLGuard:
             return
         if literal_address(address) in {literal_address(pinned) for pinned in self.addresses(host)}:
             return
-        if host.lower().rstrip(".") in self.private_hosts or is_public_address(address):
+        if host.lower().rstrip(".") in self.private_hosts or self._is_public(address):
             raise RefusedURL(f"server address {address} is not the address {host} was checked at")
         raise RefusedURL(
             f"server address {address} is private or loopback; set [network] allow_private = true to allow it"
@@ -138,7 +148,7 @@ class URLGuard:
         if self.allow_private or host in self.private_hosts:
             return tuple(addresses)
         for address in addresses:
-            if not is_public_address(address):
+            if not self._is_public(address):
                 what = "is" if literal is not None else "resolves to"
                 return RefusedURL(
                     f"host {host} {what} private or loopback address {address}; "

@@ -1,7 +1,11 @@
 """Outbound safety end to end: a name that answers public then loopback (DNS rebinding) reaches
 nothing on loopback from a feed, an article link or a webhook; a name that does not resolve is
 refused; a server that trickles its answer cannot hold a webhook attempt or a feed past its
-timeout. Real loopback servers; only the DNS answers are scripted (tests/support/dns.py)."""
+timeout. Real loopback servers; only the DNS answers are scripted (tests/support/dns.py).
+
+No test sends traffic off the machine: the "public" server a rebinding name first answers is a
+real loopback server on 127.0.0.2, which the guard's classifier in these tests calls public
+(``stand_in_is_public``); the victim is a server on 127.0.0.1, private as in production."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from support.crawl import FIXTURES, Crawl, write_config
-from support.dns import LOG_ENV, SCRIPT_ENV, ScriptedResolver
+from support.dns import LOG_ENV, PUBLIC_STAND_IN, SCRIPT_ENV, ScriptedResolver, stand_in_is_public
 from support.receiver import Receiver
 
 from alerts.types import AlertEvent, ArticleRef, StoryRef
@@ -27,11 +31,16 @@ from net.guard import RefusedURL, URLGuard
 from raqib.feedserver import FeedServer
 
 TESTS = Path(__file__).parent
-PUBLIC = "93.184.216.34"  # what the rebinding name answers first: public, so the guard lets it by
-REBIND = {"rebind.example": [[PUBLIC], ["127.0.0.1"]]}
+PUBLIC = PUBLIC_STAND_IN  # what the rebinding name answers first: "public", so the guard lets it by
+REBIND = {"rebind.example": [[PUBLIC], ["127.0.0.1"]]}  # then the victim's address
 
 
 # --- helpers -----------------------------------------------------------------------------------
+
+
+def scripted_guard(dns: ScriptedResolver, private_hosts: list[str] | None = None) -> URLGuard:
+    """The guard as production builds it, with scripted DNS and PUBLIC (a loopback address) public."""
+    return URLGuard(allow_private=False, resolver=dns, private_hosts=private_hosts or (), is_public=stand_in_is_public)
 
 
 def crawl_with_dns(config: Path, script: dict[str, list[list[str]]], tmp_path: Path) -> tuple[Crawl, list[str]]:
@@ -134,7 +143,7 @@ def trickling_headers() -> Iterator[TricklingServer]:
 
 def test_a_host_is_resolved_once_and_every_later_question_gets_the_vetted_answer() -> None:
     dns = ScriptedResolver(REBIND)
-    guard = URLGuard(allow_private=False, resolver=dns)
+    guard = scripted_guard(dns)
     assert guard.check("http://rebind.example/feed.xml") == (PUBLIC,)
     assert guard.addresses("rebind.example") == (PUBLIC,)
     assert guard.addresses("REBIND.example.") == (PUBLIC,)
@@ -142,7 +151,7 @@ def test_a_host_is_resolved_once_and_every_later_question_gets_the_vetted_answer
 
 
 def test_a_name_that_does_not_resolve_is_refused_not_allowed() -> None:
-    guard = URLGuard(allow_private=False, resolver=ScriptedResolver({}))
+    guard = scripted_guard(ScriptedResolver({}))
     with pytest.raises(RefusedURL, match="nowhere.example does not resolve"):
         guard.check("https://nowhere.example/feed")
 
@@ -169,14 +178,14 @@ def test_loopback_private_link_local_and_metadata_addresses_are_refused_in_every
 
 def test_a_private_host_listed_by_name_is_allowed_and_no_other() -> None:
     dns = ScriptedResolver({"intranet.example": [["10.1.2.3"]], "router.example": [["192.168.1.1"]]})
-    guard = URLGuard(allow_private=False, resolver=dns, private_hosts=["Intranet.example"])
+    guard = scripted_guard(dns, private_hosts=["Intranet.example"])
     assert guard.check("http://intranet.example/feed.xml") == ("10.1.2.3",)
     with pytest.raises(RefusedURL, match="private_hosts"):
         guard.check("http://router.example/admin")
 
 
 def test_a_response_from_an_address_other_than_the_pinned_one_is_refused() -> None:
-    guard = URLGuard(allow_private=False, resolver=ScriptedResolver(REBIND))
+    guard = scripted_guard(ScriptedResolver(REBIND))
     guard.check("http://rebind.example/")
     guard.check_peer("rebind.example", PUBLIC)
     with pytest.raises(RefusedURL, match="private or loopback"):
@@ -186,15 +195,17 @@ def test_a_response_from_an_address_other_than_the_pinned_one_is_refused() -> No
 # --- webhooks ------------------------------------------------------------------------------------
 
 
-def test_a_webhook_to_a_rebinding_name_never_reaches_loopback(receiver: Receiver) -> None:
+def test_a_webhook_to_a_rebinding_name_goes_to_the_vetted_address_never_the_rebound_one(receiver: Receiver) -> None:
     dns = ScriptedResolver(REBIND)
     body, headers = build_request(event(), b"secret", now=datetime.now(UTC))
     url = f"http://rebind.example:{receiver.port}/hooks/raqib"
 
-    send_webhook(
-        url, body, headers, timeout_seconds=2, allow_private=False, guard=URLGuard(allow_private=False, resolver=dns)
-    )
+    with Receiver(PUBLIC, receiver.port) as public:  # the victim, `receiver`, is on 127.0.0.1
+        result = send_webhook(url, body, headers, timeout_seconds=2, allow_private=False, guard=scripted_guard(dns))
 
+    assert result.ok, result.error
+    assert [request.headers["host"] for request in public.requests] == [f"rebind.example:{receiver.port}"]
+    assert "قوات كورية" in public.requests[0].body.decode("utf-8")
     assert receiver.requests == [], "the connection went to the re-resolved loopback address"
     assert dns.questions == ["rebind.example"], "the name is resolved once, for the check and the connection"
 
@@ -202,7 +213,7 @@ def test_a_webhook_to_a_rebinding_name_never_reaches_loopback(receiver: Receiver
 def test_a_webhook_to_a_name_listed_in_private_hosts_connects_to_its_pinned_address(receiver: Receiver) -> None:
     dns = ScriptedResolver({"hooks.intranet": [["127.0.0.1"]]})
     body, headers = build_request(event(), b"secret", now=datetime.now(UTC))
-    guard = URLGuard(allow_private=False, resolver=dns, private_hosts=["hooks.intranet"])
+    guard = scripted_guard(dns, private_hosts=["hooks.intranet"])
 
     result = send_webhook(
         f"http://hooks.intranet:{receiver.port}/hooks/raqib",
@@ -220,7 +231,7 @@ def test_a_webhook_to_a_name_listed_in_private_hosts_connects_to_its_pinned_addr
 
 def test_a_webhook_to_a_name_that_does_not_resolve_is_refused() -> None:
     body, headers = build_request(event(), None, now=datetime.now(UTC))
-    guard = URLGuard(allow_private=False, resolver=ScriptedResolver({}))
+    guard = scripted_guard(ScriptedResolver({}))
     result = send_webhook(
         "https://hooks.nowhere.example/x", body, headers, timeout_seconds=2, allow_private=False, guard=guard
     )
@@ -259,18 +270,24 @@ def test_a_receiver_trickling_an_error_body_cannot_hold_an_attempt_past_its_time
 # --- the crawler ---------------------------------------------------------------------------------
 
 
-def test_a_feed_on_a_rebinding_name_never_reaches_loopback(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_a_feed_on_a_rebinding_name_is_fetched_from_the_vetted_address_never_the_rebound_one(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     port = feed_server.address.rsplit(":", 1)[1]
     config = write_config(
         tmp_path, [{"name": "Rebinding", "url": f"http://rebind.example:{port}/rss_en.xml"}], allow_private=False
     )
-    result, asked = crawl_with_dns(config, REBIND, tmp_path)
-    assert result.feed("Rebinding")["status"] == "error", result.stdout
+    with FeedServer(FIXTURES, host=PUBLIC, port=int(port)) as public:  # the victim, feed_server, is on 127.0.0.1
+        result, asked = crawl_with_dns(config, REBIND, tmp_path)
+    assert result.feed("Rebinding")["status"] != "error", result.stdout
+    assert public.log == [("/rss_en.xml", 200)]
     assert feed_server.log == [], "the crawler connected to the re-resolved loopback address"
     assert asked == ["rebind.example"]
 
 
-def test_an_article_link_on_a_rebinding_name_never_reaches_loopback(tmp_path: Path, feed_server: FeedServer) -> None:
+def test_an_article_link_on_a_rebinding_name_is_fetched_from_the_vetted_address_never_the_rebound_one(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
     port = feed_server.address.rsplit(":", 1)[1]
     page = "/articles/nk-withdrawal.html"
     fixture = (FIXTURES / "rss_with_articles.xml").read_bytes()  # its matching entries link to pages
@@ -289,9 +306,11 @@ def test_an_article_link_on_a_rebinding_name_never_reaches_loopback(tmp_path: Pa
     with_private_hosts(config, ["feeds.intranet"])
     script = {**REBIND, "feeds.intranet": [["127.0.0.1"]]}
 
-    result, asked = crawl_with_dns(config, script, tmp_path)
+    with FeedServer(FIXTURES, host=PUBLIC, port=int(port)) as public:  # the victim, feed_server, is on 127.0.0.1
+        result, asked = crawl_with_dns(config, script, tmp_path)
 
     assert result.returncode in (0, 1), result.stderr
+    assert public.statuses(page) == [200], "the article page was fetched from the vetted address"
     assert [path for path, _ in feed_server.log] == ["/intranet.xml"], "only the feed itself was fetched"
     assert feed_server.statuses(page) == []
     assert sorted(asked) == ["feeds.intranet", "rebind.example"], "each name was resolved once"
@@ -321,7 +340,7 @@ def test_a_feed_trickling_its_body_ends_at_the_download_timeout(tmp_path: Path) 
 
 def test_concurrent_first_questions_about_one_name_get_one_answer() -> None:
     dns = ScriptedResolver(REBIND, delay=0.2)
-    guard = URLGuard(allow_private=False, resolver=dns)
+    guard = scripted_guard(dns)
     answers: list[tuple[str, ...] | str] = []
 
     def ask() -> None:

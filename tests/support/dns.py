@@ -1,14 +1,20 @@
 """A DNS stand-in that answers from a script, the way a rebinding DNS server does, and a `raqib`
 entry point that crawls with it.
 
-``ScriptedResolver({"rebind.example": [["93.184.216.34"], ["127.0.0.1"]]})`` answers the first
-question about rebind.example with a public address and every later one with loopback; a name
+``ScriptedResolver({"rebind.example": [[PUBLIC_STAND_IN], ["127.0.0.1"]]})`` answers the first
+question about rebind.example with the "public" address and every later one with loopback; a name
 not in the script does not resolve. It replaces the system resolver only, the thing outside our
 code that an attacker controls; the guard, the crawler and the transports are the real ones.
 
+Tests send traffic to loopback only, so the public server a rebinding name first points at is a
+loopback one too: :func:`stand_in_is_public` is the guard's address classifier in these tests, and
+calls :data:`PUBLIC_STAND_IN` (127.0.0.2) public and every other address what production calls it
+(127.0.0.1, the victim, stays private).
+
 ``python -m support.dns --config FILE crawl ...`` is ``raqib`` with the crawler's resolver
-(``RAQIB_HOST_RESOLVER``) answering from the JSON script in ``$RAQIB_TEST_DNS``, and the questions
-it was asked appended to the file named by ``$RAQIB_TEST_DNS_LOG``.
+(``RAQIB_HOST_RESOLVER``) answering from the JSON script in ``$RAQIB_TEST_DNS``, the questions
+it was asked appended to the file named by ``$RAQIB_TEST_DNS_LOG``, and the address classifier
+(``RAQIB_ADDRESS_CLASSIFIER``) :func:`stand_in_is_public`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,9 @@ import socket
 import threading
 import time
 
+from net.guard import is_public_address
+
+PUBLIC_STAND_IN = "127.0.0.2"  # a loopback address the tests' classifier calls public
 SCRIPT_ENV = "RAQIB_TEST_DNS"
 LOG_ENV = "RAQIB_TEST_DNS_LOG"
 
@@ -40,6 +49,11 @@ class ScriptedResolver:
             if not answers:
                 raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
             return answers.pop(0) if len(answers) > 1 else answers[0]
+
+
+def stand_in_is_public(address: str) -> bool:
+    """The tests' address classifier: production's, except that PUBLIC_STAND_IN counts as public."""
+    return address == PUBLIC_STAND_IN or is_public_address(address)
 
 
 _from_environment: ScriptedResolver | None = None
@@ -64,4 +78,5 @@ if __name__ == "__main__":
     from raqib.cli import main
 
     crawler.settings.RAQIB_HOST_RESOLVER = "support.dns.from_environment"
+    crawler.settings.RAQIB_ADDRESS_CLASSIFIER = "support.dns.stand_in_is_public"
     main()

@@ -1,8 +1,9 @@
 """Pytest plugin: a real webhook receiver on loopback (``receiver`` fixture).
 
-An ``http.server`` in a thread on 127.0.0.1 at a free port. It records every request (method,
-path, headers, body, and whether the signature verified with ``receiver.secret``) and answers
-with a programmable sequence of replies: ``receiver.answer(500, 500, 500, 200)``, or
+An ``http.server`` in a thread on 127.0.0.1 (or another loopback address) at a free port. It
+records every request (method, path, headers, body, and whether the signature verified with
+``receiver.secret``) and answers with a programmable sequence of replies:
+``receiver.answer(500, 500, 500, 200)``, or
 ``Reply(status=..., headers=..., delay=..., body_size=..., release=...)`` for a slow, huge or
 held answer. When the sequence runs out it answers ``receiver.default`` (200).
 """
@@ -49,7 +50,7 @@ class Received:
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.secret: str | bytes | None = None
         self.default = Reply()
         self.requests: list[Received] = []
@@ -57,7 +58,7 @@ class Receiver:
         self._replies: deque[Reply] = deque()
         self._lock = threading.Lock()
         self.stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = ThreadingHTTPServer((host, port), _Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._server.receiver = self  # type: ignore[attr-defined]
@@ -71,7 +72,8 @@ class Receiver:
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        host = self._server.server_address[0]
+        return f"http://{host!s}:{self.port}"
 
     @property
     def url(self) -> str:
