@@ -267,10 +267,12 @@ def test_one_crawl_of_hostile_feeds_ends_answers_every_feed_and_renders_nothing_
         article_ids = [row[0] for row in db.execute("SELECT id FROM articles")]
         story_ids = [row[0] for row in db.execute("SELECT id FROM stories")]
         texts = [part for row in db.execute("SELECT title, summary, text FROM articles") for part in row if part]
+        links = [url for (url,) in db.execute("SELECT url FROM articles WHERE url IS NOT NULL")]
     assert all(state not in (None, "new") for state in states.values()), states
     assert story_ids, "the matching items made stories, so the pages below have feed text to show"
     assert not any("root:" in part for part in texts), "no external entity was read"
     assert all(len(part) < 250_000 for part in texts)
+    assert links and all(re.fullmatch(r"https?://[^\s]+", link) for link in links), "links are http(s), one line"
 
     config = load_config(config_path, data_dir=tmp_path / "data")
     database = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
