@@ -1,0 +1,8 @@
+"""The ``raqib`` command: translate arguments, call the packages, print what happened.
+
+Each module registers its commands on the one ``main`` group when imported."""
+
+from raqib.cli import alerting, browsing, crawling, distributed, housekeeping  # noqa: F401  (they register commands)
+from raqib.cli.app import main
+
+__all__ = ["main"]
