@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from config.fields import parse_duration
 from config.loader import (
     BUNDLED_DEFAULT,
     BUNDLED_DEMO,
@@ -20,7 +21,7 @@ from config.loader import (
     resolve_config_path,
     resolve_data_dir,
 )
-from config.schema import FeedConfig, RaqibConfig, ScheduleSettings, parse_duration
+from config.schema import FeedConfig, RaqibConfig, ScheduleSettings
 
 DATA = Path(__file__).parent / "data" / "config"
 

@@ -26,7 +26,8 @@ import tomli_w
 from fastapi import APIRouter, Request, Response
 
 from alerts.render import one_line
-from config.schema import RaqibConfig, check_http_url
+from config.fields import check_http_url
+from config.schema import RaqibConfig
 from storage.types import FeedSpec
 from web.app import can_reveal
 from web.atom import drop_unencodable
