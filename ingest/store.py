@@ -43,6 +43,18 @@ def event_time(published: datetime | None, first_seen: datetime, rules: EventTim
     return published
 
 
+# A feed's clock may run a little ahead of ours; a date further ahead than this is not a date.
+PUBLICATION_SLACK = timedelta(days=1)
+
+
+def claimed_publication(published: datetime | None, first_seen: datetime) -> datetime | None:
+    """The publication time the feed claims, as pages and alerts show it; a claim in the future
+    (a date in 2099) is not stored: the report's time is then only its first-seen time."""
+    if published is None or published > first_seen + PUBLICATION_SLACK:
+        return None
+    return published
+
+
 @dataclass(slots=True)
 class Stored:
     """What one store batch did."""
@@ -119,7 +131,7 @@ def _new_article(feed_id: int, item: ParsedItem, now: datetime, rules: EventTime
         summary=entry.summary,
         text=entry.text,
         language=analysis.language,
-        published_at=entry.published,
+        published_at=claimed_publication(entry.published, now),
         fetched_at=now,
         event_at=event_time(entry.published, now, rules),
         content_hash=analysis.content_hash,
