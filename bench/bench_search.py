@@ -13,7 +13,7 @@ replaced by words drawn from a Zipf distribution over 40,000 generated words (Ar
 proclitic a third of the time), so the vocabulary has a realistic long tail. 60 % are Arabic,
 ~170 words each; 5 % matched a watch. They are written with direct bulk inserts (executemany, 5,000
 rows per statement, one transaction per 20,000 articles) of ``articles``, ``watch_matches`` and
-``article_search`` rows; ``article_search.content`` is exactly what ``search.index_content``
+``article_search`` rows; ``article_search.content`` is exactly what ``search_text.index_content``
 computes (checked on a sample), assembled from pre-tokenised sentences for speed. On SQLite the
 FTS5 table is filled by the migration's triggers as the rows go in, with ``PRAGMA synchronous=OFF``
 for the build only. On PostgreSQL (``--postgresql`` starts a throwaway server with the tests'
@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, insert, text  # noqa: E402
 
-from storage import search, search_text  # noqa: E402
+from storage import search, search_tables, search_text  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Article, Feed, WatchMatch  # noqa: E402
 from stories.query import PROCLITICS  # noqa: E402
@@ -183,7 +183,7 @@ def _bisect(cumulative: Sequence[float], target: float) -> int:
 
 
 def content_of(title: list[str], summary: list[str], body: list[str]) -> str:
-    """``search.index_content`` of the joined texts, without re-tokenising them."""
+    """``search_text.index_content`` of the joined texts, without re-tokenising them."""
     words = title + summary + body
     keywords = [form for word in words if "\u0600" <= word[0] <= "\u06ff" for form in search_text._keywords(word)]
     return " ".join(words + keywords)
@@ -201,7 +201,7 @@ def build(database: Database, corpus: Corpus, count: int) -> dict[str, float]:
         database.engine.dispose()
     with database.engine.begin() as connection:
         if postgresql:
-            connection.exec_driver_sql(f"DROP INDEX {search.PG_INDEX}")  # recreated after the load
+            connection.exec_driver_sql(f"DROP INDEX {search_tables.PG_INDEX}")  # recreated after the load
         connection.execute(
             insert(Feed),
             [
@@ -236,7 +236,7 @@ def build(database: Database, corpus: Corpus, count: int) -> dict[str, float]:
                 content = content_of(title, summary, body)
                 if checked < 200:  # the shortcut must produce what the app would store
                     joined = (" ".join(title), " ".join(summary), " ".join(body))
-                    assert content == search.index_content(*joined)
+                    assert content == search_text.index_content(*joined)
                     checked += 1
                 rows.append({"article_id": article_id, "language": language, "content": content})
                 if rng.random() < 0.05:
@@ -250,7 +250,7 @@ def build(database: Database, corpus: Corpus, count: int) -> dict[str, float]:
                             "created_at": now,
                         }
                     )
-            for table, values in ((Article, articles), (search.article_search, rows), (WatchMatch, matches)):
+            for table, values in ((Article, articles), (search_tables.article_search, rows), (WatchMatch, matches)):
                 for start in range(0, len(values), ROWS_PER_STATEMENT):
                     connection.execute(insert(table), values[start : start + ROWS_PER_STATEMENT])
     loaded = time.perf_counter() - started
@@ -262,7 +262,7 @@ def build(database: Database, corpus: Corpus, count: int) -> dict[str, float]:
         with database.engine.begin() as connection:
             index_seconds, _ = timed(
                 lambda: connection.exec_driver_sql(
-                    f"CREATE INDEX {search.PG_INDEX} ON article_search USING gin ({search.PG_VECTOR})"
+                    f"CREATE INDEX {search_tables.PG_INDEX} ON article_search USING gin ({search_tables.PG_VECTOR})"
                 )
             )
             connection.exec_driver_sql("ANALYZE")
@@ -340,7 +340,7 @@ def run(database: Database, label: str, count: int, query_count: int) -> None:
         with database.engine.connect() as connection:
             sizes = connection.exec_driver_sql(
                 "SELECT pg_total_relation_size('articles'), pg_total_relation_size('article_search'), "
-                f"pg_relation_size('{search.PG_INDEX}')"
+                f"pg_relation_size('{search_tables.PG_INDEX}')"
             ).one()
         articles, searched, gin = (size / 1e6 for size in sizes)
         print(f"  size: articles {articles:.0f} MB, article_search {searched:.0f} MB (GIN {gin:.0f} MB)")

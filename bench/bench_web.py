@@ -19,7 +19,7 @@ the time, else one of the 15 most recent; one big story gets an even share of th
 holds ``--big-story`` reports) with a ``watch_matches`` row whose event and explanation look like
 the desk's (new_story first; then development with categories and sometimes a casualty figure,
 update, or duplicate of an earlier report). The search index (``article_search``, with FTS5 kept
-by the migration's triggers) holds exactly what ``storage.search.index_content`` computes (checked
+by the migration's triggers) holds exactly what ``storage.search_text.index_content`` computes (checked
 on a sample; written with the bench_search shortcut that reuses the tokens). Rows go in with bulk
 inserts (executemany), ``PRAGMA synchronous=OFF`` for the build only.
 """
@@ -50,7 +50,7 @@ from sqlalchemy import event, insert, text  # noqa: E402
 
 from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
 from config.schema import RaqibConfig  # noqa: E402
-from storage import search  # noqa: E402
+from storage import search_tables, search_text  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Article, Feed, Story, WatchMatch  # noqa: E402
 from stories.text import tokenise  # noqa: E402
@@ -221,7 +221,7 @@ def build(database: Database, config: RaqibConfig, count: int, matched: float, b
             )
             content = content_of(title, summary, body)
             if checked < 200:  # the shortcut must produce what the application would store
-                assert content == search.index_content(*joined)
+                assert content == search_text.index_content(*joined)
                 checked += 1
             rows.append({"article_id": article_id, "language": language, "content": content})
             if article_id in layout.story:
@@ -238,7 +238,7 @@ def build(database: Database, config: RaqibConfig, count: int, matched: float, b
                     }
                 )
         with database.engine.begin() as connection:
-            for table, values in ((Article, articles), (search.article_search, rows), (WatchMatch, matches)):
+            for table, values in ((Article, articles), (search_tables.article_search, rows), (WatchMatch, matches)):
                 for start in range(0, len(values), ROWS_PER_STATEMENT):
                     connection.execute(insert(table), values[start : start + ROWS_PER_STATEMENT])
     with database.engine.begin() as connection:

@@ -29,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from .db import Database
 from .models import Base, UTCDateTime
-from .search import article_search, reindex_all
+from .search_index import reindex_all
+from .search_tables import article_search
 
 FORMAT = "raqib-export"
 VERSION = 1

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from stories.types import Entry
 
-from . import bands, search
+from . import bands, search_index
 from .models import Article, Feed, FetchLogEntry, UndecidedMatch, WatchMatch
 from .types import (
     ArticleIndex,
@@ -252,7 +252,7 @@ def insert_articles(session: Session, rows: Sequence[NewArticle]) -> dict[str, i
         )
         inserted.update((identity, article_id) for article_id, identity in result)
         content = {row.identity: row for row in chunk}
-        search.index_rows(
+        search_index.index_rows(
             session,
             [
                 (article_id, content[identity].language, content[identity].search_content)
@@ -323,7 +323,7 @@ def revise_article(session: Session, article: Article, entry: Entry, content_has
     article.content_hash = content_hash
     article.updated_at = now
     article.revisions += 1
-    search.index_article(session, article)
+    search_index.index_article(session, article)
 
 
 def matches_of(session: Session, article_id: int) -> dict[str, WatchMatch]:

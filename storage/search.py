@@ -1,6 +1,6 @@
 """Full-text search over stored articles, with the Arabic normaliser and word rule the watches use.
 
-What is indexed (``article_search.content``, one row per article, written by ``index_article``):
+What is indexed (``article_search.content``, one row per article, written by ``storage.search_index``):
 the title, summary and text normalised with ``stories.text.normalise``, followed by the keywords
 each Arabic word stands for (``stories.query.arabic_stems``: proclitics and one suffix of the
 closed set removed, never stemmed further), so "بكورسك" is indexed as "بكورسك" and "كورسك",
@@ -17,7 +17,7 @@ Query syntax, lenient: words are ANDed, ``"quoted phrases"`` (also “…” and
 words (an Arabic proclitic is allowed on the first one), a trailing ``*`` makes a word or a
 phrase's last word a prefix (``troop*``), an upper-case ``OR`` between two terms accepts either, an
 upper-case ``AND`` is ignored (it is the default). Everything else is a word; punctuation separates
-words, an unterminated quote runs to the end. The query is parsed once into ``ParsedQuery`` and
+words, an unterminated quote runs to the end. The query is parsed once into a ``ParsedQuery`` and
 written out as an FTS5 expression (SQLite) or a ``tsquery`` (PostgreSQL) made of normalised words
 only, each quoted, so no user input reaches either parser as syntax.
 
@@ -28,104 +28,54 @@ Backends: on SQLite an external-content FTS5 table ``article_search_fts`` over `
 on PostgreSQL a ``tsvector`` column with a GIN index; both kept in step by triggers (migration
 0004) and both outside the SQLAlchemy metadata: ``is_search_index_object`` tells schema
 comparisons to leave them alone.
+
+Where the parts live: the tables in ``storage.search_tables``, the searchable text in
+``storage.search_text``, writing the rows in ``storage.search_index``, the words of the box in
+``storage.search_terms``, its parser (``ParsedQuery``) in ``storage.search_query``, the snippets in
+``storage.search_snippets``, the other-language names in ``storage.search_across``; this module
+runs a search and holds its results.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from pydantic import Field
 from sqlalchemy import (
-    Column,
     ColumnElement,
-    ForeignKey,
     FromClause,
     Integer,
     Select,
-    String,
-    Table,
     Text,
     bindparam,
     column,
-    exists,
     func,
-    insert,
     literal_column,
     select,
     table,
-    update,
 )
 from sqlalchemy.orm import Session
 
-from stories.query import PROCLITICS, arabic_stems
 from stories.text import tokenise
 
-from .models import Article, Base, Feed, WatchMatch
+from .models import Article, Feed, WatchMatch
 from .read.common import Pagination, ReadModel
 from .search_across import Expansion, expand, found_through
-from .search_text import MAX_INDEXED_CHARS, MAX_TERM_LENGTH, _is_arabic, index_content
+from .search_query import ParsedQuery, fts5_quote, parse_query
+from .search_snippets import SNIPPET_SCAN_CHARS, SnippetMatcher
+from .search_tables import FTS_TABLE, PG_CONFIG, PG_VECTOR
+from .search_terms import QUERY_PIECE
 
-__all__ = [
-    "FTS_TABLE",
-    "MAX_INDEXED_CHARS",
-    "ParsedQuery",
-    "SearchHit",
-    "SearchPage",
-    "article_search",
-    "index_article",
-    "index_content",
-    "index_rows",
-    "is_search_index_object",
-    "needs_reindex",
-    "parse_query",
-    "reindex_all",
-    "search",
-]
+__all__ = ["RANK_WINDOW", "CrossLanguageTerm", "SearchHit", "SearchPage", "search"]
 
-article_search = Table(
-    "article_search",
-    Base.metadata,
-    Column(
-        "article_id",
-        Integer,
-        ForeignKey("articles.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    ),
-    # The article's language, copied here so that the language filter is part of the index lookup.
-    Column("language", String(8), nullable=False),
-    Column("content", Text, nullable=False),
-)
-
-FTS_TABLE = "article_search_fts"  # SQLite only; its shadow tables are named FTS_TABLE + "_data" etc.
-PG_VECTOR = "vector"  # PostgreSQL only: article_search.vector, to_tsvector('simple', content) by trigger
-PG_INDEX = "ix_article_search_vector"  # PostgreSQL only: GIN on article_search.vector
-PG_CONFIG = "'simple'::regconfig"  # no stemming, no stop words: the normaliser did the work
 # Relevance is computed for the newest RANK_WINDOW matches; older matches follow them, newest
 # first. Ranking every match of a word in half the archive costs seconds on PostgreSQL (ts_rank
 # reads each document's vector) and 100+ ms on SQLite, for an order nobody pages through.
 RANK_WINDOW = 5_000
-
-MAX_QUERY_TERMS = 16
-MIN_QUERY_BASE = 3  # a query word's proclitic-stripped form is searched only from this length
-SNIPPET_LENGTH = 240
-_SNIPPET_LEAD = 60  # characters of context kept before the first hit
-_MIN_STEM = 2  # as stories.query: a proclitic never leaves fewer letters than this
-_MAX_PROCLITIC = max(map(len, PROCLITICS))
-_ARTICLE = "ال"
-_CLITIC_CHAINS = tuple(sorted(PROCLITICS - {""}))
-_OPERATOR_OR = "OR"
-_OPERATOR_AND = "AND"
-_QUOTES = {'"': '"', "“": "”", "«": "»"}
-_QUERY_PIECE = re.compile(r'"[^"]*"?|“[^”]*”?|«[^»]*»?|[^\s"“«]+')
-
-Progress = Callable[[int, int], None]  # (articles indexed so far, articles in all)
 
 
 # --- results -------------------------------------------------------------------------------
@@ -161,242 +111,9 @@ class SearchPage(Pagination):
     @property
     def highlight_terms(self) -> list[str]:
         """The words to mark in snippets: the query's own and the names it was expanded to."""
-        words = [piece.strip('"“”«»') for piece in _QUERY_PIECE.findall(self.query) if piece not in ("OR", "AND")]
+        words = [piece.strip('"“”«»') for piece in QUERY_PIECE.findall(self.query) if piece not in ("OR", "AND")]
         names = [name for term in self.across_languages for name in term.names]
         return [word for word in dict.fromkeys(words + names) if word]
-
-
-# --- indexing ------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1 << 16)
-def _bases(word: str) -> tuple[str, ...]:
-    """Every reading of an Arabic ``word`` with a proclitic chain removed, the word itself first.
-
-    The same cuts as ``stories.query``: ``لل`` is ل + ال, so "للقوات" gives "قوات" and "القوات".
-    """
-    bases = [word]
-    for cut in range(1, min(_MAX_PROCLITIC, len(word) - _MIN_STEM) + 1):
-        proclitic = word[:cut]
-        if proclitic in PROCLITICS:
-            rest = word[cut:]
-            bases.append(rest)
-            if proclitic.endswith("لل"):
-                bases.append(_ARTICLE + rest)
-    return tuple(dict.fromkeys(bases))
-
-
-def index_article(session: Session, article: Article) -> None:
-    """Write (or rewrite) the search row of a stored article; the caller commits.
-
-    The SQLite FTS5 table follows ``article_search`` through triggers, so this is one statement.
-    """
-    session.flush()  # the article row must exist before its search row (foreign key)
-    content = index_content(article.title, article.summary or "", article.text or "")
-    values = {"language": article.language, "content": content}
-    updated = session.execute(update(article_search).where(article_search.c.article_id == article.id).values(values))
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(insert(article_search).values(article_id=article.id, **values))
-
-
-def index_rows(session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
-    """Insert the search rows of newly stored articles in one statement: (id, language, content),
-    the content built by ``index_content`` (in the parse workers, off the writer)."""
-    if rows:
-        session.execute(
-            insert(article_search),
-            [
-                {"article_id": article_id, "language": language, "content": content}
-                for article_id, language, content in rows
-            ],
-        )
-
-
-def needs_reindex(session: Session) -> bool:
-    """True when some stored article has no search row (a database older than migration 0004)."""
-    missing = select(Article.id).where(~exists().where(article_search.c.article_id == Article.id)).limit(1)
-    return session.execute(missing).first() is not None
-
-
-def reindex_all(
-    session: Session, *, batch: int = 1000, progress: Progress | None = None, missing_only: bool = False
-) -> int:
-    """Rebuild the search rows of every article (or only of those without one); returns the count.
-
-    Reads the articles in id order, ``batch`` at a time; the caller commits (one transaction).
-    """
-    total_query = select(func.count()).select_from(Article)
-    if missing_only:
-        total_query = total_query.where(~exists().where(article_search.c.article_id == Article.id))
-    total = session.scalar(total_query) or 0
-    done = 0
-    last_id = 0
-    while True:
-        query = select(Article.id, Article.language, Article.title, Article.summary, Article.text).where(
-            Article.id > last_id
-        )
-        if missing_only:
-            query = query.where(~exists().where(article_search.c.article_id == Article.id))
-        rows = session.execute(query.order_by(Article.id).limit(batch)).all()
-        if not rows:
-            break
-        ids = [row.id for row in rows]
-        session.execute(article_search.delete().where(article_search.c.article_id.in_(ids)))
-        session.execute(
-            insert(article_search),
-            [
-                {
-                    "article_id": row.id,
-                    "language": row.language,
-                    "content": index_content(row.title, row.summary or "", row.text or ""),
-                }
-                for row in rows
-            ],
-        )
-        done += len(rows)
-        last_id = ids[-1]
-        if progress is not None:
-            progress(done, total)
-    return done
-
-
-# --- the query -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Word:
-    """Any of ``forms`` (normalised words), as whole words or as prefixes."""
-
-    forms: tuple[str, ...]
-    prefix: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Phrase:
-    """Any of ``variants`` (sequences of normalised words) as consecutive words."""
-
-    variants: tuple[tuple[str, ...], ...]
-    prefix: bool  # the last word of each variant is a prefix
-
-
-Term = Word | Phrase
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedQuery:
-    """AND over groups, OR within a group; ``words`` are the normalised words for snippets."""
-
-    groups: tuple[tuple[Term, ...], ...]
-    words: tuple[str, ...]
-    prefixes: tuple[str, ...]
-
-    @property
-    def empty(self) -> bool:
-        return not self.groups
-
-    def to_fts5(self) -> str:
-        expression = " AND ".join(_group(tuple(_fts5_term(term) for term in group), " OR ") for group in self.groups)
-        return f"content : ({expression})"  # never the language column
-
-    def to_tsquery(self) -> str:
-        return " & ".join(_group(tuple(_ts_term(term) for term in group), " | ") for group in self.groups)
-
-
-def _group(parts: tuple[str, ...], joiner: str) -> str:
-    return parts[0] if len(parts) == 1 else "(" + joiner.join(parts) + ")"
-
-
-def _fts5_quote(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def _fts5_term(term: Term) -> str:
-    star = "*" if term.prefix else ""
-    if isinstance(term, Word):
-        return _group(tuple(_fts5_quote(form) + star for form in term.forms), " OR ")
-    return _group(tuple(_fts5_quote(" ".join(words)) + star for words in term.variants), " OR ")
-
-
-def _ts_quote(word: str, prefix: bool) -> str:
-    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'" + (":*" if prefix else "")
-
-
-def _ts_term(term: Term) -> str:
-    if isinstance(term, Word):
-        return _group(tuple(_ts_quote(form, term.prefix) for form in term.forms), " | ")
-    variants = []
-    for words in term.variants:
-        last = len(words) - 1
-        quoted = [_ts_quote(word, term.prefix and index == last) for index, word in enumerate(words)]
-        variants.append(_group(tuple(quoted), " <-> "))
-    return _group(tuple(variants), " | ")
-
-
-def _query_bases(word: str) -> tuple[str, ...]:
-    return tuple(base for index, base in enumerate(_bases(word)) if index == 0 or len(base) >= MIN_QUERY_BASE)
-
-
-def _word_forms(word: str) -> tuple[str, ...]:
-    """The indexed words a query word is looked up as (see the module docstring)."""
-    return _query_bases(word) if _is_arabic(word) else (word,)
-
-
-def _phrase_variants(words: list[str]) -> tuple[tuple[str, ...], ...]:
-    """The phrase as written, and with any proclitic chain on its first word (لكوريا الشمالية)."""
-    first, rest = words[0], tuple(words[1:])
-    if not _is_arabic(first):
-        return ((first, *rest), *(((chain + first), *rest) for chain in _CLITIC_CHAINS if len(chain) == 1))
-    firsts: dict[str, None] = {}
-    for base in _query_bases(first):
-        firsts[base] = None
-        for chain in _CLITIC_CHAINS:
-            if chain.endswith("لل"):  # ل + ال
-                if base.startswith(_ARTICLE):
-                    firsts[chain + base[len(_ARTICLE) :]] = None
-            elif not (base.startswith(_ARTICLE) and chain.endswith(("ال", "ل"))):
-                firsts[chain + base] = None
-    return tuple((head, *rest) for head in firsts)
-
-
-def parse_query(source: str) -> ParsedQuery:
-    """Parse a search box's text; never raises. An empty result means "nothing to search for"."""
-    groups: list[list[Term]] = []
-    words: list[str] = []
-    prefixes: list[str] = []
-    join_next = False
-    for piece in _QUERY_PIECE.findall(source):
-        if piece == _OPERATOR_OR:
-            join_next = bool(groups)
-            continue
-        if piece == _OPERATOR_AND:
-            join_next = False
-            continue
-        quoted = piece[0] in _QUOTES
-        body = piece[1:].removesuffix(_QUOTES[piece[0]]) if quoted else piece
-        body = body.strip()
-        prefix = body.endswith("*")
-        tokens = [token for token in tokenise(body) if len(token) <= MAX_TERM_LENGTH]
-        if not tokens:
-            continue
-        terms: list[Term]
-        if quoted and len(tokens) > 1:
-            terms = [Phrase(_phrase_variants(tokens), prefix and len(tokens[-1]) >= 2)]
-        elif len(tokens) > 1:
-            # A word the normaliser splits (F-16, "a.b") is a phrase of its parts.
-            terms = [Phrase(((*tokens,),), prefix and len(tokens[-1]) >= 2)]
-        else:
-            token_prefix = prefix and len(tokens[0]) >= 2
-            terms = [Word(_word_forms(tokens[0]), token_prefix)]
-        for index, token in enumerate(tokens):
-            (prefixes if prefix and index == len(tokens) - 1 and len(token) >= 2 else words).append(token)
-        if join_next and groups:
-            groups[-1].extend(terms)
-        else:
-            groups.append(terms)
-        join_next = False
-        if len(groups) >= MAX_QUERY_TERMS:
-            break
-    return ParsedQuery(tuple(tuple(group) for group in groups), tuple(words), tuple(prefixes))
 
 
 # --- searching -----------------------------------------------------------------------------
@@ -526,7 +243,7 @@ def _sqlite_match(parsed: ParsedQuery, language: str | None) -> _Match | None:
         words = tokenise(language)
         if not words:
             return None
-        expression += f" AND language : {_fts5_quote(' '.join(words))}"
+        expression += f" AND language : {fts5_quote(' '.join(words))}"
     # bm25() only works in the statement that runs the MATCH: it is computed there, for the newest
     # RANK_WINDOW rows (FTS5 walks its rowids backwards and stops), and carried out as "vector".
     return _Match(
@@ -579,7 +296,7 @@ def _hits(
         .where(Article.id.in_(ids))
     ).all()
     by_id = {row.id: row for row in rows}
-    matcher = _SnippetMatcher(parsed)
+    matcher = SnippetMatcher(parsed)
     hits = []
     for article_id, rank in ranked:
         row = by_id.get(article_id)
@@ -597,87 +314,8 @@ def _hits(
                 snippet=matcher.snippet(row.summary or "", row.text or "", row.title),
                 rank=rank,
                 found_through=found_through(
-                    expansions, f"{row.title}\n{row.summary or ''}\n{(row.text or '')[:_SNIPPET_SCAN_CHARS]}"
+                    expansions, f"{row.title}\n{row.summary or ''}\n{(row.text or '')[:SNIPPET_SCAN_CHARS]}"
                 ),
             )
         )
     return hits
-
-
-# --- snippets ------------------------------------------------------------------------------
-
-_CHUNK = re.compile(r"\S+")
-_SNIPPET_SCAN_CHARS = 50_000
-
-
-class _SnippetMatcher:
-    """Finds the first query word in original (not normalised) text, for a snippet around it."""
-
-    def __init__(self, parsed: ParsedQuery) -> None:
-        self.exact = {form for word in parsed.words for form in _word_forms(word)}
-        self.prefixes = tuple({form for word in parsed.prefixes for form in _word_forms(word)})
-        # A substring every matching word contains once normalised: a cheap test before the scan.
-        self.cores = tuple({*(_core(word) for word in parsed.words), *self.prefixes})
-
-    def _matches(self, token: str) -> bool:  # the index's rule: a query form among the token's keywords
-        forms = arabic_stems(token) if _is_arabic(token) else (token,)
-        return any(form in self.exact or form.startswith(self.prefixes) for form in forms)
-
-    def first_hit(self, text: str) -> tuple[int, int] | None:
-        text = text[:_SNIPPET_SCAN_CHARS]
-        folded = " ".join(tokenise(text))
-        if not any(core in folded for core in self.cores):
-            return None
-        for chunk in _CHUNK.finditer(text):
-            if any(self._matches(token) for token in tokenise(chunk.group())):
-                return chunk.start(), chunk.end()
-        return None
-
-    def snippet(self, summary: str, text: str, title: str) -> str:
-        for source in (summary, text):
-            hit = self.first_hit(source)
-            if hit is not None:
-                return _window(source, hit[0])
-        return _window(summary or text or title, 0)
-
-
-def _core(word: str) -> str:
-    if not _is_arabic(word):
-        return word
-    shortest = min(_query_bases(word), key=len)
-    return shortest[:-1] if len(shortest) > 2 else shortest  # ة is written ت before a suffix
-
-
-def _window(text: str, hit: int) -> str:
-    text = " ".join(text.split())  # collapse newlines and runs of spaces; offsets shift a little
-    if len(text) <= SNIPPET_LENGTH:
-        return text
-    hit = min(hit, len(text))
-    start = max(0, hit - _SNIPPET_LEAD)
-    if start > 0:
-        space = text.find(" ", start, hit)
-        start = space + 1 if space != -1 else start
-    end = start + SNIPPET_LENGTH - (1 if start > 0 else 0) - 1
-    if end >= len(text):
-        end = len(text)
-        start = max(0, end - SNIPPET_LENGTH + 1)
-    else:
-        space = text.rfind(" ", start, end)
-        end = space if space > start + SNIPPET_LENGTH // 2 else end
-    body = text[start:end].strip()
-    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
-
-
-def is_search_index_object(name: str | None, type_: str, parent_names: object = None) -> bool:
-    """For Alembic's ``include_name``: False for the backend-specific search index objects that
-    live outside the metadata (the FTS5 table and its shadow tables; the tsvector column and its GIN
-    index)."""
-    if name is None:
-        return True
-    if type_ == "table":
-        return not (name == FTS_TABLE or name.startswith(FTS_TABLE + "_"))
-    if type_ == "index":
-        return name != PG_INDEX
-    if type_ == "column" and isinstance(parent_names, dict):
-        return not (name == PG_VECTOR and parent_names.get("table_name") == article_search.name)
-    return True

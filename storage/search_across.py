@@ -10,7 +10,6 @@ it does not name the term as written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,9 +19,9 @@ from stories.query import Document, Query, QuerySyntaxError
 from stories.query import parse_query as parse_watch_query
 from stories.text import tokenise
 
-_QUOTES = {'"': '"', "“": "”", "«": "»"}
+from .search_terms import QUERY_PIECE, QUOTES  # the box is read as storage.search_query reads it
+
 _OPERATORS = ("OR", "AND")
-_QUERY_PIECE = re.compile(r'"[^"]*"?|“[^”]*”?|«[^»]*»?|[^\s"“«]+')  # as storage.search reads the box
 MAX_NAMES = 8  # other-language names added per term
 
 
@@ -91,17 +90,17 @@ def _names_for(term: str) -> tuple[str, ...]:
 
 def expand(source: str) -> tuple[str, list[Expansion]]:
     """The search box's text with the other-language names of its gazetteer terms ORed in (for
-    ``storage.search.parse_query``), and what was added."""
+    ``storage.search_query.parse_query``), and what was added."""
     pieces: list[str] = []
     expansions: list[Expansion] = []
-    for piece in _QUERY_PIECE.findall(source):
+    for piece in QUERY_PIECE.findall(source):
         if piece in _OPERATORS:
             pieces.append(piece)
             continue
-        quoted = piece[0] in _QUOTES
-        body = piece[1:].removesuffix(_QUOTES[piece[0]]) if quoted else piece
-        if quoted and not piece.endswith(_QUOTES[piece[0]]):
-            piece = piece + _QUOTES[piece[0]]  # an unterminated quote ran to the end: close it
+        quoted = piece[0] in QUOTES
+        body = piece[1:].removesuffix(QUOTES[piece[0]]) if quoted else piece
+        if quoted and not piece.endswith(QUOTES[piece[0]]):
+            piece = piece + QUOTES[piece[0]]  # an unterminated quote ran to the end: close it
         pieces.append(piece)
         names = _names_for(body.strip())
         if names:

@@ -13,7 +13,7 @@ MAX_INDEXED_CHARS = 100_000  # of words, and again of keywords (see index_conten
 MAX_TERM_LENGTH = 100  # longer "words" are junk (a pasted hash); tsquery refuses > 2047 bytes
 
 
-def _is_arabic(word: str) -> bool:
+def is_arabic(word: str) -> bool:
     return "\u0600" <= word[0] <= "\u06ff"
 
 
@@ -31,7 +31,7 @@ def index_content(title: str, summary: str, text: str) -> str:
     still fit PostgreSQL's 1 MB tsvector.
     """
     words = _capped(word for word in tokenise(f"{title}\n{summary}\n{text}") if len(word) <= MAX_TERM_LENGTH)
-    keywords = _capped(keyword for word in words if _is_arabic(word) for keyword in _keywords(word))
+    keywords = _capped(keyword for word in words if is_arabic(word) for keyword in _keywords(word))
     return " ".join(words + keywords) if keywords else " ".join(words)
 
 

@@ -59,6 +59,7 @@ __all__ = [
     "QuerySyntaxError",
     "arabic_stems",
     "parse_query",
+    "without_proclitics",
 ]
 
 # Generous for a hand-written watch (the bundled one is ~500 characters, 3 levels deep) and far
@@ -110,7 +111,7 @@ def _is_arabic(word: str) -> bool:
     return "\u0600" <= word[0] <= "\u06ff"
 
 
-def _without_proclitics(word: str) -> list[str]:
+def without_proclitics(word: str) -> list[str]:
     """Every reading of ``word`` with a proclitic chain removed (including none)."""
     bases = [word]
     for cut in range(1, min(_MAX_PROCLITIC, len(word) - _MIN_STEM) + 1):
@@ -130,7 +131,7 @@ def arabic_stems(word: str) -> frozenset[str]:
     ``arabic_stems("وللقوات")`` includes "قوات" and "القوات". Cached: news vocabulary repeats.
     """
     stems: set[str] = set()
-    for base in _without_proclitics(word):
+    for base in without_proclitics(word):
         stems.add(base)
         for cut in range(1, min(_MAX_SUFFIX, len(base) - _MIN_STEM) + 1):
             suffix = base[-cut:]
@@ -147,7 +148,7 @@ def arabic_stems(word: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1 << 16)
 def _arabic_bases(word: str) -> tuple[str, ...]:
-    return tuple(_without_proclitics(word))
+    return tuple(without_proclitics(word))
 
 
 class Document:

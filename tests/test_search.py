@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, text
 
 from ingest.desk import StoryDesk
 from ingest.store import save_article
-from storage import repo, search
+from storage import repo, search, search_index, search_snippets, search_tables, search_text
 from storage.db import Database
 from storage.models import Article, Base
 from stories.concepts import Lexicon
@@ -217,7 +217,7 @@ def test_hits_carry_a_plain_snippet_around_the_first_hit(db: Fixture) -> None:
         (arabic,) = search.search(session, "بكورسك", language="ar", watch=WATCH).hits
     assert hit.feed == "Wire" and hit.language == "en" and hit.url == "https://example.org/long"
     assert hit.fetched_at == T0
-    assert len(hit.snippet) <= search.SNIPPET_LENGTH
+    assert len(hit.snippet) <= search_snippets.SNIPPET_LENGTH
     assert "<b>drone</b> attack & the aftermath" in hit.snippet  # raw text: the web layer escapes
     assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
     assert arabic.snippet == "تواصل القتال في كورسك لليوم الثالث."
@@ -255,9 +255,11 @@ def test_a_huge_or_junk_text_is_indexed_within_the_limits(db: Fixture) -> None:
     assert found(database, "archive") == {article_id}
     with database.session() as session:
         content = session.scalar(
-            select(search.article_search.c.content).where(search.article_search.c.article_id == article_id)
+            select(search_tables.article_search.c.content).where(
+                search_tables.article_search.c.article_id == article_id
+            )
         )
-    assert content is not None and len(content) <= 2 * search.MAX_INDEXED_CHARS and blob not in content
+    assert content is not None and len(content) <= 2 * search_text.MAX_INDEXED_CHARS and blob not in content
 
 
 def test_search_leaves_the_session_as_it_found_it(db: Fixture) -> None:
@@ -292,32 +294,34 @@ def test_deleted_articles_leave_the_index(db: Fixture) -> None:
 def test_reindex_fills_a_database_from_before_search(db: Fixture) -> None:
     database, ids = db
     with database.session() as session:
-        assert not search.needs_reindex(session)
-        session.execute(delete(search.article_search))
+        assert not search_index.needs_reindex(session)
+        session.execute(delete(search_tables.article_search))
     assert found(database, "كورسك") == set()
     progress: list[tuple[int, int]] = []
     with database.session() as session:
-        assert search.needs_reindex(session)
-        assert search.reindex_all(session, batch=3, progress=lambda done, total: progress.append((done, total))) == 8
-        assert not search.needs_reindex(session)
+        assert search_index.needs_reindex(session)
+        assert (
+            search_index.reindex_all(session, batch=3, progress=lambda done, total: progress.append((done, total))) == 8
+        )
+        assert not search_index.needs_reindex(session)
     assert progress == [(3, 8), (6, 8), (8, 8)]
     assert found(database, "كورسك") == {ids["kursk-bare"], ids["kursk-bi"]}
     with database.session() as session:  # a second run rewrites, it does not duplicate
-        assert search.reindex_all(session) == 8
+        assert search_index.reindex_all(session) == 8
     assert found(database, "كورسك") == {ids["kursk-bare"], ids["kursk-bi"]}
 
 
 def test_schema_matches_the_models_apart_from_the_backend_search_index(database: Database) -> None:
     with database.engine.connect() as connection:
-        options = {"compare_type": True, "include_name": search.is_search_index_object}
+        options = {"compare_type": True, "include_name": search_tables.is_search_index_object}
         assert compare_metadata(MigrationContext.configure(connection, opts=options), Base.metadata) == []
 
 
 def test_index_content_adds_the_arabic_keywords_after_the_words() -> None:
-    assert search.index_content("بكورسك والقوات", "سيكورسكي", "Kursk's") == (
+    assert search_text.index_content("بكورسك والقوات", "سيكورسكي", "Kursk's") == (
         "بكورسك والقوات سيكورسكي kursk كورسك القو القوات القوه قو قوات قوه والقو والقوه سيكورسك"
     )
-    assert search.index_content("Troops", "", "") == "troops"
+    assert search_text.index_content("Troops", "", "") == "troops"
 
 
 def test_relevance_orders_the_newest_matches_and_older_ones_follow_newest_first(

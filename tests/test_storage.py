@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 
 from ingest.desk import StoryDesk
 from ingest.store import save_article
-from storage import repo, search
+from storage import repo, search_tables
 from storage.db import Database, alembic_config, head_revision
 from storage.models import Article, Base, WatchMatch
 from storage.read.articles import article_detail, articles_page
@@ -96,8 +96,8 @@ def test_upgrade_from_empty_creates_the_schema_the_models_describe(database: Dat
     database.upgrade()  # a second run is a no-op
     with database.engine.connect() as connection:
         # The search index (an FTS5 table on SQLite, a GIN index on PostgreSQL) lives outside the
-        # models on purpose; storage.search names it.
-        options = {"compare_type": True, "include_name": search.is_search_index_object}
+        # models on purpose; storage.search_tables names it.
+        options = {"compare_type": True, "include_name": search_tables.is_search_index_object}
         context = MigrationContext.configure(connection, opts=options)
         assert compare_metadata(context, Base.metadata) == []
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()

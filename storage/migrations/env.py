@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from storage.db import Database
 from storage.models import Base
-from storage.search import is_search_index_object
+from storage.search_tables import is_search_index_object
 
 config = context.config
 target_metadata = Base.metadata

@@ -3,9 +3,9 @@
 SQLite: an external-content FTS5 table over article_search's language and content, kept in sync
 by triggers. PostgreSQL: a tsvector column, to_tsvector('simple', content), kept by the built-in
 tsvector_update_trigger, with a GIN index. Neither is in the SQLAlchemy metadata
-(storage.search.is_search_index_object filters them out of schema comparisons).
+(storage.search_tables.is_search_index_object filters them out of schema comparisons).
 Both start empty: the normalisation is Python (storage.search), so a database that already holds
-articles is filled by ``storage.search.reindex_all`` after the upgrade (``needs_reindex`` says when).
+articles is filled by ``storage.search_index.reindex_all`` after the upgrade (``needs_reindex`` says when).
 
 Revision ID: 0004
 Revises: 0003
