@@ -43,7 +43,7 @@ from sqlalchemy import event, insert, text  # noqa: E402
 from storage import search, search_tables, search_text  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Article, Feed, WatchMatch  # noqa: E402
-from stories.query import PROCLITICS  # noqa: E402
+from stories.arabic_words import PROCLITICS  # noqa: E402
 from stories.text import tokenise  # noqa: E402
 
 SEED = 20250204

@@ -2,7 +2,7 @@
 
 What is indexed (``article_search.content``, one row per article, written by ``storage.search_index``):
 the title, summary and text normalised with ``stories.text.normalise``, followed by the keywords
-each Arabic word stands for (``stories.query.arabic_stems``: proclitics and one suffix of the
+each Arabic word stands for (``stories.arabic_words.arabic_stems``: proclitics and one suffix of the
 closed set removed, never stemmed further), so "بكورسك" is indexed as "بكورسك" and "كورسك",
 "والقوات" also as "القوات", "قوات" and "قوه", "كورسكي" also as "كورسك"; "سيكورسكي" is not
 "كورسك". The keywords come after all the words, so a phrase still finds the words in order.

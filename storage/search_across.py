@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from stories.concepts import DEFAULT_ENTITIES
-from stories.query import Document, Query, QuerySyntaxError
+from stories.query import QuerySyntaxError
 from stories.query import parse_query as parse_watch_query
+from stories.query_match import Document, Query
 from stories.text import tokenise
 
 from .search_terms import QUERY_PIECE, QUOTES  # the box is read as storage.search_query reads it

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stories.arabic_words import is_arabic
 from stories.text import tokenise
 
 from .search_terms import ARTICLE, CLITIC_CHAINS, QUERY_PIECE, QUOTES, query_bases, word_forms
-from .search_text import MAX_TERM_LENGTH, is_arabic
+from .search_text import MAX_TERM_LENGTH
 
 __all__ = ["MAX_QUERY_TERMS", "ParsedQuery", "Phrase", "Term", "Word", "fts5_quote", "parse_query"]
 

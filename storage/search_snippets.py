@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 
-from stories.query import arabic_stems
+from stories.arabic_words import arabic_stems, is_arabic
 from stories.text import tokenise
 
 from .search_query import ParsedQuery
 from .search_terms import query_bases, word_forms
-from .search_text import is_arabic
 
 __all__ = ["SNIPPET_LENGTH", "SNIPPET_SCAN_CHARS", "SnippetMatcher"]
 

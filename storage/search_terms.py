@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from stories.query import PROCLITICS, without_proclitics
-
-from .search_text import is_arabic
+from stories.arabic_words import PROCLITICS, is_arabic, without_proclitics
 
 __all__ = ["ARTICLE", "CLITIC_CHAINS", "MIN_QUERY_BASE", "QUERY_PIECE", "QUOTES", "query_bases", "word_forms"]
 
@@ -26,7 +24,7 @@ QUERY_PIECE = re.compile(r'"[^"]*"?|“[^”]*”?|«[^»]*»?|[^\s"“«]+')
 def _bases(word: str) -> tuple[str, ...]:
     """Every reading of an Arabic ``word`` with a proclitic chain removed, the word itself first.
 
-    The cuts of ``stories.query.without_proclitics``: ``لل`` is ل + ال, so "للقوات" gives "قوات" and "القوات".
+    The cuts of ``stories.arabic_words.without_proclitics``: ``لل`` is ل + ال, so "للقوات" gives "قوات" and "القوات".
     """
     return tuple(dict.fromkeys(without_proclitics(word)))
 

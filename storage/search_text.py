@@ -6,20 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from stories.query import arabic_stems
+from stories.arabic_words import arabic_stems, is_arabic
 from stories.text import tokenise
 
 MAX_INDEXED_CHARS = 100_000  # of words, and again of keywords (see index_content)
 MAX_TERM_LENGTH = 100  # longer "words" are junk (a pasted hash); tsquery refuses > 2047 bytes
 
 
-def is_arabic(word: str) -> bool:
-    return "\u0600" <= word[0] <= "\u06ff"
-
-
 @lru_cache(maxsize=1 << 16)
 def _keywords(word: str) -> tuple[str, ...]:
-    """The keywords an Arabic text word stands for besides itself (``stories.query.arabic_stems``)."""
+    """The keywords an Arabic text word stands for besides itself (``stories.arabic_words.arabic_stems``)."""
     return tuple(sorted(arabic_stems(word) - {word}))
 
 

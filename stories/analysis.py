@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from stories.identity import canonical_url, content_hash_normalised, identity_normalised
-from stories.query import Document, Query, QuerySyntaxError, parse_query
+from stories.query import QuerySyntaxError, parse_query
+from stories.query_match import Document, Query
 from stories.text import detect_language, tokenise
 from stories.types import Analysis, Entry, WatchHit
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from stories.concepts import Concept, build_concept
 from stories.features import ArticleFeatures
-from stories.query import Document
+from stories.query_match import Document
 from stories.semantic import SentenceEncoder
 from stories.text import tokenise
 from stories.wording import Label

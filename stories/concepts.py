@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from stories.query import Document, Query, parse_query
+from stories.query import parse_query
+from stories.query_match import Document, Query
 from stories.wording import Label
 
 ConceptKind = Literal["place", "actor", "category", "action"]

@@ -17,7 +17,7 @@ from typing import Any
 from stories.concepts import Lexicon
 from stories.figures import Figure, extract_figures, quantities, summarise
 from stories.names import arabic_keys, english_keys
-from stories.query import Document
+from stories.query_match import Document
 from stories.semantic import SentenceEncoder
 from stories.text import tokenise
 from stories.types import Entry, Language

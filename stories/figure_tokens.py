@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from stories.arabic_words import PROCLITICS
 from stories.figure_words import (
     _AGE_W,
     _AGREEING_W,
@@ -39,7 +40,6 @@ from stories.figure_words import (
     _NumWord,
     _Phrase,
 )
-from stories.query import PROCLITICS
 from stories.text import normalise
 
 

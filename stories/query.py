@@ -1,4 +1,6 @@
-"""The watch query language and its matcher.
+"""The watch query language: its syntax, its bounds and its parser (``parse_query``). The parsed
+query and its matcher are in ``stories.query_match``, the Arabic word rules in
+``stories.arabic_words``.
 
 Syntax (DESIGN §3.2)::
 
@@ -28,38 +30,27 @@ hamza, ى, ة, diacritics or tatweel finds every spelling. Per word:
   "soldiers" (write ``soldier*``). An English possessive is already gone after normalisation.
   An Arabic proclitic in front of them is allowed (``12000`` matches و12000).
 - Arabic words match a text word made of an optional proclitic chain, the word itself, and an
-  optional suffix from a small closed set (``PROCLITICS``/``SUFFIXES`` below). The keyword itself
-  is never stemmed: ``كورسك`` matches ``بكورسك`` and ``وكورسك`` but not ``سيكورسكي``.
+  optional suffix from a small closed set (``PROCLITICS``/``SUFFIXES`` in ``stories.arabic_words``).
+  The keyword itself is never stemmed: ``كورسك`` matches ``بكورسك`` and ``وكورسك`` but not ``سيكورسكي``.
   ``لل`` counts as ل + ال, so ``الكورية`` matches ``للكورية``. A word ending in ة (ه once
   normalised) also matches its ت form before a suffix (قوة → قوتها) and its plural in ات.
   Broken plurals are different words: list both (``جندي OR جنود``).
 - A prefix word matches any text word that starts with it once the proclitics are removed.
-
-Matching is built for many entries against few queries: a term is first looked up as a substring of
-the whole normalised text (one C-level scan, which rejects most entries), and only then checked
-word by word; the result per (term word, document) is cached on the document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
-from stories.text import normalise, tokenise
+from stories.query_match import And, Node, Not, Or, Query, Term, word_pattern
+from stories.text import tokenise
 
 __all__ = [
     "MAX_NESTING",
     "MAX_QUERY_CHARS",
     "MAX_QUERY_TOKENS",
-    "PROCLITICS",
-    "SUFFIXES",
-    "Document",
-    "Query",
     "QuerySyntaxError",
-    "arabic_stems",
     "parse_query",
-    "without_proclitics",
 ]
 
 # Generous for a hand-written watch (the bundled one is ~500 characters, 3 levels deep) and far
@@ -71,29 +62,6 @@ MAX_NESTING = 50
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _QUOTES = {'"': '"', "“": "”", "«": "»"}
 _MIN_PREFIX = 2
-_MIN_STEM = 2
-_ARTICLE = "ال"
-
-# و/ف (and, then) + ب/ل/ك (in, for, like) + ال (the); ل + ال is spelled لل.
-PROCLITICS: frozenset[str] = frozenset(
-    {
-        conj + prep + article
-        for conj in ("", "و", "ف")
-        for prep in ("", "ب", "ل", "ك")
-        for article in ("", _ARTICLE)
-        if not (prep == "ل" and article)
-    }
-    | {conj + "لل" for conj in ("", "و", "ف")}
-)
-# Attached pronouns (his, her, their, our, my), number/relation endings (dual, plurals, nisba)
-# and the alef of tanween fatha (جنوداً → جنودا). Kept small on purpose: every entry is a way
-# for an unrelated word to match. The second-person pronouns (ك, كم) are left out: rare in news,
-# and ك would let كورس match كورسك. The alef has a cost the golden table pins: كوري matches كوريا.
-SUFFIXES: frozenset[str] = frozenset(
-    {"", "ا", "ه", "ها", "هم", "هما", "هن", "نا", "ي", "ان", "ين", "ون", "ات", "يه", "يين", "يون"}
-)
-_MAX_PROCLITIC = max(map(len, PROCLITICS))
-_MAX_SUFFIX = max(map(len, SUFFIXES))
 
 
 class QuerySyntaxError(ValueError):
@@ -105,254 +73,6 @@ class QuerySyntaxError(ValueError):
         self.watch = watch
         where = f"watch {watch!r}: " if watch else ""
         super().__init__(f"{where}{message} (at position {position})")
-
-
-def _is_arabic(word: str) -> bool:
-    return "\u0600" <= word[0] <= "\u06ff"
-
-
-def without_proclitics(word: str) -> list[str]:
-    """Every reading of ``word`` with a proclitic chain removed (including none)."""
-    bases = [word]
-    for cut in range(1, min(_MAX_PROCLITIC, len(word) - _MIN_STEM) + 1):
-        proclitic = word[:cut]
-        if proclitic in PROCLITICS:
-            rest = word[cut:]
-            bases.append(rest)
-            if proclitic.endswith("لل"):
-                bases.append(_ARTICLE + rest)  # the article's alef is dropped after ل
-    return bases
-
-
-@lru_cache(maxsize=1 << 16)
-def arabic_stems(word: str) -> frozenset[str]:
-    """The keywords an Arabic text word can contain: proclitics and one closed-set suffix removed.
-
-    ``arabic_stems("وللقوات")`` includes "قوات" and "القوات". Cached: news vocabulary repeats.
-    """
-    stems: set[str] = set()
-    for base in without_proclitics(word):
-        stems.add(base)
-        for cut in range(1, min(_MAX_SUFFIX, len(base) - _MIN_STEM) + 1):
-            suffix = base[-cut:]
-            if suffix not in SUFFIXES:
-                continue
-            stem = base[:-cut]
-            stems.add(stem)
-            if stem.endswith("ت"):  # ة is written ت before a suffix: قوتها
-                stems.add(stem[:-1] + "ه")
-            if suffix == "ات":  # feminine plural replaces ة: مسيرة → مسيرات
-                stems.add(stem + "ه")
-    return frozenset(stems)
-
-
-@lru_cache(maxsize=1 << 16)
-def _arabic_bases(word: str) -> tuple[str, ...]:
-    return tuple(without_proclitics(word))
-
-
-class Document:
-    """A text normalised and split once, then matched against any number of queries."""
-
-    __slots__ = ("text", "tokens", "_positions")
-
-    def __init__(self, normalised: str, tokens: Sequence[str] | None = None) -> None:
-        """``normalised`` must already be ``normalise()``d; most callers want ``from_text``.
-
-        ``tokens``, when given, must be ``normalised.split()`` (saves splitting twice).
-        """
-        self.text = normalised
-        self.tokens: tuple[str, ...] = tuple(normalised.split() if tokens is None else tokens)
-        self._positions: dict[_WordPattern, frozenset[int]] = {}
-
-    @classmethod
-    def from_text(cls, text: str) -> Document:
-        return cls(normalise(text))
-
-    @classmethod
-    def from_tokens(cls, tokens: Sequence[str]) -> Document:
-        """A document from words that ``tokenise`` returned."""
-        return cls(" ".join(tokens), tokens)
-
-    def __repr__(self) -> str:
-        return f"Document({self.text[:60]!r})"
-
-
-_NOWHERE: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True, eq=False, slots=True)
-class _WordPattern:
-    """One normalised query word; compared by identity, shared between queries via ``_pattern``."""
-
-    word: str
-    prefix: bool
-    arabic: bool
-    # A substring every matching text word contains, for the whole-text pre-check.
-    core: str
-
-    def positions(self, doc: Document) -> frozenset[int]:
-        cached = doc._positions.get(self)
-        if cached is not None:
-            return cached
-        found = _NOWHERE
-        core = self.core
-        if core in doc.text:
-            accepts = self.accepts
-            found = frozenset(i for i, token in enumerate(doc.tokens) if core in token and accepts(token))
-        doc._positions[self] = found
-        return found
-
-    def accepts(self, token: str) -> bool:
-        if not self.arabic:
-            if token.startswith(self.word) if self.prefix else token == self.word:
-                return True
-            # Arabic text attaches its proclitics to numbers and Latin words too: و12, بـDPRK.
-            return _is_arabic(token) and any(
-                base.startswith(self.word) if self.prefix else base == self.word for base in _arabic_bases(token)[1:]
-            )
-        if self.prefix:
-            return any(base.startswith(self.word) for base in _arabic_bases(token))
-        return self.word in arabic_stems(token)
-
-
-_PATTERNS: dict[tuple[str, bool], _WordPattern] = {}
-
-
-def _pattern(word: str, prefix: bool) -> _WordPattern:
-    key = (word, prefix)
-    pattern = _PATTERNS.get(key)
-    if pattern is None:
-        arabic = _is_arabic(word)
-        core = word
-        if arabic:
-            # The text may spell the article as لل, and ة as ت or ات: look for what is left.
-            if core.startswith(_ARTICLE) and len(core) > len(_ARTICLE) + 1:
-                core = core[len(_ARTICLE) :]
-            if not prefix and core.endswith("ه") and len(core) > 2:
-                core = core[:-1]
-        pattern = _PATTERNS[key] = _WordPattern(word, prefix, arabic, core)
-    return pattern
-
-
-# --- the syntax tree -------------------------------------------------------------------------
-
-
-class _Node:
-    def evaluate(self, doc: Document, found: list[str]) -> bool:
-        """True when this node matches; appends the labels of matched positive terms to ``found``."""
-        raise NotImplementedError
-
-    def positive_terms(self) -> Iterable[str]:
-        raise NotImplementedError
-
-    def needs_a_term(self) -> bool:
-        """False when this node can be true without any positive term having matched."""
-        raise NotImplementedError
-
-
-@dataclass(frozen=True, slots=True)
-class _Term(_Node):
-    label: str  # as written in the query, without quotes: reported back for highlighting
-    words: tuple[_WordPattern, ...]
-    cores: tuple[str, ...]  # the words' cores: most documents lack one, a substring test says so
-
-    def evaluate(self, doc: Document, found: list[str]) -> bool:
-        text = doc.text
-        for core in self.cores:
-            if core not in text:
-                return False
-        words = self.words
-        first = words[0].positions(doc)
-        if not first:
-            return False
-        if len(words) > 1:
-            following = [w.positions(doc) for w in words[1:]]
-            if not all(following) or not any(
-                all(start + offset in positions for offset, positions in enumerate(following, 1)) for start in first
-            ):
-                return False
-        found.append(self.label)
-        return True
-
-    def positive_terms(self) -> Iterable[str]:
-        yield self.label
-
-    def needs_a_term(self) -> bool:
-        return True
-
-
-@dataclass(frozen=True, slots=True)
-class _And(_Node):
-    children: tuple[_Node, ...]
-
-    def evaluate(self, doc: Document, found: list[str]) -> bool:
-        mark = len(found)
-        for child in self.children:
-            if not child.evaluate(doc, found):
-                del found[mark:]
-                return False
-        return True
-
-    def positive_terms(self) -> Iterable[str]:
-        for child in self.children:
-            yield from child.positive_terms()
-
-    def needs_a_term(self) -> bool:
-        return any(child.needs_a_term() for child in self.children)
-
-
-@dataclass(frozen=True, slots=True)
-class _Or(_Node):
-    children: tuple[_Node, ...]
-
-    def evaluate(self, doc: Document, found: list[str]) -> bool:
-        # No short cut: every matching alternative is reported, for highlighting.
-        matched = False
-        for child in self.children:
-            matched = child.evaluate(doc, found) or matched
-        return matched
-
-    def positive_terms(self) -> Iterable[str]:
-        for child in self.children:
-            yield from child.positive_terms()
-
-    def needs_a_term(self) -> bool:
-        return all(child.needs_a_term() for child in self.children)
-
-
-@dataclass(frozen=True, slots=True)
-class _Not(_Node):
-    child: _Node
-
-    def evaluate(self, doc: Document, found: list[str]) -> bool:
-        return not self.child.evaluate(doc, [])
-
-    def positive_terms(self) -> Iterable[str]:
-        return ()
-
-    def needs_a_term(self) -> bool:
-        return False
-
-
-@dataclass(frozen=True)
-class Query:
-    """A parsed watch query. Build with ``parse_query``."""
-
-    source: str
-    root: _Node = field(repr=False)
-    terms: tuple[str, ...]  # every positive term (not under NOT), as written, in query order
-
-    def match(self, doc: Document) -> tuple[str, ...]:
-        """The terms found in ``doc`` when the query matches it, else ``()``."""
-        found: list[str] = []
-        if self.root.evaluate(doc, found):
-            return tuple(dict.fromkeys(found))
-        return ()
-
-    def matches(self, text: str) -> bool:
-        """Convenience for one-off checks; reuse a ``Document`` when matching many queries."""
-        return bool(self.match(Document.from_text(text)))
 
 
 # --- the parser ------------------------------------------------------------------------------
@@ -397,7 +117,7 @@ def _lex(source: str) -> list[_Token]:
     return tokens
 
 
-def _term(token: _Token) -> _Term:
+def _term(token: _Token) -> Term:
     raw = token.text
     body = raw.rstrip()
     prefix = body.endswith("*")
@@ -415,8 +135,8 @@ def _term(token: _Token) -> _Term:
     if prefix and len(words[-1]) < _MIN_PREFIX:
         raise QuerySyntaxError(f"a prefix needs at least {_MIN_PREFIX} characters before '*'", token.position)
     last = len(words) - 1
-    patterns = tuple(_pattern(word, prefix and i == last) for i, word in enumerate(words))
-    return _Term(" ".join(raw.split()), patterns, tuple(dict.fromkeys(p.core for p in patterns)))
+    patterns = tuple(word_pattern(word, prefix and i == last) for i, word in enumerate(words))
+    return Term(" ".join(raw.split()), patterns, tuple(dict.fromkeys(p.core for p in patterns)))
 
 
 class _Parser:
@@ -444,7 +164,7 @@ class _Parser:
         if following is None or following.kind in ("AND", "OR", ")"):
             raise QuerySyntaxError(f"{operator.kind} needs a term after it", operator.position)
 
-    def parse(self) -> _Node:
+    def parse(self) -> Node:
         if not self.tokens:
             raise QuerySyntaxError("empty query", 0)
         root = self.parse_or()
@@ -453,24 +173,24 @@ class _Parser:
             raise QuerySyntaxError("unbalanced ')': no '(' before it", leftover.position)
         return root
 
-    def parse_or(self) -> _Node:
+    def parse_or(self) -> Node:
         children = [self.parse_and()]
         while (token := self.peek()) is not None and token.kind == "OR":
             self.take()
             self.operand_after(token)
             children.append(self.parse_and())
-        return children[0] if len(children) == 1 else _Or(tuple(children))
+        return children[0] if len(children) == 1 else Or(tuple(children))
 
-    def parse_and(self) -> _Node:
+    def parse_and(self) -> Node:
         children = [self.parse_unary()]
         while (token := self.peek()) is not None and token.kind not in ("OR", ")"):
             if token.kind == "AND":
                 self.take()
                 self.operand_after(token)
             children.append(self.parse_unary())  # explicit AND or adjacent terms
-        return children[0] if len(children) == 1 else _And(tuple(children))
+        return children[0] if len(children) == 1 else And(tuple(children))
 
-    def parse_unary(self) -> _Node:
+    def parse_unary(self) -> Node:
         token = self.peek()
         if token is not None and token.kind == "NOT":
             self.take()
@@ -478,10 +198,10 @@ class _Parser:
             self.enter(token)
             child = self.parse_unary()
             self.depth -= 1
-            return _Not(child)
+            return Not(child)
         return self.parse_primary()
 
-    def parse_primary(self) -> _Node:
+    def parse_primary(self) -> Node:
         token = self.peek()
         if token is None:
             raise QuerySyntaxError("the query ends where a term was expected", len(self.source))

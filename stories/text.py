@@ -18,7 +18,7 @@ What ``normalise`` does, in order:
    stays ("3.5"); every other non-letter, non-digit character separates words.
 
 Words are never stemmed: proper nouns do not survive stemmers (كورسك → ورس). Affix handling
-for matching lives in ``stories.query``.
+for matching lives in ``stories.arabic_words``.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from test_text_golden import DEFAULT_WATCH
 
-from stories.query import Document, QuerySyntaxError, arabic_stems, parse_query
+from stories.arabic_words import arabic_stems
+from stories.query import QuerySyntaxError, parse_query
+from stories.query_match import Document
 
 
 def match(query: str, text: str) -> tuple[str, ...]:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from stories.identity import canonical_url
-from stories.query import Document, parse_query
+from stories.query import parse_query
+from stories.query_match import Document
 from stories.text import detect_language, normalise, tokenise
 
 GOLDEN = Path(__file__).parent / "data" / "golden_text.tsv"

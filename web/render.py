@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 import nh3
 from markupsafe import Markup, escape
 
-from stories.query import Document, Query, QuerySyntaxError, parse_query
+from stories.query import QuerySyntaxError, parse_query
+from stories.query_match import Document, Query
 from stories.text import tokenise
 
 # --- links ---------------------------------------------------------------------------------
