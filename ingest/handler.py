@@ -91,6 +91,8 @@ class IngestHandler:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0  # stores and decisions queued and not finished
+        self._records: list[tuple[FetchResult, Future[None]]] = []  # fetches to record, and their answers
+        self._recording = False  # a task writing them is queued
         self.stages: dict[str, float] = {"store": 0.0, "decide": 0.0, "decided": 0.0}  # writer seconds per stage
 
     def desk(self) -> StoryDesk:
@@ -151,23 +153,24 @@ class IngestHandler:
 
     def feed_finished(self, job: FeedJob) -> Future[None]:
         feed = self._feeds.pop(job.name)
+        finished: Future[None] = Future()
+        if not feed.items:  # a 304, an error, an empty feed: only its fetch to record
+            self._record(_fetch_result(feed.done, Counter(), 0), finished)
+            return finished
         batches = [feed.items[start : start + STORE_BATCH] for start in range(0, len(feed.items), STORE_BATCH)]
-        batches = batches or [[]]
         fates: Counter[ArticleFate] = Counter()
         totals = {"matched": 0}
         last: Future[Any] = _resolved(None)
         for number, batch in enumerate(batches):
             final = number == len(batches) - 1
             last = self._queue_write(
-                partial(self._store, feed=feed, batch=batch, final=final, fates=fates, totals=totals)
+                partial(self._store, feed=feed, batch=batch, final=final, fates=fates, totals=totals, finished=finished)
             )
-        finished: Future[None] = Future()
 
         def stored(result: Future[Any]) -> None:
-            if result.exception() is not None:
-                failure = result.exception()
-                self._queue_write(lambda session: self._record_failure(session, feed.done, failure))
-            finished.set_result(None)
+            failure = result.exception()
+            if failure is not None:
+                self._record(_failed(feed.done, f"storage failed: {type(failure).__name__}: {failure}"), finished)
 
         last.add_done_callback(stored)
         return finished
@@ -226,6 +229,7 @@ class IngestHandler:
         final: bool,
         fates: Counter[ArticleFate],
         totals: dict[str, int],
+        finished: Future[None],
     ) -> None:
         done = feed.done
         now = self.clock.now()
@@ -243,25 +247,39 @@ class IngestHandler:
             errors = [item.page_error for item in feed.items if item.page_error]
             if errors and done.error is None:
                 done = replace(done, error=f"{len(errors)} article page(s) not used, first: {errors[0]}")
-            result = _fetch_result(done, fates, totals["matched"])
-            repo.record_fetch(session, result)
-            self.reports.append(_report(result))
+            # Recorded after the items, in this transaction or a later one: a crash in between
+            # leaves the old validators, so the feed is fetched again and its items found seen.
+            self._record(_fetch_result(done, fates, totals["matched"]), finished)
         self.stages["store"] += time.perf_counter() - started
         for watch in sorted(stored.watches):
             self._queue_decide(watch)
 
-    def _record_failure(self, session: Session, done: FeedDone, failure: BaseException | None) -> None:
-        failed = replace(
-            done,
-            status=FetchStatus.ERROR.value,
-            error=f"storage failed: {type(failure).__name__}: {failure}",
-            etag=None,
-            last_modified=None,
-            body_hash=None,
-        )
-        result = _fetch_result(failed, Counter(), 0)
-        repo.record_fetch(session, result)
-        self.reports.append(_report(result))
+    def _record(self, result: FetchResult, finished: Future[None]) -> None:
+        """Queue a feed's fetch record; the records queued meanwhile are written in one statement
+        each (one task for 300 unchanged feeds, not 300), and ``finished`` resolves once they
+        are committed."""
+        with self._lock:
+            self._records.append((result, finished))
+            if self._recording:
+                return
+            self._recording = True
+        answers: list[Future[None]] = []  # the feeds this task records
+        written = self._queue_write(partial(self._write_records, answers=answers))
+
+        def settled(_: Future[None]) -> None:
+            # Committed, or failed (the feeds then go unreported): either way the crawler is answered.
+            for answer in answers:
+                answer.set_result(None)
+
+        written.add_done_callback(settled)
+
+    def _write_records(self, session: Session, *, answers: list[Future[None]]) -> None:
+        with self._lock:
+            records, self._records = self._records, []
+            self._recording = False
+        answers.extend(future for _, future in records)
+        repo.record_fetches(session, [result for result, _ in records])
+        self.reports.extend(_report(result) for result, _ in records)
 
     def _queue_decide(self, watch: str) -> None:
         with self._lock:
@@ -297,6 +315,11 @@ class IngestHandler:
 def _reason(failure: BaseException) -> str:
     """A worker's failure says why in its own words; anything else is named with its type."""
     return str(failure) if isinstance(failure, TaskFailed) else f"{type(failure).__name__}: {failure}"
+
+
+def _failed(done: FeedDone, error: str) -> FetchResult:
+    failed = replace(done, status=FetchStatus.ERROR.value, error=error, etag=None, last_modified=None, body_hash=None)
+    return _fetch_result(failed, Counter(), 0)
 
 
 def _fetch_result(done: FeedDone, fates: Counter[ArticleFate], matched: int) -> FetchResult:

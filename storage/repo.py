@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,7 @@ __all__ = [
     "fetch_log",
     "known_content_hashes",
     "record_fetch",
+    "record_fetches",
     "sync_feeds",
 ]
 
@@ -105,24 +106,42 @@ def due_feed_names(session: Session, now: datetime, names: Collection[str]) -> l
 
 def record_fetch(session: Session, result: FetchResult) -> None:
     """Log one fetch and update the feed's health from it."""
-    feed = _feed_by_name(session, result.feed)
-    session.add(
-        FetchLogEntry(
-            feed_id=feed.id,
-            started_at=result.started_at,
-            finished_at=result.finished_at,
-            status=result.status.value,
-            http_status=result.http_status,
-            url=result.url,
-            entries=result.entries,
-            new=result.new,
-            updated=result.updated,
-            seen=result.seen,
-            matched=result.matched,
-            error=result.error,
-        )
+    record_fetches(session, [result])
+
+
+def record_fetches(session: Session, results: Sequence[FetchResult]) -> None:
+    """Log fetches and update each feed's health from them, in bulk (in order: a feed fetched
+    twice ends with the health of its last fetch)."""
+    if not results:
+        return
+    feeds: dict[str, Feed] = {}
+    for chunk in _chunks(sorted({result.feed for result in results})):
+        feeds.update((feed.name, feed) for feed in session.scalars(select(Feed).where(Feed.name.in_(chunk))))
+    unknown = [result.feed for result in results if result.feed not in feeds]
+    if unknown:
+        raise UnknownFeedError(f"feed {unknown[0]!r} is not stored; call sync_feeds with the config first")
+    session.execute(
+        insert(FetchLogEntry),
+        [
+            {
+                "feed_id": feeds[result.feed].id,
+                "started_at": result.started_at,
+                "finished_at": result.finished_at,
+                "status": result.status.value,
+                "http_status": result.http_status,
+                "url": result.url,
+                "entries": result.entries,
+                "new": result.new,
+                "updated": result.updated,
+                "seen": result.seen,
+                "matched": result.matched,
+                "error": result.error,
+            }
+            for result in results
+        ],
     )
-    _update_health(feed, result)
+    for result in results:
+        _update_health(feeds[result.feed], result)
     session.flush()
 
 
