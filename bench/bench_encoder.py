@@ -4,7 +4,8 @@ The matched items of the labelled timelines are decided twice in one run, in mem
 the watch's categories, the decision against the open stories, absorbing): once with the bundled
 encoder (the product) and once without it (words, concepts and figures only: the baseline). The
 encoder's cache is cleared before the timed run, so every sentence is embedded once, as in a
-fresh process. Prints both per-article times, the difference and the ratio.
+fresh process. As in the decide stage, a batch of reports is embedded in one call to the model.
+Prints both per-article times, the difference and the ratio, and the model's load time.
 
     .venv/bin/python bench/bench_encoder.py [threads]   # the model's threads, default 1 (as the desk)
 """
@@ -24,16 +25,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from replay_timeline import TIMELINES, config_for, entry_of, item_time  # noqa: E402
 
 from config.loader import load_config  # noqa: E402
+from ingest.decide import DECIDE_BATCH  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
 from stories.categories import Categoriser  # noqa: E402
 from stories.concepts import Lexicon  # noqa: E402
 from stories.decide import DecisionSettings, StoryCandidate, decide  # noqa: E402
-from stories.features import extract_features  # noqa: E402
+from stories.features import extract_features, to_encode, with_vectors  # noqa: E402
 from stories.memory import StoryMemory  # noqa: E402
 from stories.semantic import SentenceEncoder, load_encoder  # noqa: E402
 
 
 def run(paths: list[Path], encoder: SentenceEncoder | None, scratch: Path) -> tuple[int, float]:
+    """Decide every matched item of the timelines; returns (articles, seconds deciding them).
+    As the decide stage does, the sentences of a batch of up to ``DECIDE_BATCH`` reports are
+    embedded in one call to the model before they are decided one by one."""
     lexicon = Lexicon()
     settings = DecisionSettings()
     articles = 0
@@ -44,20 +49,29 @@ def run(paths: list[Path], encoder: SentenceEncoder | None, scratch: Path) -> tu
         analyser = Analyser({watch.name: watch.query})
         categoriser: Categoriser = watch.categoriser(encoder)
         stories: dict[int, StoryMemory] = {}
+        matched = []
         for line in path.read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
-            at, entry = item_time(item), entry_of(item)
+            entry = entry_of(item)
             analysis = analyser.analyse(entry)
-            if not analysis.matched:
-                continue
+            if analysis.matched:
+                matched.append((item_time(item), entry, analysis.language))
+        for start in range(0, len(matched), DECIDE_BATCH):
             started = time.perf_counter()
-            features = categoriser.tag(extract_features(entry, analysis.language, lexicon, encoder))
-            candidates = [StoryCandidate(story_id, memory) for story_id, memory in stories.items()]
-            decision = decide(features, candidates, settings, encoder=encoder, at=at)
-            story_id = decision.story_id if decision.story_id is not None else len(stories) + 1
-            stories.setdefault(story_id, StoryMemory()).absorb(features, at=at)
+            batch = [
+                (at, extract_features(entry, language, lexicon))
+                for at, entry, language in matched[start:][:DECIDE_BATCH]
+            ]
+            if encoder is not None:
+                encoder.encode([text for _, features in batch for text in to_encode(features)])
+            for at, plain in batch:
+                features = categoriser.tag(with_vectors(plain, encoder) if encoder is not None else plain)
+                candidates = [StoryCandidate(story_id, memory) for story_id, memory in stories.items()]
+                decision = decide(features, candidates, settings, encoder=encoder, at=at)
+                story_id = decision.story_id if decision.story_id is not None else len(stories) + 1
+                stories.setdefault(story_id, StoryMemory()).absorb(features, at=at)
             seconds += time.perf_counter() - started
-            articles += 1
+            articles += len(batch)
     return articles, seconds
 
 

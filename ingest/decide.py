@@ -16,6 +16,7 @@ from ingest.prepare import PreparedArticle
 from storage import repo
 from storage.db import Database
 from storage.models import Article
+from storage.types import Undecided
 from stories.types import Entry, EventType
 
 DECIDE_BATCH = 100
@@ -40,7 +41,7 @@ def decide_batch(
         return {}
     articles = repo.articles_by_id(session, [u.article_id for u in queued])
     ready = prepared if prepared is not None else {}
-    events: dict[int, EventType] = {}
+    batch: list[tuple[Undecided, Article, PreparedArticle]] = []
     for item in queued:
         article = articles.get(item.article_id)
         if article is None:
@@ -48,14 +49,25 @@ def decide_batch(
         ready_one = ready.pop(article.id, None) if only is None else ready.get(article.id)
         if ready_one is None:
             ready_one = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
-        story, decision = desk.place(session, article, ready_one, watch, item.event_at)
-        explanation = decision.explanation()
-        if item.history:
-            explanation["history"] = True  # older than the history bound when first seen: no alert
-        match = repo.add_match(session, article.id, watch, item.terms, story.id, decision.event.value, explanation, now)
-        if outbox is not None and not item.history:
-            outbox.enqueue(session, match, story, article, now)
-        events[article.id] = decision.event
+        batch.append((item, article, ready_one))
+    desk.encode_ahead(ready_one for _, _, ready_one in batch)
+    events: dict[int, EventType] = {}
+    try:
+        for item, article, ready_one in batch:
+            story, decision = desk.place(session, article, ready_one, watch, item.event_at)
+            explanation = decision.explanation()
+            if item.history:
+                explanation["history"] = True  # older than the history bound when first seen: no alert
+            match = repo.add_match(
+                session, article.id, watch, item.terms, story.id, decision.event.value, explanation, now
+            )
+            if outbox is not None and not item.history:
+                outbox.enqueue(session, match, story, article, now)
+            events[article.id] = decision.event
+        desk.save_states()
+    except BaseException:
+        desk.forget_unsaved()
+        raise
     repo.remove_undecided(session, watch, [u.article_id for u in queued])
     session.flush()
     return events

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from stories.concepts import Lexicon
@@ -146,7 +146,8 @@ def extract_features(
     entry: Entry, language: Language, lexicon: Lexicon, encoder: SentenceEncoder | None = None
 ) -> ArticleFeatures:
     """The comparable content of ``entry``: its title and body (fetched text, else summary).
-    ``encoder``: embed the first sentences (without it, decisions use words and concepts only)."""
+    ``encoder``: embed the first sentences (without it, decisions use words and concepts only;
+    ``with_vectors`` adds them later)."""
     body = entry.text or entry.summary
     raw_sentences = [entry.title, *split_sentences(body)] if entry.title else split_sentences(body)
     sentences: list[Sentence] = []
@@ -173,8 +174,7 @@ def extract_features(
             # of a new fact (stories.novelty).
             concepts = frozenset(ACTION_PREFIX + c if c in lexicon.actions else c for c in found)
             sentences.append(Sentence(raw[:500], words, concepts, sentence_figures, tuple(quantities(raw))))
-    vectors = encoder.encode([s.text for s in sentences[:MAX_ENCODED]]) if encoder is not None else None
-    return ArticleFeatures(
+    features = ArticleFeatures(
         language=language,
         title_words=title_words,
         entities=frozenset(entities),
@@ -183,7 +183,19 @@ def extract_features(
         all_figures=tuple(figures),
         sentences=tuple(sentences),
         words=frozenset(all_words),
-        vectors=vectors,
+        vectors=None,  # with_vectors
         names=frozenset(names),
         labels={entity: lexicon.labels[entity] for entity in entities if entity in lexicon.labels},
     )
+    return with_vectors(features, encoder) if encoder is not None else features
+
+
+def to_encode(features: ArticleFeatures) -> list[str]:
+    """The sentences of ``features`` that get a vector (the first ``MAX_ENCODED``)."""
+    return [sentence.text for sentence in features.sentences[:MAX_ENCODED]]
+
+
+def with_vectors(features: ArticleFeatures, encoder: SentenceEncoder) -> ArticleFeatures:
+    """``features`` with the vectors of its first sentences. Kept apart from the rest of
+    ``extract_features`` so a batch of reports can be embedded in one call to the model."""
+    return replace(features, vectors=encoder.encode(to_encode(features)))

@@ -10,13 +10,16 @@ import pytest
 from sqlalchemy import select
 
 from config.loader import BUNDLED_DEFAULT, load_config
+from ingest.decide import decide_watch
 from ingest.desk import StoryDesk
+from ingest.prepare import PreparedArticle
 from ingest.reprocess import reprocess
-from ingest.store import save_article
+from ingest.store import EventTimes, save_article, store_items
+from ingest.tasks import ParsedItem
 from raqib.compose import story_desk
 from storage import repo
 from storage.db import Database
-from storage.models import WatchMatch
+from storage.models import Story, WatchMatch
 from storage.read.stories import StoryFilters, story_details
 from stories.analysis import Analyser
 from stories.types import ArticleFate, Entry, EventType
@@ -270,3 +273,54 @@ def test_reprocess_gives_the_same_stories_whatever_order_the_reports_arrived_in(
     in_order = stories_after_reprocess("in-order", dated)
     assert in_order == stories_after_reprocess("newest-first", list(reversed(dated)))
     assert {event for _, event, _ in in_order} >= {"new_story", "duplicate"}
+
+
+def test_a_batch_decided_at_once_matches_reports_decided_one_by_one(tmp_path: Path) -> None:
+    """A crawl stores a feed's reports and decides them as one batch (their sentences embedded
+    in one call, the stories' memories written once per batch); the decisions and the stories'
+    stored memories are those of deciding each report as it is stored."""
+    analyser, _ = _desk_and_analyser(tmp_path)
+    timeline = [ARABIC_FIRST, ENGLISH_WIRE, RETITLED_COPY, MORE_TROOPS, DRONES]
+    dated = [
+        replace(entry, published=T0 + timedelta(hours=hours))
+        for hours, entry in zip([0, 3, 5, 48, 72], timeline, strict=True)
+    ]
+    now = T0 + timedelta(days=4)
+    feeds = [FeedSpec(e.feed, f"https://{e.feed}.example", "auto") for e in timeline]
+
+    def outcome(name: str, batch: bool) -> tuple[list[tuple[str, str, int]], list[dict[str, object]]]:
+        database = Database(f"sqlite:///{tmp_path / name}.db")
+        database.upgrade()
+        desk = _desk_and_analyser(tmp_path)[1]
+        with database.session() as session:
+            repo.sync_feeds(session, feeds)
+        if batch:
+            prepared: dict[int, PreparedArticle] = {}
+            with database.session() as session:
+                for entry in dated:
+                    item = ParsedItem(entry, analyser.analyse(entry), entry.summary)
+                    stored = store_items(
+                        session,
+                        repo.feed_id(session, entry.feed),
+                        [item],
+                        desk=lambda: desk,
+                        now=now,
+                        rules=EventTimes(),
+                    )
+                    prepared.update(stored.prepared)
+            assert decide_watch(database, desk, None, WATCH, now=now, prepared=prepared) == len(dated)
+        else:
+            for entry in dated:
+                with database.session() as session:
+                    save_article(session, entry.feed, entry, analyser.analyse(entry), desk=desk, now=now)
+        with database.read_session() as session:
+            stories = story_details(session, StoryFilters())
+            states = [story.state for story in session.scalars(select(Story).order_by(Story.id))]
+        database.dispose()
+        order = {story.id: index for index, story in enumerate(sorted(stories, key=lambda s: s.first_seen))}
+        return sorted((a.title, a.event, order[s.id]) for s in stories for a in s.articles), states
+
+    one_by_one = outcome("one-by-one", batch=False)
+    assert {event for _, event, _ in one_by_one[0]} >= {"new_story", "duplicate", "development"}
+    assert outcome("batch", batch=True) == one_by_one
+    assert all(state and state["articles"] for state in one_by_one[1]), "every story's memory is stored"
