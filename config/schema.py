@@ -21,7 +21,6 @@ import re
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from datetime import time, timedelta
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -55,9 +54,6 @@ from stories.categories import Categoriser, Category
 from stories.semantic import SentenceEncoder
 from stories.types import Language, LanguageHint
 from stories.wording import Label
-
-BUNDLED_DEFAULT = Path(__file__).with_name("default.toml")
-BUNDLED_DEMO = Path(__file__).with_name("demo.toml")
 
 DEFAULT_USER_AGENT = "Raqib/0.1 (+https://github.com/raqib/raqib; news monitor)"
 

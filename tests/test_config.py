@@ -14,13 +14,12 @@ from config.fields import parse_duration
 from config.loader import (
     BUNDLED_DEFAULT,
     BUNDLED_DEMO,
-    ConfigError,
-    Problem,
     check_config,
     load_config,
     resolve_config_path,
     resolve_data_dir,
 )
+from config.problems import ConfigError, Problem
 from config.schema import FeedConfig, RaqibConfig, ScheduleSettings
 
 DATA = Path(__file__).parent / "data" / "config"

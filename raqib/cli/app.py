@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from config.loader import ConfigError, load_config, resolve_config_path, resolve_data_dir
+from config.loader import load_config, resolve_config_path, resolve_data_dir
+from config.problems import ConfigError
 from config.schema import RaqibConfig
 from stories.wording import WhatIsNew
 
