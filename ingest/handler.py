@@ -25,7 +25,7 @@ from ingest.clock import Clock
 from ingest.decide import DECIDE_BATCH, decide_batch
 from ingest.desk import StoryDesk
 from ingest.outcome import FeedDone, classify
-from ingest.prepare import PreparedArticle
+from ingest.prepare import PreparedArticle, Preparer
 from ingest.report import FeedReport
 from ingest.store import STORE_BATCH, EventTimes, Stored, store_items
 from ingest.tasks import ParsedFeed, ParsedItem, extract_task, parse_task
@@ -34,6 +34,7 @@ from ingest.writer import Writer
 from storage import repo
 from storage.health import next_due
 from storage.types import FetchResult, FetchStatus
+from stories.concepts import Lexicon
 from stories.types import ArticleFate
 
 T = TypeVar("T")
@@ -78,7 +79,9 @@ class IngestHandler:
         self.pool = pool
         self.writer = writer
         self._make_desk = desk
-        self._desk: StoryDesk | None = None
+        self._desk: Future[StoryDesk] | None = None
+        # Readies matched reports for deciding while they are stored; it needs no encoder.
+        self._preparer = Preparer(Lexicon())
         self.outbox = outbox
         self.feed_ids = feed_ids
         self.clock = clock
@@ -96,11 +99,26 @@ class IngestHandler:
         self.stages: dict[str, float] = {"store": 0.0, "decide": 0.0, "decided": 0.0}  # writer seconds per stage
 
     def desk(self) -> StoryDesk:
-        """Built on first use, in the writer thread: a cycle where nothing matched never loads the
-        sentence encoder."""
-        if self._desk is None:
-            self._desk = self._make_desk()
-        return self._desk
+        """The story desk, waiting for it if it is still being built."""
+        return self._want_desk().result()
+
+    def _want_desk(self) -> Future[StoryDesk]:
+        """The desk, built in its own thread from the first time a report matched: loading the
+        sentence encoder takes a second or more, and storing goes on meanwhile (decisions wait for
+        it). A cycle where nothing matched never loads the encoder."""
+        with self._lock:
+            if self._desk is not None:
+                return self._desk
+            building = self._desk = Future()
+
+        def build() -> None:
+            try:
+                building.set_result(self._make_desk())
+            except BaseException as failure:  # noqa: BLE001 - the decisions waiting for it fail with it
+                building.set_exception(failure)
+
+        threading.Thread(target=build, name="raqib-desk", daemon=True).start()
+        return building
 
     # -- the crawler's calls (reactor thread) ----------------------------------------------------
 
@@ -237,7 +255,13 @@ class IngestHandler:
         stored = Stored()
         if batch:
             stored = store_items(
-                session, self.feed_ids[done.job.name], batch, desk=self.desk, now=now, rules=self.rules
+                session,
+                self.feed_ids[done.job.name],
+                batch,
+                prepare=self._preparer.prepare,
+                desk=self.desk,
+                now=now,
+                rules=self.rules,
             )
         fates.update(stored.fates.values())
         totals["matched"] += stored.matched
@@ -286,7 +310,16 @@ class IngestHandler:
             if watch in self._deciding:
                 return
             self._deciding.add(watch)
-        self._queue_write(lambda session: self._decide(session, watch))
+            self._busy += 1  # until the decision is queued: the crawl waits for it
+
+        def desk_ready(_: Future[StoryDesk]) -> None:
+            self._queue_write(lambda session: self._decide(session, watch))
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+        # Queued once the desk is built, so the writer stores other feeds while the encoder loads.
+        self._want_desk().add_done_callback(desk_ready)
 
     def _decide(self, session: Session, watch: str) -> None:
         with self._lock:

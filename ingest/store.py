@@ -20,7 +20,7 @@ from ingest.prepare import PreparedArticle
 from ingest.tasks import ParsedItem
 from storage import repo
 from storage.types import ArticleIndex, NewArticle, Undecided
-from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType
+from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, Language
 
 # Items per store transaction: a 10,000-item feed is written in steps that each hold the
 # database for well under half a second.
@@ -72,11 +72,13 @@ def store_items(
     feed_id: int,
     items: Sequence[ParsedItem],
     *,
+    prepare: Callable[[Entry, Language], PreparedArticle],
     desk: Callable[[], StoryDesk],
     now: datetime,
     rules: EventTimes,
 ) -> Stored:
-    """``desk`` is asked for only when a report matched (building it loads the sentence encoder)."""
+    """``prepare`` readies each new matched report for deciding (no sentence encoder needed);
+    ``desk`` is asked for only when a matched report was revised (building it loads the encoder)."""
     stored = Stored()
     unique: dict[str, ParsedItem] = {}
     for item in items:  # a feed listing one entry twice stores it once (the first)
@@ -104,7 +106,7 @@ def store_items(
         stored.ids[row.identity] = article_id
         if not item.analysis.hits:
             continue
-        prepared = desk().prepare(item.entry, item.analysis.language)
+        prepared = prepare(item.entry, item.analysis.language)
         stored.prepared[article_id] = prepared
         indexes.append(index_of(article_id, prepared))
         history = row.event_at < now - rules.history_after
@@ -201,7 +203,9 @@ def save_article(
     now = now or datetime.now(UTC)
     item = ParsedItem(entry, analysis, _search_text(entry))
     feed_id = repo.feed_id(session, feed_name)
-    stored = store_items(session, feed_id, [item], desk=lambda: desk, now=now, rules=rules or EventTimes())
+    stored = store_items(
+        session, feed_id, [item], prepare=desk.prepare, desk=lambda: desk, now=now, rules=rules or EventTimes()
+    )
     fate = stored.fates[analysis.identity]
     if fate is ArticleFate.SEEN:
         article = repo.find_article(session, analysis.identity)

@@ -303,6 +303,7 @@ def test_a_batch_decided_at_once_matches_reports_decided_one_by_one(tmp_path: Pa
                         session,
                         repo.feed_id(session, entry.feed),
                         [item],
+                        prepare=desk.prepare,
                         desk=lambda: desk,
                         now=now,
                         rules=EventTimes(),
