@@ -2,9 +2,10 @@
 
 Tasks (functions of a session) queue up; the writer runs what is queued in one transaction, each
 task in its own SAVEPOINT (one failing task is rolled back alone), and commits once the batch has
-run ``max_seconds`` or the queue is empty. Many small records (300 feeds answering 304) cost one
-commit instead of 300; no transaction holds the database much longer than ``max_seconds``. A
-task's future resolves after its transaction committed.
+run ``max_seconds`` or the queue stayed empty for ``linger`` seconds. Many small tasks (300 feeds
+answering 304 one after the other) cost a few commits instead of 300; no transaction holds the
+database much longer than ``max_seconds``. A task's future resolves after its transaction
+committed.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ _Job = tuple[Callable[[Session], Any], Future[Any]]
 
 
 class Writer:
-    def __init__(self, database: Database, *, max_seconds: float = 0.25) -> None:
+    def __init__(self, database: Database, *, max_seconds: float = 0.25, linger: float = 0.02) -> None:
         self.database = database
         self.max_seconds = max_seconds
+        self.linger = linger
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="raqib-writer", daemon=True)
         self._thread.start()
@@ -55,10 +57,13 @@ class Writer:
                     while True:
                         task, future = batch[-1]
                         done.append((future, *_run(session, task)))
-                        if time.monotonic() - started >= self.max_seconds:
+                        elapsed = time.monotonic() - started
+                        if elapsed >= self.max_seconds:
                             break
                         try:
-                            following = self._queue.get_nowait()
+                            # A moment's wait for the next task saves a commit when tasks come
+                            # one after the other (readers do not wait for it: WAL).
+                            following = self._queue.get(timeout=min(self.linger, self.max_seconds - elapsed))
                         except queue.Empty:
                             break
                         if following is None:
