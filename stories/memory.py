@@ -67,24 +67,43 @@ class StoryMemory:
     first_at: datetime | None = None  # the earliest and latest event time of its reports
     last_at: datetime | None = None
     _pairs: set[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
-    # The vectors of ``texts`` and ``leads``, valid for this many articles absorbed (not stored).
-    _vectors: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False, compare=False)
+    # How many of ``meanings`` make each pairing: forgetting the oldest sentences takes away only
+    # the pairings no remaining sentence makes, without going over all of them again.
+    _pair_counts: Counter[tuple[str, str]] = field(default_factory=Counter, repr=False, compare=False)
+    # The vectors of ``texts`` and ``leads``: (articles absorbed, the texts, their rows); not stored.
+    _vectors: dict[str, tuple[int, list[str], Any]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def known_pairs(self) -> set[tuple[str, str]]:
         """Every pairing the story's sentences made, in any language (computed once, kept up to date)."""
         if self._pairs is None:
-            self._pairs = set().union(*(meaning_pairs(m) for m in self.meanings)) if self.meanings else set()
+            self._pair_counts = Counter(pair for meaning in self.meanings for pair in meaning_pairs(meaning))
+            self._pairs = set(self._pair_counts)
         return self._pairs
 
     def vectors(self, which: str, encoder: SentenceEncoder) -> Any:
         """The encoder's vectors of ``texts`` or ``leads``, computed once per absorbed article
         (a story is compared with every report that comes while it is open)."""
+        import numpy as np
+
+        texts = self.texts if which == "texts" else self.leads
         cached = self._vectors.get(which)
         if cached is not None and cached[0] == self.articles:
-            return cached[1]
-        matrix = encoder.encode(self.texts if which == "texts" else self.leads)
-        self._vectors[which] = (self.articles, matrix)
+            return cached[2]
+        matrix = None
+        if cached is not None:
+            # Texts are added at the end and the oldest dropped: the rows of the texts still
+            # there are kept, and only the added ones are looked up.
+            _, old, rows = cached
+            for dropped in range(len(old) + 1):
+                kept = len(old) - dropped
+                if kept <= len(texts) and texts[:kept] == old[dropped:]:
+                    added = texts[kept:]
+                    matrix = np.concatenate([rows[dropped:], encoder.encode(added)]) if added else rows[dropped:]
+                    break
+        if matrix is None:
+            matrix = encoder.encode(texts)
+        self._vectors[which] = (self.articles, list(texts), matrix)
         return matrix
 
     def vocabulary(self, language: str) -> dict[str, None]:
@@ -116,12 +135,19 @@ class StoryMemory:
         del stored[:-MAX_SENTENCES_PER_LANGUAGE]
         new_meanings = [sentence.meaning for sentence in features.sentences if sentence.meaning]
         self.meanings.extend(new_meanings)
-        if len(self.meanings) > MAX_SENTENCES_PER_LANGUAGE:
-            del self.meanings[:-MAX_SENTENCES_PER_LANGUAGE]
-            self._pairs = None  # forgotten sentences take their pairings with them
-        elif self._pairs is not None:
+        forgotten = self.meanings[:-MAX_SENTENCES_PER_LANGUAGE]
+        del self.meanings[:-MAX_SENTENCES_PER_LANGUAGE]
+        if self._pairs is not None:  # kept up to date once computed
             for meaning in new_meanings:
-                self._pairs |= meaning_pairs(meaning)
+                for pair in meaning_pairs(meaning):
+                    self._pair_counts[pair] += 1
+                    self._pairs.add(pair)
+            for meaning in forgotten:  # forgotten sentences take their pairings with them
+                for pair in meaning_pairs(meaning):
+                    self._pair_counts[pair] -= 1
+                    if not self._pair_counts[pair]:
+                        del self._pair_counts[pair]
+                        self._pairs.discard(pair)
         titles = self.titles.setdefault(language, [])
         titles.append(features.title_words)
         del titles[:-MAX_TITLES_PER_LANGUAGE]

@@ -11,7 +11,8 @@ import pytest
 
 from stories.categories import Categoriser, Category
 from stories.concepts import Lexicon
-from stories.features import extract_features
+from stories.features import extract_features, to_encode, with_vectors
+from stories.memory import MAX_SENTENCES_PER_LANGUAGE, MAX_TEXTS, StoryMemory
 from stories.semantic import CachedEncoder, NativeTokenizer, SentenceEncoder, load_encoder
 from stories.types import Entry
 from stories.wording import Label
@@ -125,3 +126,38 @@ def test_the_native_tokenizer_gives_the_bundled_port_s_ids() -> None:
         assert native.encode(text, out_type=int, add_bos=True, add_eos=True) == port.encode(
             text, out_type=int, add_bos=True, add_eos=True
         ), text
+
+
+def test_a_long_story_keeps_the_pairings_and_vectors_a_fresh_reading_gives(encoder: SentenceEncoder) -> None:
+    """A story followed for long forgets its oldest sentences; what it keeps up to date report by
+    report (the pairings its sentences made, the vectors of its sentences) is what reading its
+    stored memory afresh gives."""
+    reports = []
+    for index in range(260):
+        arabic = index % 2 == 0
+        report = (
+            entry(
+                f"مقتل {index + 10} جنديا كوريا شماليا في كورسك",
+                f"قالت كييف إن {index * 3 + 100} جندي كوري شمالي قتلوا قرب كورسك. "
+                f"وأرسلت بيونغ يانغ {index + 1000} جندي إضافي إلى روسيا. وصلت طائرات مسيرة إلى الجبهة رقم {index}.",
+                "ar",
+            )
+            if arabic
+            else entry(
+                f"North Korea sends {index + 1000} more troops to Russia",
+                f"Ukraine says {index * 3 + 100} North Korean soldiers were killed near Kursk. "
+                f"Pyongyang delivered {index + 20} attack drones to Russia, Seoul said in report {index}.",
+                "en",
+            )
+        )
+        reports.append(extract_features(report, "ar" if arabic else "en", LEXICON))
+    encoder.encode([text for features in reports for text in to_encode(features)])  # one call, as a batch
+    memory = StoryMemory()
+    for features in reports:
+        assert memory.known_pairs is not None and memory.vectors("texts", encoder) is not None
+        memory.absorb(with_vectors(features, encoder))
+    assert len(memory.meanings) == MAX_SENTENCES_PER_LANGUAGE and len(memory.texts) == MAX_TEXTS, "it forgot"
+    fresh = StoryMemory.from_json(memory.to_json())
+    assert memory.known_pairs == fresh.known_pairs
+    assert np.array_equal(memory.vectors("texts", encoder), encoder.encode(fresh.texts))
+    assert np.array_equal(memory.vectors("leads", encoder), encoder.encode(fresh.leads))
