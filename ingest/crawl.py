@@ -117,6 +117,11 @@ def crawl_cycle(
     jobs, ids = build_jobs(config, database, select_feeds(config, names), only_due=only_due, clock=clock)
     if not jobs:
         return CrawlResult([], time.monotonic() - started)
+    if any(job.etag is None and job.last_modified is None and job.body_hash is None for job in jobs):
+        # A feed never fetched will need parsing: the workers start and import now, beside the
+        # crawler's own start, rather than when its answer arrives. (A cycle of known feeds
+        # leaves them to the first answer that needs them; all 304 starts none.)
+        pool.start()
     writer = Writer(database)
     handler = IngestHandler(
         pool=pool,

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -292,11 +292,16 @@ def write_article_index(session: Session, indexes: Sequence[ArticleIndex], *, re
     """Store the fingerprints, signatures and features of matched articles and their band keys."""
     if not indexes:
         return
-    session.execute(
-        update(Article),
+    table: Any = Article.__table__
+    # Core, not the ORM's bulk update: one executemany without the ORM's per-call bookkeeping
+    # (a crawl writes one small batch per feed).
+    session.connection().execute(
+        update(table)
+        .where(table.c.id == bindparam("article_id"))
+        .values(fingerprint=bindparam("fingerprint"), signature=bindparam("signature"), features=bindparam("features")),
         [
             {
-                "id": index.article_id,
+                "article_id": index.article_id,
                 "fingerprint": index.fingerprint,
                 "signature": index.signature,
                 "features": index.features,
