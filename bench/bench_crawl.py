@@ -80,8 +80,9 @@ def make_feed(index: int, items: int, rng: random.Random) -> bytes:
     return "\n".join(parts).encode("utf-8")
 
 
-def crawl(config: Path, env: dict[str, str]) -> tuple[float, dict[str, object], int]:
-    """One `raqib crawl` cycle: wall seconds, its JSON report, peak RSS of the process tree."""
+def crawl(config: Path, env: dict[str, str]) -> tuple[float, dict[str, object], tuple[int, int]]:
+    """One `raqib crawl` cycle: wall seconds, its JSON report, peak summed RSS and PSS of the
+    process tree (PSS counts pages the forked workers share with the crawl once)."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "raqib", "--config", str(config), "crawl", "--json"],
@@ -186,7 +187,7 @@ def main() -> None:
 
 def run(args: argparse.Namespace, database: Callable[[str, Path], str]) -> None:
     rng = random.Random(42)
-    baseline: tuple[float, dict[str, object], int] | None = None
+    baseline: tuple[float, dict[str, object], tuple[int, int]] | None = None
     with tempfile.TemporaryDirectory(prefix="raqib-bench-") as scratch:
         root = Path(scratch)
         (root / "feeds").mkdir()
@@ -221,7 +222,10 @@ def run(args: argparse.Namespace, database: Callable[[str, Path], str]) -> None:
         f"writer thread, parsed entry to decision: store {store:.2f} s + decide {decide:.2f} s = "
         f"{1000 * (store + decide) / matched:.2f} ms per matched article (target <= 2 ms)"
     )
-    print(f"peak RSS, crawl + workers: first {peak1 / 2**20:.0f} MiB, second {peak2 / 2**20:.0f} MiB")
+    print(
+        f"peak memory, crawl + workers: first RSS {peak1[0] / 2**20:.0f} MiB (PSS {peak1[1] / 2**20:.0f} MiB), "
+        f"second RSS {peak2[0] / 2**20:.0f} MiB (PSS {peak2[1] / 2**20:.0f} MiB)"
+    )
     if baseline is not None:
         base_s, base, _ = baseline
         base_matched = max(total(base, "matched"), 1)
