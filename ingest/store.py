@@ -106,7 +106,7 @@ def store_items(
         stored.ids[row.identity] = article_id
         if not item.analysis.hits:
             continue
-        prepared = prepare(item.entry, item.analysis.language)
+        prepared = item.prepared or prepare(item.entry, item.analysis.language)
         stored.prepared[article_id] = prepared
         indexes.append(index_of(article_id, prepared))
         history = row.event_at < now - rules.history_after

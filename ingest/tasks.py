@@ -15,6 +15,7 @@ from stories.types import Analysis, Entry, LanguageHint
 if TYPE_CHECKING:
     # Loaded by the workers only (init_worker, parse_task): the crawl's own process hands tasks
     # on and a cycle of unchanged feeds never pays for feedparser and the analyser (~0.1 s).
+    from ingest.prepare import PreparedArticle, Preparer
     from stories.analysis import Analyser
 
 
@@ -24,6 +25,8 @@ class ParsedItem:
     analysis: Analysis
     search_content: str
     page_error: str | None = None  # why the article page could not be used, if it could not
+    # A matched report readied for deciding here, in the worker (the writer then skips it).
+    prepared: PreparedArticle | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +37,17 @@ class ParsedFeed:
 
 
 _analyser: Analyser | None = None
+_preparer: Preparer | None = None
 
 
 def init_worker(watches: Mapping[str, str]) -> None:
-    global _analyser
+    global _analyser, _preparer
+    from ingest.prepare import Preparer
     from stories.analysis import Analyser
+    from stories.concepts import Lexicon
 
     _analyser = Analyser(watches)
+    _preparer = Preparer(Lexicon())
 
 
 def _ready() -> Analyser:
@@ -54,7 +61,10 @@ def analyse(entry: Entry) -> ParsedItem:
 
 
 def _item(entry: Entry, analysis: Analysis) -> ParsedItem:
-    return ParsedItem(entry, analysis, index_content(entry.title, entry.summary, entry.text))
+    # Readying a matched report (features, fingerprint, MinHash) is CPU work: done here, it runs
+    # on the worker processes' cores instead of in the one writer thread.
+    prepared = _preparer.prepare(entry, analysis.language) if analysis.hits and _preparer is not None else None
+    return ParsedItem(entry, analysis, index_content(entry.title, entry.summary, entry.text), prepared=prepared)
 
 
 def parse_task(feed: str, language: LanguageHint, body: bytes, content_type: str | None, url: str) -> ParsedFeed:

@@ -15,7 +15,7 @@ from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
 from ingest.reprocess import reprocess
 from ingest.store import EventTimes, save_article, store_items
-from ingest.tasks import ParsedItem
+from ingest.tasks import ParsedItem, init_worker, parse_task
 from raqib.compose import story_desk
 from storage import repo
 from storage.db import Database
@@ -325,3 +325,21 @@ def test_a_batch_decided_at_once_matches_reports_decided_one_by_one(tmp_path: Pa
     assert {event for _, event, _ in one_by_one[0]} >= {"new_story", "duplicate", "development"}
     assert outcome("batch", batch=True) == one_by_one
     assert all(state and state["articles"] for state in one_by_one[1]), "every story's memory is stored"
+
+
+def test_the_parse_workers_ready_matched_reports_as_the_desk_would(tmp_path: Path) -> None:
+    """A matched report is readied for deciding in the parse worker (features, fingerprint,
+    MinHash signature), exactly as the story desk readies it; an unmatched one is not."""
+    config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
+    init_worker({watch.name: watch.query for watch in config.watches})
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<item><title>{ARABIC_FIRST.title}</title><guid>a1</guid><description>{ARABIC_FIRST.summary}</description></item>"
+        "<item><title>ارتفاع أسعار الذهب مع ترقب قرار الفائدة</title><guid>a2</guid>"
+        "<description>ارتفعت أسعار الذهب اليوم.</description></item></channel></rss>"
+    ).encode()
+    matched, unmatched = parse_task("Al Jazeera Arabic", "ar", feed, "application/rss+xml", "https://aj.example/").items
+    assert matched.analysis.hits and not unmatched.analysis.hits
+    assert unmatched.prepared is None
+    assert matched.prepared == story_desk(config).prepare(matched.entry, matched.analysis.language)
+    assert matched.prepared is not None and "north_korea" in matched.prepared.features.entities
