@@ -15,6 +15,7 @@ from typing import Any, Self
 
 from scrapy.utils.misc import load_object
 from twisted.internet.address import IPv4Address, IPv6Address
+from twisted.internet.defer import fail, succeed
 from twisted.internet.interfaces import IAddress, IHostnameResolver, IHostResolution
 from twisted.internet.threads import deferToThreadPool
 from zope.interface import implementer
@@ -58,7 +59,14 @@ class PinnedResolver:
         self.reactor.installNameResolver(self)
 
     def addresses(self, host: str) -> Any:
-        """A Deferred firing with the host's vetted addresses (DNS runs off the reactor thread)."""
+        """A Deferred firing with the host's vetted addresses (DNS runs off the reactor thread; a
+        name already answered is answered at once: 300 feeds on one host made 300 thread trips)."""
+        try:
+            kept = self.guard.kept(host)
+        except RefusedURL:
+            return fail()
+        if kept is not None:
+            return succeed(kept)
         return deferToThreadPool(self.reactor, self.reactor.getThreadPool(), self.guard.addresses, host)
 
     def resolveHostName(

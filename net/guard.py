@@ -120,6 +120,15 @@ class URLGuard:
             raise RefusedURL(str(known))
         return known
 
+    def kept(self, host: str) -> tuple[str, ...] | None:
+        """The answer already kept for ``host`` (raises RefusedURL for a kept refusal), or None
+        when it has not been asked yet: a caller on an event loop takes it without a thread."""
+        with self._lock:
+            known = self._answers.get(host.lower().rstrip("."))
+        if isinstance(known, RefusedURL):
+            raise RefusedURL(str(known))
+        return known
+
     def check_peer(self, host: str, address: str | None) -> None:
         """Refuse a response from an address other than the pinned ones (a second line of defence:
         a connection path that bypassed the pinned resolver shows up here)."""

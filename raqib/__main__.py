@@ -1,3 +1,3 @@
-from raqib.cli import main
+from raqib.cli import run
 
-main()
+run()

@@ -3,6 +3,6 @@
 Each module registers its commands on the one ``main`` group when imported."""
 
 from raqib.cli import alerting, browsing, crawling, distributed, housekeeping  # noqa: F401  (they register commands)
-from raqib.cli.app import main
+from raqib.cli.app import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -51,6 +53,29 @@ pass_app = click.make_pass_decorator(AppContext)
 def main(ctx: click.Context, config_path: str | None) -> None:
     """Raqib (رقيب): watch Arabic and English news feeds, fold duplicates, alert on what is new."""
     ctx.obj = AppContext(config_path)
+
+
+_as_program = False  # set by ``run``: this process is the command, not a test calling it
+
+
+def run() -> None:
+    """The program's entry point (``python -m raqib``, the ``raqib`` script)."""
+    global _as_program
+    _as_program = True
+    main()
+
+
+def finish(status: int) -> NoReturn:
+    """End a one-shot command whose work is all closed (a crawl: workers stopped, writer joined,
+    database disposed). As the program it skips the interpreter's teardown, which frees every
+    module of SQLAlchemy, Scrapy and Twisted one object at a time (0.1-0.3 s, a tenth of a cycle
+    of unchanged feeds) only for the memory to be returned to the system anyway."""
+    if _as_program:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    raise SystemExit(status)
 
 
 # -- shared by the commands ----------------------------------------------------------------

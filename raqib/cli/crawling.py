@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from raqib.cli.app import SINCE_HELP, AppContext, main, open_database, parse_since, pass_app
+from raqib.cli.app import SINCE_HELP, AppContext, finish, main, open_database, parse_since, pass_app
 
 # -- crawl ----------------------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_
         click.echo(summary_line(result.reports, result.seconds))
         if delivery is not None:
             click.echo(f"alerts: {delivery.line()}")
-    sys.exit(1 if result.failed else 0)
+    finish(1 if result.failed else 0)
 
 
 def _as_of(value: str | None) -> datetime | None:
