@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -59,6 +60,9 @@ def counts(server: PgServer, dbname: str) -> dict[str, float]:
         "story_titles": "SELECT count(DISTINCT (watch, title)) FROM stories",
         "matches": "SELECT count(*) FROM watch_matches",
         "failed_jobs": "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'failed'",
+        "undecided": "SELECT count(*) FROM undecided_matches",
+        "decide_pending": "SELECT count(*) FROM procrastinate.procrastinate_jobs "
+        "WHERE task_name = 'raqib:decide' AND status IN ('todo', 'doing')",
         "fetch_seconds": "SELECT coalesce(sum(extract(epoch FROM finished_at - started_at)), 0) FROM fetch_log",
         "last_stored": "SELECT coalesce(extract(epoch FROM max(finished_at)), 0) FROM fetch_log",
     }
@@ -66,17 +70,31 @@ def counts(server: PgServer, dbname: str) -> dict[str, float]:
         return {name: float(connection.execute(query).fetchone()[0]) for name, query in queries.items()}  # type: ignore[index]
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of the worker processes and their children so far (Linux /proc)."""
-    total = 0.0
+    """User + system CPU so far of these processes, their live children and their reaped
+    descendants (Linux /proc): the workers with their crawl and parse processes, or the
+    PostgreSQL server with its backends."""
     ticks = 100.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+    wanted = set(pids)
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields is not None and int(fields[1]) in wanted:
+                children.append(int(entry.name))
+    total = 0.0
+    for pid in [*pids, *children]:
+        fields = _stat(pid)
+        if fields is None:
             continue
-        utime, stime, cutime, cstime = (int(value) for value in fields[11:15])
-        total += (utime + stime + cutime + cstime) / ticks
+        total += sum(int(value) for value in fields[11:15]) / ticks
     return total
 
 
@@ -100,27 +118,55 @@ def run(
     started = time.time()
     pool.start(workers)
     pids = [worker.process.pid for worker in pool.running]
+    pg_cpu = cpu_seconds([server.process.pid])
     cpu = 0.0
     try:
-        done = wait_for(lambda: counts(server, dbname)["feeds_stored"] >= args.feeds, args.timeout, interval=1.0)
+        done = wait_for(lambda: _cycle_done(server, dbname, args.feeds), args.timeout, interval=0.5)
+        settled = time.time()
         cpu = cpu_seconds(pids)
+        pg_cpu = cpu_seconds([server.process.pid]) - pg_cpu
     finally:
         pool.stop()
     if not done:
         print(pool.logs()[-3000:])
-        raise SystemExit(f"{workers} worker(s): not every feed stored within {args.timeout} s")
+        raise SystemExit(f"{workers} worker(s): not every feed stored and decided within {args.timeout} s")
     result = counts(server, dbname)
-    wall = result["last_stored"] - started
+    wall = settled - started
     lags = [times[0] - started for times in feeds.fetched.values()]
     result.update(
         wall=wall,
+        stored_wall=result["last_stored"] - started,
         items_per_s=result["articles"] / wall,
         lag_p50=percentile(lags, 0.50),
         lag_p95=percentile(lags, 0.95),
         fetched_twice=sum(len(times) > 1 for times in feeds.fetched.values()),
         cpu=cpu,
+        pg_cpu=pg_cpu,
     )
     return result
+
+
+def _cycle_done(server: PgServer, dbname: str, feeds: int) -> bool:
+    """Every feed stored, and every match decided (the cycle's last stage here: no alert channel)."""
+    now = counts(server, dbname)
+    return now["feeds_stored"] >= feeds and now["undecided"] == 0 and now["decide_pending"] == 0
+
+
+def bottleneck(result: dict[str, float], cores: int) -> str:
+    """Where the cycle's time went: the cores the workers and PostgreSQL kept busy, of those there are."""
+    workers = result["cpu"] / result["wall"]
+    database = result["pg_cpu"] / result["wall"]
+    idle = max(0.0, cores - workers - database)
+    if idle > 0.5 * cores:
+        verdict = "waiting (network latency, per-host limit, job hand-off): add concurrency, not machines"
+    elif database > workers:
+        verdict = "PostgreSQL"
+    else:
+        verdict = "the workers' CPU (crawl processes: parse, store; decide): add worker machines"
+    return (
+        f"cores busy: workers {workers:.2f}, PostgreSQL {database:.2f}, idle {idle:.2f} of {cores}; "
+        f"next bottleneck: {verdict}"
+    )
 
 
 def main() -> None:
@@ -165,9 +211,19 @@ def main() -> None:
                     f"stories {result['stories'] - result['story_titles']:.0f}, "
                     f"fetch rows {result['fetch_rows'] - result['feeds_stored']:.0f}; "
                     f"failed jobs {result['failed_jobs']:.0f}; "
-                    f"CPU {result['cpu']:.0f} s ({result['cpu'] / result['wall']:.2f} cores), "
-                    f"fetch+store per feed {result['fetch_seconds'] / max(result['feeds_stored'], 1):.2f} s"
+                    f"stored after {result['stored_wall']:.1f} s, "
+                    f"fetch+store per feed {result['fetch_seconds'] / max(result['feeds_stored'], 1):.2f} s; "
+                    f"CPU: workers {result['cpu']:.0f} s ({result['cpu'] / result['articles'] * 1000:.2f} ms/item), "
+                    f"PostgreSQL {result['pg_cpu']:.0f} s"
                 )
+                print(f"  {bottleneck(result, os.cpu_count() or 1)}")
+            if len(counts_to_run) > 1:
+                base = results[counts_to_run[0]]
+                ratios = ", ".join(
+                    f"{n} vs {counts_to_run[0]}: {results[n]['items_per_s'] / base['items_per_s']:.2f}x"
+                    for n in counts_to_run[1:]
+                )
+                print(f"throughput ratio {ratios}; load average at the end {os.getloadavg()[0]:.1f}")
     finally:
         stop_pg_server(server)
     print(json.dumps({str(k): v for k, v in results.items()}, indent=1))

@@ -110,8 +110,10 @@ def crawl_cycle(
     *,
     only_due: bool = False,
     clock: Clock | None = None,
+    decide: bool = True,
 ) -> CrawlResult:
-    """Crawl the named feeds (all enabled ones when empty) once and report per feed."""
+    """Crawl the named feeds (all enabled ones when empty) once and report per feed; with
+    ``decide=False`` only store (the matches wait in undecided_matches for ``decide_watch``)."""
     started = time.monotonic()
     clock = clock or Clock()
     jobs, ids = build_jobs(config, database, select_feeds(config, names), only_due=only_due, clock=clock)
@@ -134,6 +136,7 @@ def crawl_cycle(
         budgets=Budgets(
             parse=config.pipeline.parse_budget.total_seconds(), extract=config.pipeline.extract_budget.total_seconds()
         ),
+        decide=decide,
     )
     try:
         fetch(jobs, handler)

@@ -75,8 +75,10 @@ class IngestHandler:
         clock: Clock,
         rules: EventTimes,
         budgets: Budgets,
+        decide: bool = True,
     ) -> None:
         self.pool = pool
+        self.decide = decide  # False: store only, the matches wait in undecided_matches
         self.writer = writer
         self._make_desk = desk
         self._desk: Future[StoryDesk] | None = None
@@ -265,8 +267,9 @@ class IngestHandler:
             )
         fates.update(stored.fates.values())
         totals["matched"] += stored.matched
-        with self._lock:
-            self._prepared.update(stored.prepared)
+        if self.decide:
+            with self._lock:
+                self._prepared.update(stored.prepared)
         if final:
             errors = [item.page_error for item in feed.items if item.page_error]
             if errors and done.error is None:
@@ -275,8 +278,9 @@ class IngestHandler:
             # leaves the old validators, so the feed is fetched again and its items found seen.
             self._record(_fetch_result(done, fates, totals["matched"]), finished)
         self.stages["store"] += time.perf_counter() - started
-        for watch in sorted(stored.watches):
-            self._queue_decide(watch)
+        if self.decide:
+            for watch in sorted(stored.watches):
+                self._queue_decide(watch)
 
     def _record(self, result: FetchResult, finished: Future[None]) -> None:
         """Queue a feed's fetch record; the records queued meanwhile are written in one statement

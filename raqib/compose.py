@@ -53,9 +53,16 @@ def run_crawl(
     only_due: bool = False,
     log_level: str = "WARNING",
     as_of: datetime | None = None,
+    decide: bool = True,
+    parse_workers: int | None = None,
 ) -> CrawlResult:
-    """One crawl cycle in this process (a Twisted reactor cannot restart: one per process)."""
+    """One crawl cycle in this process (a Twisted reactor cannot restart: one per process).
+    ``decide=False``: store only, a decide job decides (the distributed mode); ``parse_workers``
+    overrides ``[pipeline] workers``, the parse pool's size."""
     from crawler.runner import fetch, scrapy_settings
+
+    if parse_workers is not None:
+        config = config.model_copy(update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})})
 
     db = database(config)
     with worker_pool(config) as pool:
@@ -76,6 +83,7 @@ def run_crawl(
                 names,
                 only_due=only_due,
                 clock=Clock.as_of(as_of),
+                decide=decide,
             )
         finally:
             db.dispose()

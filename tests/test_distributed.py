@@ -103,6 +103,7 @@ def counts(pg_server: PgServer, url: str) -> dict[str, int]:
         "fetches": "SELECT count(*) FROM fetch_log",
         "fetched_feeds": "SELECT count(DISTINCT feed_id) FROM fetch_log",
         "failed_jobs": "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'failed'",
+        "undecided": "SELECT count(*) FROM undecided_matches",
     }
     with psycopg.connect(pg_server.admin_dsn(_dbname(url))) as connection:
         return {name: int(connection.execute(query).fetchone()[0]) for name, query in queries.items()}  # type: ignore[index]
@@ -206,9 +207,9 @@ def test_kill_9_mid_crawl_and_mid_delivery_then_the_rest_finish_with_nothing_dou
         assert counts(pg_server, fresh_pg_url)["articles"] == 0, "nothing half-stored"
 
         # 2. Another worker retries the stalled job (procrastinate's own recovery) and crawls
-        #    everything; a delivery-only worker starts sending, slowly, and dies mid-send.
+        #    and decides everything; a delivery-only worker starts sending, slowly, and dies mid-send.
         hook.default = Reply(delay=3.0)
-        workers.start(1, "--queues", "schedule,crawl")
+        workers.start(1, "--queues", "schedule,crawl,decide")
         (sender,) = workers.start(1, "--queues", "deliver")
         assert wait_for(lambda: len(hook.requests) >= 1, 90), workers.logs()
         workers.kill(sender)
@@ -242,6 +243,66 @@ def _outbox_events(pg_server: PgServer, url: str) -> set[str]:
         return {row[0] for row in connection.execute("SELECT event_id FROM outbox")}
 
 
+# -- kill -9 mid-decision -------------------------------------------------------------------------
+
+
+def test_kill_9_mid_decision_then_the_stalled_decision_is_retried_and_nothing_is_doubled(
+    tmp_path: Path, fresh_pg_url: str, pg_server: PgServer, feed_server: FeedServer, hook: Receiver
+) -> None:
+    feeds = GeneratedFeeds(feed_server, count=8, items=6, events_every=2)  # 4 feeds x 3 shared events
+    feeds.install()
+    config = alerting_config(tmp_path, feeds, fresh_pg_url, hook)
+    workers = Workers(config, batch=4, env=ENV)
+    # The seam: this transaction lets stories be read but not written, so the first decision
+    # stops at its first new story, mid-transaction, holding its watch (the job's lock).
+    holder = psycopg.connect(pg_server.admin_dsn(_dbname(fresh_pg_url)))
+    try:
+        holder.execute("LOCK TABLE stories IN SHARE MODE")
+        (first,) = workers.start(1)
+        stuck = wait_for(lambda: _decision_waiting(pg_server, fresh_pg_url) is not None, 90, interval=0.5)
+        assert stuck and wait_for(lambda: counts(pg_server, fresh_pg_url)["fetched_feeds"] == 8, 60), workers.logs()
+        job = _decision_waiting(pg_server, fresh_pg_url)
+        workers.kill(first)
+        before = counts(pg_server, fresh_pg_url)
+        holder.rollback()  # the dead worker's transaction goes on, finds its client gone, rolls back
+        assert before["matches"] == before["stories"] == 0 and before["undecided"] == 4 * 3, "nothing decided yet"
+
+        # Two more workers: procrastinate's stalled-job recovery queues the killed decision again
+        # (in place of the copy the schedule queued meanwhile), and it decides every match once.
+        workers.start(2)
+        assert wait_for(lambda: _cycle_done(pg_server, fresh_pg_url, 8), 120, interval=0.5), workers.logs()
+    finally:
+        holder.close()
+        workers.stop()
+
+    final = counts(pg_server, fresh_pg_url)
+    assert final["undecided"] == 0 and final["matches"] == 4 * 3
+    assert final["stories"] == final["story_titles"] == final["new_story"] <= 3, "every story once"
+    assert final["articles"] == final["identities"] == 8 * 6
+    received = [request.headers["webhook-id"] for request in hook.requests]
+    assert len(received) == len(set(received)) == final["outbox_events"] == final["stories"], "each alert once"
+    with psycopg.connect(pg_server.admin_dsn(_dbname(fresh_pg_url))) as connection:
+        status, attempts = connection.execute(
+            "SELECT status, attempts FROM procrastinate.procrastinate_jobs WHERE id = %s", (job,)
+        ).fetchone()  # type: ignore[misc]
+    # procrastinate counts the killed run (when it queues the job again) and the one that succeeded.
+    assert (status, attempts) == ("succeeded", 2), "the killed decision itself was retried, once"
+    assert f"raqib:decide#{job} was running on a worker that stopped answering" in workers.logs()
+    assert final["failed_jobs"] == 0, workers.logs()
+
+
+def _decision_waiting(pg_server: PgServer, url: str) -> int | None:
+    """The running decide job, once its transaction waits to write a story."""
+    with psycopg.connect(pg_server.admin_dsn(_dbname(url))) as connection:
+        waiting = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO stories%'"
+        ).fetchone()[0]  # type: ignore[index]
+        running = connection.execute(
+            "SELECT id FROM procrastinate.procrastinate_jobs WHERE task_name = 'raqib:decide' AND status = 'doing'"
+        ).fetchall()
+    return int(running[0][0]) if waiting and len(running) == 1 else None
+
+
 # -- two workers racing for one watch -----------------------------------------------------------
 
 
@@ -255,10 +316,10 @@ def test_two_workers_racing_for_one_watch_create_no_story_twice(
     config = use_database(write_config(tmp_path, feeds.specs(), timeout=TIMEOUT), fresh_pg_url, interval="1h")
     assert raqib(config, "db", "upgrade").returncode == 0
     with running_workers(config, 2, batch=2) as workers:
-        done = wait_for(lambda: counts(pg_server, fresh_pg_url)["fetched_feeds"] == 8, 90, interval=0.5)
+        done = wait_for(lambda: counts(pg_server, fresh_pg_url)["matches"] == 8 * 3, 90, interval=0.5)
     assert done, workers.logs()
     final = counts(pg_server, fresh_pg_url)
-    assert final["matches"] == 8 * 3
+    assert final["fetched_feeds"] == 8 and final["undecided"] == 0
     assert final["stories"] == final["story_titles"] == final["new_story"], "no story created twice"
     assert final["stories"] <= 3
 

@@ -30,8 +30,14 @@ from raqib.cli.app import AppContext, jsonable, main, open_database, pass_app
     show_default=True,
     help="seconds between heartbeats; a worker silent for three is taken for dead and its jobs retried",
 )
+@click.option(
+    "--parse-workers",
+    default=1,
+    show_default=True,
+    help="parse processes per running crawl job: a worker uses about --concurrency cores; run one per core",
+)
 @pass_app
-def worker(app: AppContext, concurrency: int, queues: str, batch: int, heartbeat: float) -> None:
+def worker(app: AppContext, concurrency: int, queues: str, batch: int, heartbeat: float, parse_workers: int) -> None:
     """Distributed mode: run the stages as jobs shared by every worker on this PostgreSQL database."""
     from raqib.distributed.app import NeedsPostgres
     from raqib.distributed.tasks import QUEUES
@@ -52,6 +58,7 @@ def worker(app: AppContext, concurrency: int, queues: str, batch: int, heartbeat
             queues=chosen,
             batch_size=max(1, batch),
             heartbeat=heartbeat,
+            parse_workers=max(1, parse_workers),
         )
     except NeedsPostgres as error:
         click.echo(f"raqib worker: {error}", err=True)

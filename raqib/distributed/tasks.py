@@ -4,11 +4,12 @@
   configured feeds, takes those due by the database clock that no queued or running crawl job
   names, and queues them in batches (oldest due first); and a decide job for each watch with
   undecided matches.
-- ``crawl``: one crawl over its batch in a child process (``crawl_child``): fetch, parse, store
-  and decide, as ``raqib crawl`` does; then, if it matched anything, a decide job per watch.
-- ``decide``, per watch (procrastinate ``lock`` on the watch: never two at once for one watch):
-  decides the watch's matches still undecided (a crawl killed between storing and deciding left
-  them), then queues a delivery so alerts leave right after the decision that caused them.
+- ``crawl``: one crawl over its batch in a child process (``crawl_child``): fetch, parse and
+  store, as ``raqib crawl`` does, without deciding: the matches wait in ``undecided_matches``;
+  then a decide job for each watch that has some.
+- ``decide``, per watch (procrastinate ``lock`` on the watch: never two at once for one watch,
+  watches in parallel on any workers): decides the watch's undecided matches, oldest event
+  first, then queues a delivery so alerts leave right after the decision that caused them.
 - ``deliver`` (also periodic, every 10 s: retries, quiet hours and the alerts of a dead worker's
   lease come due on their own): sends what is due in the outbox through the alerts deliverer
   (claims with ``SKIP LOCKED``, leases and a fencing token: never two sends of one alert at once).
@@ -29,14 +30,17 @@ import json
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from procrastinate import Blueprint, JobContext, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import Job
+from procrastinate.manager import JobManager
 
 from alerts.deliver import Deliverer
 from alerts.outbox import OutboxWriter
@@ -64,12 +68,14 @@ KEEP_FAILED_HOURS = 7 * 24
 
 @dataclass
 class Decider:
-    """The decide stage's parts: a database whose transactions take the decision lock
-    (storage.crawl_locks), the story desk and the outbox writer (raqib.compose)."""
+    """The decide stage's parts (raqib.compose): the story desk and the outbox writer. One per
+    worker process; its decide jobs take turns on it (``turn``): they share the desk's encoder
+    and story cache, and Python's GIL would not let two run at once anyway. Decide jobs of
+    different workers run in parallel, one per watch at a time (the job lock)."""
 
-    database: Database
     desk: StoryDesk
     outbox: OutboxWriter | None
+    turn: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass
@@ -83,6 +89,7 @@ class Runtime:
     deliverer: Deliverer | None
     decider: Decider
     batch_size: int
+    parse_workers: int  # each crawl child's parse pool
     stalled_after: timedelta
     env: Mapping[str, str]
 
@@ -112,11 +119,12 @@ def plan_crawls(runtime: Runtime) -> tuple[list[list[str]], list[str]]:
 
 
 def decide_now(runtime: Runtime, watch: str) -> int:
-    """Decide what is queued for ``watch``, oldest event first, under the decision lock."""
+    """Decide what is queued for ``watch``, oldest event first, on the database's clock."""
     decider = runtime.decider
-    with decider.database.session() as session:
-        now = queue_status.database_now(session)
-    return decide_watch(decider.database, decider.desk, decider.outbox, watch, now=now)
+    with decider.turn:
+        with runtime.database.session() as session:
+            now = queue_status.database_now(session)
+        return decide_watch(runtime.database, decider.desk, decider.outbox, watch, now=now)
 
 
 def blueprint() -> Blueprint:
@@ -155,10 +163,9 @@ def blueprint() -> Blueprint:
             f"{len(outcome.get('busy', []))} busy elsewhere, {len(outcome.get('not_due', []))} no longer due"
         )
         log.info("crawl job %s: %s", context.job.id, summary)
-        # The crawl decided what it stored; a decide job per watch takes what it could not (a
-        # crawl killed between storing and deciding) and queues the delivery.
-        if any(int(r["matched"]) for r in reports):
-            await defer_decisions(context, [watch.name for watch in runtime.config.watches])
+        # The crawl stored its matches undecided: a decide job per watch decides them (if this
+        # worker dies first, the schedule task finds them undecided and queues the jobs).
+        await defer_decisions(context, list(outcome.get("undecided", [])))
         return summary
 
     @tasks.task(name="decide", queue="decide", pass_context=True, retry=RetryStrategy(max_attempts=5, wait=5))
@@ -188,10 +195,15 @@ def blueprint() -> Blueprint:
         manager = context.app.job_manager
         seconds = runtime_of(context).stalled_after.total_seconds()
         stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=seconds))
+        retried = 0
         for job in stalled:
             log.warning("job %s#%s was running on a worker that stopped answering: queued again", job.task_name, job.id)
-            await manager.retry_job(job)
-        return len(stalled)
+            try:
+                await retry_in_place_of_waiting_copy(manager, job)
+                retried += 1
+            except Exception as error:  # noqa: BLE001 - one job's trouble must not keep the others stalled
+                log.warning("job %s#%s could not be queued again (next round): %s", job.task_name, job.id, error)
+        return retried
 
     @tasks.periodic(cron="17 * * * *", periodic_id="prune")
     @tasks.task(name="prune", queue="schedule", queueing_lock="prune", pass_context=True)
@@ -201,6 +213,19 @@ def blueprint() -> Blueprint:
         await manager.delete_old_jobs(nb_hours=KEEP_FAILED_HOURS, include_failed=True)
 
     return tasks
+
+
+async def retry_in_place_of_waiting_copy(manager: JobManager, job: Job) -> None:
+    """Retry a stalled job. Our queueing locks name the work (a watch's decision, a batch, the
+    delivery), so one of the same lock may be waiting already (the schedule queues a decision for
+    a watch whose matches the dead worker left undecided); procrastinate allows one waiting job per
+    queueing lock, and that copy could never start while the stalled job holds the watch's lock.
+    The waiting copy is dropped and the stalled job itself retried: the same work, done once."""
+    if job.queueing_lock is not None:
+        for waiting in await manager.list_jobs_async(queueing_lock=job.queueing_lock, status="todo"):
+            if waiting.id is not None:
+                await manager.cancel_job_by_id_async(waiting.id, delete_job=True)
+    await manager.retry_job(job)
 
 
 async def defer_decisions(context: JobContext, watches: list[str]) -> None:
@@ -247,6 +272,8 @@ async def run_crawl_child(runtime: Runtime, feeds: list[str]) -> dict[str, Any]:
         str(runtime.config_path),
         "--data",
         str(runtime.data_dir),
+        "--parse-workers",
+        str(runtime.parse_workers),
     ]
     child = await asyncio.create_subprocess_exec(
         *command,

@@ -26,13 +26,17 @@ from config.schema import RaqibConfig
 from raqib import compose
 from raqib.distributed.app import build_app, require_postgres
 from raqib.distributed.tasks import QUEUES, Decider, Runtime
-from storage.crawl_locks import lock_decisions
 from storage.db import Database
 from storage.queue_status import database_clock
 
 log = logging.getLogger("raqib.worker")
 
 DEFAULT_BATCH = 100  # feeds per crawl job: one crawl process each, ~2 s CPU to start
+# Parse processes per running crawl job. A worker is the unit of scale, about one core per job it
+# runs at once (its crawl process stores while its parse process parses): a machine runs one
+# worker per core (or one with --concurrency at its cores), not one worker whose every crawl
+# spreads over all the cores and fights the others for them.
+DEFAULT_PARSE_WORKERS = 1
 HEARTBEAT_SECONDS = 10.0
 RESTART_SECONDS = 5
 
@@ -98,6 +102,7 @@ def run_worker(
     queues: Iterable[str] = (),
     batch_size: int = DEFAULT_BATCH,
     heartbeat: float = HEARTBEAT_SECONDS,
+    parse_workers: int = DEFAULT_PARSE_WORKERS,
 ) -> None:
     require_postgres(config.database)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -110,9 +115,7 @@ def run_worker(
         # Leases and due times by the database's clock: a worker whose clock runs ahead would
         # otherwise take over alerts another worker is still sending.
         deliverer.clock = database_clock(database)
-    decisions = Database(config.database)
-    lock_decisions(decisions)
-    decider = Decider(decisions, compose.story_desk(config), compose.outbox_writer(config))
+    decider = Decider(compose.story_desk(config), compose.outbox_writer(config))
     stalled_after = timedelta(seconds=3 * heartbeat)
     runtime = Runtime(
         config=config,
@@ -122,6 +125,7 @@ def run_worker(
         deliverer=deliverer,
         decider=decider,
         batch_size=batch_size,
+        parse_workers=parse_workers,
         stalled_after=stalled_after,
         env=dict(env),
     )
@@ -150,6 +154,5 @@ def run_worker(
     try:
         asyncio.run(_serve(app, options))
     finally:
-        decisions.dispose()
         database.dispose()
     log.info("worker %s stopped", name)
