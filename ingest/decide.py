@@ -51,6 +51,7 @@ def decide_batch(
             ready_one = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
         batch.append((item, article, ready_one))
     desk.encode_ahead(ready_one for _, _, ready_one in batch)
+    desk.expect(session, watch, [ready_one for _, _, ready_one in batch])
     events: dict[int, EventType] = {}
     try:
         for item, article, ready_one in batch:

@@ -57,6 +57,9 @@ class StoryDesk:
         self._memories: dict[int, tuple[str, StoryMemory]] = {}
         # Stories whose memory changed since it was last written to their row (``save_states``).
         self._unsaved: dict[int, Story] = {}
+        # During a batch (``expect``): per fingerprint, the first two reports of the watch with
+        # that body, kept up to date as the batch is decided.
+        self._firsts: dict[str, list[tuple[int, int]]] | None = None
 
     # -- per article ------------------------------------------------------------------------
 
@@ -74,17 +77,24 @@ class StoryDesk:
         if texts:
             self.encoder.encode(texts)
 
+    def expect(self, session: Session, watch: str, prepared: Iterable[PreparedArticle]) -> None:
+        """A batch of ``watch``'s reports is about to be decided: their exact duplicates are
+        looked up at once (one statement instead of one per report) until ``save_states``."""
+        self._firsts = story_repo.first_reports(session, {one.fingerprint for one in prepared}, watch)
+
     def save_states(self) -> None:
         """Write the memories of the stories changed since the last call into their rows: once
         per batch of decisions, since a long story's memory is a large document."""
         for story_id, story in self._unsaved.items():
             story.state = self._memories[story_id][1].to_json()
         self._unsaved.clear()
+        self._firsts = None
 
     def forget_unsaved(self) -> None:
         """The batch was rolled back: its stories' rows keep their old state (and state token,
         so their cached memories are parsed again from the row)."""
         self._unsaved.clear()
+        self._firsts = None
 
     # -- per watch --------------------------------------------------------------------------
 
@@ -114,8 +124,10 @@ class StoryDesk:
         else:
             story = candidates[decision.story_id]
         self._absorb(story, features, at)
-        session.flush()
-        return story, decision
+        if self._firsts is not None:
+            firsts = self._firsts.setdefault(prepared.fingerprint, [])
+            firsts[:] = sorted([*firsts, (article.id, story.id)])[:2]
+        return story, decision  # the story's row is flushed with the match (repo.add_match)
 
     def revise(
         self, session: Session, match: WatchMatch, prepared: PreparedArticle, now: datetime
@@ -161,7 +173,17 @@ class StoryDesk:
         self, session: Session, article: Article, prepared: PreparedArticle, watch: str
     ) -> tuple[int | None, int | None]:
         """The story and article of an earlier report with the same body, else a near-duplicate."""
-        exact = story_repo.exact_duplicate(session, prepared.fingerprint, watch, article.id)
+        if self._firsts is None:
+            exact = story_repo.exact_duplicate(session, prepared.fingerprint, watch, article.id)
+        else:
+            exact = next(
+                (
+                    (story_id, first)
+                    for first, story_id in self._firsts.get(prepared.fingerprint, [])
+                    if first != article.id
+                ),
+                None,
+            )
         if exact is not None:
             return exact
         near = bands.near_duplicates(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from .models import Article, Story, WatchMatch
@@ -59,3 +59,33 @@ def stories_of(session: Session, article_ids: Sequence[int], watch: str) -> dict
         )
     ).all()
     return {row[0]: row[1] for row in rows if row[1] is not None}
+
+
+def first_reports(session: Session, fingerprints: Collection[str], watch: str) -> dict[str, list[tuple[int, int]]]:
+    """For each fingerprint, the (article id, story id) of the first two reports of the watch
+    with that body, in article order: ``exact_duplicate`` for a batch of reports in one statement
+    (two, so that a report finds the first other than itself)."""
+    if not fingerprints:
+        return {}
+    ranked = (
+        select(
+            Article.fingerprint,
+            Article.id,
+            WatchMatch.story_id,
+            func.row_number().over(partition_by=Article.fingerprint, order_by=Article.id).label("rank"),
+        )
+        .join(Article, WatchMatch.article_id == Article.id)
+        .where(
+            Article.fingerprint.in_(sorted(set(fingerprints))),
+            WatchMatch.watch == watch,
+            WatchMatch.story_id.is_not(None),
+        )
+        .subquery()
+    )
+    found: dict[str, list[tuple[int, int]]] = {}
+    rows = session.execute(
+        select(ranked.c.fingerprint, ranked.c.id, ranked.c.story_id).where(ranked.c.rank <= 2).order_by(ranked.c.id)
+    )
+    for fingerprint, article_id, story_id in rows:
+        found.setdefault(fingerprint, []).append((article_id, story_id))
+    return found
