@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Boolean, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -110,21 +110,25 @@ def record_fetch(session: Session, result: FetchResult) -> None:
 
 
 def record_fetches(session: Session, results: Sequence[FetchResult]) -> None:
-    """Log fetches and update each feed's health from them, in bulk (in order: a feed fetched
-    twice ends with the health of its last fetch)."""
+    """Log fetches and update each feed's health from them, in bulk: one INSERT and one UPDATE
+    executemany for all (in order: a feed fetched twice ends with the health of its last fetch)."""
     if not results:
         return
-    feeds: dict[str, Feed] = {}
+    ids: dict[str, int] = {}
     for chunk in _chunks(sorted({result.feed for result in results})):
-        feeds.update((feed.name, feed) for feed in session.scalars(select(Feed).where(Feed.name.in_(chunk))))
-    unknown = [result.feed for result in results if result.feed not in feeds]
+        ids.update(
+            (name, feed_id) for feed_id, name in session.execute(select(Feed.id, Feed.name).where(Feed.name.in_(chunk)))
+        )
+    unknown = [result.feed for result in results if result.feed not in ids]
     if unknown:
         raise UnknownFeedError(f"feed {unknown[0]!r} is not stored; call sync_feeds with the config first")
-    session.execute(
+    session.flush()  # the Core statements below go past the ORM: nothing of it may be pending
+    connection = session.connection()
+    connection.execute(
         insert(FetchLogEntry),
         [
             {
-                "feed_id": feeds[result.feed].id,
+                "feed_id": ids[result.feed],
                 "started_at": result.started_at,
                 "finished_at": result.finished_at,
                 "status": result.status.value,
@@ -140,9 +144,73 @@ def record_fetches(session: Session, results: Sequence[FetchResult]) -> None:
             for result in results
         ],
     )
-    for result in results:
-        _update_health(feeds[result.feed], result)
-    session.flush()
+    connection.execute(_HEALTH_UPDATE, [_health(ids[result.feed], result) for result in results])
+    for held in list(session.identity_map.values()):  # Feed rows this session read are stale now
+        if isinstance(held, Feed):
+            session.expire(held)
+
+
+def _health_statement() -> Any:
+    """A feed's health after one fetch, as one UPDATE whose parameters say what changes: the
+    failure count is reset, counted up or kept; validators and times kept when the fetch gave none."""
+    feeds: Any = Feed.__table__
+    c = feeds.c
+
+    def param(name: str, column: Any) -> Any:
+        return bindparam(name, type_=column.type)
+
+    return (
+        update(feeds)
+        .where(c.id == bindparam("feed_id"))
+        .values(
+            last_fetch_at=param("fetched_at", c.last_fetch_at),
+            last_status=param("status", c.last_status),
+            last_error=case((bindparam("set_error", type_=Boolean), param("error", c.last_error)), else_=c.last_error),
+            consecutive_failures=case(
+                (bindparam("reset", type_=Boolean), 0),
+                (bindparam("failed", type_=Boolean), c.consecutive_failures + 1),
+                else_=c.consecutive_failures,
+            ),
+            next_due_at=param("next_due_at", c.next_due_at),
+            retry_after_until=param("retry_after_until", c.retry_after_until),
+            # A 304 or an error carries no validators; the stored ones stay valid for the next request.
+            etag=func.coalesce(param("etag", c.etag), c.etag),
+            last_modified=func.coalesce(param("last_modified", c.last_modified), c.last_modified),
+            body_hash=func.coalesce(param("body_hash", c.body_hash), c.body_hash),
+            last_new_entry_at=func.coalesce(param("new_entry_at", c.last_new_entry_at), c.last_new_entry_at),
+            last_success_at=func.coalesce(param("success_at", c.last_success_at), c.last_success_at),
+        )
+    )
+
+
+_HEALTH_UPDATE = _health_statement()
+
+
+def _health(feed_id: int, result: FetchResult) -> dict[str, Any]:
+    success = result.status in SUCCESS_STATUSES
+    failed = result.status is FetchStatus.ERROR
+    if success:
+        error = result.error  # a usable but malformed feed (feedparser's bozo) records its problem
+    elif failed:
+        error = result.error or "error"
+    else:
+        error = result.error  # deferred: the server asked us to wait, not a failure
+    return {
+        "feed_id": feed_id,
+        "fetched_at": result.finished_at,
+        "status": result.status.value,
+        "set_error": success or failed or result.error is not None,
+        "error": error,
+        "reset": success,
+        "failed": failed,
+        "next_due_at": result.next_due_at,
+        "retry_after_until": result.retry_after_until,
+        "etag": result.etag,
+        "last_modified": result.last_modified,
+        "body_hash": result.body_hash,
+        "new_entry_at": result.finished_at if result.new > 0 else None,
+        "success_at": result.finished_at if success else None,
+    }
 
 
 def fetch_log(session: Session, feed: str | None = None, limit: int = 50) -> list[FetchLogRow]:
@@ -159,33 +227,6 @@ def _feed_by_name(session: Session, name: str) -> Feed:
     if feed is None:
         raise UnknownFeedError(f"feed {name!r} is not stored; call sync_feeds with the config first")
     return feed
-
-
-def _update_health(feed: Feed, result: FetchResult) -> None:
-    feed.last_fetch_at = result.finished_at
-    feed.last_status = result.status.value
-    if result.status in SUCCESS_STATUSES:
-        # A usable but malformed feed (feedparser's bozo) succeeds and still records its problem.
-        feed.last_error = result.error
-        feed.consecutive_failures = 0
-    elif result.status is FetchStatus.ERROR:
-        feed.last_error = result.error or "error"
-        feed.consecutive_failures += 1
-    elif result.error is not None:  # deferred: the server asked us to wait, not a failure
-        feed.last_error = result.error
-    feed.next_due_at = result.next_due_at
-    feed.retry_after_until = result.retry_after_until
-    # A 304 or an error carries no validators; the stored ones stay valid for the next request.
-    if result.etag is not None:
-        feed.etag = result.etag
-    if result.last_modified is not None:
-        feed.last_modified = result.last_modified
-    if result.body_hash is not None:
-        feed.body_hash = result.body_hash
-    if result.new > 0:
-        feed.last_new_entry_at = result.finished_at
-    if result.status in SUCCESS_STATUSES:
-        feed.last_success_at = result.finished_at
 
 
 def _feed_state(feed: Feed) -> FeedState:
