@@ -54,7 +54,7 @@ def evidence_by_item(path: Path, scratch: Path) -> list[Item]:
         features = categoriser.tag(extract_features(entry, language, desk.lexicon, desk.encoder))
         settings = desk.settings.decision
         open_stories = {story: memory for story, memory in stories.items() if in_span(memory, at, settings)}
-        weights = name_weights(list(open_stories.values()))
+        weights = name_weights(list(open_stories.values()), categoriser.watch_names)
         rows = [
             (story, join_evidence(features, memory, desk.encoder, tolerance, weights))
             for story, memory in open_stories.items()

@@ -51,6 +51,7 @@ from config.fields import (
     check_header_safe,
 )
 from stories.categories import Categoriser, Category
+from stories.names import query_keys
 from stories.semantic import SentenceEncoder
 from stories.types import Language, LanguageHint
 from stories.wording import Label
@@ -151,7 +152,11 @@ class WatchConfig(_Section):
 
     def categoriser(self, encoder: SentenceEncoder | None) -> Categoriser:
         """The watch's categories as the story desk uses them (``stories.categories``)."""
-        return Categoriser([config.category(category_id) for category_id, config in self.categories.items()], encoder)
+        return Categoriser(
+            [config.category(category_id) for category_id, config in self.categories.items()],
+            encoder,
+            watch_names=query_keys(self.query),
+        )
 
     @field_validator("query")
     @classmethod

@@ -109,7 +109,8 @@ class StoryDesk:
             story = story_repo.story(session, duplicate_story)
             if story is not None:
                 candidates[story.id] = story
-        features = self.categorisers.get(watch, NO_CATEGORIES).tag(self._encoded(prepared.features))
+        categoriser = self.categorisers.get(watch, NO_CATEGORIES)
+        features = categoriser.tag(self._encoded(prepared.features))
         decision = decide(
             features,
             [StoryCandidate(story.id, self._memory(story)) for story in candidates.values()],
@@ -118,6 +119,7 @@ class StoryDesk:
             duplicate_of=duplicate_of,
             encoder=self.encoder,
             at=at,
+            watch_names=categoriser.watch_names,
         )
         if decision.story_id is None:
             story = story_repo.new_story(session, watch, article.title, article.language, at)

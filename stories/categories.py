@@ -18,7 +18,8 @@ The pure constructor the story desk uses, one per watch::
     features = categoriser.tag(extract_features(entry, language, lexicon, encoder))
 
 ``tag`` returns the features with ``categories`` (id → the sentence that shows it) and their
-labels filled in; the decision and the story memory take those tagged features.
+labels filled in; the decision and the story memory take those tagged features. ``watch_names``
+(the name keys of the watch's query) go to the decision, which weighs them little.
 """
 
 from __future__ import annotations
@@ -62,8 +63,13 @@ class Categoriser:
         encoder: SentenceEncoder | None = None,
         threshold: float = EXAMPLE_THRESHOLD,
         margin: float = EXAMPLE_MARGIN,
+        watch_names: frozenset[str] = frozenset(),
     ) -> None:
         self.categories = tuple(categories)
+        # The name keys of the watch's own query (``stories.names.query_keys``): every report of
+        # the watch names them, so they weigh little as evidence that two reports tell one event
+        # (``stories.decide.name_weights``).
+        self.watch_names = watch_names
         self.encoder = encoder
         self.threshold = threshold
         self.margin = margin

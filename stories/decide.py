@@ -32,7 +32,9 @@ class DecisionSettings:
     fold_threshold: float = 0.25
     # With the encoder, the similarity is the join model's probability (``JOIN_WEIGHTS``); these
     # take the place of the two thresholds above.
-    join_probability: float = 0.5
+    # 0.4: the middle of the range (0.325-0.45) where both dev timelines score best (replay);
+    # at 0.3 a watch's separate stories merge, at 0.5 developments of a story start their own.
+    join_probability: float = 0.4
     fold_probability: float = 0.3
     novelty: NoveltySettings = field(default_factory=NoveltySettings)
     # Every encoded sentence this close to the story's in another language: a translation.
@@ -79,14 +81,23 @@ def _overlap(mine: Iterable[str], counts: Counter[str], memory: StoryMemory) -> 
     return shared / sum(weight.values())
 
 
-def name_weights(memories: Sequence[StoryMemory]) -> dict[str, float]:
+# A name the watch's query asks for weighs this much (as the generic entities do in _overlap).
+WATCH_NAME_WEIGHT = 0.3
+
+
+def name_weights(memories: Sequence[StoryMemory], watch_names: frozenset[str] = frozenset()) -> dict[str, float]:
     """How telling each name is among the stories an article is compared with: a name every open
     story of the watch uses ("Sudan", "Kursk") tells none of them apart, so it weighs 1/n when
-    n of the stories use it."""
+    n of the stories use it. A name the watch's query asks for (``watch_names``, the keys of
+    ``stories.names.query_keys``) is in every report of the watch, even when one story is open:
+    it weighs ``WATCH_NAME_WEIGHT`` of that."""
     counts: Counter[str] = Counter()
     for memory in memories:
         counts.update({key for keys in memory.names.values() for key in keys})
-    return {key: 1 / n for key, n in counts.items()}
+    weights = {key: 1 / n for key, n in counts.items()}
+    for key in watch_names:
+        weights[key] = weights.get(key, 1.0) * WATCH_NAME_WEIGHT
+    return weights
 
 
 def _names_shared(
@@ -125,8 +136,8 @@ def coverage(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEn
 JOIN_EVIDENCE = (
     "lead", "coverage", "names", "entities", "categories", "wording", "title", "figures", "new_language",
 )  # fmt: skip
-JOIN_WEIGHTS = (4.47, 4.87, 2.48, -2.66, 1.15, 0.23, 2.65, 3.33, 3.41)
-JOIN_BIAS = -7.59
+JOIN_WEIGHTS = (4.25, 4.64, 2.55, -2.82, 1.28, -0.06, 2.74, 3.72, 3.24)
+JOIN_BIAS = -6.91
 
 
 def join_evidence(
@@ -217,11 +228,13 @@ def decide(
     duplicate_of: int | None = None,
     encoder: SentenceEncoder | None = None,
     at: datetime | None = None,
+    watch_names: frozenset[str] = frozenset(),
 ) -> Decision:
     """``duplicate_story``: the story of a stored article with the same body or a near-duplicate
     signature (found by storage through its indexes), if any. ``encoder``: compare meaning in any
     language (``stories.semantic``); without it, words, concepts and figures decide. ``at``: the
-    report's event time; stories whose span it falls far outside are not candidates."""
+    report's event time; stories whose span it falls far outside are not candidates.
+    ``watch_names``: the name keys of the watch's query (``name_weights``)."""
     by_id = {candidate.story_id: candidate for candidate in candidates}
     if duplicate_story is not None:
         memory = by_id[duplicate_story].memory if duplicate_story in by_id else StoryMemory()
@@ -244,7 +257,7 @@ def decide(
 
     tolerance = settings.novelty.figure_tolerance
     open_stories = [c for c in candidates if in_span(c.memory, at, settings)]
-    weights = name_weights([c.memory for c in open_stories])
+    weights = name_weights([c.memory for c in open_stories], watch_names)
     scored = sorted(
         ((similarity(features, c.memory, tolerance, encoder, weights), c) for c in open_stories),
         key=lambda pair: pair[0],

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["arabic_keys", "english_keys", "name_key"]
+__all__ = ["arabic_keys", "english_keys", "name_key", "query_keys"]
 
 MIN_KEY = 3
 
@@ -105,3 +105,13 @@ def arabic_keys(sentence: str) -> set[str]:
         if key:
             keys.add(key)
     return keys
+
+
+_QUERY_WORD = re.compile(r"[^\W\d_]+")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+
+
+def query_keys(query: str) -> frozenset[str]:
+    """Keys of every word a watch query names, in either script ("Sudan*" and "السودان" alike):
+    every report of the watch carries them, so they tell none of its stories apart."""
+    return frozenset(key for word in _QUERY_WORD.findall(query) if word not in _OPERATORS and (key := name_key(word)))

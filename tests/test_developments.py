@@ -13,10 +13,19 @@ import pytest
 from config.loader import BUNDLED_DEFAULT, load_config
 from stories.categories import Categoriser, Category
 from stories.concepts import Lexicon
-from stories.decide import Decision, DecisionSettings, StoryCandidate, decide
+from stories.decide import (
+    JOIN_EVIDENCE,
+    Decision,
+    DecisionSettings,
+    StoryCandidate,
+    decide,
+    join_evidence,
+    name_weights,
+)
 from stories.features import ArticleFeatures, extract_features
 from stories.figures import extract_figures
 from stories.memory import StoryMemory
+from stories.names import name_key, query_keys
 from stories.novelty import assess
 from stories.semantic import SentenceEncoder, load_encoder
 from stories.types import Entry, EventType
@@ -47,7 +56,9 @@ class Desk:
     def report(self, title: str, text: str, language: str, at: datetime) -> Decision:
         features = self.features(title, text, language)
         candidates = [StoryCandidate(story_id, memory) for story_id, memory in self.stories.items()]
-        decision = decide(features, candidates, SETTINGS, encoder=self.encoder, at=at)
+        decision = decide(
+            features, candidates, SETTINGS, encoder=self.encoder, at=at, watch_names=self.categoriser.watch_names
+        )
         story_id = decision.story_id if decision.story_id is not None else len(self.stories) + 1
         self.stories.setdefault(story_id, StoryMemory()).absorb(features, at=at)
         return decision
@@ -235,3 +246,21 @@ def test_a_sentence_reworded_from_a_stored_one_in_its_language_is_not_news(encod
     )
     assert copy.story_id == 1, copy.reason
     assert copy.event in (EventType.UPDATE, EventType.DUPLICATE), copy.reason
+
+
+def test_names_the_watch_query_asks_for_weigh_little_as_evidence_of_one_event(encoder: SentenceEncoder) -> None:
+    # Every report of a cholera-in-Sudan watch names Sudan, in either script: sharing it says little
+    # about which of the watch's stories a report tells; sharing Kassala says more.
+    categoriser = Categoriser([], watch_names=query_keys("(cholera OR الكوليرا) AND (Sudan* OR السودان)"))
+    desk = Desk(encoder, categoriser)
+    story = StoryMemory()
+    story.absorb(desk.features("Cholera spreads in Sudan's Kassala", "Cases rose in Sudan's Kassala state.", "en"))
+    weights = name_weights([story], categoriser.watch_names)
+    sudan, kassala = name_key("Sudan"), name_key("Kassala")
+    assert name_key("السودان") == sudan and name_key("كسلا") == kassala
+    assert weights[sudan] < weights[kassala]
+    names = JOIN_EVIDENCE.index("names")
+    same_place = desk.features("الكوليرا تنتشر في كسلا السودانية", "ارتفعت الإصابات في ولاية كسلا بالسودان.", "ar")
+    elsewhere = desk.features("الكوليرا تصل إلى سنار السودانية", "سجلت أولى الإصابات في ولاية سنار بالسودان.", "ar")
+    evidence = [join_evidence(f, story, encoder, 0.1, weights)[names] for f in (same_place, elsewhere)]
+    assert evidence[0] > evidence[1], evidence
