@@ -7,7 +7,9 @@ of evidence or over a subset, and used as the decision does: an item joins its b
 story when the model's probability reaches ``join_probability``, else it starts a story. Printed:
 the same-story pairwise F1 of those choices on the training topic and on the other topic (never
 a holdout). Stories are the labels' (oracle memories), so this measures joining alone, without
-the cascade of a wrong join in a real replay (bench/replay_timeline.py).
+the cascade of a wrong join in a real replay (bench/replay_timeline.py). Then the same models over every
+piece of evidence are used in a real replay of the other topic's dev file (the decision path,
+cascading joins included), beside the shipped model's replay of the same file.
 
     .venv/bin/python bench/cross_topic.py
 """
@@ -26,8 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fit_join import Item, evidence_by_item, fit  # noqa: E402
-from replay_timeline import TIMELINES  # noqa: E402
+from replay_timeline import TIMELINES, Scores, replay  # noqa: E402
 
+import stories.decide  # noqa: E402
 from stories.decide import JOIN_EVIDENCE, DecisionSettings  # noqa: E402
 
 # Evidence that does not depend on the watch's lexicon or wording: meaning (encoder), names
@@ -64,6 +67,19 @@ def logistic(items: list[Item], names: Sequence[str]) -> Score:
     return lambda evidence: float(1 / (1 + np.exp(-(w[:-1] @ np.array([evidence[c] for c in columns]) + w[-1]))))
 
 
+def replay_with(items: list[Item], path: Path) -> Scores:
+    """Replay ``path`` with the join model (every piece of evidence) fitted on ``items``."""
+    x = np.array([evidence for _, candidates in items for _, evidence in candidates])
+    y = np.array([int(story == truth) for truth, candidates in items for story, _ in candidates])
+    w = fit(x, y)
+    shipped = stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS
+    stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS = tuple(float(v) for v in w[:-1]), float(w[-1])
+    try:
+        return replay(path)
+    finally:
+        stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS = shipped
+
+
 def main() -> None:
     threshold = DecisionSettings().join_probability
     with tempfile.TemporaryDirectory() as scratch:
@@ -76,6 +92,17 @@ def main() -> None:
             for test in data:
                 print(f"{subset:<12} {train:<14} {test:<14} {story_f1(data[test], score, threshold):>5.2f}")
     print("topic-free evidence:", ", ".join(TOPIC_FREE))
+    print("\nreal replay (cascading joins): alert P/R, same-story F1, cross-language F1")
+    for train in data:
+        for test in data:
+            if test == train:
+                continue
+            path = TIMELINES / f"{test}.jsonl"
+            for label, scores in ((f"fitted on {train}", replay_with(data[train], path)), ("shipped", replay(path))):
+                print(
+                    f"{label:<22} replayed {test:<12} P {scores.precision:.2f} R {scores.recall:.2f} "
+                    f"story F1 {scores.same_story.f1:.2f} x-lang F1 {scores.across_languages.f1:.2f}"
+                )
 
 
 if __name__ == "__main__":

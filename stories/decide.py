@@ -136,7 +136,7 @@ def coverage(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEn
 JOIN_EVIDENCE = (
     "lead", "coverage", "names", "entities", "categories", "wording", "title", "figures", "new_language",
 )  # fmt: skip
-JOIN_WEIGHTS = (4.25, 4.64, 2.55, -2.82, 1.28, -0.06, 2.74, 3.72, 3.24)
+JOIN_WEIGHTS: tuple[float, ...] = (4.25, 4.64, 2.55, -2.82, 1.28, -0.06, 2.74, 3.72, 3.24)
 JOIN_BIAS = -6.91
 
 
