@@ -59,14 +59,18 @@ def run_crawl(
     """One crawl cycle in this process (a Twisted reactor cannot restart: one per process).
     ``decide=False``: store only, a decide job decides (the distributed mode); ``parse_workers``
     overrides ``[pipeline] workers``, the parse pool's size."""
-    from crawler.runner import fetch, scrapy_settings
-
     if parse_workers is not None:
         config = config.model_copy(update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})})
 
     db = database(config)
     with worker_pool(config) as pool:
+        if not db.at_head():
+            # A new database: every feed will need parsing, so the workers start (and import)
+            # beside the migration and the crawler's own imports.
+            pool.start()
         db.upgrade()
+        from crawler.runner import fetch, scrapy_settings
+
         settings = scrapy_settings(config, log_level)
 
         def fetch_jobs(jobs: list[FeedJob], handler: FetchHandler) -> None:
