@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
@@ -38,6 +38,9 @@ from stories.concepts import Lexicon
 from stories.types import ArticleFate
 
 T = TypeVar("T")
+# Feeds parsed (or being parsed) ahead of the store: enough to keep the workers busy while the
+# writer stores, few enough that a slow writer does not hold a whole cycle's entries in memory.
+PARSED_AHEAD = 16
 _SUCCESS = {FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED}
 
 
@@ -96,6 +99,8 @@ class IngestHandler:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0  # stores and decisions queued and not finished
+        self._ahead: deque[tuple[FetchedFeed, FeedDone, Future[Sequence[str]]]] = deque()  # waiting to be parsed
+        self._unstored: set[str] = set()  # feeds handed to the parse workers and not stored yet
         self._records: list[tuple[FetchResult, Future[None]]] = []  # fetches to record, and their answers
         self._recording = False  # a task writing them is queued
         self.stages: dict[str, float] = {"store": 0.0, "decide": 0.0, "decided": 0.0}  # writer seconds per stage
@@ -131,18 +136,39 @@ class IngestHandler:
             self._feeds[job.name] = _Feed(done)
             return _resolved([])
         answer: Future[Sequence[str]] = Future()
-        parsing = self.pool.submit(
-            "parse",
-            self.budgets.parse,
-            parse_task,
-            job.name,
-            job.language,
-            fetched.body,
-            fetched.content_type,
-            fetched.url,
-        )
-        parsing.add_done_callback(lambda parsed: self._parsed(done, parsed, answer))
+        with self._lock:
+            self._ahead.append((fetched, done, answer))
+        self._parse_ahead()
         return answer
+
+    def _parse_ahead(self) -> None:
+        """Hand feeds to the parse workers while fewer than ``PARSED_AHEAD`` are parsed or being
+        parsed and not yet stored. When storing is the slower stage, the feeds waiting beyond that
+        are held as their bytes rather than as parsed entries (a few times larger), so a big cycle
+        does not keep thousands of parsed items in memory. A feed's parse budget starts when a
+        worker takes it; downloads and other feeds' timeouts do not wait for this."""
+        while True:
+            with self._lock:
+                if not self._ahead or len(self._unstored) >= PARSED_AHEAD:
+                    return
+                fetched, done, answer = self._ahead.popleft()
+                self._unstored.add(fetched.job.name)
+            parsing = self.pool.submit(
+                "parse",
+                self.budgets.parse,
+                parse_task,
+                fetched.job.name,
+                fetched.job.language,
+                fetched.body,
+                fetched.content_type,
+                fetched.url,
+            )
+            parsing.add_done_callback(partial(self._parsed, done, answer=answer))
+
+    def _stored(self, name: str) -> None:
+        with self._lock:
+            self._unstored.discard(name)
+        self._parse_ahead()
 
     def page_fetched(self, page: FetchedPage) -> Future[None]:
         feed = self._feeds[page.job.name]
@@ -174,6 +200,7 @@ class IngestHandler:
     def feed_finished(self, job: FeedJob) -> Future[None]:
         feed = self._feeds.pop(job.name)
         finished: Future[None] = Future()
+        finished.add_done_callback(lambda _: self._stored(job.name))
         if not feed.items:  # a 304, an error, an empty feed: only its fetch to record
             self._record(_fetch_result(feed.done, Counter(), 0), finished)
             return finished
@@ -204,7 +231,7 @@ class IngestHandler:
 
     # -- stages (worker callbacks and the writer thread) -------------------------------------------
 
-    def _parsed(self, done: FeedDone, parsed: Future[ParsedFeed], answer: Future[Sequence[str]]) -> None:
+    def _parsed(self, done: FeedDone, parsed: Future[ParsedFeed], *, answer: Future[Sequence[str]]) -> None:
         job = done.job
         try:
             result = parsed.result()
