@@ -270,7 +270,8 @@ def decide(
     )
     if scored:
         score, best = scored[0]
-        novelty = assess(features, best.memory, settings.novelty, encoder)
+        others = [c.memory for c in open_stories if c is not best]
+        novelty = assess(features, best.memory, settings.novelty, encoder, others)
         if score >= join:
             if novelty.adds_something:
                 return Decision(EventType.DEVELOPMENT, best.story_id, novelty, score, novelty.summary())

@@ -128,11 +128,23 @@ def known_value(figure: Figure, memory: StoryMemory, tolerance: float) -> bool:
     )
 
 
-def _figure_changes(figures: Sequence[Figure], memory: StoryMemory, tolerance: float) -> list[FigureChange]:
-    """One change per kind: the first figure of that kind the story never gave."""
+def _known_to_watch(value: int, others: Sequence[StoryMemory], tolerance: float) -> bool:
+    """Whether another open story of the watch gave this count (a large one: small counts recur
+    by chance). Its alert told the user; a report that carries it into this story is not news
+    for it ("what we know": the drones another story reported)."""
+    return value >= MIN_CROSS_KIND and any(_known_number(value, other, tolerance) for other in others)
+
+
+def _figure_changes(
+    figures: Sequence[Figure], memory: StoryMemory, tolerance: float, others: Sequence[StoryMemory] = ()
+) -> list[FigureChange]:
+    """One change per kind: the first figure of that kind the story (or, for a large count, the
+    watch's other open stories, ``others``) never gave."""
     changes: dict[str, FigureChange] = {}
     for figure in figures:
         if figure.kind in changes or known_value(figure, memory, tolerance):
+            continue
+        if not figure.vague and _known_to_watch(figure.value, others, tolerance):
             continue
         if figure.kind == "troops" and figure.value < MIN_TROOPS:
             continue
@@ -203,10 +215,12 @@ def assess(
     memory: StoryMemory,
     settings: NoveltySettings,
     encoder: SentenceEncoder | None = None,
+    others: Sequence[StoryMemory] = (),
 ) -> Novelty:
-    """What ``features`` adds to ``memory``. ``encoder``: judge sentences by meaning (any language)."""
+    """What ``features`` adds to ``memory``. ``encoder``: judge sentences by meaning (any language).
+    ``others``: the watch's other open stories (a large count one of them gave is not news)."""
     if encoder is None or features.vectors is None:
-        return _assess_by_words(features, memory, settings)
+        return _assess_by_words(features, memory, settings, others)
     said = said_already(features, memory, encoder)
     developments: list[Development] = []
     # A category the story did not have is news unless the sentence showing it is all but a
@@ -215,7 +229,7 @@ def assess(
     for category, evidence in features.categories.items():
         if category not in memory.categories and evidence not in restated:
             developments.append(Development(category, evidence, features.labels.get(category)))
-    changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance)
+    changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance, others)
     new_facts: list[str] = []
     new_entities = {entity for entity in features.entities if entity not in memory.entities} - GENERIC_ENTITIES
     changed = {change.new.value for change in changes}
@@ -235,7 +249,10 @@ def assess(
         # A count the story never gave is news even in a sentence that reads like a stored one
         # ("cases rose to 1,200"): figures outside the figure kinds keep an exact path too.
         new_number = any(
-            not _known_number(n, memory, settings.figure_tolerance) for n in sentence.numbers if n not in changed
+            not _known_number(n, memory, settings.figure_tolerance)
+            and not _known_to_watch(n, others, settings.figure_tolerance)
+            for n in sentence.numbers
+            if n not in changed
         )
         # An action newly tied to a known thing ("drones" + "delivered" after "preparing drones")
         # is new up to a higher similarity: the encoder reads both as one topic.
@@ -254,12 +271,17 @@ def assess(
     return Novelty(tuple(developments), tuple(changes), tuple(new_facts[: settings.max_new_facts]))
 
 
-def _assess_by_words(features: ArticleFeatures, memory: StoryMemory, settings: NoveltySettings) -> Novelty:
+def _assess_by_words(
+    features: ArticleFeatures,
+    memory: StoryMemory,
+    settings: NoveltySettings,
+    others: Sequence[StoryMemory] = (),
+) -> Novelty:
     developments: list[Development] = []
     for category, evidence in features.categories.items():
         if category not in memory.categories:
             developments.append(Development(category, evidence, features.labels.get(category)))
-    changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance)
+    changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance, others)
     new_facts: list[str] = []
     new_entities = {entity for entity in features.entities if entity not in memory.entities}
     known_pairs = memory.known_pairs

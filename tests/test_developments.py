@@ -264,3 +264,37 @@ def test_names_the_watch_query_asks_for_weigh_little_as_evidence_of_one_event(en
     elsewhere = desk.features("الكوليرا تصل إلى سنار السودانية", "سجلت أولى الإصابات في ولاية سنار بالسودان.", "ar")
     evidence = [join_evidence(f, story, encoder, 0.1, weights)[names] for f in (same_place, elsewhere)]
     assert evidence[0] > evidence[1], evidence
+
+
+def test_a_large_count_another_open_story_of_the_watch_gave_is_not_news_again(encoder: SentenceEncoder) -> None:
+    desk = kursk_desk(encoder)
+    drones = StoryMemory()
+    drones.absorb(
+        desk.features(
+            "Pyongyang handed Moscow some 150 attack drones, Kyiv's intelligence says",
+            "North Korea has delivered about 150 attack drones to Russia since the autumn, Ukraine's military "
+            "intelligence said on Monday.",
+            "en",
+        )
+    )
+    troops = StoryMemory()
+    troops.absorb(
+        desk.features(
+            "North Korean soldiers return to the Kursk front",
+            "North Korean units are fighting again in the Kursk region after a pause of several weeks, "
+            "Ukrainian commanders said.",
+            "en",
+        )
+    )
+    # An Arabic round-up of the troops story that also repeats the drones count: the drones story
+    # alerted with it, this one does not again (its sentences are judged against its own story).
+    roundup = desk.features(
+        "ماذا نعرف عن عودة الجنود الكوريين الشماليين إلى جبهة كورسك؟",
+        "عادت الوحدات الكورية الشمالية إلى القتال في منطقة كورسك بعد توقف دام أسابيع. "
+        "وتقول الاستخبارات الأوكرانية إن بيونغ يانغ سلمت موسكو نحو 150 مسيّرة هجومية منذ الخريف.",
+        "ar",
+    )
+    alone = assess(roundup, troops, SETTINGS.novelty, encoder)
+    assert [change.kind for change in alone.figure_changes] == ["drones"], alone.summary()
+    with_watch = assess(roundup, troops, SETTINGS.novelty, encoder, others=[drones])
+    assert not with_watch.figure_changes, with_watch.summary()
