@@ -1,25 +1,28 @@
 """Benchmark: the distributed mode (``raqib worker`` processes on PostgreSQL) over loopback feeds.
 
 Run: .venv/bin/python bench/bench_workers.py [--feeds 2000] [--items 50] [--delay 0.1]
-     [--workers 1,2,4] [--concurrency 1] [--batch 50] [--per-host 16]
+     [--workers 1,2,4] [--concurrency 1] [--batch 100] [--per-host 16]
 
 A throwaway PostgreSQL (tests/support/pg.py) and one loopback feed server: ``--feeds`` generated
 RSS feeds of ``--items`` entries each (tests/support/workers.py: distinct guids, about 1.5 % of
 the entries report shared events that match the default test watch), every answer delayed
 ``--delay`` seconds. For each worker count, on a fresh database: ``raqib db upgrade``, then the
-workers start and the clock runs until every feed is stored. Printed per run:
+workers start and the clock runs until every feed is stored and every match decided. Printed
+per run:
 
-- cycle wall time (workers started → last feed stored) and items stored per second;
+- cycle wall time (workers started → last match decided) and items stored per second;
 - due-to-fetched lag: every feed is due when the workers start; its lag is the time its first
   request reached the feed server, p50 and p95;
 - duplicates (must all be 0): feeds fetched more than once, articles stored twice (identity),
   stories opened twice (same watch and title), fetch-log rows beyond one per feed;
-- where the time went, from the fetch log and the workers' CPU time.
+- where the time went: CPU seconds of the workers' process trees (crawl and parse processes
+  included) and of PostgreSQL, as cores kept busy, and what ran out first.
 
 The baseline is the first worker count (1 by default), run in the same process on the same
-feeds; the others print their throughput ratio to it. The loopback server is one host: Scrapy's
-per-host limit (``[network] per_host_concurrency``) is raised to ``--per-host`` so the run
-models feeds spread over many hosts, as real ones are.
+feeds; the others print their throughput ratio to it, and the most that more workers could give
+on this machine (its cores over the cores one worker kept busy). The loopback server is one
+host: Scrapy's per-host limit (``[network] per_host_concurrency``) is raised to ``--per-host`` so
+the run models feeds spread over many hosts, as real ones are.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,32 +75,50 @@ def counts(server: PgServer, dbname: str) -> dict[str, float]:
         return {name: float(connection.execute(query).fetchone()[0]) for name, query in queries.items()}  # type: ignore[index]
 
 
-def _stat(pid: int) -> list[str] | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
+class ProcessCpu:
+    """CPU seconds (user + system) of a set of processes, sampled from /proc every half second
+    while a run lasts: the crawl's parse processes are children of a forkserver that no worker
+    reaps, so the workers' own child counters miss them. ``pick`` chooses the processes by pid
+    and environment (every process a run's workers start inherits its ``RAQIB_DATA``); a
+    process's last sample counts, so one that lives less than half a second is missed."""
 
+    def __init__(self, pick: Callable[[int, bytes], bool]) -> None:
+        self.pick = pick
+        self.seen: dict[int, float] = {}
+        self.baseline: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU so far of these processes, their live children and their reaped
-    descendants (Linux /proc): the workers with their crawl and parse processes, or the
-    PostgreSQL server with its backends."""
-    ticks = 100.0
-    wanted = set(pids)
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields is not None and int(fields[1]) in wanted:
-                children.append(int(entry.name))
-    total = 0.0
-    for pid in [*pids, *children]:
-        fields = _stat(pid)
-        if fields is None:
-            continue
-        total += sum(int(value) for value in fields[11:15]) / ticks
-    return total
+    def __enter__(self) -> ProcessCpu:
+        self.baseline = self._read()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def seconds(self) -> float:
+        self.seen.update(self._read())
+        return sum(cpu - self.baseline.get(pid, 0.0) for pid, cpu in self.seen.items())
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.5):
+            self.seen.update(self._read())
+
+    def _read(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                environ = (entry / "environ").read_bytes()
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if self.pick(int(entry.name), environ):
+                found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return found
 
 
 def run(
@@ -117,16 +140,17 @@ def run(
     pool = Workers(config, heartbeat=5.0, concurrency=args.concurrency, batch=args.batch)
     started = time.time()
     pool.start(workers)
-    pids = [worker.process.pid for worker in pool.running]
-    pg_cpu = cpu_seconds([server.process.pid])
-    cpu = 0.0
-    try:
-        done = wait_for(lambda: _cycle_done(server, dbname, args.feeds), args.timeout, interval=0.5)
-        settled = time.time()
-        cpu = cpu_seconds(pids)
-        pg_cpu = cpu_seconds([server.process.pid]) - pg_cpu
-    finally:
-        pool.stop()
+    marker = f"RAQIB_DATA={folder / 'data'}".encode()
+    postmaster = server.process.pid
+    workers_cpu = ProcessCpu(lambda pid, environ: marker in environ.split(b"\0"))
+    database_cpu = ProcessCpu(lambda pid, environ: pid == postmaster or _parent(pid) == postmaster)
+    with workers_cpu, database_cpu:
+        try:
+            done = wait_for(lambda: _cycle_done(server, dbname, args.feeds), args.timeout, interval=0.5)
+            settled = time.time()
+            cpu, pg_cpu = workers_cpu.seconds(), database_cpu.seconds()
+        finally:
+            pool.stop()
     if not done:
         print(pool.logs()[-3000:])
         raise SystemExit(f"{workers} worker(s): not every feed stored and decided within {args.timeout} s")
@@ -135,15 +159,23 @@ def run(
     lags = [times[0] - started for times in feeds.fetched.values()]
     result.update(
         wall=wall,
-        stored_wall=result["last_stored"] - started,
+        fetched_wall=max(times[-1] for times in feeds.fetched.values()) - started,
         items_per_s=result["articles"] / wall,
         lag_p50=percentile(lags, 0.50),
         lag_p95=percentile(lags, 0.95),
         fetched_twice=sum(len(times) > 1 for times in feeds.fetched.values()),
         cpu=cpu,
         pg_cpu=pg_cpu,
+        load=os.getloadavg()[0],
     )
     return result
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
 
 
 def _cycle_done(server: PgServer, dbname: str, feeds: int) -> bool:
@@ -153,19 +185,23 @@ def _cycle_done(server: PgServer, dbname: str, feeds: int) -> bool:
 
 
 def bottleneck(result: dict[str, float], cores: int) -> str:
-    """Where the cycle's time went: the cores the workers and PostgreSQL kept busy, of those there are."""
+    """Where the cycle's time went: the cores the workers and PostgreSQL kept busy, of those
+    there are (the rest went to other programs, or nothing was ready to run)."""
     workers = result["cpu"] / result["wall"]
     database = result["pg_cpu"] / result["wall"]
-    idle = max(0.0, cores - workers - database)
-    if idle > 0.5 * cores:
-        verdict = "waiting (network latency, per-host limit, job hand-off): add concurrency, not machines"
+    rest = max(0.0, cores - workers - database)
+    if rest > 0.5 * cores:
+        verdict = (
+            "waiting (network latency, per-host limit, job hand-off), or other programs held the "
+            "cores (see the load average): more concurrency, not more machines"
+        )
     elif database > workers:
         verdict = "PostgreSQL"
     else:
-        verdict = "the workers' CPU (crawl processes: parse, store; decide): add worker machines"
+        verdict = "the workers' CPU (crawl process: fetch and store; parse processes; decide): more machines"
     return (
-        f"cores busy: workers {workers:.2f}, PostgreSQL {database:.2f}, idle {idle:.2f} of {cores}; "
-        f"next bottleneck: {verdict}"
+        f"cores busy: workers {workers:.2f}, PostgreSQL {database:.2f}, other or idle {rest:.2f} of {cores} "
+        f"(load average {result['load']:.1f}); next bottleneck: {verdict}"
     )
 
 
@@ -211,7 +247,7 @@ def main() -> None:
                     f"stories {result['stories'] - result['story_titles']:.0f}, "
                     f"fetch rows {result['fetch_rows'] - result['feeds_stored']:.0f}; "
                     f"failed jobs {result['failed_jobs']:.0f}; "
-                    f"stored after {result['stored_wall']:.1f} s, "
+                    f"last feed fetched after {result['fetched_wall']:.1f} s, "
                     f"fetch+store per feed {result['fetch_seconds'] / max(result['feeds_stored'], 1):.2f} s; "
                     f"CPU: workers {result['cpu']:.0f} s ({result['cpu'] / result['articles'] * 1000:.2f} ms/item), "
                     f"PostgreSQL {result['pg_cpu']:.0f} s"
@@ -223,7 +259,13 @@ def main() -> None:
                     f"{n} vs {counts_to_run[0]}: {results[n]['items_per_s'] / base['items_per_s']:.2f}x"
                     for n in counts_to_run[1:]
                 )
-                print(f"throughput ratio {ratios}; load average at the end {os.getloadavg()[0]:.1f}")
+                busy = (base["cpu"] + base["pg_cpu"]) / base["wall"]
+                cores = os.cpu_count() or 1
+                print(
+                    f"throughput ratio {ratios}; the {counts_to_run[0]}-worker run kept {busy:.2f} cores busy "
+                    f"(workers and PostgreSQL), so on {cores} cores more workers can give at most "
+                    f"{cores / busy:.2f}x; load average at the end {os.getloadavg()[0]:.1f}"
+                )
     finally:
         stop_pg_server(server)
     print(json.dumps({str(k): v for k, v in results.items()}, indent=1))

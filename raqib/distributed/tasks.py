@@ -68,14 +68,23 @@ KEEP_FAILED_HOURS = 7 * 24
 
 @dataclass
 class Decider:
-    """The decide stage's parts (raqib.compose): the story desk and the outbox writer. One per
-    worker process; its decide jobs take turns on it (``turn``): they share the desk's encoder
-    and story cache, and Python's GIL would not let two run at once anyway. Decide jobs of
-    different workers run in parallel, one per watch at a time (the job lock)."""
+    """The decide stage's parts (raqib.compose): the story desk, built by the first decide job
+    (a worker that only crawls or delivers never loads the sentence encoder, and workers start
+    faster), and the outbox writer. One per worker process; its decide jobs take turns on it
+    (``turn``): they share the desk's encoder and story cache, and Python's GIL would not let two
+    run at once anyway. Decide jobs of different workers run in parallel, one per watch at a time
+    (the job lock)."""
 
-    desk: StoryDesk
+    make_desk: Callable[[], StoryDesk]
     outbox: OutboxWriter | None
     turn: threading.Lock = field(default_factory=threading.Lock)
+    _desk: StoryDesk | None = None
+
+    def desk(self) -> StoryDesk:
+        """The desk; call with ``turn`` held."""
+        if self._desk is None:
+            self._desk = self.make_desk()
+        return self._desk
 
 
 @dataclass
@@ -124,7 +133,7 @@ def decide_now(runtime: Runtime, watch: str) -> int:
     with decider.turn:
         with runtime.database.session() as session:
             now = queue_status.database_now(session)
-        return decide_watch(runtime.database, decider.desk, decider.outbox, watch, now=now)
+        return decide_watch(runtime.database, decider.desk(), decider.outbox, watch, now=now)
 
 
 def blueprint() -> Blueprint:

@@ -115,7 +115,7 @@ def run_worker(
         # Leases and due times by the database's clock: a worker whose clock runs ahead would
         # otherwise take over alerts another worker is still sending.
         deliverer.clock = database_clock(database)
-    decider = Decider(compose.story_desk(config), compose.outbox_writer(config))
+    decider = Decider(lambda: compose.story_desk(config), compose.outbox_writer(config))
     stalled_after = timedelta(seconds=3 * heartbeat)
     runtime = Runtime(
         config=config,
