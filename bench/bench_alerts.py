@@ -62,7 +62,7 @@ from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
 from ingest.store import save_article  # noqa: E402
 from raqib.compose import outbox_writer, story_desk  # noqa: E402
 from raqib.feedserver import FeedServer  # noqa: E402
-from storage import repo  # noqa: E402
+from storage import feed_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import DeliveryAttempt, OutboxEntry  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
@@ -282,7 +282,7 @@ def crawl_once(run: int, folder: Path, hook: Receiver, query: str) -> CrawlRun:
     database = Database(f"sqlite:///{folder / 'raqib.db'}")
     try:
         with database.session() as session:
-            log = repo.fetch_log(session)
+            log = feed_repo.fetch_log(session)
             stored = [row.created_at.timestamp() for row in session.scalars(select(OutboxEntry))]
             seconds = [a.seconds for a in session.scalars(select(DeliveryAttempt).where(DeliveryAttempt.ok))]
     finally:
@@ -482,7 +482,7 @@ def build_burst(folder: Path, hook_url: str, alerts: int, query: str) -> tuple[P
     entries = synthetic_entries(random.Random(SEED), first)
     try:
         with database.session() as session:
-            repo.sync_feeds(session, config.feeds)
+            feed_repo.sync_feeds(session, config.feeds)
         while queued < alerts and stored < alerts * 5:
             with database.session() as session:  # one transaction per 50 entries, like a crawled feed
                 for _ in range(50):

@@ -68,7 +68,7 @@ from config.schema import RaqibConfig  # noqa: E402
 from ingest.desk import StoryDesk  # noqa: E402
 from ingest.store import save_article  # noqa: E402
 from raqib.compose import story_desk  # noqa: E402
-from storage import bands, repo  # noqa: E402
+from storage import bands, feed_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Article, Story, WatchMatch  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
@@ -1183,7 +1183,7 @@ def section_storage(config: RaqibConfig, items: Sequence[Item], scratch: Path) -
     database = Database(f"sqlite:///{scratch}/storage.db")
     database.upgrade()
     with database.session() as session:
-        repo.sync_feeds(session, config.feeds)
+        feed_repo.sync_feeds(session, config.feeds)
     seconds, times, events = save_items(database, desk, analyser, items)
     database.dispose()
     rate_a, rate_b, rate = len(items) / analysis_seconds, len(items) / pure_seconds, len(items) / seconds
@@ -1234,7 +1234,7 @@ def build_database(
     timings["decide"] = time.perf_counter() - started
     started = time.perf_counter()
     with database.session() as session:
-        repo.sync_feeds(session, config.feeds)
+        feed_repo.sync_feeds(session, config.feeds)
         feed_ids = {row.name: row.id for row in session.execute(Article.metadata.tables["feeds"].select())}
     for start in range(0, len(items), 5000):
         with database.session() as session:

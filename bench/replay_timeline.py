@@ -35,7 +35,7 @@ from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
 from ingest.desk import StoryDesk  # noqa: E402
 from ingest.store import save_article  # noqa: E402
 from raqib.compose import story_desk  # noqa: E402
-from storage import repo  # noqa: E402
+from storage import feed_repo  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import WatchMatch  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
@@ -136,7 +136,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
             for i, item in enumerate(items)
         }
         with database.session() as session:
-            repo.sync_feeds(session, list(feeds.values()))
+            feed_repo.sync_feeds(session, list(feeds.values()))
         confusion: Counter[tuple[str, str]] = Counter()
         tp = fp = fn = dup_alerts = 0
         disagreements: list[str] = []

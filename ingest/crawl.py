@@ -21,7 +21,7 @@ from ingest.store import EventTimes
 from ingest.tasks import init_worker
 from ingest.workers import WorkerPool
 from ingest.writer import Writer
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 
 
@@ -61,11 +61,11 @@ def build_jobs(
     """The fetch jobs, with each feed's remembered validators, and the feeds' ids."""
     by_name = {feed.name: feed for feed in config.feeds}
     with database.session() as session:
-        repo.sync_feeds(session, config.feeds)
+        feed_repo.sync_feeds(session, config.feeds)
         if only_due:
-            names = repo.due_feed_names(session, clock.now(), names)
-        states = repo.feed_states(session)
-        ids = repo.feed_ids(session)
+            names = feed_repo.due_feed_names(session, clock.now(), names)
+        states = feed_repo.feed_states(session)
+        ids = feed_repo.feed_ids(session)
     jobs = []
     for name in names:
         feed, state = by_name[name], states.get(name)

@@ -31,7 +31,7 @@ from ingest.store import STORE_BATCH, EventTimes, Stored, store_items
 from ingest.tasks import ParsedFeed, ParsedItem, extract_task, parse_task
 from ingest.workers import TaskFailed, WorkerPool
 from ingest.writer import Writer
-from storage import repo
+from storage import feed_repo, repo
 from storage.health import next_due
 from storage.types import FetchResult, FetchStatus
 from stories.concepts import Lexicon
@@ -333,7 +333,7 @@ class IngestHandler:
             records, self._records = self._records, []
             self._recording = False
         answers.extend(future for _, future in records)
-        repo.record_fetches(session, [result for result, _ in records])
+        feed_repo.record_fetches(session, [result for result, _ in records])
         self.reports.extend(_report(result) for result, _ in records)
 
     def _queue_decide(self, watch: str) -> None:

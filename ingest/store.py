@@ -18,7 +18,7 @@ from ingest.decide import decide_batch
 from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
 from ingest.tasks import ParsedItem
-from storage import repo
+from storage import feed_repo, repo
 from storage.types import ArticleIndex, NewArticle, Undecided
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, Language
 
@@ -202,7 +202,7 @@ def save_article(
     ``now`` is the first-seen time (the wall clock when None: for tools and tests)."""
     now = now or datetime.now(UTC)
     item = ParsedItem(entry, analysis, _search_text(entry))
-    feed_id = repo.feed_id(session, feed_name)
+    feed_id = feed_repo.feed_id(session, feed_name)
     stored = store_items(
         session, feed_id, [item], prepare=desk.prepare, desk=lambda: desk, now=now, rules=rules or EventTimes()
     )

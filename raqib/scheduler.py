@@ -24,7 +24,7 @@ from alerts.channels import build_deliverer
 from alerts.deliver import Deliverer
 from config.schema import RaqibConfig
 from raqib.lock import RunLock
-from storage import outbox, repo
+from storage import feed_repo, outbox
 from storage.db import Database
 from storage.health import feed_health
 from web.server import make_server, serve_in_background
@@ -100,7 +100,7 @@ def health_tick(config: RaqibConfig, database: Database) -> None:
     """Say which feeds are dead (failing for days) or quiet (answering, but nothing new)."""
     now = datetime.now(UTC)
     with database.session() as session:
-        states = repo.feed_states(session)
+        states = feed_repo.feed_states(session)
     for feed in config.feeds:
         state = states.get(feed.name)
         if state is None or not feed.enabled:
@@ -120,8 +120,8 @@ def health_tick(config: RaqibConfig, database: Database) -> None:
 def crawl_tick(config: RaqibConfig, database: Database, child: CrawlChild, deliverer: Deliverer | None = None) -> None:
     enabled = [feed.name for feed in config.feeds if feed.enabled]
     with database.session() as session:
-        repo.sync_feeds(session, config.feeds)
-        due = repo.due_feed_names(session, datetime.now(UTC), enabled)
+        feed_repo.sync_feeds(session, config.feeds)
+        due = feed_repo.due_feed_names(session, datetime.now(UTC), enabled)
     if not due:
         return
     log.info("crawling %d due feed(s)", len(due))

@@ -20,7 +20,7 @@ from alerts.rules import ChannelRules, QuietWindow, retry_at
 from config.loader import load_config
 from ingest.store import save_article
 from raqib.compose import story_desk
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 from stories.analysis import Analyser
 from stories.types import ArticleOutcome, Entry
@@ -85,7 +85,7 @@ on = ["new_story", "development"]
     analyser = Analyser({w.name: w.query for w in config.watches})
     desk = story_desk(config)
     with database.session() as session:
-        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example", "en")])
+        feed_repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example", "en")])
     clock = Clock(T0)
     deliverer = Deliverer(database, channels, build_senders(config, {"SECRET": SECRET}), clock=clock)
 

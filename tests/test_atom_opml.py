@@ -24,7 +24,7 @@ from config.loader import BUNDLED_DEFAULT, load_config
 from config.schema import FeedConfig, RaqibConfig, WatchConfig, WebSettings
 from ingest.store import save_article
 from raqib.compose import story_desk
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 from storage.models import WatchMatch
 from storage.outbox import event_id
@@ -67,7 +67,7 @@ def _store(database: Database, config: RaqibConfig, feeds: list[Spec], timeline:
     analyser = Analyser(config.watch_queries())
     desk = story_desk(config)
     with database.session() as session:
-        repo.sync_feeds(session, feeds)
+        feed_repo.sync_feeds(session, feeds)
     for hours, entry in timeline:
         with database.session() as session:
             save_article(

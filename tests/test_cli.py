@@ -13,7 +13,7 @@ from pathlib import Path
 from support.crawl import crawl_json, raqib, write_config
 
 from raqib.feedserver import FeedServer
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 
 
@@ -114,7 +114,7 @@ def test_a_command_on_a_broken_config_says_where_and_exits_2(tmp_path: Path) -> 
 
 def _fetches(database: Database) -> int:
     with database.session() as session:
-        return len(repo.fetch_log(session, limit=10_000))
+        return len(feed_repo.fetch_log(session, limit=10_000))
 
 
 def test_scheduler_crawls_due_feeds_stops_on_sigterm_and_does_not_repeat_after_restart(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from support.crawl import FIXTURES, crawl_json, raqib, serve_bytes, write_config
 
 from raqib.feedserver import FeedRequestHandler, FeedServer
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 from storage.models import Article
 from storage.read.articles import ArticleSummary, articles_page
@@ -42,10 +42,10 @@ def all_articles(config_dir: Path) -> list[ArticleSummary]:
     return rows
 
 
-def feed_state(config_dir: Path, name: str) -> repo.FeedState:
+def feed_state(config_dir: Path, name: str) -> feed_repo.FeedState:
     database = stored(config_dir)
     with database.session() as session:
-        state = repo.feed_states(session)[name]
+        state = feed_repo.feed_states(session)[name]
     database.dispose()
     return state
 

@@ -28,7 +28,7 @@ from config.loader import BUNDLED_DEFAULT, load_config
 from config.schema import RaqibConfig
 from ingest.store import save_article
 from raqib.compose import story_desk
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 from storage.models import OutboxEntry
 from storage.outbox import claim_due, record_attempt
@@ -64,7 +64,7 @@ def metrics_site(database: Database, tmp_path: Path) -> Iterator[tuple[str, Raqi
     analyser = Analyser({watch.name: watch.query for watch in config.watches})
     writer = OutboxWriter([ChannelRules(name=CHANNEL, kind="webhook", on=frozenset({"new_story", "development"}))], "")
     with database.session() as session:
-        repo.sync_feeds(
+        feed_repo.sync_feeds(
             session, [Feed("الجزيرة", "https://aj.example/rss", "ar"), Feed("Wire", "https://w.example", "en")]
         )
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
@@ -87,7 +87,7 @@ def metrics_site(database: Database, tmp_path: Path) -> Iterator[tuple[str, Raqi
                         error="timed out"),
         ]  # fmt: skip
         for result in fetches:
-            repo.record_fetch(session, result)
+            feed_repo.record_fetch(session, result)
         outbox = list(session.scalars(select(OutboxEntry.id).order_by(OutboxEntry.id)))
         assert len(outbox) == 2, "the new story and the development alert"
         now = datetime.now(UTC)
@@ -216,7 +216,7 @@ def test_fetch_counts_stay_exact_across_scrapes_as_the_log_settles(
     with database.session() as session:
         for started, entries in [(now - timedelta(seconds=5), 7), (now - timedelta(hours=1), 11)]:
             done = started + timedelta(seconds=1)
-            repo.record_fetch(session, FetchResult("Wire", "https://w.example", started, done, FetchStatus.OK, 200,
+            feed_repo.record_fetch(session, FetchResult("Wire", "https://w.example", started, done, FetchStatus.OK, 200,
                                                    entries=entries))  # fmt: skip
     # A recent fetch and an older one written after it: each counted once, on every scrape.
     assert fetches() == (4, 68, 6)

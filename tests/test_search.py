@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, text
 
 from ingest.desk import StoryDesk
 from ingest.store import save_article
-from storage import repo, search, search_index, search_snippets, search_tables, search_text
+from storage import feed_repo, search, search_index, search_snippets, search_tables, search_text
 from storage.db import Database
 from storage.models import Article, Base
 from stories.concepts import Lexicon
@@ -92,7 +92,7 @@ def store(
 @pytest.fixture
 def db(database: Database) -> tuple[Database, dict[str, int]]:
     with database.session() as session:
-        repo.sync_feeds(session, FEEDS)
+        feed_repo.sync_feeds(session, FEEDS)
     ids = {}
     for index, (key, language, title, summary, watches) in enumerate(ARTICLES):
         ids[key] = store(database, key, language, title, summary, watches, now=T0 + timedelta(minutes=index))

@@ -17,12 +17,12 @@ from sqlalchemy import func, select, text
 
 from ingest.desk import StoryDesk
 from ingest.store import save_article
-from storage import repo, search_tables
+from storage import feed_repo, repo, search_tables
 from storage.db import Database, alembic_config, head_revision
 from storage.models import Article, Base, WatchMatch
 from storage.read.articles import article_detail, articles_page
 from storage.read.stories import StoryFilters, stories_page, story_details
-from storage.repo import FetchResult, FetchStatus
+from storage.types import FetchResult, FetchStatus
 from stories.concepts import Lexicon
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, WatchHit
 
@@ -85,7 +85,7 @@ def article_count(db: Database) -> int:
 @pytest.fixture
 def db(database: Database) -> Database:
     with database.session() as session:
-        repo.sync_feeds(session, FEEDS)
+        feed_repo.sync_feeds(session, FEEDS)
     return database
 
 
@@ -241,7 +241,7 @@ def test_naive_datetimes_are_refused(db: Database) -> None:
 
 
 def test_unknown_feed_is_named(db: Database) -> None:
-    with pytest.raises(repo.UnknownFeedError, match="Nowhere"), db.session() as session:
+    with pytest.raises(feed_repo.UnknownFeedError, match="Nowhere"), db.session() as session:
         save_article(session, "Nowhere", entry(feed="Nowhere"), analysis(), desk=DESK)
 
 
@@ -332,10 +332,10 @@ def result(status: FetchStatus, minutes: int, **kw: object) -> FetchResult:
     return FetchResult(**fields)  # type: ignore[arg-type]
 
 
-def record(db: Database, fetch: FetchResult) -> repo.FeedState:
+def record(db: Database, fetch: FetchResult) -> feed_repo.FeedState:
     with db.session() as session:
-        repo.record_fetch(session, fetch)
-        return repo.feed_states(session)[fetch.feed]
+        feed_repo.record_fetch(session, fetch)
+        return feed_repo.feed_states(session)[fetch.feed]
 
 
 def test_record_fetch_keeps_the_feed_health(db: Database) -> None:
@@ -362,8 +362,8 @@ def test_record_fetch_keeps_the_feed_health(db: Database) -> None:
     assert unchanged.retry_after_until is None
 
     with db.session() as session:
-        log = repo.fetch_log(session, "Wire")
-        assert repo.fetch_log(session, "Al Jazeera Arabic") == []
+        log = feed_repo.fetch_log(session, "Wire")
+        assert feed_repo.fetch_log(session, "Al Jazeera Arabic") == []
     assert [row.status for row in log] == ["not_modified", "deferred", "error", "error", "ok"]
     assert (log[-1].new, log[-1].http_status, log[0].http_status) == (2, 200, 304)
 
@@ -371,10 +371,12 @@ def test_record_fetch_keeps_the_feed_health(db: Database) -> None:
 def test_sync_feeds_updates_by_name_and_resets_validators_on_a_new_url(db: Database) -> None:
     record(db, result(FetchStatus.OK, 0, etag='"v1"', body_hash="b1"))
     with db.session() as session:
-        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example/rss", "en"), FeedSpec("New", "https://n/")])
-        assert repo.feed_states(session)["Wire"].etag == '"v1"'  # same url: validators kept
-        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example/atom", "auto")])
-        states = repo.feed_states(session)
+        feed_repo.sync_feeds(
+            session, [FeedSpec("Wire", "https://wire.example/rss", "en"), FeedSpec("New", "https://n/")]
+        )
+        assert feed_repo.feed_states(session)["Wire"].etag == '"v1"'  # same url: validators kept
+        feed_repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example/atom", "auto")])
+        states = feed_repo.feed_states(session)
     wire = states["Wire"]
     assert (wire.url, wire.language, wire.etag, wire.body_hash) == (
         "https://wire.example/atom",
@@ -387,7 +389,7 @@ def test_sync_feeds_updates_by_name_and_resets_validators_on_a_new_url(db: Datab
 
 def test_due_feed_names_respects_next_due_and_retry_after(db: Database) -> None:
     with db.session() as session:
-        repo.sync_feeds(session, [FeedSpec("Later", "https://later/"), FeedSpec("Throttled", "https://t/")])
+        feed_repo.sync_feeds(session, [FeedSpec("Later", "https://later/"), FeedSpec("Throttled", "https://t/")])
     record(db, result(FetchStatus.OK, 0, next_due_at=T0 + timedelta(minutes=15)))
     record(db, result(FetchStatus.OK, 0, feed="Later", next_due_at=T0 + timedelta(hours=1)))
     record(
@@ -402,10 +404,10 @@ def test_due_feed_names_respects_next_due_and_retry_after(db: Database) -> None:
     )
     names = ["Wire", "Al Jazeera Arabic", "Later", "Throttled", "Not synced"]
     with db.session() as session:
-        assert repo.due_feed_names(session, T0 + timedelta(minutes=5), names) == ["Al Jazeera Arabic"]
-        at_20 = repo.due_feed_names(session, T0 + timedelta(minutes=20), names)
-        at_3h = repo.due_feed_names(session, T0 + timedelta(hours=3), names)
-        only_wire = repo.due_feed_names(session, T0 + timedelta(hours=3), ["Wire"])
+        assert feed_repo.due_feed_names(session, T0 + timedelta(minutes=5), names) == ["Al Jazeera Arabic"]
+        at_20 = feed_repo.due_feed_names(session, T0 + timedelta(minutes=20), names)
+        at_3h = feed_repo.due_feed_names(session, T0 + timedelta(hours=3), names)
+        only_wire = feed_repo.due_feed_names(session, T0 + timedelta(hours=3), ["Wire"])
     assert at_20 == ["Al Jazeera Arabic", "Wire"]  # never fetched first
     assert at_3h == ["Al Jazeera Arabic", "Throttled", "Wire", "Later"]  # then by next_due_at
     assert only_wire == ["Wire"]

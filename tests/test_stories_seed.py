@@ -17,7 +17,7 @@ from ingest.reprocess import reprocess
 from ingest.store import EventTimes, save_article, store_items
 from ingest.tasks import ParsedItem, init_worker, parse_task
 from raqib.compose import story_desk
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 from storage.models import Story, WatchMatch
 from storage.read.stories import StoryFilters, story_details
@@ -108,7 +108,7 @@ def test_seed_case(database: Database, tmp_path: Path) -> None:
     analyser = Analyser({watch.name: watch.query for watch in config.watches})
     desk = story_desk(config)
     with database.session() as session:
-        repo.sync_feeds(
+        feed_repo.sync_feeds(
             session,
             [FeedSpec(name, f"https://{name}.example", "auto") for name in ("Al Jazeera Arabic", "Wire", "Daily Copy")],
         )
@@ -150,7 +150,7 @@ def test_a_report_after_the_story_window_starts_a_new_story(database: Database, 
     analyser = Analyser({watch.name: watch.query for watch in config.watches})
     desk = story_desk(config)
     with database.session() as session:
-        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example", "en")])
+        feed_repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example", "en")])
     first = ENGLISH_WIRE
     later = MORE_TROOPS
     with database.session() as session:
@@ -171,7 +171,7 @@ def _desk_and_analyser(tmp_path: Path) -> tuple[Analyser, StoryDesk]:
 def test_a_revised_report_is_an_update_of_the_same_article(database: Database, tmp_path: Path) -> None:
     analyser, desk = _desk_and_analyser(tmp_path)
     with database.session() as session:
-        repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example", "en")])
+        feed_repo.sync_feeds(session, [FeedSpec("Wire", "https://wire.example", "en")])
     first = Entry(
         feed="Wire",
         guid="wire-toll",
@@ -204,7 +204,7 @@ def test_a_revised_report_is_an_update_of_the_same_article(database: Database, t
 def test_reprocess_rebuilds_the_same_stories_and_follows_a_changed_watch(database: Database, tmp_path: Path) -> None:
     analyser, desk = _desk_and_analyser(tmp_path)
     with database.session() as session:
-        repo.sync_feeds(
+        feed_repo.sync_feeds(
             session,
             [FeedSpec(name, f"https://{name}.example", "auto") for name in ("Al Jazeera Arabic", "Wire", "Daily Copy")],
         )
@@ -258,7 +258,7 @@ def test_reprocess_gives_the_same_stories_whatever_order_the_reports_arrived_in(
         database.upgrade()
         desk = _desk_and_analyser(tmp_path)[1]
         with database.session() as session:
-            repo.sync_feeds(session, [FeedSpec(e.feed, f"https://{e.feed}.example", "auto") for e in timeline])
+            feed_repo.sync_feeds(session, [FeedSpec(e.feed, f"https://{e.feed}.example", "auto") for e in timeline])
         for minutes, entry in enumerate(arrival):
             with database.session() as session:
                 now = seen_at + timedelta(minutes=minutes)
@@ -293,7 +293,7 @@ def test_a_batch_decided_at_once_matches_reports_decided_one_by_one(tmp_path: Pa
         database.upgrade()
         desk = _desk_and_analyser(tmp_path)[1]
         with database.session() as session:
-            repo.sync_feeds(session, feeds)
+            feed_repo.sync_feeds(session, feeds)
         if batch:
             prepared: dict[int, PreparedArticle] = {}
             with database.session() as session:
@@ -301,7 +301,7 @@ def test_a_batch_decided_at_once_matches_reports_decided_one_by_one(tmp_path: Pa
                     item = ParsedItem(entry, analyser.analyse(entry), entry.summary)
                     stored = store_items(
                         session,
-                        repo.feed_id(session, entry.feed),
+                        feed_repo.feed_id(session, entry.feed),
                         [item],
                         prepare=desk.prepare,
                         desk=lambda: desk,

@@ -23,7 +23,7 @@ from support.web import running_web
 
 from config.loader import BUNDLED_DEFAULT, load_config
 from config.schema import FeedConfig, RaqibConfig, WebSettings
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 from web.app import CONTENT_SECURITY_POLICY
 from web.redact import mask_url
@@ -63,7 +63,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
             stack.callback(database.dispose)
             database.upgrade()
             with database.session() as session:
-                repo.sync_feeds(session, config.feeds)
+                feed_repo.sync_feeds(session, config.feeds)
             url = stack.enter_context(running_web(config, database, host=host, token=token))
             return Server(url, int(url.rsplit(":", 1)[1]))
 

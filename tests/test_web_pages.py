@@ -27,7 +27,7 @@ from alerts.rules import ChannelRules
 from config.loader import BUNDLED_DEFAULT, load_config
 from ingest.store import save_article
 from raqib.compose import story_desk
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 from storage.models import OutboxEntry
 from storage.outbox import claim_due, record_attempt
@@ -126,7 +126,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     )
     feeds = ["Al Jazeera Arabic", "Wire", "Daily Copy", HOSTILE_FEED]
     with database.session() as session:
-        repo.sync_feeds(
+        feed_repo.sync_feeds(
             session, [FeedSpec(name, f"https://feed{i}.example/rss", "auto") for i, name in enumerate(feeds)]
         )
 
@@ -147,11 +147,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
     with database.session() as session:
         now = datetime.now(UTC)
-        repo.record_fetch(
+        feed_repo.record_fetch(
             session,
             FetchResult("Wire", "https://feed1.example/rss", now, now, FetchStatus.OK, 200, entries=5, new=3),
         )
-        repo.record_fetch(
+        feed_repo.record_fetch(
             session,
             FetchResult(
                 "Daily Copy",
@@ -444,7 +444,9 @@ def test_browse_queries_on_both_backends(database: Database, tmp_path: Path) -> 
     analyser = Analyser({watch.name: watch.query for watch in config.watches})
     desk = story_desk(config)
     with database.session() as session:
-        repo.sync_feeds(session, [FeedSpec("Wire", "https://0.example", "en"), FeedSpec("AJ", "https://1.ex", "ar")])
+        feed_repo.sync_feeds(
+            session, [FeedSpec("Wire", "https://0.example", "en"), FeedSpec("AJ", "https://1.ex", "ar")]
+        )
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
     for hours, entry in enumerate([ARABIC_FIRST, ENGLISH_WIRE, RETITLED_COPY, MORE_TROOPS, KILLED]):
         feed = "AJ" if entry is ARABIC_FIRST else "Wire"
@@ -452,7 +454,7 @@ def test_browse_queries_on_both_backends(database: Database, tmp_path: Path) -> 
             when = now + timedelta(hours=hours)
             save_article(session, feed, entry, analyser.analyse(entry), desk=desk, now=when)
     with database.session() as session:
-        repo.record_fetch(session, FetchResult("Wire", "https://0.example", now, now, FetchStatus.OK, 200, new=4))
+        feed_repo.record_fetch(session, FetchResult("Wire", "https://0.example", now, now, FetchStatus.OK, 200, new=4))
         everything = stories_page(session, StoryFilters(watch=WATCH))
         assert everything.total == 1 and everything.items[0].reports == 5
         assert everything.items[0].languages == ["ar", "en"] and everything.items[0].outlets == 2

@@ -105,7 +105,7 @@ def feeds_group() -> None:
 @pass_app
 def feeds_list(app: AppContext, reveal: bool, as_json: bool) -> None:
     """Each feed's health: last fetch, status, last error; failing, dead or quiet."""
-    from storage import repo
+    from storage import feed_repo
     from storage.read.feeds import feed_rows
     from web.health import judge_feeds
 
@@ -113,7 +113,7 @@ def feeds_list(app: AppContext, reveal: bool, as_json: bool) -> None:
     database = open_database(config)
     now = datetime.now(UTC)
     with database.session() as session:
-        repo.sync_feeds(session, config.feeds)
+        feed_repo.sync_feeds(session, config.feeds)
         stored = feed_rows(session, now)
     database.dispose()
     rows = [row for row in judge_feeds(stored, config, now, reveal=reveal) if row.configured]

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from config.loader import load_config
 from raqib.compose import run_crawl
-from storage import queue_status, repo
+from storage import feed_repo, queue_status, repo
 from storage.crawl_locks import FeedLocks
 from storage.db import Database
 
@@ -43,7 +43,7 @@ def crawl_batch(config_path: Path, data_dir: Path, names: list[str], parse_worke
         mine = locks.acquire(wanted)
         with database.session() as session:
             now = queue_status.database_now(session)
-            due = set(repo.due_feed_names(session, now, mine))
+            due = set(feed_repo.due_feed_names(session, now, mine))
         crawl = [name for name in mine if name in due]
         reports = []
         undecided: list[str] = []

@@ -10,7 +10,7 @@ from typing import Any
 from config.schema import RaqibConfig
 from raqib.distributed.app import require_postgres
 from raqib.distributed.worker import HEARTBEAT_SECONDS
-from storage import repo
+from storage import feed_repo
 from storage.db import Database
 from storage.queue_status import QueueStatus, queue_status
 
@@ -18,7 +18,7 @@ from storage.queue_status import QueueStatus, queue_status
 def read_status(config: RaqibConfig, database: Database, heartbeat: float = HEARTBEAT_SECONDS) -> QueueStatus:
     require_postgres(config.database)
     with database.session() as session:
-        repo.sync_feeds(session, config.feeds)
+        feed_repo.sync_feeds(session, config.feeds)
         return queue_status(
             session,
             [feed.name for feed in config.feeds if feed.enabled],

@@ -47,7 +47,7 @@ from alerts.outbox import OutboxWriter
 from config.schema import RaqibConfig
 from ingest.decide import decide_watch
 from ingest.desk import StoryDesk
-from storage import queue_status, repo
+from storage import feed_repo, queue_status, repo
 from storage.db import Database
 
 log = logging.getLogger("raqib.worker")
@@ -118,8 +118,8 @@ def plan_crawls(runtime: Runtime) -> tuple[list[list[str]], list[str]]:
     config = runtime.config
     enabled = [feed.name for feed in config.feeds if feed.enabled]
     with runtime.database.session() as session:
-        repo.sync_feeds(session, config.feeds)
-        due = repo.due_feed_names(session, queue_status.database_now(session), enabled)
+        feed_repo.sync_feeds(session, config.feeds)
+        due = feed_repo.due_feed_names(session, queue_status.database_now(session), enabled)
         held = queue_status.feeds_in_flight(session, CRAWL)
         undecided = repo.undecided_watches(session)
     ready = [name for name in due if name not in held]
