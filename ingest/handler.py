@@ -24,16 +24,15 @@ from crawler.items import FeedJob, FetchedFeed, FetchedPage
 from ingest.clock import Clock
 from ingest.decide import DECIDE_BATCH, decide_batch
 from ingest.desk import StoryDesk
-from ingest.outcome import FeedDone, classify
+from ingest.outcome import FeedDone, classify, failed_result, fetch_result
 from ingest.prepare import PreparedArticle, Preparer
-from ingest.report import FeedReport
+from ingest.report import FeedReport, feed_report
 from ingest.store import STORE_BATCH, EventTimes, Stored, store_items
 from ingest.tasks import ParsedFeed, ParsedItem, extract_task, parse_task
 from ingest.workers import TaskFailed, WorkerPool
 from ingest.writer import Writer
 from storage import feed_repo, repo
-from storage.health import next_due
-from storage.types import FetchResult, FetchStatus
+from storage.types import FetchResult
 from stories.concepts import Lexicon
 from stories.types import ArticleFate
 
@@ -41,7 +40,6 @@ T = TypeVar("T")
 # Feeds parsed (or being parsed) ahead of the store: enough to keep the workers busy while the
 # writer stores, few enough that a slow writer does not hold a whole cycle's entries in memory.
 PARSED_AHEAD = 16
-_SUCCESS = {FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +200,7 @@ class IngestHandler:
         finished: Future[None] = Future()
         finished.add_done_callback(lambda _: self._stored(job.name))
         if not feed.items:  # a 304, an error, an empty feed: only its fetch to record
-            self._record(_fetch_result(feed.done, Counter(), 0), finished)
+            self._record(fetch_result(feed.done, Counter(), 0), finished)
             return finished
         batches = [feed.items[start : start + STORE_BATCH] for start in range(0, len(feed.items), STORE_BATCH)]
         fates: Counter[ArticleFate] = Counter()
@@ -217,7 +215,7 @@ class IngestHandler:
         def stored(result: Future[Any]) -> None:
             failure = result.exception()
             if failure is not None:
-                self._record(_failed(feed.done, f"storage failed: {type(failure).__name__}: {failure}"), finished)
+                self._record(failed_result(feed.done, f"storage failed: {type(failure).__name__}: {failure}"), finished)
 
         last.add_done_callback(stored)
         return finished
@@ -303,7 +301,7 @@ class IngestHandler:
                 done = replace(done, error=f"{len(errors)} article page(s) not used, first: {errors[0]}")
             # Recorded after the items, in this transaction or a later one: a crash in between
             # leaves the old validators, so the feed is fetched again and its items found seen.
-            self._record(_fetch_result(done, fates, totals["matched"]), finished)
+            self._record(fetch_result(done, fates, totals["matched"]), finished)
         self.stages["store"] += time.perf_counter() - started
         if self.decide:
             for watch in sorted(stored.watches):
@@ -334,7 +332,7 @@ class IngestHandler:
             self._recording = False
         answers.extend(future for _, future in records)
         feed_repo.record_fetches(session, [result for result, _ in records])
-        self.reports.extend(_report(result) for result, _ in records)
+        self.reports.extend(feed_report(result) for result, _ in records)
 
     def _queue_decide(self, watch: str) -> None:
         with self._lock:
@@ -379,56 +377,3 @@ class IngestHandler:
 def _reason(failure: BaseException) -> str:
     """A worker's failure says why in its own words; anything else is named with its type."""
     return str(failure) if isinstance(failure, TaskFailed) else f"{type(failure).__name__}: {failure}"
-
-
-def _failed(done: FeedDone, error: str) -> FetchResult:
-    failed = replace(done, status=FetchStatus.ERROR.value, error=error, etag=None, last_modified=None, body_hash=None)
-    return _fetch_result(failed, Counter(), 0)
-
-
-def _fetch_result(done: FeedDone, fates: Counter[ArticleFate], matched: int) -> FetchResult:
-    status = FetchStatus(done.status)
-    if status in _SUCCESS:
-        failures = 0
-    elif status is FetchStatus.DEFERRED:
-        failures = done.job.consecutive_failures
-    else:
-        failures = done.job.consecutive_failures + 1
-    due = next_due(done.started_at, done.job.interval, failures)
-    if done.retry_after_until is not None:
-        due = max(due, done.retry_after_until)
-    return FetchResult(
-        feed=done.job.name,
-        url=done.url,
-        started_at=done.started_at,
-        finished_at=done.finished_at,
-        status=status,
-        http_status=done.http_status,
-        entries=done.entries,
-        new=fates[ArticleFate.NEW],
-        updated=fates[ArticleFate.UPDATED],
-        seen=fates[ArticleFate.SEEN],
-        matched=matched,
-        error=done.error,
-        etag=done.etag,
-        last_modified=done.last_modified,
-        body_hash=done.body_hash,
-        retry_after_until=done.retry_after_until,
-        next_due_at=due,
-    )
-
-
-def _report(result: FetchResult) -> FeedReport:
-    return FeedReport(
-        feed=result.feed,
-        url=result.url,
-        status=result.status.value,
-        http_status=result.http_status,
-        entries=result.entries,
-        new=result.new,
-        updated=result.updated,
-        seen=result.seen,
-        matched=result.matched,
-        seconds=(result.finished_at - result.started_at).total_seconds(),
-        error=result.error,
-    )

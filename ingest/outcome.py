@@ -1,15 +1,21 @@
 """What a feed's answer means for the feed: not modified, deferred, an error, unchanged bytes, or
-a body to parse. Pure functions over the crawler's ``FetchedFeed``."""
+a body to parse; and the record a finished feed leaves (``fetch_result``). Pure functions over
+the crawler's ``FetchedFeed``."""
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 from crawler.items import FeedJob, FetchedFeed
+from storage.feed_repo import SUCCESS_STATUSES
+from storage.health import next_due
+from storage.types import FetchResult, FetchStatus
+from stories.types import ArticleFate
 
 # A Retry-After further out than this is treated as this: a typo on the server must not silence
 # a feed for a year.
@@ -94,3 +100,44 @@ def _reason(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+def failed_result(done: FeedDone, error: str) -> FetchResult:
+    """The feed's record when its bytes could not be parsed or stored: an error, validators dropped
+    so the next fetch gets the whole feed again."""
+    failed = replace(done, status=FetchStatus.ERROR.value, error=error, etag=None, last_modified=None, body_hash=None)
+    return fetch_result(failed, Counter(), 0)
+
+
+def fetch_result(done: FeedDone, fates: Counter[ArticleFate], matched: int) -> FetchResult:
+    """The feed's record as stored: what its items became and when it is due again (later after
+    each consecutive failure, not before a Retry-After)."""
+    status = FetchStatus(done.status)
+    if status in SUCCESS_STATUSES:
+        failures = 0
+    elif status is FetchStatus.DEFERRED:
+        failures = done.job.consecutive_failures
+    else:
+        failures = done.job.consecutive_failures + 1
+    due = next_due(done.started_at, done.job.interval, failures)
+    if done.retry_after_until is not None:
+        due = max(due, done.retry_after_until)
+    return FetchResult(
+        feed=done.job.name,
+        url=done.url,
+        started_at=done.started_at,
+        finished_at=done.finished_at,
+        status=status,
+        http_status=done.http_status,
+        entries=done.entries,
+        new=fates[ArticleFate.NEW],
+        updated=fates[ArticleFate.UPDATED],
+        seen=fates[ArticleFate.SEEN],
+        matched=matched,
+        error=done.error,
+        etag=done.etag,
+        last_modified=done.last_modified,
+        body_hash=done.body_hash,
+        retry_after_until=done.retry_after_until,
+        next_due_at=due,
+    )

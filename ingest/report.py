@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from storage.types import FetchResult
+
 
 @dataclass(frozen=True, slots=True)
 class FeedReport:
@@ -44,4 +46,20 @@ def summary_line(reports: list[FeedReport], seconds: float) -> str:
         f"{len(reports)} feeds ({failed} failed), {sum(r.entries for r in reports)} entries, "
         f"{sum(r.new for r in reports)} new, {sum(r.updated for r in reports)} updated, "
         f"{sum(r.seen for r in reports)} seen, {sum(r.matched for r in reports)} matched in {seconds:.1f}s"
+    )
+
+
+def feed_report(result: FetchResult) -> FeedReport:
+    return FeedReport(
+        feed=result.feed,
+        url=result.url,
+        status=result.status.value,
+        http_status=result.http_status,
+        entries=result.entries,
+        new=result.new,
+        updated=result.updated,
+        seen=result.seen,
+        matched=result.matched,
+        seconds=(result.finished_at - result.started_at).total_seconds(),
+        error=result.error,
     )
