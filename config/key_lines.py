@@ -9,7 +9,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 
-from config.schema import Loc
+from config.cross_rules import Loc
 
 __all__ = ["LineIndex"]
 

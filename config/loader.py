@@ -23,9 +23,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from config.cross_rules import CROSS_FIELD_ERROR, Loc, cross_check, format_loc
 from config.key_lines import LineIndex
 from config.problems import ConfigError, Problem, syntax_problem, validation_message, watch_named
-from config.schema import CROSS_FIELD_ERROR, QUERY_ERROR, Loc, RaqibConfig, cross_check, format_loc
+from config.schema import QUERY_ERROR, RaqibConfig
 
 __all__ = [
     "BUNDLED_DEFAULT",

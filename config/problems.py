@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from config.schema import Loc, RaqibConfig
+from config.cross_rules import Loc
+from config.schema import RaqibConfig
 
 __all__ = ["ConfigError", "Problem", "syntax_problem", "validation_message", "watch_named"]
 

@@ -6,7 +6,7 @@ conversions are the ones a person writes naturally: durations (``"15m"``, ``"1h3
 number of seconds), sizes (``"10MiB"``) and clock times (``"22:00"``).
 
 Rules that span several entries (unique names, an alert naming a watch that exists, an email
-alert having recipients) live in ``cross_check`` so the loader can run them on the raw file even
+alert having recipients) live in ``config.cross_rules.cross_check`` so the loader can run them on the raw file even
 when some entries fail their own validation, and report everything in one pass.
 
 Development categories belong to a watch (``[watches.categories.<id>]``: a label in both
@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from collections.abc import Mapping, Sequence
 from datetime import time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -33,6 +32,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from config.cross_rules import CROSS_FIELD_ERROR, cross_check, format_loc
 from config.fields import (
     LANGUAGES,
     ByteCount,
@@ -59,11 +59,6 @@ from stories.wording import Label
 DEFAULT_USER_AGENT = "Raqib/0.1 (+https://github.com/raqib/raqib; news monitor)"
 
 EventName = Literal["new_story", "development", "update", "duplicate"]
-Loc = tuple[str | int, ...]
-
-# The error type the model-level check raises; the loader reports these rules from the raw file
-# instead (see ``cross_check``) and skips errors of this type to avoid saying things twice.
-CROSS_FIELD_ERROR = "raqib_cross_field"
 QUERY_ERROR = "raqib_query_syntax"
 
 
@@ -263,74 +258,6 @@ class StoriesSettings(_Section):
     window: PositiveDuration = timedelta(days=7)  # how long a story stays open for new reports
 
 
-ALERT_KINDS = ("email", "webhook", "apprise")
-# The keys that belong to one kind of alert channel.
-_ALERT_KEYS = {"to": "email", "smtp": "email", "url": "webhook", "secret_env": "webhook", "urls_env": "apprise"}
-
-
-def cross_check(data: Mapping[str, Any]) -> list[tuple[Loc, str]]:
-    """Rules across entries, on the raw parsed file or a dumped model: tolerant of entries
-    that are malformed (those are reported by the models themselves). An alert's categories
-    must be categories of some watch."""
-    problems: list[tuple[Loc, str]] = []
-
-    def tables(key: str) -> list[tuple[int, Mapping[str, Any]]]:
-        value = data.get(key)
-        if not isinstance(value, list):
-            return []
-        return [(i, item) for i, item in enumerate(value) if isinstance(item, Mapping)]
-
-    for key, what in (("feeds", "feed"), ("watches", "watch"), ("alerts", "alert")):
-        first: dict[str, int] = {}
-        for i, table in tables(key):
-            name = table.get("name")
-            if not isinstance(name, str):
-                continue
-            if name in first:
-                message = f"duplicate {what} name {name!r} (first used by {key}[{first[name]}])"
-                problems.append(((key, i, "name"), message))
-            else:
-                first[name] = i
-
-    watch_names = [t["name"] for _, t in tables("watches") if isinstance(t.get("name"), str)]
-    known_categories: set[str] = set()
-    for _, watch in tables("watches"):
-        categories = watch.get("categories")
-        if isinstance(categories, Mapping):
-            known_categories.update(str(key) for key in categories)
-
-    for i, alert in tables("alerts"):
-        kind = alert.get("kind")
-        if kind == "webhook":
-            if not alert.get("url"):
-                problems.append((("alerts", i, "url"), "a webhook alert needs url"))
-        elif kind == "email":
-            if not alert.get("to"):
-                problems.append((("alerts", i, "to"), "an email alert needs at least one address in to"))
-            if not alert.get("smtp"):
-                problems.append((("alerts", i, "smtp"), "an email alert needs smtp = { host = ... }"))
-        elif kind == "apprise" and not alert.get("urls_env"):
-            message = "an apprise alert needs urls_env: the environment variable that holds its URLs"
-            problems.append((("alerts", i, "urls_env"), message))
-        for key, owner in _ALERT_KEYS.items():
-            if kind in ALERT_KINDS and kind != owner and alert.get(key):
-                message = f"{key} is for {owner} alerts, not {kind}"
-                problems.append((("alerts", i, key), message))
-        for key, known, what in (
-            ("watches", watch_names, "watch"),
-            ("categories", sorted(known_categories), "development category"),
-        ):
-            named = alert.get(key)
-            if not isinstance(named, list):
-                continue
-            for j, name in enumerate(named):
-                if isinstance(name, str) and name not in known:
-                    choices = ", ".join(known) or "none"
-                    message = f"unknown {what} {name!r} (defined: {choices})"
-                    problems.append((("alerts", i, key, j), message))
-    return problems
-
-
 class RaqibConfig(_Section):
     """A whole configuration file. ``database`` has no default here: the loader fills it in from
     the data folder (``sqlite:///{data_dir}/raqib.db``). A relative SQLite path written in the
@@ -382,20 +309,3 @@ class RaqibConfig(_Section):
             if feed.name == name:
                 return feed
         raise KeyError(name)
-
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def format_loc(loc: Sequence[str | int]) -> str:
-    """``("feeds", 3, "url")`` → ``feeds[3].url`` (indices count from 0, like the TOML arrays)."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part == "[key]":  # pydantic's marker for an invalid mapping key: the key is the place
-            continue
-        else:
-            text = part if _BARE_KEY.fullmatch(part) else '"' + part.replace('"', '\\"') + '"'
-            out += f".{text}" if out else text
-    return out
