@@ -62,6 +62,10 @@ SCHEDULE_CRON = "* * * * * */15"
 DELIVER_CRON = "* * * * * */10"
 RETRY_STALLED_CRON = "* * * * * */10"
 CRAWL_TIMEOUT_SECONDS = 30 * 60  # a child crawl running longer is killed; its feeds stay due
+# Decide and deliver jobs go before waiting crawl jobs (procrastinate takes the highest priority
+# first): they are short, alerts wait on them, and behind a backlog of crawls they would all
+# run at the end, one watch on one worker while the others sit idle.
+FOLLOW_UP_PRIORITY = 10
 KEEP_FINISHED_HOURS = 24
 KEEP_FAILED_HOURS = 7 * 24
 
@@ -243,14 +247,16 @@ async def defer_decisions(context: JobContext, watches: list[str]) -> None:
     for watch in watches:
         key = f"decide:{watch}"
         try:
-            await context.app.configure_task(DECIDE, lock=key, queueing_lock=key).defer_async(watch=watch)
+            await context.app.configure_task(
+                DECIDE, lock=key, queueing_lock=key, priority=FOLLOW_UP_PRIORITY
+            ).defer_async(watch=watch)
         except AlreadyEnqueued:
             continue
 
 
 async def defer_delivery(context: JobContext) -> None:
     try:
-        await context.app.configure_task(DELIVER, queueing_lock="deliver").defer_async()
+        await context.app.configure_task(DELIVER, queueing_lock="deliver", priority=FOLLOW_UP_PRIORITY).defer_async()
     except AlreadyEnqueued:
         pass  # a delivery is already waiting: it sends these alerts too
 
