@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from alerts.outbox import OutboxWriter
 from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
-from storage import repo
+from storage import repo, watch_locks
 from storage.db import Database
 from storage.models import Article
 from storage.types import Undecided
@@ -35,7 +35,11 @@ def decide_batch(
 ) -> dict[int, EventType]:
     """Decide up to ``limit`` of the watch's queued matches (or only the articles in ``only``);
     returns article id -> event. ``prepared`` holds what the parse workers computed, by article
-    id; a match queued by another process is prepared here from its stored text."""
+    id; a match queued by another process is prepared here from its stored text.
+
+    The watch stays locked until the transaction ends (PostgreSQL): a crawl storing a revised
+    report of the watch waits, rather than rewriting a story's memory beside this batch."""
+    watch_locks.lock_watches(session, [watch])  # before any story of the watch is read
     queued = repo.undecided(session, watch, limit, only)
     if not queued:
         return {}

@@ -18,7 +18,7 @@ from ingest.decide import decide_batch
 from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
 from ingest.tasks import ParsedItem
-from storage import feed_repo, repo
+from storage import feed_repo, repo, watch_locks
 from storage.types import ArticleIndex, NewArticle, Undecided
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, Language
 
@@ -114,7 +114,9 @@ def store_items(
             undecided.append(Undecided(article_id, hit.watch, list(hit.terms), row.event_at, history))
         stored.matched += 1
     repo.write_article_index(session, indexes)
-    for item in [*revised, *raced]:
+    revising = [*revised, *raced]
+    _hold_watches_of(session, revising)
+    for item in revising:
         _revise(session, desk, item, now, rules, stored, undecided)
     repo.add_undecided(session, undecided)
     stored.watches.update(u.watch for u in undecided)
@@ -145,6 +147,35 @@ def index_of(article_id: int, prepared: PreparedArticle) -> ArticleIndex:
     return ArticleIndex(
         article_id, prepared.fingerprint, prepared.signature, prepared.features.to_json(), prepared.band_keys
     )
+
+
+def _hold_watches_of(session: Session, revising: list[ParsedItem]) -> None:
+    """Lock the watches the reports about to be revised match or have a match in (PostgreSQL),
+    then their rows. Revising a matched report rewrites its story's memory, as the watch's decide
+    job does: without the watch's lock one of the two updates would be lost. A report still
+    queued for a watch is held too: a decide job already under way would decide its old text and
+    take it off the queue, and the revision would never reach the story.
+
+    The watches come first: a decide job holding its watch may be inserting a match for one of
+    these articles, which waits for the article's row; the other order could deadlock. A match
+    decided between the look and the row locks shows up under them: the row locks are let go (a
+    savepoint rolled back), that watch is locked too and the look repeated."""
+    if not revising or not watch_locks.applies(session):
+        return
+    identities = sorted({item.analysis.identity for item in revising})
+    held: set[str] = set()
+    wanted = {hit.watch for item in revising for hit in item.analysis.hits}
+    while True:
+        wanted |= watch_locks.matched_watches(session, identities)
+        watch_locks.lock_watches(session, wanted - held)
+        held |= wanted
+        savepoint = session.begin_nested()
+        for identity in identities:  # one order for every process: no deadlock on rows
+            repo.find_article(session, identity, lock=True)
+        if watch_locks.matched_watches(session, identities) <= held:
+            savepoint.commit()  # the row locks stay with the transaction
+            return
+        savepoint.rollback()
 
 
 def _revise(

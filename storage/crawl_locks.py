@@ -1,8 +1,7 @@
 """PostgreSQL advisory locks that keep distributed crawls apart: one lock per feed (keyed by the
 feed's row id), held by the process that crawls it, on a connection of its own. A feed is never
 crawled by two processes at once, and the lock dies with its process (``kill -9`` included), so
-nothing waits for a stale lock. (Decisions need no lock here: a decide job holds its watch through
-procrastinate's job lock.)
+nothing waits for a stale lock. (Watches have locks of their own: storage.watch_locks.)
 """
 
 from __future__ import annotations

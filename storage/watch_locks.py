@@ -1,0 +1,55 @@
+"""PostgreSQL advisory locks per watch, held until the transaction ends: the two writers of a
+watch's story memories take turns. A decide job rewrites the memories of the stories it places
+reports in; a crawl that stores a revised report rewrites the memory of that report's story.
+Each reads the memory, adds to it and writes it back, so two at once would lose one update (the
+story would forget what a report said and a later report repeating it would be alerted as new).
+
+Both take the watch's lock before reading any story of the watch. On SQLite this does nothing:
+writers already take turns on the database's write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from storage.chunking import in_chunks
+from storage.models import Article, WatchMatch
+
+# Raqib's lock space for watches among PostgreSQL advisory locks ("RQWT"), beside the feeds'
+# (storage.crawl_locks.FEED_LOCKS, "RQFD").
+WATCH_LOCKS = 0x52515754
+
+
+def applies(session: Session) -> bool:
+    """Whether the session's database needs watch locks (PostgreSQL) or serialises writers itself."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def lock_watches(session: Session, watches: Iterable[str]) -> None:
+    """Wait for and hold each watch until the session's transaction ends, in name order (two
+    transactions wanting the same watches then cannot each hold one the other waits for).
+    Taking a watch the transaction already holds returns at once."""
+    if not applies(session):
+        return
+    for watch in sorted(set(watches)):
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:watch))"), {"space": WATCH_LOCKS, "watch": watch}
+        )
+
+
+def matched_watches(session: Session, identities: Collection[str]) -> set[str]:
+    """The watches the stored articles with these identities have a match in (no row locked)."""
+    watches: set[str] = set()
+    for chunk in in_chunks(sorted(set(identities))):
+        watches.update(
+            session.scalars(
+                select(WatchMatch.watch)
+                .join(Article, WatchMatch.article_id == Article.id)
+                .where(Article.identity.in_(chunk))
+                .distinct()
+            )
+        )
+    return watches

@@ -1,0 +1,230 @@
+"""A crawl revising a matched report and the watch's decide job, at once on PostgreSQL (the
+distributed mode): both rewrite the same story's memory, and the story must keep what each added.
+
+The race is made deterministic: a decide batch is held open (decided, not committed) while a
+crawl stores a revision of a report in the same story; the revision waits for the batch, and
+the story's stored memory then holds both the report the batch decided and the revised text.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from support.pg import PgServer
+from support.workers import wait_for
+
+from config.loader import BUNDLED_DEFAULT, load_config
+from ingest.decide import decide_batch, decide_watch
+from ingest.store import EventTimes, save_article, store_items
+from ingest.tasks import ParsedItem
+from raqib.compose import story_desk
+from storage import feed_repo
+from storage.db import Database
+from storage.models import Story, WatchMatch
+from storage.watch_locks import WATCH_LOCKS
+from stories.analysis import Analyser
+from stories.types import ArticleFate, Entry
+
+T0 = datetime(2025, 2, 4, 8, 0, tzinfo=UTC)
+WATCH = "nk-troops-kursk"
+FEED = "الجزيرة"
+
+FIRST = Entry(
+    feed=FEED,
+    guid="aj-toll",
+    title="مقتل 4 جنود كوريين شماليين في هجوم بمسيرة أوكرانية في كورسك",
+    summary="قتل 4 جنود من القوات الكورية الشمالية عندما أصابت مسيرات أوكرانية موقعهم في منطقة كورسك الروسية.",
+    language_hint="ar",
+)
+# The same story, one more fact: decided by the watch's decide batch.
+SECOND = Entry(
+    feed=FEED,
+    guid="aj-tanks",
+    title="مسيرات أوكرانية تقتل جنودا كوريين شماليين وتدمر دبابتين في كورسك",
+    summary=(
+        "قتل 4 جنود من القوات الكورية الشمالية عندما أصابت مسيرات أوكرانية موقعهم في منطقة كورسك الروسية. "
+        "ودمرت المسيرات أيضا دبابتين قرب بلدة سودجا."
+    ),
+    language_hint="ar",
+)
+# The first report revised (same guid, new text: a new toll): stored by a crawl meanwhile.
+REVISED = Entry(
+    feed=FEED,
+    guid="aj-toll",
+    title="مقتل 5 جنود كوريين شماليين في هجوم بمسيرة أوكرانية في كورسك",
+    summary=(
+        "قتل 5 جنود من القوات الكورية الشمالية وأصيب 7 آخرون عندما أصابت مسيرات أوكرانية موقعهم في منطقة كورسك الروسية."
+    ),
+    language_hint="ar",
+)
+
+
+@dataclass
+class FeedSpec:
+    name: str
+    url: str
+    language: str
+
+
+class InThread:
+    """Runs ``work`` in a thread; ``join`` re-raises what it raised."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(work,), daemon=True)
+        self.thread.start()
+
+    def _run(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as error:  # noqa: BLE001 - handed to the test by join()
+            self.error = error
+
+    def join(self, timeout: float = 60) -> None:
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "the transaction never finished"
+        if self.error is not None:
+            raise self.error
+
+
+def lock_waits(pg_server: PgServer, url: str) -> list[str]:
+    """What the database's sessions that wait for a lock wait for ('advisory', 'transactionid', ...)."""
+    name = make_url(url).database
+    assert name is not None
+    with psycopg.connect(pg_server.admin_dsn(name), autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT wait_event FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'", (name,)
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def test_a_revision_stored_while_the_watch_is_deciding_waits_and_the_story_keeps_both(
+    pg_server: PgServer, fresh_pg_url: str, tmp_path: Path
+) -> None:
+    database = Database(fresh_pg_url)
+    database.upgrade()
+    config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
+    analyser = Analyser({watch.name: watch.query for watch in config.watches})
+    # Two desks, as two worker processes have: each with its own cache of story memories.
+    decider, crawler = story_desk(config), story_desk(config)
+    with database.session() as session:
+        feed_repo.sync_feeds(session, [FeedSpec(FEED, "https://aljazeera.example/rss", "ar")])
+        feed_id = feed_repo.feed_id(session, FEED)
+    with database.session() as session:
+        first = save_article(session, FEED, FIRST, analyser.analyse(FIRST), desk=decider, now=T0)
+    assert WATCH in first.events
+    later = T0 + timedelta(hours=1)
+    with database.session() as session:  # a crawl stores the second report; its decision waits
+        stored = store_items(
+            session,
+            feed_id,
+            [ParsedItem(SECOND, analyser.analyse(SECOND), SECOND.summary)],
+            prepare=decider.prepare,
+            desk=lambda: decider,
+            now=later,
+            rules=EventTimes(),
+        )
+    assert stored.watches == {WATCH}
+
+    decided, release = threading.Event(), threading.Event()
+
+    def decide() -> None:  # the watch's decide job, held open after deciding, before its commit
+        with database.session() as session:
+            events = decide_batch(session, decider, None, WATCH, now=later)
+            assert len(events) == 1
+            decided.set()
+            assert release.wait(60)
+
+    def revise() -> None:  # a crawl storing the revised first report meanwhile
+        with database.session() as session:
+            outcome = store_items(
+                session,
+                feed_id,
+                [ParsedItem(REVISED, analyser.analyse(REVISED), REVISED.summary)],
+                prepare=crawler.prepare,
+                desk=lambda: crawler,
+                now=later,
+                rules=EventTimes(),
+            )
+            assert outcome.fates == {analyser.analyse(REVISED).identity: ArticleFate.UPDATED}
+
+    deciding = InThread(decide)
+    assert decided.wait(60)
+    revising = InThread(revise)
+    assert wait_for(lambda: bool(lock_waits(pg_server, fresh_pg_url)), 30, interval=0.05), (
+        "the revision should wait for the decide batch"
+    )
+    waits = lock_waits(pg_server, fresh_pg_url)
+    assert revising.thread.is_alive()
+    release.set()
+    deciding.join()
+    revising.join()
+
+    with database.read_session() as session:
+        stories = list(session.scalars(select(Story)))
+        matches = list(session.scalars(select(WatchMatch).order_by(WatchMatch.id)))
+        assert len(stories) == 1, "the second report joins the first one's story"
+        memory: dict[str, Any] | None = stories[0].state
+    assert memory is not None
+    assert [match.story_id for match in matches] == [stories[0].id] * 2
+    assert "revisions" in matches[0].explanation
+    # Three reports absorbed: the first, the second (the decide batch), the revision (the crawl).
+    assert memory["articles"] == 3, memory["articles"]
+    second_only = crawler.prepare(SECOND, "ar").features.words - crawler.prepare(FIRST, "ar").features.words
+    assert second_only and second_only <= set(memory["words"]["ar"]), "the decide batch's report is remembered"
+    revised_figures = crawler.prepare(REVISED, "ar").features.all_figures
+    assert revised_figures, "the revision states figures"
+    for figure in revised_figures:
+        assert figure.value in memory["figure_values"].get(figure.kind, []), (figure, memory["figure_values"])
+    assert waits == ["advisory"], "the revision waits for the watch's lock, before reading the story"
+    database.dispose()
+
+
+def test_a_revision_of_a_report_still_queued_for_a_watch_waits_for_that_watch(
+    pg_server: PgServer, fresh_pg_url: str, tmp_path: Path
+) -> None:
+    """A decide job under way may have read the queued report's old text: the revision waits for
+    it, so the decision is taken on one text and the revision then reaches the story."""
+    database = Database(fresh_pg_url)
+    database.upgrade()
+    config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
+    analyser = Analyser({watch.name: watch.query for watch in config.watches})
+    desk = story_desk(config)
+    with database.session() as session:
+        feed_repo.sync_feeds(session, [FeedSpec(FEED, "https://aljazeera.example/rss", "ar")])
+        feed_id = feed_repo.feed_id(session, FEED)
+
+    def store(entry: Entry) -> None:
+        with database.session() as session:
+            store_items(
+                session,
+                feed_id,
+                [ParsedItem(entry, analyser.analyse(entry), entry.summary)],
+                prepare=desk.prepare,
+                desk=lambda: desk,
+                now=T0,
+                rules=EventTimes(),
+            )
+
+    store(FIRST)  # queued for the watch, not decided
+    name = make_url(fresh_pg_url).database
+    assert name is not None
+    with psycopg.connect(pg_server.admin_dsn(name)) as holder:  # the watch's decide job, under way
+        holder.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (WATCH_LOCKS, WATCH))
+        revising = InThread(lambda: store(REVISED))
+        assert wait_for(lambda: lock_waits(pg_server, fresh_pg_url) == ["advisory"], 10, interval=0.05)
+        holder.rollback()
+    revising.join()
+    assert decide_watch(database, desk, None, WATCH, now=T0) == 1
+    with database.read_session() as session:
+        story = session.scalars(select(Story)).one()
+        assert story.title == REVISED.title, "decided on the revised text"
+    database.dispose()
