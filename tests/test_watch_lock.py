@@ -173,9 +173,9 @@ def test_a_revision_stored_while_the_watch_is_deciding_waits_and_the_story_keeps
         matches = list(session.scalars(select(WatchMatch).order_by(WatchMatch.id)))
         assert len(stories) == 1, "the second report joins the first one's story"
         memory: dict[str, Any] | None = stories[0].state
+        assert [match.story_id for match in matches] == [stories[0].id] * 2
+        assert "revisions" in matches[0].explanation
     assert memory is not None
-    assert [match.story_id for match in matches] == [stories[0].id] * 2
-    assert "revisions" in matches[0].explanation
     # Three reports absorbed: the first, the second (the decide batch), the revision (the crawl).
     assert memory["articles"] == 3, memory["articles"]
     second_only = crawler.prepare(SECOND, "ar").features.words - crawler.prepare(FIRST, "ar").features.words
