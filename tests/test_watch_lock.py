@@ -23,7 +23,8 @@ from support.workers import wait_for
 
 from config.loader import BUNDLED_DEFAULT, load_config
 from ingest.decide import decide_batch, decide_watch
-from ingest.store import EventTimes, save_article, store_items
+from ingest.desk import StoryDesk
+from ingest.store import EventTimes, Stored, save_article, store_items
 from ingest.tasks import ParsedItem
 from raqib.compose import story_desk
 from storage import feed_repo
@@ -77,12 +78,12 @@ class FeedSpec:
 class InThread:
     """Runs ``work`` in a thread; ``join`` re-raises what it raised."""
 
-    def __init__(self, work: Callable[[], None]) -> None:
+    def __init__(self, work: Callable[[], object]) -> None:
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, args=(work,), daemon=True)
         self.thread.start()
 
-    def _run(self, work: Callable[[], None]) -> None:
+    def _run(self, work: Callable[[], object]) -> None:
         try:
             work()
         except BaseException as error:  # noqa: BLE001 - handed to the test by join()
@@ -106,6 +107,20 @@ def lock_waits(pg_server: PgServer, url: str) -> list[str]:
     return [row[0] for row in rows]
 
 
+def crawl_store(database: Database, analyser: Analyser, desk: StoryDesk, entry: Entry, now: datetime) -> Stored:
+    """What a crawl's store stage does with one report of the feed, in its own transaction."""
+    with database.session() as session:
+        return store_items(
+            session,
+            feed_repo.feed_id(session, entry.feed),
+            [ParsedItem(entry, analyser.analyse(entry), entry.summary)],
+            prepare=desk.prepare,
+            desk=lambda: desk,
+            now=now,
+            rules=EventTimes(),
+        )
+
+
 def test_a_revision_stored_while_the_watch_is_deciding_waits_and_the_story_keeps_both(
     pg_server: PgServer, fresh_pg_url: str, tmp_path: Path
 ) -> None:
@@ -117,21 +132,11 @@ def test_a_revision_stored_while_the_watch_is_deciding_waits_and_the_story_keeps
     decider, crawler = story_desk(config), story_desk(config)
     with database.session() as session:
         feed_repo.sync_feeds(session, [FeedSpec(FEED, "https://aljazeera.example/rss", "ar")])
-        feed_id = feed_repo.feed_id(session, FEED)
     with database.session() as session:
         first = save_article(session, FEED, FIRST, analyser.analyse(FIRST), desk=decider, now=T0)
     assert WATCH in first.events
     later = T0 + timedelta(hours=1)
-    with database.session() as session:  # a crawl stores the second report; its decision waits
-        stored = store_items(
-            session,
-            feed_id,
-            [ParsedItem(SECOND, analyser.analyse(SECOND), SECOND.summary)],
-            prepare=decider.prepare,
-            desk=lambda: decider,
-            now=later,
-            rules=EventTimes(),
-        )
+    stored = crawl_store(database, analyser, decider, SECOND, later)  # its decision waits
     assert stored.watches == {WATCH}
 
     decided, release = threading.Event(), threading.Event()
@@ -144,17 +149,8 @@ def test_a_revision_stored_while_the_watch_is_deciding_waits_and_the_story_keeps
             assert release.wait(60)
 
     def revise() -> None:  # a crawl storing the revised first report meanwhile
-        with database.session() as session:
-            outcome = store_items(
-                session,
-                feed_id,
-                [ParsedItem(REVISED, analyser.analyse(REVISED), REVISED.summary)],
-                prepare=crawler.prepare,
-                desk=lambda: crawler,
-                now=later,
-                rules=EventTimes(),
-            )
-            assert outcome.fates == {analyser.analyse(REVISED).identity: ArticleFate.UPDATED}
+        outcome = crawl_store(database, analyser, crawler, REVISED, later)
+        assert outcome.fates == {analyser.analyse(REVISED).identity: ArticleFate.UPDATED}
 
     deciding = InThread(decide)
     assert decided.wait(60)
@@ -200,26 +196,12 @@ def test_a_revision_of_a_report_still_queued_for_a_watch_waits_for_that_watch(
     desk = story_desk(config)
     with database.session() as session:
         feed_repo.sync_feeds(session, [FeedSpec(FEED, "https://aljazeera.example/rss", "ar")])
-        feed_id = feed_repo.feed_id(session, FEED)
-
-    def store(entry: Entry) -> None:
-        with database.session() as session:
-            store_items(
-                session,
-                feed_id,
-                [ParsedItem(entry, analyser.analyse(entry), entry.summary)],
-                prepare=desk.prepare,
-                desk=lambda: desk,
-                now=T0,
-                rules=EventTimes(),
-            )
-
-    store(FIRST)  # queued for the watch, not decided
+    crawl_store(database, analyser, desk, FIRST, T0)  # queued for the watch, not decided
     name = make_url(fresh_pg_url).database
     assert name is not None
     with psycopg.connect(pg_server.admin_dsn(name)) as holder:  # the watch's decide job, under way
         holder.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (WATCH_LOCKS, WATCH))
-        revising = InThread(lambda: store(REVISED))
+        revising = InThread(lambda: crawl_store(database, analyser, desk, REVISED, T0))
         assert wait_for(lambda: lock_waits(pg_server, fresh_pg_url) == ["advisory"], 10, interval=0.05)
         holder.rollback()
     revising.join()
