@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ingest.decide import decide_batch, entry_of
 from ingest.desk import StoryDesk
 from ingest.store import index_of
-from storage import repo
+from storage import repo, watch_locks
 from storage.db import Database
 from storage.models import Article, ArticleBand, Feed, Story, UndecidedMatch, WatchMatch
 from storage.types import Undecided
@@ -93,6 +93,9 @@ def reprocess(
         matches_before, stories_before = _counts(session, cutoff, watches)
         total = session.scalar(select(func.count(Article.id)).where(_from(cutoff))) or 0
         replayed = select(Article.id).where(_from(cutoff))
+        # Every watch replayed is held, in name order, before its stories are touched, so a
+        # reprocess beside running workers neither races nor deadlocks with their decide jobs.
+        watch_locks.lock_watches(session, watches)
         session.execute(delete(WatchMatch).where(WatchMatch.watch.in_(watches), WatchMatch.article_id.in_(replayed)))
         orphaned = ~exists().where(WatchMatch.story_id == Story.id)
         session.execute(delete(Story).where(Story.watch.in_(watches), orphaned))
@@ -102,6 +105,7 @@ def reprocess(
     last: tuple[datetime, int] | None = None
     while True:
         with database.session() as session:
+            watch_locks.lock_watches(session, watches)
             query = (
                 select(Article, Feed.name, Feed.language)
                 .join(Feed, Article.feed_id == Feed.id)
