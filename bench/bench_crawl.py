@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pipeline import TreeMemory  # noqa: E402
+from bench_pipeline import TreeMemory, rss_feed  # noqa: E402
 
 from raqib.feedserver import FeedServer  # noqa: E402
 
@@ -62,22 +62,11 @@ AR = [
 def make_feed(index: int, items: int, rng: random.Random) -> bytes:
     arabic = index % 2 == 0
     pool = AR if arabic else EN
-    parts = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<rss version="2.0"><channel><title>Bench feed {index}</title><link>http://example.org/{index}</link>',
-        f"<language>{'ar' if arabic else 'en'}</language><description>bench</description>",
-    ]
+    entries = []
     for item in range(items):
         title = f"{rng.choice(pool)} ({index}-{item})"
-        summary = " ".join(rng.choice(pool) for _ in range(4))
-        parts.append(
-            f"<item><title>{title}</title><link>http://example.org/{index}/{item}</link>"
-            f'<guid isPermaLink="false">bench-{index}-{item}</guid>'
-            f"<pubDate>Tue, 04 Feb 2025 10:{item % 60:02d}:00 GMT</pubDate>"
-            f"<description>{summary}</description></item>"
-        )
-    parts.append("</channel></rss>")
-    return "\n".join(parts).encode("utf-8")
+        entries.append((title, " ".join(rng.choice(pool) for _ in range(4))))
+    return rss_feed(index, arabic, entries)
 
 
 def crawl(config: Path, env: dict[str, str]) -> tuple[float, dict[str, object], tuple[int, int]]:

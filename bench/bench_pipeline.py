@@ -62,11 +62,7 @@ NAIVE = re.compile(r"(north korea|كوريا الشمالية).*(kursk|russia|ك
 def make_feed(index: int, items: int) -> bytes:
     arabic = index % 2 == 0
     noise = AR_NOISE if arabic else EN_NOISE
-    parts = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<rss version="2.0"><channel><title>Bench feed {index}</title><link>http://example.org/{index}</link>',
-        f"<language>{'ar' if arabic else 'en'}</language><description>bench</description>",
-    ]
+    entries = []
     for item in range(items):
         if item == 0:
             title = (AR_MATCH if arabic else EN_MATCH).format(n=index)
@@ -74,6 +70,19 @@ def make_feed(index: int, items: int) -> bytes:
         else:
             title = f"{noise[(index + item) % len(noise)]} ({index}-{item})"
             summary = " ".join(noise[(index + item + k) % len(noise)] for k in range(1, 4))
+        entries.append((title, summary))
+    return rss_feed(index, arabic, entries)
+
+
+def rss_feed(index: int, arabic: bool, entries: list[tuple[str, str]]) -> bytes:
+    """Bench feed ``index``: an RSS 2.0 document of (title, summary) items, each with its own link,
+    GUID and date (shared by the benchmarks that crawl loopback feeds)."""
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<rss version="2.0"><channel><title>Bench feed {index}</title><link>http://example.org/{index}</link>',
+        f"<language>{'ar' if arabic else 'en'}</language><description>bench</description>",
+    ]
+    for item, (title, summary) in enumerate(entries):
         parts.append(
             f"<item><title>{title}</title><link>http://example.org/{index}/{item}</link>"
             f'<guid isPermaLink="false">bench-{index}-{item}</guid>'
