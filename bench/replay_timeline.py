@@ -5,7 +5,7 @@ Each item is analysed (watch matching), stored in a fresh SQLite database throug
 ``new_story`` or ``development``; the labels say which items should alert and which story each
 item belongs to.
 
-    .venv/bin/python bench/replay_timeline.py [bench/timeline/kursk-dev.jsonl ...] [-v]
+    .venv/bin/python bench/replay_timeline.py [bench/timeline/kursk-dev.jsonl ...] [-v] [--figures-only holdout]
 
 Timelines are ``<topic>-dev.jsonl`` (thresholds are set on these) and ``<topic>-holdout.jsonl``
 (only checked). The watch is the one in ``<topic>.toml`` beside them, else the bundled default
@@ -190,12 +190,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("timelines", nargs="*", type=Path)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--figures-only",
+        metavar="PATTERN",
+        default=None,
+        help="for timelines whose file name contains PATTERN (e.g. holdout), print the figures only:"
+        " no confusion table and no per-item disagreements, so a holdout can be scored while tuning"
+        " without its items being seen",
+    )
     args = parser.parse_args()
     paths = args.timelines or sorted(TIMELINES.glob("*.jsonl"))
     print(f"{'timeline':<22} {'items':>5} {'alert P':>8} {'alert R':>8} {'story F1':>9} {'x-lang F1':>10}")
     results = []
     for path in paths:
-        scores = replay(path, args.verbose)
+        blind = args.figures_only is not None and args.figures_only in path.name
+        scores = replay(path, args.verbose and not blind)
+        if blind:
+            scores = replace(scores, confusion=Counter(), disagreements=[])
         results.append((path, scores))
         print(
             f"{path.stem:<22} {scores.items:>5} {scores.precision:>8.2f} {scores.recall:>8.2f} "
@@ -203,6 +214,13 @@ def main() -> None:
         )
     for path, scores in results:
         print(f"\n== {path.name}: {scores.items} items in {scores.seconds:.2f}s")
+        if args.figures_only is not None and args.figures_only in path.name:
+            print(
+                f"alert precision {scores.precision:.2f}  recall {scores.recall:.2f}  "
+                f"same-story F1 {scores.same_story.f1:.2f}  across languages F1 {scores.across_languages.f1:.2f}"
+                "  (figures only: items not shown)"
+            )
+            continue
         print(
             f"alert precision {scores.precision:.2f}  recall {scores.recall:.2f}  "
             f"false alerts {scores.false_alerts}  missed {scores.missed}  "
