@@ -32,9 +32,9 @@ class DecisionSettings:
     fold_threshold: float = 0.25
     # With the encoder, the similarity is the join model's probability (``JOIN_WEIGHTS``); these
     # take the place of the two thresholds above.
-    # 0.4: the middle of the range (0.325-0.45) where both dev timelines score best (replay);
-    # at 0.3 a watch's separate stories merge, at 0.5 developments of a story start their own.
-    join_probability: float = 0.4
+    # 0.35: where all three dev timelines score best (replay, 0.34-0.35); at 0.325 Kursk's
+    # separate stories merge, from 0.39 developments of an OPEC+ decision start their own.
+    join_probability: float = 0.35
     fold_probability: float = 0.3
     novelty: NoveltySettings = field(default_factory=NoveltySettings)
     # Every encoded sentence this close to the story's in another language: a translation.
@@ -136,8 +136,8 @@ def coverage(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEn
 JOIN_EVIDENCE = (
     "lead", "coverage", "names", "entities", "categories", "wording", "title", "figures", "new_language",
 )  # fmt: skip
-JOIN_WEIGHTS: tuple[float, ...] = (4.25, 4.64, 2.55, -2.82, 1.28, -0.06, 2.74, 3.72, 3.24)
-JOIN_BIAS = -6.91
+JOIN_WEIGHTS: tuple[float, ...] = (3.28, 5.30, 1.96, -2.72, 1.65, -0.50, 2.20, 3.29, 2.81)
+JOIN_BIAS = -6.35
 
 
 def join_evidence(

@@ -121,6 +121,10 @@ class ArticleFeatures:
     vectors: Any = None
     names: frozenset[str] = frozenset()  # transliteration keys of its names (stories.names)
     labels: Mapping[str, Label] = field(default_factory=dict)  # concept/category id → label
+    # The feed's summary when the body is the fetched text and does not open with it: what the
+    # report says (a story remembers it, so a write-up of the summary in the other language is
+    # known), not judged as the report's own facts (outlets word summaries from their lead).
+    standfirst: tuple[Sentence, ...] = ()
 
     @property
     def encoded(self) -> tuple[Sentence, ...]:
@@ -140,6 +144,15 @@ class ArticleFeatures:
 def split_sentences(text: str) -> list[str]:
     pieces = (piece.strip(" \t\"'«»“”-–—") for piece in _SENTENCE_END.split(text))
     return [piece for piece in pieces if piece]
+
+
+MAX_STANDFIRST = 2  # sentences of a summary kept as its standfirst (a standfirst is one or two)
+
+
+def _own_summary(summary: str, text: str) -> bool:
+    """Whether the summary says something in its own words (not the text's opening copied)."""
+    head = " ".join(tokenise(summary)[:12])
+    return bool(head) and head not in " ".join(tokenise(text))
 
 
 def extract_features(
@@ -174,6 +187,12 @@ def extract_features(
             # of a new fact (stories.novelty).
             concepts = frozenset(ACTION_PREFIX + c if c in lexicon.actions else c for c in found)
             sentences.append(Sentence(raw[:500], words, concepts, sentence_figures, tuple(quantities(raw))))
+    standfirst: list[Sentence] = []
+    if entry.text and entry.summary and _own_summary(entry.summary, entry.text):
+        for raw in split_sentences(entry.summary)[:MAX_STANDFIRST]:
+            tokens = tokenise(raw)
+            if len(tokens) >= _MIN_SENTENCE_WORDS:
+                standfirst.append(Sentence(raw[:500], content_words(tokens), frozenset(), (), tuple(quantities(raw))))
     features = ArticleFeatures(
         language=language,
         title_words=title_words,
@@ -186,16 +205,19 @@ def extract_features(
         vectors=None,  # with_vectors
         names=frozenset(names),
         labels={entity: lexicon.labels[entity] for entity in entities if entity in lexicon.labels},
+        standfirst=tuple(standfirst),
     )
     return with_vectors(features, encoder) if encoder is not None else features
 
 
 def to_encode(features: ArticleFeatures) -> list[str]:
-    """The sentences of ``features`` that get a vector (the first ``MAX_ENCODED``)."""
-    return [sentence.text for sentence in features.sentences[:MAX_ENCODED]]
+    """The sentences of ``features`` that get a vector (the first ``MAX_ENCODED``), then its
+    standfirst (encoded in the same batch for the story's memory, which reads it from the cache)."""
+    return [sentence.text for sentence in (*features.sentences[:MAX_ENCODED], *features.standfirst)]
 
 
 def with_vectors(features: ArticleFeatures, encoder: SentenceEncoder) -> ArticleFeatures:
     """``features`` with the vectors of its first sentences. Kept apart from the rest of
     ``extract_features`` so a batch of reports can be embedded in one call to the model."""
-    return replace(features, vectors=encoder.encode(to_encode(features)))
+    rows = encoder.encode(to_encode(features))
+    return replace(features, vectors=rows[: len(rows) - len(features.standfirst)])

@@ -42,6 +42,21 @@ class _Quantity:
     strong: bool = False  # "12,000-strong"
 
 
+_AND_ONE = frozenset({"واحد", "احد"})
+
+
+def _joins(current: float, value: float) -> bool:
+    """Whether a number word joined by و continues the number so far: units then tens
+    ("ثلاثة وعشرون", 3 + 20), and after a round hundred anything below a hundred
+    ("أربعمئة وأحد عشر", 400 + 11; "خمسمئة وثمانية وأربعون", 500 + 8 + 40)."""
+    if value > current:
+        return True
+    below_hundred = current % 100
+    if current >= 100 and value < 100:
+        return below_hundred == 0 or (below_hundred < 10 and value % 10 == 0 and value >= 20)
+    return False
+
+
 def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
     """Parse the number starting at token i: (end, value, vague), or None."""
     total = current = 0.0
@@ -94,16 +109,20 @@ def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
             if previous == "d":
                 break
             if previous in ("u", "t"):
-                teen = previous == "t" or (current < 10 and not word.keys.isdisjoint(_TEN_AR))
+                units = current % 100 if current >= 100 else current
+                teen = previous == "t" or (0 < units < 10 and not word.keys.isdisjoint(_TEN_AR))
                 english_compound = word.latin and current in _TENS and value < 10
-                if not (teen or english_compound or (word.number_conj and value > current)):
+                # "وأحد" (and one) folds to "واحد" (one) once hamza is dropped: its و is not seen.
+                conj = word.number_conj or word.keys >= _AND_ONE
+                if not (teen or english_compound or (conj and _joins(current, value))):
                     break
             elif previous and previous not in "hsSa" and not word.number_conj:
                 break
             current += value
         elif word_type == "t":
             following = tokens.word(j + 1)
-            if previous or following is None or following.keys.isdisjoint(_TEN_AR):
+            after_hundreds = previous == "u" and word.number_conj and _joins(current, value)
+            if (previous and not after_hundreds) or following is None or following.keys.isdisjoint(_TEN_AR):
                 break
             current += value
         elif word_type == "h":

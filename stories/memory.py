@@ -131,7 +131,7 @@ class StoryMemory:
                 self.figures[kind] = figure
         _recent(self.words.setdefault(language, {}), features.words, MAX_WORDS_PER_LANGUAGE)
         stored = self.sentences.setdefault(language, [])
-        stored.extend(sentence.words for sentence in features.sentences if sentence.words)
+        stored.extend(sentence.words for sentence in (*features.sentences, *features.standfirst) if sentence.words)
         del stored[:-MAX_SENTENCES_PER_LANGUAGE]
         new_meanings = [sentence.meaning for sentence in features.sentences if sentence.meaning]
         self.meanings.extend(new_meanings)
@@ -153,10 +153,11 @@ class StoryMemory:
         del titles[:-MAX_TITLES_PER_LANGUAGE]
         # With vectors, the encoded sentences (the encoder's cache already holds them).
         self.texts.extend(sentence.text for sentence in (features.encoded or features.sentences))
+        self.texts.extend(sentence.text for sentence in features.standfirst)
         del self.texts[:-MAX_TEXTS]
         self.leads.extend(sentence.text for sentence in features.sentences[:2])
         del self.leads[:-MAX_LEADS]
-        for sentence in features.sentences:
+        for sentence in (*features.sentences, *features.standfirst):
             self.numbers.extend(n for n in sentence.numbers if n not in self.numbers)
         del self.numbers[:-MAX_NUMBERS]
         names = self.names.setdefault(language, Counter())

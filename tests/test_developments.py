@@ -6,6 +6,7 @@ The decision is pure (stories.decide); these tests run it with the real bundled 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -298,3 +299,55 @@ def test_a_large_count_another_open_story_of_the_watch_gave_is_not_news_again(en
     assert [change.kind for change in alone.figure_changes] == ["drones"], alone.summary()
     with_watch = assess(roundup, troops, SETTINGS.novelty, encoder, others=[drones])
     assert not with_watch.figure_changes, with_watch.summary()
+
+
+def test_a_write_up_of_a_wire_summary_in_the_other_language_is_not_news(encoder: SentenceEncoder) -> None:
+    # The wire's summary (its standfirst) says what its text's lead does not; an Arabic outlet
+    # renders that summary alone. The story remembers what the summary said, so it is not news.
+    desk = Desk(encoder, Categoriser([]))
+    wire = Entry(
+        feed="wire",
+        title="Port of Aden reopens after four-day strike",
+        summary="Dockworkers at Aden's container terminal ended a four-day strike on Thursday after the port "
+        "authority agreed to pay three months of overdue wages.",
+        text="ADEN, March 3 - Ships began unloading again at Aden on Thursday. About 40 vessels had been waiting "
+        "at anchorage, the harbour master said. Shipping agents said it would take a week to clear the backlog.",
+        language_hint="en",
+    )
+    features = desk.categoriser.tag(extract_features(wire, "en", LEXICON, encoder))
+    assert features.standfirst and not any("Dockworkers" in s.text for s in features.sentences)
+    desk.stories[1] = StoryMemory()
+    desk.stories[1].absorb(features, at=T0)
+    arabic = desk.report(
+        "عمال ميناء عدن ينهون إضرابهم",
+        "أنهى عمال محطة الحاويات في ميناء عدن إضرابا استمر أربعة أيام الخميس بعد أن وافقت هيئة الموانئ على "
+        "دفع ثلاثة أشهر من الأجور المتأخرة.",
+        "ar",
+        T0 + timedelta(hours=3),
+    )
+    assert arabic.story_id == 1 and arabic.event in (EventType.UPDATE, EventType.DUPLICATE), arabic.reason
+
+
+def test_a_sentence_giving_only_counts_the_story_gave_is_said_at_a_lower_bar(encoder: SentenceEncoder) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    story = StoryMemory()
+    story.absorb(
+        desk.features(
+            "Ceasefire talks: 2,300 prisoners to be freed in first phase",
+            "The two sides agreed to free 2,300 prisoners and to open 14 crossings in the first phase of the deal, "
+            "mediators said on Sunday. The phase is to last six weeks.",
+            "en",
+        )
+    )
+    restated = (
+        "وأعلن الوسطاء الذين رعوا جولات التفاوض الطويلة خلال الأشهر الماضية أن المرحلة الأولى تشمل إطلاق "
+        "{} أسير وفتح 14 معبرا."
+    )
+    title = "الوسطاء يعلنون تفاصيل المرحلة الأولى من اتفاق وقف إطلاق النار"
+    same = desk.features(title, restated.format(2300), "ar")
+    assert not assess(same, story, SETTINGS.novelty, encoder).adds_something
+    # Without the counts' agreement the encoder alone would call it new (a new action, bar 0.6).
+    strict = replace(SETTINGS.novelty, known_counts=99)
+    assert assess(same, story, strict, encoder).new_facts
+    changed = desk.features(title, restated.format(2900), "ar")
+    assert assess(changed, story, SETTINGS.novelty, encoder).adds_something

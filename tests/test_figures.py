@@ -20,6 +20,7 @@ from stories.figures import (
     compare,
     extract_figures,
     format_figure,
+    quantities,
     summarise,
 )
 from stories.types import Language
@@ -224,3 +225,27 @@ def test_format_figure() -> None:
     assert format_figure(_fig("troops", 12000, approximate=True)) == "~12,000"
     assert format_figure(_fig("troops", 10000, vague=True)) == "tens of thousands"
     assert format_figure(_fig("drones", 12, vague=True)) == "dozens"
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        # Arabic writes hundreds, then units, then tens, joined by و; "وأحد" folds to "واحد".
+        ("رفع الإنتاج بمقدار أربعمئة وأحد عشر ألف برميل يومياً", [411_000]),
+        ("زيادة قدرها خمسمئة وثمانية وأربعين ألف برميل يوميا", [548_000]),
+        ("أصيب ثلاثمئة وخمسة وعشرون شخصا", [325]),
+        ("وصلت مئة وعشرون ألف جرعة", [120_000]),
+        ("قتل واحد وعشرون مدنيا", [21]),
+        ("أسر أحد عشر جنديا", [11]),
+    ],
+)
+def test_arabic_compound_number_words_are_one_count(text: str, counts: list[int]) -> None:
+    assert quantities(text) == counts
+
+
+def test_barrels_are_counted_in_english_as_in_arabic() -> None:
+    # A write-up in the other language restates the count the story gave: both must read it.
+    english = "OPEC+ will raise output by 411,000 barrels per day in June."
+    arabic = "سيرفع تحالف أوبك+ الإنتاج بمقدار 411 ألف برميل يوميا في يونيو."
+    assert quantities(english) == quantities(arabic) == [411_000]
+    assert quantities("The convoy drove 300 km to the camp.") == []  # a measure is still no count
