@@ -18,9 +18,10 @@ watch, with Kursk and troops in their title: each joins a ``stories`` row (a new
 the time, else one of the 15 most recent; one big story gets an even share of the stream until it
 holds ``--big-story`` reports) with a ``watch_matches`` row whose event and explanation look like
 the desk's (new_story first; then development with categories and sometimes a casualty figure,
-update, or duplicate of an earlier report). The search index (``article_search``, with FTS5 kept
-by the migration's triggers) holds exactly what ``storage.search_text.index_content`` computes (checked
-on a sample; written with the bench_search shortcut that reuses the tokens). Rows go in with bulk
+update, or duplicate of an earlier report). The search index (``article_search`` and its FTS5
+entries, written by ``storage.search_index.add_rows`` as the store writes them) holds exactly
+what ``storage.search_text.index_content`` computes (checked on a sample; built with the
+bench_search shortcut that reuses the tokens). Rows go in with bulk
 inserts (executemany), ``PRAGMA synchronous=OFF`` for the build only.
 """
 
@@ -50,7 +51,7 @@ from sqlalchemy import event, insert, text  # noqa: E402
 
 from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
 from config.schema import RaqibConfig  # noqa: E402
-from storage import search_tables, search_text  # noqa: E402
+from storage import search_index, search_text  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Article, Feed, Story, WatchMatch  # noqa: E402
 from stories.text import tokenise  # noqa: E402
@@ -238,9 +239,11 @@ def build(database: Database, config: RaqibConfig, count: int, matched: float, b
                     }
                 )
         with database.engine.begin() as connection:
-            for table, values in ((Article, articles), (search_tables.article_search, rows), (WatchMatch, matches)):
+            for table, values in ((Article, articles), (WatchMatch, matches)):
                 for start in range(0, len(values), ROWS_PER_STATEMENT):
                     connection.execute(insert(table), values[start : start + ROWS_PER_STATEMENT])
+            # The search rows and their index entries, as the store writes them.
+            search_index.add_rows(connection, [(r["article_id"], r["language"], r["content"]) for r in rows])
     with database.engine.begin() as connection:
         connection.execute(
             text(

@@ -106,7 +106,6 @@ class Article(Base):
     __tablename__ = "articles"
     __table_args__ = (
         Index("ix_articles_fetched_at", "fetched_at"),
-        Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_feed_id", "feed_id"),
         Index("ix_articles_event_at", "event_at"),
     )

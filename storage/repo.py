@@ -42,6 +42,16 @@ def insert_articles(session: Session, rows: Sequence[NewArticle]) -> dict[str, i
     """Insert the rows whose identity is not stored yet, and their search rows, in bulk; returns
     identity -> id of those inserted (an identity another process stored first is left out)."""
     inserted: dict[str, int] = {}
+    table = Article.__table__
+    # Core, not the ORM: no per-row objects. RETURNING names each new row's identity, so the rows
+    # need not come back in parameter order and SQLAlchemy sends a chunk as one multi-row INSERT
+    # (in parameter order it would send one statement per row, ON CONFLICT may skip rows).
+    statement = (
+        _insert(session, table)
+        .on_conflict_do_nothing(index_elements=["identity"])
+        .returning(table.c.id, table.c.identity)
+    )
+    connection = session.connection()
     for chunk in in_chunks(list(rows)):
         values = [
             {
@@ -63,22 +73,16 @@ def insert_articles(session: Session, rows: Sequence[NewArticle]) -> dict[str, i
             }
             for row in chunk
         ]
-        table = Article.__table__
-        statement = _insert(session, table).on_conflict_do_nothing(index_elements=["identity"])
-        # Core, not the ORM's bulk path: one executemany with RETURNING, no per-row bookkeeping.
-        result = session.connection().execute(
-            statement.returning(table.c.id, table.c.identity, sort_by_parameter_order=True), values
-        )
-        inserted.update((identity, article_id) for article_id, identity in result)
+        added = {article_id: identity for article_id, identity in connection.execute(statement, values)}
         content = {row.identity: row for row in chunk}
-        search_index.index_rows(
-            session,
+        search_index.add_rows(
+            connection,
             [
                 (article_id, content[identity].language, content[identity].search_content)
-                for identity, article_id in inserted.items()
-                if identity in content
+                for article_id, identity in added.items()
             ],
         )
+        inserted.update((identity, article_id) for article_id, identity in added.items())
     return inserted
 
 

@@ -25,9 +25,9 @@ Order: relevance (bm25 on SQLite, ts_rank on PostgreSQL), then newest, over the 
 ``RANK_WINDOW`` matches; older matches follow, newest first. ``total`` counts every match.
 
 Backends: on SQLite an external-content FTS5 table ``article_search_fts`` over ``article_search``;
-on PostgreSQL a ``tsvector`` column with a GIN index; both kept in step by triggers (migration
-0004) and both outside the SQLAlchemy metadata: ``is_search_index_object`` tells schema
-comparisons to leave them alone.
+on PostgreSQL a ``tsvector`` column with a GIN index; both written in bulk with the rows by
+``storage.search_index`` (migration 0009), and both outside the SQLAlchemy metadata:
+``is_search_index_object`` tells schema comparisons to leave them alone.
 
 Where the parts live: the tables in ``storage.search_tables``, the searchable text in
 ``storage.search_text``, writing the rows in ``storage.search_index``, the words of the box in

@@ -1,48 +1,102 @@
-"""Writing the search rows: ``index_article`` (a stored article, written or rewritten),
-``index_rows`` (newly stored articles in bulk, their content built off the writer), ``reindex_all``
-and ``needs_reindex`` (a database with rows missing, or to rebuild). A row's content is
-``storage.search_text.index_content``; ``storage.search`` documents what is indexed and why."""
+"""Writing the search index, in bulk, by the code that stores the articles (no triggers since
+migration 0009): ``add_rows`` (articles that have no search row yet: a crawl's new articles),
+``replace_rows`` (rewritten articles), ``index_article`` (one stored article, written or rewritten),
+``reindex_all`` and ``needs_reindex`` (a database with rows missing, or to rebuild). A row's
+content is ``storage.search_text.index_content``; ``storage.search`` documents what is indexed
+and why.
+
+What each backend keeps, and who writes it:
+
+- SQLite: the ``article_search`` row and its entry in the external-content FTS5 table, both
+  written here, one ``executemany`` each per batch. Removing an entry needs the text it was
+  indexed with, which only ``article_search`` still holds at that moment: its AFTER DELETE
+  trigger does it (the one trigger left), so an article deleted by any means, a foreign-key
+  cascade from its feed included, leaves the index. A rewrite is a delete and an add.
+- PostgreSQL: the ``article_search`` row with its ``tsvector`` computed in the same INSERT
+  (``to_tsvector`` per row inside one statement, not a row trigger); the row goes with its article.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    column,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import to_tsvector
 from sqlalchemy.orm import Session
 
+from .chunking import in_chunks
 from .models import Article
-from .search_tables import article_search
+from .search_tables import FTS_TABLE, PG_CONFIG, PG_VECTOR, article_search
 from .search_text import index_content
 
-__all__ = ["Progress", "index_article", "index_rows", "needs_reindex", "reindex_all"]
+__all__ = ["Progress", "SearchRow", "add_rows", "index_article", "needs_reindex", "reindex_all", "replace_rows"]
 
 Progress = Callable[[int, int], None]  # (articles indexed so far, articles in all)
+SearchRow = tuple[int, str, str]  # (article id, language, content built by index_content)
+
+# The SQLite FTS5 entry of a row: rowid is article_search.article_id (the table's content_rowid).
+_FTS_INSERT = text(f"INSERT INTO {FTS_TABLE}(rowid, language, content) VALUES (:article_id, :language, :content)")
+# The PostgreSQL row with its vector: the same statement builds both, for every row of a batch.
+_searched_with_vector = table(
+    article_search.name,
+    column("article_id", Integer),
+    column("language", String),
+    column("content", Text),
+    column(PG_VECTOR),
+)
+_PG_INSERT = insert(_searched_with_vector).values(
+    article_id=bindparam("article_id"),
+    language=bindparam("language"),
+    content=bindparam("content"),
+    vector=to_tsvector(literal_column(PG_CONFIG), bindparam("content", type_=Text)),
+)
+
+
+def add_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
+    """Index articles that have no search row yet, in one statement per table and ``IN_CHUNK``
+    rows; the caller commits."""
+    dialect = connection.dialect.name
+    for chunk in in_chunks(list(rows)):
+        values: list[dict[str, Any]] = [
+            {"article_id": article_id, "language": language, "content": content}
+            for article_id, language, content in chunk
+        ]
+        if dialect == "postgresql":
+            connection.execute(_PG_INSERT, values)
+            continue
+        connection.execute(insert(article_search), values)
+        if dialect == "sqlite":
+            connection.execute(_FTS_INSERT, values)
+
+
+def replace_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
+    """Index articles afresh (their text changed, or the rules did): the old rows and their index
+    entries go (SQLite: through the delete trigger, which has the old text), the new ones are added."""
+    for chunk in in_chunks(sorted({row[0] for row in rows})):
+        connection.execute(article_search.delete().where(article_search.c.article_id.in_(chunk)))
+    add_rows(connection, rows)
 
 
 def index_article(session: Session, article: Article) -> None:
-    """Write (or rewrite) the search row of a stored article; the caller commits.
-
-    The SQLite FTS5 table follows ``article_search`` through triggers, so this is one statement.
-    """
+    """Write (or rewrite) the search row of a stored article; the caller commits."""
     session.flush()  # the article row must exist before its search row (foreign key)
     content = index_content(article.title, article.summary or "", article.text or "")
-    values = {"language": article.language, "content": content}
-    updated = session.execute(update(article_search).where(article_search.c.article_id == article.id).values(values))
-    if updated.rowcount == 0:  # type: ignore[attr-defined]
-        session.execute(insert(article_search).values(article_id=article.id, **values))
-
-
-def index_rows(session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
-    """Insert the search rows of newly stored articles in one statement: (id, language, content),
-    the content built by ``index_content`` (in the parse workers, off the writer)."""
-    if rows:
-        session.execute(
-            insert(article_search),
-            [
-                {"article_id": article_id, "language": language, "content": content}
-                for article_id, language, content in rows
-            ],
-        )
+    replace_rows(session.connection(), [(article.id, article.language, content)])
 
 
 def needs_reindex(session: Session) -> bool:
@@ -73,21 +127,12 @@ def reindex_all(
         rows = session.execute(query.order_by(Article.id).limit(batch)).all()
         if not rows:
             break
-        ids = [row.id for row in rows]
-        session.execute(article_search.delete().where(article_search.c.article_id.in_(ids)))
-        session.execute(
-            insert(article_search),
-            [
-                {
-                    "article_id": row.id,
-                    "language": row.language,
-                    "content": index_content(row.title, row.summary or "", row.text or ""),
-                }
-                for row in rows
-            ],
+        replace_rows(
+            session.connection(),
+            [(row.id, row.language, index_content(row.title, row.summary or "", row.text or "")) for row in rows],
         )
         done += len(rows)
-        last_id = ids[-1]
+        last_id = rows[-1].id
         if progress is not None:
             progress(done, total)
     return done

@@ -1,6 +1,6 @@
 """The search index's tables: ``article_search`` (one row per article, its language and its
 searchable text) in the SQLAlchemy metadata, and the names of the backend-specific objects that
-migration 0004's triggers keep in step with it outside the metadata (the SQLite FTS5 table, the
+``storage.search_index`` writes beside it outside the metadata (the SQLite FTS5 table, the
 PostgreSQL tsvector column and its GIN index), which ``is_search_index_object`` tells schema
 comparisons to leave alone."""
 
@@ -28,7 +28,7 @@ article_search = Table(
 )
 
 FTS_TABLE = "article_search_fts"  # SQLite only; its shadow tables are named FTS_TABLE + "_data" etc.
-PG_VECTOR = "vector"  # PostgreSQL only: article_search.vector, to_tsvector('simple', content) by trigger
+PG_VECTOR = "vector"  # PostgreSQL only: article_search.vector, to_tsvector('simple', content), set on insert
 PG_INDEX = "ix_article_search_vector"  # PostgreSQL only: GIN on article_search.vector
 PG_CONFIG = "'simple'::regconfig"  # no stemming, no stop words: the normaliser did the work
 
