@@ -18,6 +18,7 @@ from typing import Any
 from stories.features import ACTION_PREFIX, ArticleFeatures, Sentence
 from stories.figures import Figure, FigureChange, compare, format_figure
 from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
+from stories.non_statements import says_nothing
 from stories.semantic import SentenceEncoder, best_match
 from stories.wording import Label
 
@@ -233,7 +234,7 @@ def assess(
     # translation of a stored one (then the story held the fact and only missed the category).
     restated = {s.text[:300] for s, score in zip(features.encoded, said, strict=True) if score >= settings.restated}
     for category, evidence in features.categories.items():
-        if category not in memory.categories and evidence not in restated:
+        if category not in memory.categories and evidence not in restated and not says_nothing(evidence):
             developments.append(Development(category, evidence, features.labels.get(category)))
     changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance, others)
     new_facts: list[str] = []
@@ -271,6 +272,10 @@ def assess(
         # Within its language, a sentence most of whose words one stored sentence holds is that
         # sentence reworded, however far the encoder puts it (an outlet's edit of a wire copy).
         if not new_number and _rephrased(sentence, memory, features.language, settings.rephrased_containment):
+            continue
+        # A source saying it has nothing to say ("declined to comment", "لم يتسنَّ التحقق") tells
+        # the reader nothing, however new the sentence reads and whoever the source.
+        if not new_number and says_nothing(sentence.text):
             continue
         new_facts.append(sentence.text)
         for entity in sorted(new_entities & sentence.concepts):

@@ -351,3 +351,44 @@ def test_a_sentence_giving_only_counts_the_story_gave_is_said_at_a_lower_bar(enc
     assert assess(same, story, strict, encoder).new_facts
     changed = desk.features(title, restated.format(2900), "ar")
     assert assess(changed, story, SETTINGS.novelty, encoder).adds_something
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "language"),
+    [
+        (
+            "Port authority declines to comment on Aden strike talks",
+            "The Aden port authority declined to comment on Friday on whether talks with the striking "
+            "dockworkers over their unpaid wages had resumed at the container terminal.",
+            "en",
+        ),
+        (
+            "وزارة النقل اليمنية: لم يتسنَّ التحقق من أنباء استئناف الإضراب في ميناء عدن",
+            "قالت وزارة النقل اليمنية إنه لم يتسنَّ لها التحقق من الأنباء عن عودة عمال ميناء عدن إلى الإضراب، "
+            "وإنها تتابع عن كثب ما يجري في الميناء.",
+            "ar",
+        ),
+    ],
+)
+def test_a_new_source_that_says_nothing_is_not_news(
+    encoder: SentenceEncoder, title: str, text: str, language: str
+) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    desk.report(
+        "Dockworkers strike at Aden container terminal over unpaid wages",
+        "Dockworkers at Aden's container terminal went on strike on Monday over three months of unpaid wages, "
+        "leaving about 40 ships waiting at anchorage.",
+        "en",
+        T0,
+    )
+    silent = desk.report(title, text, language, T0 + timedelta(days=1))
+    assert silent.story_id == 1, silent.reason
+    assert silent.event in (EventType.UPDATE, EventType.DUPLICATE), silent.reason
+    # A source saying something is news.
+    said = desk.features(
+        "Terminal director sacked, private operator to take over",
+        "Yemen's transport minister dismissed the terminal's director and handed its operation to a private "
+        "company, his office announced.",
+        "en",
+    )
+    assert assess(said, desk.stories[1], SETTINGS.novelty, encoder).new_facts

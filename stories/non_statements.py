@@ -1,0 +1,45 @@
+"""Sentences in which a source says it has nothing to say: "declined to comment", "could not
+confirm", "is monitoring the situation", "رفض التعليق", "لم يتسنَّ التحقق". A new actor who says
+nothing is not news (the labelling rule of bench/timeline/README.md), yet such a sentence is new
+to the encoder and names an actor the story never had, so it alerted. The phrases are the stock
+formulas of wire copy in both languages, not a watch's vocabulary: they apply to every watch.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from stories.text import normalise
+
+# Matched on normalised text (stories.text.normalise: lower case, hamza, ة and diacritics folded),
+# as whole words.
+PHRASES: tuple[str, ...] = (
+    # English
+    "declined to comment", "declines to comment", "decline to comment", "refused to comment",
+    "refuses to comment", "would not comment", "did not respond to a request for comment",
+    "did not immediately respond", "did not reply to a request", "no comment",
+    "could not confirm", "could not yet confirm", "cannot confirm", "cannot yet confirm",
+    "can not confirm", "unable to confirm", "could not verify", "could not yet verify",
+    "could not independently verify", "could not be independently verified",
+    "could not be verified", "could not be confirmed", "unable to verify",
+    "would neither confirm nor deny", "is monitoring", "are monitoring", "was monitoring",
+    "were monitoring", "silent on",
+    # Arabic
+    "رفض التعليق", "رفضت التعليق", "يرفض التعليق", "ترفض التعليق", "امتنع عن التعليق",
+    "امتنعت عن التعليق", "لم يرد على طلب", "لم ترد على طلب", "لم يعلق", "لم تعلق",
+    "لا يمكن تاكيد", "لم يتسن التحقق", "لم يتسن تاكيد", "لم يتسن لنا التحقق", "تعذر التحقق",
+    "تعذر تاكيد", "لم يتمكن من تاكيد", "لم تتمكن من تاكيد", "لم يؤكد ولم ينف", "لم تؤكد ولم تنف",
+    "يتابع عن كثب", "تتابع عن كثب", "التزم الصمت", "التزمت الصمت",
+)  # fmt: skip
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    alternatives = sorted({normalise(phrase) for phrase in PHRASES}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in alternatives) + r")(?!\w)")
+
+
+def says_nothing(sentence: str) -> bool:
+    """Whether ``sentence`` reports a source declining to say, or unable to confirm, anything."""
+    return _pattern().search(normalise(sentence)) is not None
