@@ -15,7 +15,7 @@ from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
 from storage import repo, watch_locks
 from storage.db import Database
-from storage.models import Article
+from storage.models import Article, Story, WatchMatch
 from storage.types import Undecided
 from stories.types import Entry, EventType
 
@@ -54,25 +54,29 @@ def decide_batch(
         if ready_one is None:
             ready_one = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
         batch.append((item, article, ready_one))
-    desk.encode_ahead(ready_one for _, _, ready_one in batch)
-    desk.expect(session, watch, [ready_one for _, _, ready_one in batch])
+    desk.begin(session, watch, [(article.id, ready_one, item.event_at) for item, article, ready_one in batch])
     events: dict[int, EventType] = {}
+    decided: list[tuple[WatchMatch, Story, Article, bool]] = []
     try:
         for item, article, ready_one in batch:
-            story, decision = desk.place(session, article, ready_one, watch, item.event_at)
+            story, decision = desk.place(session, article, ready_one, item.event_at)
             explanation = decision.explanation()
             if item.history:
                 explanation["history"] = True  # older than the history bound when first seen: no alert
-            match = repo.add_match(
-                session, article.id, watch, item.terms, story.id, decision.event.value, explanation, now
-            )
-            if outbox is not None and not item.history:
-                outbox.enqueue(session, match, story, article, now)
+            match = repo.new_match(article.id, watch, item.terms, story.id, decision.event.value, explanation, now)
+            decided.append((match, story, article, item.history))
             events[article.id] = decision.event
         desk.save_states()
     except BaseException:
         desk.forget_unsaved()
         raise
+    # The batch's matches and story rows in one flush (the alert's event id derives from the
+    # match row's id), then the alert rows.
+    repo.add_matches(session, [match for match, _, _, _ in decided])
+    if outbox is not None:
+        for match, story, article, history in decided:
+            if not history:
+                outbox.enqueue(session, match, story, article, now)
     repo.remove_undecided(session, watch, [u.article_id for u in queued])
     session.flush()
     return events

@@ -8,7 +8,7 @@ and last seen follow when its reports' events happened, not when they were fetch
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,8 +19,8 @@ from storage import bands, story_repo
 from storage.models import Article, Story, WatchMatch
 from stories.categories import NO_CATEGORIES, Categoriser
 from stories.concepts import Lexicon
-from stories.decide import Decision, DecisionSettings, StoryCandidate, decide
-from stories.features import ArticleFeatures, to_encode, with_vectors
+from stories.decide import Decision, DecisionSettings, StoryCandidate, copy_needs_meaning, decide
+from stories.features import MAX_ENCODED, ArticleFeatures, to_encode, with_vectors
 from stories.fingerprint import NEAR_DUPLICATE_THRESHOLD, MinHasher
 from stories.memory import StoryMemory
 from stories.novelty import assess
@@ -35,6 +35,20 @@ class StorySettings:
     window: timedelta = timedelta(days=7)  # stories with an event within this are open for new reports
     max_candidates: int = 200  # the most recently active stories of a watch that are compared
     decision: DecisionSettings = field(default_factory=DecisionSettings)
+
+
+@dataclass(slots=True)
+class _Batch:
+    """What deciding one batch of a watch's reports reads, looked up once for the whole batch and
+    kept up to date as its reports are decided: the watch's open stories (and every story the
+    batch touched), the first reports of each body, and each report's near-duplicates with the
+    stories they joined."""
+
+    watch: str
+    stories: dict[int, Story]
+    firsts: dict[str, list[tuple[int, int]]]  # fingerprint -> the first two (article id, story id)
+    near: dict[int, list[tuple[int, float]]]  # article id -> its near-duplicates, best first
+    story_of: dict[int, int]  # article id -> its story under the watch (decided ones)
 
 
 class StoryDesk:
@@ -57,30 +71,65 @@ class StoryDesk:
         self._memories: dict[int, tuple[str, StoryMemory]] = {}
         # Stories whose memory changed since it was last written to their row (``save_states``).
         self._unsaved: dict[int, Story] = {}
-        # During a batch (``expect``): per fingerprint, the first two reports of the watch with
-        # that body, kept up to date as the batch is decided.
-        self._firsts: dict[str, list[tuple[int, int]]] | None = None
+        self._batch: _Batch | None = None  # between ``begin`` and ``save_states``/``forget_unsaved``
 
     # -- per article ------------------------------------------------------------------------
 
     def prepare(self, entry: Entry, language: Language) -> PreparedArticle:
-        """What deciding needs of a report, but the encoder's vectors (``encode_ahead``)."""
+        """What deciding needs of a report, but the encoder's vectors (added when it is decided)."""
         return self.preparer.prepare(entry, language)
 
-    def encode_ahead(self, prepared: Iterable[PreparedArticle]) -> None:
-        """Embed the sentences a batch of reports will be decided by in one call to the model (a
-        batch costs about a third per sentence of one call per report); deciding each report then
-        finds its vectors in the encoder's cache."""
+    # -- per batch --------------------------------------------------------------------------
+
+    def begin(self, session: Session, watch: str, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
+        """A batch of ``watch``'s reports (article id, prepared, event time) is about to be
+        decided in this order: what deciding them reads is looked up at once (a few statements
+        instead of several per report), and the sentences they will be judged by are embedded in
+        one call to the model (a batch costs about a third per sentence of one call per report)."""
+        firsts = story_repo.first_reports(session, {prepared.fingerprint for _, prepared, _ in reports}, watch)
+        # A report whose body a decided report or an earlier one of the batch has is an exact
+        # duplicate: only the first of each new body is looked up among the near-duplicates.
+        bodies = set(firsts)
+        lookups = []
+        for article_id, one, _ in reports:
+            if one.fingerprint not in bodies:
+                bodies.add(one.fingerprint)
+                lookups.append(bands.NearLookup(article_id, one.band_keys, one.signature))
+        near = bands.near_duplicates_of_many(session, lookups, self.hasher, threshold=NEAR_DUPLICATE_THRESHOLD)
+        story_of = story_repo.stories_of(session, sorted({a for found in near.values() for a, _ in found}), watch)
+        since = min((at for _, _, at in reports), default=None)
+        stories = (
+            story_repo.active_stories(session, watch, since - self.settings.window, self.settings.max_candidates)
+            if since is not None
+            else {}
+        )
+        self._batch = _Batch(watch, stories, firsts, near, story_of)
+        self._encode_ahead(self._batch, reports)
+
+    def _encode_ahead(self, batch: _Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
+        """Embed, in one call, the sentences of the reports that will need them. A copy of a
+        stored report (same body, or a near-duplicate) usually does not: its decision rests on
+        its figures unless its categories are found by meaning (``copy_needs_meaning``); if it
+        turns out to need them, ``place`` embeds them then."""
         if self.encoder is None:
             return
-        texts = [text for one in prepared if one.features.vectors is None for text in to_encode(one.features)]
+        by_meaning = self.categorisers.get(batch.watch, NO_CATEGORIES).by_meaning
+        batch_ids = {article_id for article_id, _, _ in reports}
+        bodies: set[str] = set()
+        texts: list[str] = []
+        for article_id, prepared, _ in reports:
+            if prepared.features.vectors is not None:
+                continue
+            likely_copy = (
+                prepared.fingerprint in bodies
+                or any(first != article_id for first, _ in batch.firsts.get(prepared.fingerprint, []))
+                or any(other in batch_ids or other in batch.story_of for other, _ in batch.near.get(article_id, []))
+            )
+            bodies.add(prepared.fingerprint)
+            if by_meaning or not likely_copy:
+                texts.extend(to_encode(prepared.features))
         if texts:
             self.encoder.encode(texts)
-
-    def expect(self, session: Session, watch: str, prepared: Iterable[PreparedArticle]) -> None:
-        """A batch of ``watch``'s reports is about to be decided: their exact duplicates are
-        looked up at once (one statement instead of one per report) until ``save_states``."""
-        self._firsts = story_repo.first_reports(session, {one.fingerprint for one in prepared}, watch)
 
     def save_states(self) -> None:
         """Write the memories of the stories changed since the last call into their rows: once
@@ -88,29 +137,33 @@ class StoryDesk:
         for story_id, story in self._unsaved.items():
             story.state = self._memories[story_id][1].to_json()
         self._unsaved.clear()
-        self._firsts = None
+        self._batch = None
 
     def forget_unsaved(self) -> None:
         """The batch was rolled back: its stories' rows keep their old state (and state token,
         so their cached memories are parsed again from the row)."""
         self._unsaved.clear()
-        self._firsts = None
+        self._batch = None
 
     # -- per watch --------------------------------------------------------------------------
 
     def place(
-        self, session: Session, article: Article, prepared: PreparedArticle, watch: str, at: datetime
+        self, session: Session, article: Article, prepared: PreparedArticle, at: datetime
     ) -> tuple[Story, Decision]:
-        """Decide the article's story and event for ``watch`` at event time ``at``; create or
-        update the story."""
-        candidates = story_repo.active_stories(session, watch, at - self.settings.window, self.settings.max_candidates)
-        duplicate_story, duplicate_of = self._duplicate(session, article, prepared, watch)
+        """Decide the article's story and event at event time ``at``, in the batch ``begin``
+        started (the reports in the order given there); create or update the story."""
+        batch = self._batch
+        if batch is None:
+            raise RuntimeError("place() outside a batch: call begin() first")
+        candidates = self._open_stories(batch, at)
+        duplicate_story, duplicate_of = self._duplicate(batch, article.id, prepared)
         if duplicate_story is not None and duplicate_story not in candidates:
-            story = story_repo.story(session, duplicate_story)
+            story = batch.stories.get(duplicate_story) or story_repo.story(session, duplicate_story)
             if story is not None:
-                candidates[story.id] = story
-        categoriser = self.categorisers.get(watch, NO_CATEGORIES)
-        features = categoriser.tag(self._encoded(prepared.features))
+                candidates[story.id] = batch.stories[story.id] = story
+        categoriser = self.categorisers.get(batch.watch, NO_CATEGORIES)
+        copied = candidates.get(duplicate_story) if duplicate_story is not None else None
+        features = self._tagged(prepared.features, categoriser, self._memory(copied) if copied is not None else None)
         decision = decide(
             features,
             [StoryCandidate(story.id, self._memory(story)) for story in candidates.values()],
@@ -122,14 +175,15 @@ class StoryDesk:
             watch_names=categoriser.watch_names,
         )
         if decision.story_id is None:
-            story = story_repo.new_story(session, watch, article.title, article.language, at)
+            story = story_repo.new_story(session, batch.watch, article.title, article.language, at)
+            batch.stories[story.id] = story
         else:
             story = candidates[decision.story_id]
         self._absorb(story, features, at)
-        if self._firsts is not None:
-            firsts = self._firsts.setdefault(prepared.fingerprint, [])
-            firsts[:] = sorted([*firsts, (article.id, story.id)])[:2]
-        return story, decision  # the story's row is flushed with the match (repo.add_match)
+        firsts = batch.firsts.setdefault(prepared.fingerprint, [])
+        firsts[:] = sorted([*firsts, (article.id, story.id)])[:2]
+        batch.story_of[article.id] = story.id
+        return story, decision  # the story's row is written with the batch's matches
 
     def revise(
         self, session: Session, match: WatchMatch, prepared: PreparedArticle, now: datetime
@@ -147,6 +201,31 @@ class StoryDesk:
 
     # -- helpers ----------------------------------------------------------------------------
 
+    def _open_stories(self, batch: _Batch, at: datetime) -> dict[int, Story]:
+        """``story_repo.active_stories`` at ``at``, from the batch's stories as they stand now
+        (a story the batch created or moved forward in time counts as the database would)."""
+        since = at - self.settings.window
+        open_now = sorted(
+            (story for story in batch.stories.values() if story.last_seen >= since),
+            key=lambda story: (story.last_seen, story.id),
+            reverse=True,
+        )
+        return {story.id: story for story in open_now[: self.settings.max_candidates]}
+
+    def _tagged(
+        self, features: ArticleFeatures, categoriser: Categoriser, copied: StoryMemory | None
+    ) -> ArticleFeatures:
+        """The features with the watch's categories, and with vectors unless the report copies a
+        stored one (``copied``: that story's memory) and nothing judged by meaning could make the
+        copy news (``copy_needs_meaning``): then the decision reads its figures alone."""
+        if self.encoder is None or features.vectors is not None:
+            return categoriser.tag(features)
+        if copied is not None and not categoriser.by_meaning:
+            plain = categoriser.tag(features)
+            if not copy_needs_meaning(plain, copied):
+                return plain
+        return categoriser.tag(self._encoded(features))
+
     def _encoded(self, features: ArticleFeatures) -> ArticleFeatures:
         if self.encoder is None or features.vectors is not None:
             return features
@@ -163,7 +242,10 @@ class StoryDesk:
 
     def _absorb(self, story: Story, features: ArticleFeatures, at: datetime | None) -> None:
         memory = self._memory(story)
-        memory.absorb(features, at=at)
+        # With the encoder, a story keeps the sentences it reads of every report (the first
+        # ``MAX_ENCODED``), embedded or not: a copy decided without vectors keeps the same.
+        read = [sentence.text for sentence in features.sentences[:MAX_ENCODED]] if self.encoder is not None else None
+        memory.absorb(features, at=at, texts=read)
         story.state_token = uuid.uuid4().hex
         if at is not None:  # reports may be decided out of event order (a late backfill)
             story.first_seen = min(story.first_seen, at)
@@ -171,36 +253,12 @@ class StoryDesk:
         self._memories[story.id] = (story.state_token, memory)
         self._unsaved[story.id] = story
 
-    def _duplicate(
-        self, session: Session, article: Article, prepared: PreparedArticle, watch: str
-    ) -> tuple[int | None, int | None]:
+    def _duplicate(self, batch: _Batch, article_id: int, prepared: PreparedArticle) -> tuple[int | None, int | None]:
         """The story and article of an earlier report with the same body, else a near-duplicate."""
-        if self._firsts is None:
-            exact = story_repo.exact_duplicate(session, prepared.fingerprint, watch, article.id)
-        else:
-            exact = next(
-                (
-                    (story_id, first)
-                    for first, story_id in self._firsts.get(prepared.fingerprint, [])
-                    if first != article.id
-                ),
-                None,
-            )
-        if exact is not None:
-            return exact
-        near = bands.near_duplicates(
-            session,
-            prepared.band_keys,
-            prepared.signature,
-            self.hasher,
-            threshold=NEAR_DUPLICATE_THRESHOLD,
-            exclude=article.id,
-        )
-        if not near:
-            return None, None
-        ids = [article_id for article_id, _ in near]
-        story_of = story_repo.stories_of(session, ids, watch)
-        for article_id in ids:  # best similarity first
-            if article_id in story_of:
-                return story_of[article_id], article_id
+        for first, story_id in batch.firsts.get(prepared.fingerprint, []):
+            if first != article_id:
+                return story_id, first
+        for other, _ in batch.near.get(article_id, []):  # best similarity first
+            if other in batch.story_of:
+                return batch.story_of[other], other
         return None, None

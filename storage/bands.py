@@ -12,18 +12,21 @@ Like ``storage.repo``, every function takes an open ``Session`` and leaves commi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import Integer, bindparam, delete, select, union_all
+import numpy as np
+from sqlalchemy import bindparam, delete, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from stories.fingerprint import MinHasher
 
+from .chunking import in_chunks
 from .models import Article, ArticleBand
 
-__all__ = ["MAX_CANDIDATES", "add_bands", "near_duplicates", "remove_bands"]
+__all__ = ["MAX_CANDIDATES", "NearLookup", "add_bands", "near_duplicates", "near_duplicates_of_many", "remove_bands"]
 
 # At most this many candidates are re-ranked per lookup, shared out evenly between the bands: a
 # "hot" band (boilerplate that many bodies share) then yields only its share, newest first, and
@@ -76,42 +79,126 @@ def near_duplicates(
 
     ``keys`` are ``hasher.band_keys(signature)``. Returns ``(article_id, similarity)``, best first
     (ties: newest first), at most ``limit``; ``exclude`` leaves one article out (the one being
-    revised). One statement: the candidates sharing a band, capped per band, joined to their
-    signatures. Articles without a stored signature are skipped.
+    revised). Articles without a stored signature are skipped (``near_duplicates_of_many``).
     """
-    unique_keys = sorted(set(keys))
-    if not unique_keys or limit <= 0:
-        return []
-    params: dict[str, int] = {f"band_{index}": key for index, key in enumerate(unique_keys)}
-    params["exclude"] = _NO_ARTICLE if exclude is None else exclude
-    rows = session.execute(_candidates_statement(len(unique_keys)), params)
-    scored = []
-    for article_id, stored in rows:
-        if len(stored) != hasher.signature_size:
-            continue  # signed with other parameters: not comparable
-        similarity = hasher.similarity(signature, stored)
-        if similarity >= threshold:
-            scored.append((article_id, similarity))
-    scored.sort(key=lambda item: (-item[1], -item[0]))
-    return scored[:limit]
+    lookup = NearLookup(_NO_ARTICLE if exclude is None else exclude, keys, signature)
+    return near_duplicates_of_many(session, [lookup], hasher, threshold=threshold, limit=limit)[lookup.article_id]
 
 
-@lru_cache(maxsize=8)
-def _candidates_statement(band_count: int) -> Executable:
-    """Built once per number of bands: SQLAlchemy then reuses its compiled form."""
-    per_band = max(1, MAX_CANDIDATES // band_count)
-    exclude = bindparam("exclude", type_=Integer)
-    # One small subquery per band, each read backwards through the primary key (newest first)
-    # and stopped after its share: bounded work however many articles a band holds.
+@dataclass(frozen=True, slots=True)
+class NearLookup:
+    """One text to look up: the article it is (left out of its own answer), its band keys and signature."""
+
+    article_id: int
+    keys: Sequence[int]
+    signature: bytes
+
+
+def near_duplicates_of_many(
+    session: Session, lookups: Sequence[NearLookup], hasher: MinHasher, *, threshold: float, limit: int = 20
+) -> dict[int, list[tuple[int, float]]]:
+    """``near_duplicates`` of a batch of texts, by article id, in two kinds of statements for the
+    whole batch instead of one per text: the newest members of each band key (a copy shares its
+    bands with the texts it copies, so a batch of copies shares most of its keys), then the
+    signatures of every candidate. Per text, each of its bands yields its share of
+    ``MAX_CANDIDATES``, newest first, itself left out; those with a stored signature are scored."""
+    wanted: dict[int, int] = {}  # band key -> how many of its newest members some lookup needs
+    for lookup in lookups:
+        unique_keys = set(lookup.keys)
+        for key in unique_keys:
+            # One more than the share: the looked-up article may be among the newest itself.
+            wanted[key] = max(wanted.get(key, 0), _share(len(unique_keys)) + 1)
+    members = _band_members(session, wanted)
+    candidates: dict[int, set[int]] = {}
+    for lookup in lookups:
+        unique_keys = set(lookup.keys)
+        share = _share(len(unique_keys))
+        found = candidates.setdefault(lookup.article_id, set())
+        for key in unique_keys:
+            found.update([member for member in members.get(key, []) if member != lookup.article_id][:share])
+    ids = sorted(set().union(*candidates.values())) if candidates else []
+    signatures = _signatures(session, ids, hasher)
+    row_of = {article_id: row for row, article_id in enumerate(signatures)}
+    lanes = np.array(
+        [np.frombuffer(signature, dtype="<u4") for signature in signatures.values()], dtype=np.uint32
+    ).reshape(len(signatures), hasher.num_perm)
+    answers: dict[int, list[tuple[int, float]]] = {}
+    for lookup in lookups:
+        comparable = [article_id for article_id in candidates.get(lookup.article_id, ()) if article_id in row_of]
+        answers[lookup.article_id] = []
+        if not comparable or hasher.is_empty(lookup.signature):
+            continue  # nothing is a near-duplicate of no text
+        # The share of lanes where the signatures agree (``MinHasher.similarity``), for every
+        # candidate at once.
+        agree = (lanes[[row_of[a] for a in comparable]] == np.frombuffer(lookup.signature, dtype="<u4")).sum(axis=1)
+        scored = [
+            (article_id, int(same) / hasher.num_perm)
+            for article_id, same in zip(comparable, agree.tolist(), strict=True)
+            if int(same) / hasher.num_perm >= threshold
+        ]
+        scored.sort(key=lambda item: (-item[1], -item[0]))
+        answers[lookup.article_id] = scored[: max(0, limit)]
+    return answers
+
+
+def _share(band_count: int) -> int:
+    """Each band's share of the candidates re-ranked for one text."""
+    return max(1, MAX_CANDIDATES // max(1, band_count))
+
+
+# Band keys per statement: one small subquery each, well under SQLite's 500 compound terms. A
+# statement is compiled once per size: a shorter list is padded to the next size (a repeated key
+# reads the same rows again, which are counted once).
+_STATEMENT_SIZES = (8, 32, 128)
+
+
+def _band_members(session: Session, wanted: dict[int, int]) -> dict[int, list[int]]:
+    """band key -> its newest article ids (as many as ``wanted`` says), newest first."""
+    members: dict[int, set[int]] = {}
+    by_count: dict[int, list[int]] = {}
+    for key, count in sorted(wanted.items()):
+        by_count.setdefault(count, []).append(key)
+    connection = session.connection()  # Core: no ORM bookkeeping for thousands of plain rows
+    largest = _STATEMENT_SIZES[-1]
+    for count, keys in by_count.items():
+        for start in range(0, len(keys), largest):
+            chunk = keys[start : start + largest]
+            size = next(size for size in _STATEMENT_SIZES if size >= len(chunk))
+            params = {f"band_{index}": chunk[min(index, len(chunk) - 1)] for index in range(size)}
+            for band, article_id in connection.execute(_members_statement(size, count), params).all():
+                members.setdefault(band, set()).add(article_id)
+    return {band: sorted(ids, reverse=True) for band, ids in members.items()}
+
+
+def _signatures(session: Session, ids: Sequence[int], hasher: MinHasher) -> dict[int, bytes]:
+    """The stored signatures of ``ids`` that are comparable (signed with ``hasher``'s
+    parameters) and not the empty text's (nothing is a near-duplicate of no text)."""
+    found: dict[int, bytes] = {}
+    connection = session.connection()
+    for chunk in in_chunks(ids):
+        rows = connection.execute(
+            select(Article.id, Article.signature).where(Article.id.in_(chunk), Article.signature.is_not(None))
+        ).all()
+        found.update(
+            (article_id, signature)
+            for article_id, signature in rows
+            if signature is not None and len(signature) == hasher.signature_size and not hasher.is_empty(signature)
+        )
+    return found
+
+
+@lru_cache(maxsize=32)
+def _members_statement(key_count: int, per_band: int) -> Executable:
+    """Built once per shape: SQLAlchemy then reuses its compiled form."""
+    # One small subquery per band key, each read backwards through the primary key (newest
+    # first) and stopped after ``per_band``: bounded work however many articles a band holds.
     per_band_selects = [
-        select(ArticleBand.article_id)
-        .where(ArticleBand.band == bindparam(f"band_{index}"), ArticleBand.article_id != exclude)
+        select(ArticleBand.band, ArticleBand.article_id)
+        .where(ArticleBand.band == bindparam(f"band_{index}"))
         .order_by(ArticleBand.article_id.desc())
         .limit(per_band)
         .subquery()
         .select()
-        for index in range(band_count)
+        for index in range(key_count)
     ]
-    return select(Article.id, Article.signature).where(
-        Article.id.in_(union_all(*per_band_selects)), Article.signature.is_not(None)
-    )
+    return union_all(*per_band_selects) if key_count > 1 else per_band_selects[0]

@@ -152,8 +152,7 @@ def matches_of(session: Session, article_id: int) -> dict[str, WatchMatch]:
     }
 
 
-def add_match(
-    session: Session,
+def new_match(
     article_id: int,
     watch: str,
     terms: Sequence[str],
@@ -162,7 +161,8 @@ def add_match(
     explanation: dict[str, Any],
     now: datetime,
 ) -> WatchMatch:
-    match = WatchMatch(
+    """A decision's match row, not yet written (``add_matches`` writes a batch of them)."""
+    return WatchMatch(
         article_id=article_id,
         watch=watch,
         terms=list(terms),
@@ -171,9 +171,14 @@ def add_match(
         explanation=explanation,
         created_at=now,
     )
-    session.add(match)
-    session.flush()  # the alert's event id derives from the match row's id
-    return match
+
+
+def add_matches(session: Session, matches: Sequence[WatchMatch]) -> None:
+    """Write a batch of decisions' matches, and whatever else the session holds changed (the
+    stories they updated), in one flush: the rows go in a few multi-row statements, and each
+    match gets its id (the alert's event id derives from it)."""
+    session.add_all(matches)
+    session.flush()
 
 
 # --- the decide queue ----------------------------------------------------------------------

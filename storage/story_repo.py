@@ -8,16 +8,17 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
+from .chunking import in_chunks
 from .models import Article, Story, WatchMatch
 
 
 def active_stories(session: Session, watch: str, since: datetime, limit: int) -> dict[int, Story]:
-    """The watch's stories with an event at or after ``since``, most recent first."""
+    """The watch's stories with an event at or after ``since``, most recent first (ties: newest)."""
     rows = session.scalars(
         select(Story)
         .where(Story.watch == watch, Story.last_seen >= since)
         .options(defer(Story.state))  # parsed only when the cached memory is out of date
-        .order_by(Story.last_seen.desc())
+        .order_by(Story.last_seen.desc(), Story.id.desc())
         .limit(limit)
     )
     return {story.id: story for story in rows}
@@ -34,37 +35,23 @@ def new_story(session: Session, watch: str, title: str, language: str, at: datet
     return created
 
 
-def exact_duplicate(session: Session, fingerprint: str, watch: str, exclude: int) -> tuple[int, int] | None:
-    """(story id, article id) of the first earlier report of the watch with this body."""
-    row = session.execute(
-        select(WatchMatch.story_id, Article.id)
-        .join(Article, WatchMatch.article_id == Article.id)
-        .where(
-            Article.fingerprint == fingerprint,
-            WatchMatch.watch == watch,
-            WatchMatch.story_id.is_not(None),
-            Article.id != exclude,
-        )
-        .order_by(Article.id)
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row is not None and row[0] is not None else None
-
-
 def stories_of(session: Session, article_ids: Sequence[int], watch: str) -> dict[int, int]:
     """article id -> story id under ``watch``, for those of ``article_ids`` that have one."""
-    rows = session.execute(
-        select(WatchMatch.article_id, WatchMatch.story_id).where(
-            WatchMatch.article_id.in_(article_ids), WatchMatch.watch == watch, WatchMatch.story_id.is_not(None)
+    found: dict[int, int] = {}
+    for chunk in in_chunks(sorted(set(article_ids))):
+        rows = session.execute(
+            select(WatchMatch.article_id, WatchMatch.story_id).where(
+                WatchMatch.article_id.in_(chunk), WatchMatch.watch == watch, WatchMatch.story_id.is_not(None)
+            )
         )
-    ).all()
-    return {row[0]: row[1] for row in rows if row[1] is not None}
+        found.update((article_id, story_id) for article_id, story_id in rows if story_id is not None)
+    return found
 
 
 def first_reports(session: Session, fingerprints: Collection[str], watch: str) -> dict[str, list[tuple[int, int]]]:
     """For each fingerprint, the (article id, story id) of the first two reports of the watch
-    with that body, in article order: ``exact_duplicate`` for a batch of reports in one statement
-    (two, so that a report finds the first other than itself)."""
+    with that body, in article order, for a batch of reports in one statement (two, so that a
+    report finds the first other than itself)."""
     if not fingerprints:
         return {}
     ranked = (

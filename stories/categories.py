@@ -84,6 +84,11 @@ class Categoriser:
         ]
         self._example_vectors: np.ndarray | None = None
 
+    @property
+    def by_meaning(self) -> bool:
+        """Whether tagging reads the sentences' vectors (categories with examples, and an encoder)."""
+        return self.encoder is not None and bool(self._examples)
+
     def _vectors(self) -> np.ndarray | None:
         if self.encoder is None or not self._examples:
             return None

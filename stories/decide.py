@@ -19,7 +19,7 @@ from typing import Any
 
 from stories.features import ArticleFeatures
 from stories.memory import GENERIC_ENTITIES, StoryMemory
-from stories.novelty import Novelty, NoveltySettings, assess, known_value
+from stories.novelty import Novelty, NoveltySettings, assess, figure_changes, known_value
 from stories.semantic import SentenceEncoder, best_match
 from stories.types import EventType
 
@@ -219,6 +219,17 @@ def _translation(features: ArticleFeatures, memory: StoryMemory, encoder: Senten
     return bool(best_match(features.vectors, memory.vectors("texts", encoder)).min() >= threshold)
 
 
+def copy_needs_meaning(features: ArticleFeatures, memory: StoryMemory) -> bool:
+    """Whether deciding a copy of a report of the story ``memory`` holds (``decide`` with
+    ``duplicate_story``) reads the copy's sentence vectors. Besides a changed figure (read
+    exactly), only a category or a place or actor the story lacks can make a copy a development,
+    and only those are weighed by meaning (``stories.novelty.assess``); without them the copy is
+    decided the same with or without vectors. ``features``: tagged with the watch's categories."""
+    return any(category not in memory.categories for category in features.categories) or bool(
+        features.entities - memory.entities.keys() - GENERIC_ENTITIES
+    )
+
+
 def decide(
     features: ArticleFeatures,
     candidates: Sequence[StoryCandidate],
@@ -238,7 +249,10 @@ def decide(
     by_id = {candidate.story_id: candidate for candidate in candidates}
     if duplicate_story is not None:
         memory = by_id[duplicate_story].memory if duplicate_story in by_id else StoryMemory()
-        novelty = assess(features, memory, settings.novelty, encoder)
+        if copy_needs_meaning(features, memory):
+            novelty = assess(features, memory, settings.novelty, encoder)
+        else:  # only a changed figure can make this copy news: its sentences need not be judged
+            novelty = Novelty(figure_changes=tuple(figure_changes(features.all_figures, memory, settings.novelty)))
         # A copy that carries a changed figure or a new category is a development all the same;
         # its sentences are the copy's, so they are not counted as new facts.
         if novelty.adds_concepts_or_figures:

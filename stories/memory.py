@@ -12,8 +12,10 @@ oldest wording, sentences and figures make room for the newest.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from stories.features import ArticleFeatures
@@ -44,8 +46,10 @@ def _recent(words: dict[str, None], new: frozenset[str], cap: int) -> None:
     for word in new:
         words.pop(word, None)
         words[word] = None  # most recent last
-    for stale in list(words)[: max(0, len(words) - cap)]:
-        del words[stale]
+    excess = len(words) - cap
+    if excess > 0:  # only the oldest few: a full story must not copy all its words per report
+        for stale in list(islice(words, excess)):
+            del words[stale]
 
 
 @dataclass
@@ -109,8 +113,9 @@ class StoryMemory:
     def vocabulary(self, language: str) -> dict[str, None]:
         return self.words.get(language, {})
 
-    def absorb(self, features: ArticleFeatures, at: datetime | None = None) -> None:
-        """Add an article; ``at``: its event time (publication time clamped to first seen)."""
+    def absorb(self, features: ArticleFeatures, at: datetime | None = None, texts: Sequence[str] | None = None) -> None:
+        """Add an article; ``at``: its event time (publication time clamped to first seen).
+        ``texts``: the sentences the encoder reads of it (default: the encoded ones, else all)."""
         language = features.language
         if at is not None:
             self.first_at = at if self.first_at is None else min(self.first_at, at)
@@ -152,7 +157,7 @@ class StoryMemory:
         titles.append(features.title_words)
         del titles[:-MAX_TITLES_PER_LANGUAGE]
         # With vectors, the encoded sentences (the encoder's cache already holds them).
-        self.texts.extend(sentence.text for sentence in (features.encoded or features.sentences))
+        self.texts.extend(texts if texts is not None else [s.text for s in (features.encoded or features.sentences)])
         self.texts.extend(sentence.text for sentence in features.standfirst)
         del self.texts[:-MAX_TEXTS]
         self.leads.extend(sentence.text for sentence in features.sentences[:2])

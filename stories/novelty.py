@@ -161,6 +161,12 @@ def _figure_changes(
     return list(changes.values())
 
 
+def figure_changes(figures: Sequence[Figure], memory: StoryMemory, settings: NoveltySettings) -> list[FigureChange]:
+    """The figures ``assess`` reports as changed for a report with no other open story beside
+    ``memory``'s (a copy of one of its reports)."""
+    return _figure_changes(figures, memory, settings.figure_tolerance)
+
+
 def _strong(pair: tuple[str, str]) -> bool:
     """A pair naming an action or a figure: "drones" + "delivered", "troops" + "troops:3000"."""
     return any(item.startswith(ACTION_PREFIX) or ":" in item for item in pair)

@@ -158,11 +158,10 @@ def test_candidates_are_capped_but_the_copy_is_still_found(database: Database, h
         for article_id in filler:
             bands.add_bands(session, article_id, [hot_key])
     with database.session() as session:
-        statement = bands._candidates_statement(len(set(keys)))
-        params = {f"band_{index}": key for index, key in enumerate(sorted(set(keys)))} | {"exclude": -1}
-        candidates = session.execute(statement, params).all()
+        share = bands._share(len(set(keys)))
+        members = bands._band_members(session, dict.fromkeys(set(keys), share + 1))
         found = bands.near_duplicates(session, keys, query, hasher, threshold=NEAR_DUPLICATE_THRESHOLD)
-    assert len(candidates) <= bands.MAX_CANDIDATES // 32 + 1
+    assert len(members[hot_key]) == share + 1 <= bands.MAX_CANDIDATES // 32 + 1, "the hot band is read in part"
     assert [article_id for article_id, _ in found] == [original]
 
 
@@ -172,3 +171,30 @@ def test_empty_and_unsigned_articles_are_never_matched(database: Database, hashe
     with database.session() as session:
         bands.add_bands(session, 1, [])  # nothing to index, nothing written
         assert bands.near_duplicates(session, [], empty, hasher, threshold=NEAR_DUPLICATE_THRESHOLD) == []
+
+
+def test_a_batch_lookup_answers_each_text_as_its_own_lookup(database: Database, hasher: MinHasher) -> None:
+    # A decide batch looks up all its reports at once: each one is left out of its own answer and
+    # finds what a lookup of its own finds, hot bands shared between them included.
+    original = store(database, hasher, "u:original", ORIGINAL)
+    store(database, hasher, "u:unrelated", UNRELATED)
+    copy = store(database, hasher, "u:copy", WIRE_COPY)
+    arabic = "نشرت كوريا الشمالية آلاف الجنود في منطقة كورسك الروسية بحسب الاستخبارات الكورية الجنوبية " * 3
+    arabic_copy = store(database, hasher, "u:arabic-copy", arabic + " وقال المتحدث إن الوضع متوتر.")
+    arabic_id = store(database, hasher, "u:arabic", arabic)
+    filler = [store(database, hasher, f"u:filler-{n}", f"{UNRELATED} Story {n}.", index=False) for n in range(40)]
+    hot_key = hasher.band_keys(hasher.signature(tokenise(WIRE_COPY)))[0]
+    with database.session() as session:
+        for article_id in filler:
+            bands.add_bands(session, article_id, [hot_key])
+    texts = {original: ORIGINAL, copy: WIRE_COPY, arabic_id: arabic}
+    lookups = []
+    for article_id, body in texts.items():
+        signature = hasher.signature(tokenise(body))
+        lookups.append(bands.NearLookup(article_id, hasher.band_keys(signature), signature))
+    with database.session() as session:
+        batch = bands.near_duplicates_of_many(session, lookups, hasher, threshold=NEAR_DUPLICATE_THRESHOLD)
+    one_by_one = {article_id: lookup(database, hasher, body, exclude=article_id) for article_id, body in texts.items()}
+    assert batch == one_by_one
+    assert [a for a, _ in batch[copy]] == [original] and [a for a, _ in batch[original]] == [copy]
+    assert [a for a, _ in batch[arabic_id]] == [arabic_copy]

@@ -1,0 +1,157 @@
+"""The decide stage's shortcuts change no decision: a copy of a stored report is decided without
+its sentence vectors when nothing judged by meaning could make it news, and the stories remember
+exactly what they would have remembered with them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from config.loader import BUNDLED_DEFAULT, load_config
+from ingest.decide import decide_watch
+from ingest.desk import StoryDesk
+from ingest.prepare import PreparedArticle
+from ingest.store import EventTimes, store_items
+from ingest.tasks import ParsedItem
+from storage import feed_repo
+from storage.db import Database
+from storage.models import Article, Story, WatchMatch
+from stories.analysis import Analyser
+from stories.categories import Categoriser, Category
+from stories.concepts import Lexicon
+from stories.names import query_keys
+from stories.semantic import CachedEncoder, load_encoder
+from stories.types import Entry
+from stories.wording import Label
+
+T0 = datetime(2025, 2, 4, 8, 0, tzinfo=UTC)
+WATCH = "nk-troops-kursk"
+BODY = (
+    "North Korean troops have been withdrawn from the front line in Russia's Kursk region since mid-January "
+    "after suffering heavy losses, intelligence officials said. About 300 North Korean soldiers have been "
+    "killed and about 2,700 wounded. Pyongyang sent some 12,000 troops to Russia in late 2024."
+)
+ARABIC_BODY = (
+    "أفادت تقارير استخباراتية بأن القوات الكورية الشمالية سُحبت من خطوط المواجهة في منطقة كورسك "
+    "الروسية منذ منتصف يناير بعد تكبدها خسائر فادحة. وقُتل نحو 300 جندي كوري شمالي وأصيب نحو 2700 آخرين."
+)
+LAST_TITLE = "Here's what you need to know: North Korea pulls its soldiers back from Kursk"
+
+
+def stream() -> list[Entry]:
+    def entry(feed: str, n: int, title: str, body: str, language: str) -> Entry:
+        return Entry(
+            feed=feed,
+            guid=f"{feed}-{n}",
+            url=f"https://{feed}.example/{n}",
+            title=title,
+            summary=body,
+            published=T0 + timedelta(hours=n),
+            language_hint=language,
+        )
+
+    return [
+        entry("wire", 1, "North Korean troops pulled from Kursk front after heavy losses", BODY, "en"),
+        entry("aj", 2, "انسحاب القوات الكورية الشمالية من جبهة كورسك بعد خسائر فادحة", ARABIC_BODY, "ar"),
+        entry("copy", 3, "North Korea withdraws troops from Kursk, officials say", BODY, "en"),  # same body
+        # A near copy with a changed toll: a development all the same.
+        entry("copy", 4, "Toll of North Korean troops in Kursk rises", BODY.replace("About 300", "About 800"), "en"),
+        entry("aj", 5, "القوات الكورية الشمالية تنسحب من كورسك", ARABIC_BODY, "ar"),  # same body
+        entry("copy", 6, LAST_TITLE, BODY, "en"),  # same body, last: nothing compares with it after
+    ]
+
+
+@dataclass
+class FeedSpec:
+    name: str
+    url: str
+    language: str
+
+
+class RecordingModel:
+    """The bundled model, recording every sentence it is asked to embed."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.asked: list[str] = []
+
+    def encode(self, sentences: Sequence[str]) -> Any:
+        self.asked.extend(sentences)
+        return self.model.encode(sentences)
+
+
+def decide_stream(tmp_path: Path, name: str, categoriser: Categoriser, model: RecordingModel) -> list[Any]:
+    """Store the stream, decide it as one batch; the matches (event, story, explanation) and the
+    stories' stored memories."""
+    config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
+    analyser = Analyser({watch.name: watch.query for watch in config.watches if watch.name == WATCH})
+    desk = StoryDesk(Lexicon(), encoder=categoriser.encoder, categorisers={WATCH: categoriser})
+    database = Database(f"sqlite:///{tmp_path / name}.db")
+    database.upgrade()
+    entries = stream()
+    with database.session() as session:
+        feed_repo.sync_feeds(
+            session, [FeedSpec(feed, f"https://{feed}.example", "auto") for feed in ("wire", "aj", "copy")]
+        )
+    prepared: dict[int, PreparedArticle] = {}
+    now = T0 + timedelta(hours=8)
+    with database.session() as session:  # a feed at a time, as a crawl stores them
+        for feed in dict.fromkeys(entry.feed for entry in entries):
+            items = [ParsedItem(e, analyser.analyse(e), e.summary) for e in entries if e.feed == feed]
+            assert all(item.analysis.hits for item in items)
+            stored = store_items(
+                session,
+                feed_repo.feed_id(session, feed),
+                items,
+                prepare=desk.prepare,
+                desk=lambda: desk,
+                now=now,
+                rules=EventTimes(),
+            )
+            prepared.update(stored.prepared)
+    model.asked.clear()  # what deciding asks of the model from here on
+    assert decide_watch(database, desk, None, WATCH, now=now, prepared=prepared) == len(entries)
+    with database.read_session() as session:
+        matches = session.execute(
+            select(Article.title, WatchMatch.article_id, WatchMatch.event, WatchMatch.story_id, WatchMatch.explanation)
+            .join(Article, Article.id == WatchMatch.article_id)
+            .order_by(Article.event_at)
+        ).all()
+        states = [story.state for story in session.scalars(select(Story).order_by(Story.id))]
+    database.dispose()
+    return [[tuple(row) for row in matches], states]
+
+
+def test_a_copy_is_decided_without_its_vectors_as_it_would_be_with_them(tmp_path: Path) -> None:
+    bundled = load_encoder(1).model
+    keys = query_keys(next(w.query for w in load_config(BUNDLED_DEFAULT, data_dir=tmp_path).watches if w.name == WATCH))
+    # A watch without categories: a copy's decision rests on its figures alone.
+    plain_model = RecordingModel(bundled)
+    plain = Categoriser((), CachedEncoder(plain_model), watch_names=keys)
+    # A watch whose one category is judged by meaning but never reached: the same decisions, but
+    # every copy's sentences must be embedded to know that.
+    meaning_model = RecordingModel(bundled)
+    unreachable = Category("never", Label("never", "أبدا"), examples=("a sentence no report says",))
+    by_meaning = Categoriser([unreachable], CachedEncoder(meaning_model), threshold=2.0, watch_names=keys)
+
+    without = decide_stream(tmp_path, "plain", plain, plain_model)
+    with_vectors = decide_stream(tmp_path, "meaning", by_meaning, meaning_model)
+
+    assert without == with_vectors, "the same events, stories, explanations and story memories"
+    decided = {
+        title: (article_id, event, story, explanation) for title, article_id, event, story, explanation in without[0]
+    }
+    wire, arabic, copy, tolled, arabic_copy, last = (decided[entry.title] for entry in stream())
+    assert [wire[1], copy[1], last[1], arabic_copy[1]] == ["new_story", "duplicate", "duplicate", "duplicate"]
+    assert tolled[1] == "development" and "800" in str(tolled[3]["figures"]), "a near copy with a changed toll is news"
+    # Within the batch, copies find the stories that reports earlier in the same batch created.
+    assert copy[2] == last[2] == tolled[2] == wire[2] and copy[3]["duplicate_of"] == wire[0]
+    assert arabic_copy[2] == arabic[2] and arabic_copy[3]["duplicate_of"] == arabic[0]
+    # The last copy's title is kept in its story's memory, but nothing has compared it yet.
+    assert LAST_TITLE in meaning_model.asked and LAST_TITLE not in plain_model.asked
+    assert any(LAST_TITLE in state["texts"] for state in without[1])
