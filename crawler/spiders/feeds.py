@@ -22,6 +22,10 @@ from twisted.python.failure import Failure
 from crawler.errors import describe_failure
 from crawler.handler import FetchHandler
 from crawler.items import FeedJob, FetchedFeed, FetchedPage
+from crawler.scrapy_imports import import_tls_modules
+
+# Before a crawler is built from this spider, its engine imports the download handler's TLS modules.
+import_tls_modules()
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
