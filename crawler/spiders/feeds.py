@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import scrapy
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from crawler.errors import describe_failure
@@ -46,6 +46,9 @@ def _deferred(future: Future[T]) -> Deferred[T]:
     # Scrapy installs the reactor its settings ask for.
     from twisted.internet import reactor
 
+    if future.done():  # answered at once (a 304, an error): no trip through the reactor's queue
+        error = future.exception()
+        return fail(Failure(error)) if error is not None else succeed(future.result())
     deferred: Deferred[T] = Deferred()
 
     def settle(done: Future[T]) -> None:

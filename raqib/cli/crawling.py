@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from raqib.cli.app import SINCE_HELP, AppContext, finish, main, open_database, parse_since, pass_app
+from raqib.cli.startup import collector_paused
 
 # -- crawl ----------------------------------------------------------------------------------
 
@@ -28,8 +29,10 @@ from raqib.cli.app import SINCE_HELP, AppContext, finish, main, open_database, p
 @pass_app
 def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_of: str | None) -> None:
     """One crawl cycle now, then exit (status 1 if any feed failed)."""
-    from ingest.crawl import UnknownFeed
-    from raqib.compose import run_crawl
+    with collector_paused():
+        import crawler.runner  # noqa: F401  (Scrapy and Twisted, imported here without collections)
+        from ingest.crawl import UnknownFeed
+        from raqib.compose import run_crawl
 
     config = app.load()
     try:
