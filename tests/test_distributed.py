@@ -4,7 +4,11 @@ feeds, a loopback webhook receiver, and ``kill -9`` where it hurts."""
 from __future__ import annotations
 
 import json
+import os
+import re
+import signal
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -241,6 +245,80 @@ def _stalled(config: Path) -> int:
 def _outbox_events(pg_server: PgServer, url: str) -> set[str]:
     with psycopg.connect(pg_server.admin_dsn(_dbname(url))) as connection:
         return {row[0] for row in connection.execute("SELECT event_id FROM outbox")}
+
+
+# -- the crawl processes: kept between jobs, replaced when killed or spent --------------------
+
+
+def _crawl_processes(worker_pid: int) -> list[int]:
+    """The worker's crawl processes now (its children running ``raqib.distributed.crawl_child``)."""
+    try:
+        children = Path(f"/proc/{worker_pid}/task/{worker_pid}/children").read_text().split()
+    except OSError:
+        return []
+    found = []
+    for pid in children:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"raqib.distributed.crawl_child" in command:
+            found.append(int(pid))
+    return found
+
+
+def _batches_per_process(log: str) -> dict[int, list[int]]:
+    """From the worker's log: each crawl process's pid and the numbers of the batches it ran."""
+    served: dict[int, list[int]] = {}
+    for match in re.finditer(r"\(crawl process (\d+), its batch (\d+)\)", log):
+        served.setdefault(int(match[1]), []).append(int(match[2]))
+    return served
+
+
+def test_one_crawl_process_runs_batch_after_batch_and_a_killed_one_fails_only_its_job(
+    tmp_path: Path, fresh_pg_url: str, pg_server: PgServer, feed_server: FeedServer
+) -> None:
+    feeds = GeneratedFeeds(feed_server, count=10, items=5)
+    held, answering = 6, threading.Event()
+    release = threading.Event()
+
+    def hold(index: int) -> None:
+        if index == held and not release.is_set():
+            answering.set()
+            release.wait(60)
+
+    feeds.hold = hold
+    feeds.install()
+    config = use_database(write_config(tmp_path, feeds.specs(), timeout=TIMEOUT), fresh_pg_url, interval="1h")
+    assert raqib(config, "db", "upgrade").returncode == 0
+    workers = Workers(config, batch=1, concurrency=1)
+    try:
+        (worker,) = workers.start(1, "--crawl-batches", "4")
+        assert answering.wait(120), workers.logs()
+        (victim,) = _crawl_processes(worker.process.pid)
+        os.kill(victim, signal.SIGKILL)  # mid-crawl: feed 6 asked for, not answered
+        release.set()
+        assert wait_for(lambda: counts(pg_server, fresh_pg_url)["fetched_feeds"] == 10, 120, 0.5), workers.logs()
+        assert wait_for(lambda: counts(pg_server, fresh_pg_url)["undecided"] == 0, 60, 0.5), workers.logs()
+        assert worker.process.poll() is None, "the worker outlives its crawl process"
+    finally:
+        workers.stop()
+
+    final = counts(pg_server, fresh_pg_url)
+    assert final["articles"] == final["identities"] == 10 * 5, "every article stored once"
+    assert final["fetches"] == 10, "one fetch row per feed: the killed crawl stored nothing"
+    assert final["stories"] == final["story_titles"] == final["new_story"], "every story once"
+    assert sorted(index for index, times in feeds.fetched.items() if len(times) > 1) == [held]
+    assert final["failed_jobs"] == 1, "the killed process's job failed (its feed was queued again)"
+    log = worker.output()
+    _, died, after = log.partition("the crawl process exited with status -9")
+    assert died, log
+    assert f"(crawl process {victim}, " not in after, "a fresh process took the next batches"
+    served = _batches_per_process(log)
+    assert sum(len(batches) for batches in served.values()) == 10, "ten batches answered"
+    assert all(batches == list(range(1, len(batches) + 1)) for batches in served.values())
+    assert max(len(batches) for batches in served.values()) == 4, "a process runs batch after batch, then retires"
+    assert all(len(batches) <= 4 for batches in served.values())
 
 
 # -- kill -9 mid-decision -------------------------------------------------------------------------

@@ -21,9 +21,7 @@ from raqib.cli.app import AppContext, jsonable, main, open_database, pass_app
     default="",
     help="only these queues (schedule, crawl, decide, deliver; comma-separated); default all",
 )
-@click.option(
-    "--batch", default=100, show_default=True, help="feeds per crawl job (one crawl process each: ~2 s of start-up)"
-)
+@click.option("--batch", default=100, show_default=True, help="feeds per crawl job")
 @click.option(
     "--heartbeat",
     default=10.0,
@@ -36,8 +34,16 @@ from raqib.cli.app import AppContext, jsonable, main, open_database, pass_app
     show_default=True,
     help="parse processes per running crawl job: a worker uses about --concurrency cores; run one per core",
 )
+@click.option(
+    "--crawl-batches",
+    default=50,
+    show_default=True,
+    help="crawl jobs one crawl process runs before a fresh one replaces it (it is also replaced past 1 GiB)",
+)
 @pass_app
-def worker(app: AppContext, concurrency: int, queues: str, batch: int, heartbeat: float, parse_workers: int) -> None:
+def worker(
+    app: AppContext, concurrency: int, queues: str, batch: int, heartbeat: float, parse_workers: int, crawl_batches: int
+) -> None:
     """Distributed mode: run the stages as jobs shared by every worker on this PostgreSQL database."""
     from raqib.distributed.app import NeedsPostgres
     from raqib.distributed.tasks import QUEUES
@@ -59,6 +65,7 @@ def worker(app: AppContext, concurrency: int, queues: str, batch: int, heartbeat
             batch_size=max(1, batch),
             heartbeat=heartbeat,
             parse_workers=max(1, parse_workers),
+            crawl_batches=max(1, crawl_batches),
         )
     except NeedsPostgres as error:
         click.echo(f"raqib worker: {error}", err=True)

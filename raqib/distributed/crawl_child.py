@@ -1,70 +1,150 @@
-"""One distributed crawl over a batch of feeds, in a process of its own (a Twisted reactor cannot
-restart, and a crashed crawl must not take the worker down).
+"""The distributed mode's crawl process: a worker starts one per crawl job it runs at once and
+feeds it batch after batch over its pipe (a crashed crawl must not take the worker down, and
+fetch, parse hand-off and store keep a core busy beside the worker's own loop). Scrapy, the
+reactor, the parse processes and the database connections start once, not once per batch: that
+start cost about a second of CPU per 100-feed batch.
 
-Run by the crawl task as ``python -m raqib.distributed.crawl_child --config PATH``, with the
-feed names as JSON on stdin; prints one JSON object: the per-feed reports and the feeds it left
-alone (being crawled elsewhere, or no longer due). In order:
+Run by the worker as ``python -m raqib.distributed.crawl_child --config PATH --data DIR
+--parse-workers N``. Protocol, one JSON document per line: the worker writes a batch's feed
+names on stdin; the process answers on stdout with the per-feed reports, the feeds it left
+alone (being crawled elsewhere, or no longer due), the watches with undecided matches and its
+resident memory (the worker retires a process past its memory cap or batch count). End of
+stdin: the process exits. Per batch, in order:
 
-1. lock the batch's feeds (PostgreSQL advisory locks, one per feed, held by this process: they
-   end with it, ``kill -9`` included); a feed another process holds is skipped;
+1. lock the batch's feeds (PostgreSQL advisory locks, one per feed, held by this process until
+   the batch is stored: they end with the process too, ``kill -9`` included); a feed another
+   process holds is skipped;
 2. keep those still due by the database clock: a retried job, or one that waited in the queue
    while another crawl stored the feed, crawls nothing twice;
 3. crawl and store them (the pipeline of ``raqib crawl`` without its decide stage) on the
    database's clock: a machine whose clock is off stores the same times as the others. Matches
    wait in ``undecided_matches``; the report names the watches that have some, and the crawl task
-   queues a decide job for each (decisions per watch, under the watch's job lock, in parallel
-   across watches: store transactions of parallel crawls never wait for a decision).
+   queues a decide job for each.
 
 The worker sets a parent-death signal: when its worker dies, this process dies with it, so its
-open transaction rolls back and the retried job finds the feed still due.
+open transaction rolls back and the retried job finds the feed still due. SIGTERM or SIGINT
+stops the running crawl (requests in flight finish and are stored), answers for it and exits; a
+second one exits at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
+from typing import TextIO
 
 from config.loader import load_config
-from raqib.compose import run_crawl
+from crawler.runner import CrawlService, scrapy_settings
+from ingest.clock import Clock
+from ingest.crawl import crawl_cycle, worker_pool
+from raqib.compose import story_desk
 from storage import feed_repo, queue_status, repo
 from storage.crawl_locks import FeedLocks
 from storage.db import Database
 
 
-def crawl_batch(config_path: Path, data_dir: Path, names: list[str], parse_workers: int) -> dict[str, object]:
-    config = load_config(config_path, data_dir=data_dir)
-    configured = {feed.name for feed in config.feeds if feed.enabled}
-    database = Database(config.database)
-    locks = FeedLocks(database)
+def resident_bytes() -> int:
+    """This process's resident memory now (Linux; 0 elsewhere)."""
     try:
-        wanted = [name for name in names if name in configured]
-        mine = locks.acquire(wanted)
-        with database.session() as session:
-            now = queue_status.database_now(session)
-            due = set(feed_repo.due_feed_names(session, now, mine))
-        crawl = [name for name in mine if name in due]
-        reports = []
-        undecided: list[str] = []
-        if crawl:
-            # On the database's clock: first-seen times, next due times and alert times agree
-            # whichever machine (and whichever clock) crawled.
-            result = run_crawl(config, crawl, as_of=now, decide=False, parse_workers=parse_workers)
-            reports = [report.as_dict() for report in result.reports]
-            if any(report.matched for report in result.reports):
-                with database.session() as session:
-                    undecided = repo.undecided_watches(session)
-        return {
-            "feeds": reports,
-            "undecided": undecided,
-            "busy": [name for name in wanted if name not in mine],
-            "not_due": [name for name in mine if name not in due],
-            "unknown": [name for name in names if name not in configured],
-        }
-    finally:
-        locks.release()
-        database.dispose()
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+class BatchCrawler:
+    """What every batch of this process shares: the config, one database engine, the parse
+    pool (its processes start with the first feed to parse and stay) and the running reactor."""
+
+    def __init__(self, config_path: Path, data_dir: Path, parse_workers: int) -> None:
+        config = load_config(config_path, data_dir=data_dir)
+        self.config = config.model_copy(
+            update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})}
+        )
+        self.database = Database(self.config.database)
+        self.pool = worker_pool(self.config)
+        self.service = CrawlService(scrapy_settings(self.config))
+        self.service.start()
+
+    def crawl(self, names: list[str]) -> dict[str, object]:
+        config = self.config
+        configured = {feed.name for feed in config.feeds if feed.enabled}
+        locks = FeedLocks(self.database)
+        try:
+            wanted = [name for name in names if name in configured]
+            mine = locks.acquire(wanted)
+            with self.database.session() as session:
+                now = queue_status.database_now(session)
+                due = set(feed_repo.due_feed_names(session, now, mine))
+            crawl = [name for name in mine if name in due]
+            reports = []
+            undecided: list[str] = []
+            if crawl:
+                # On the database's clock: first-seen times, next due times and alert times agree
+                # whichever machine (and whichever clock) crawled.
+                result = crawl_cycle(
+                    config,
+                    self.database,
+                    self.pool,
+                    lambda: story_desk(config),  # never built: this crawl does not decide
+                    None,
+                    self.service.fetch,
+                    crawl,
+                    clock=Clock.as_of(now),
+                    decide=False,
+                )
+                reports = [report.as_dict() for report in result.reports]
+                if any(report.matched for report in result.reports):
+                    with self.database.session() as session:
+                        undecided = repo.undecided_watches(session)
+            return {
+                "feeds": reports,
+                "undecided": undecided,
+                "busy": [name for name in wanted if name not in mine],
+                "not_due": [name for name in mine if name not in due],
+                "unknown": [name for name in names if name not in configured],
+                "rss": resident_bytes(),
+            }
+        finally:
+            locks.release()
+
+    def stop(self) -> None:
+        self.service.stop()
+
+    def close(self) -> None:
+        self.service.close()
+        self.pool.close()
+        self.database.dispose()
+
+
+def serve(crawler: BatchCrawler, batches: TextIO, replies: TextIO) -> None:
+    """Answer batch after batch until the end of ``batches`` or a stop signal."""
+    busy = False
+    stopping = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        if stopping or not busy:
+            raise SystemExit(0)  # idle, or asked twice: nothing to finish
+        stopping = True
+        crawler.stop()  # the batch ends early; its answer goes out, then the loop ends
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    while line := batches.readline():
+        busy = True
+        names = [str(name) for name in json.loads(line)]
+        outcome = crawler.crawl(names)
+        replies.write(json.dumps(outcome, ensure_ascii=False) + "\n")
+        replies.flush()
+        busy = False
+        if stopping:
+            return
 
 
 def main() -> None:
@@ -73,10 +153,15 @@ def main() -> None:
     parser.add_argument("--data", required=True, type=Path)
     parser.add_argument("--parse-workers", required=True, type=int)
     args = parser.parse_args()
-    names = json.load(sys.stdin)
-    outcome = crawl_batch(args.config, args.data, [str(name) for name in names], args.parse_workers)
-    sys.stdout.write(json.dumps(outcome, ensure_ascii=False))
-    sys.stdout.flush()
+    # The answers get a descriptor of their own, and stdout becomes stderr: a library's stray
+    # print (here or in a parse process) goes to the log instead of into the protocol.
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    crawler = BatchCrawler(args.config, args.data, args.parse_workers)
+    try:
+        serve(crawler, sys.stdin, replies)
+    finally:
+        crawler.close()
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@
   configured feeds, takes those due by the database clock that no queued or running crawl job
   names, and queues them in batches (oldest due first); and a decide job for each watch with
   undecided matches.
-- ``crawl``: one crawl over its batch in a child process (``crawl_child``): fetch, parse and
-  store, as ``raqib crawl`` does, without deciding: the matches wait in ``undecided_matches``;
-  then a decide job for each watch that has some.
+- ``crawl``: one crawl over its batch in one of the worker's crawl processes (``crawl_child``,
+  started once and fed batch after batch: ``crawl_children``): fetch, parse and store, as
+  ``raqib crawl`` does, without deciding: the matches wait in ``undecided_matches``; then a
+  decide job for each watch that has some.
 - ``decide``, per watch (procrastinate ``lock`` on the watch: never two at once for one watch,
   watches in parallel on any workers): decides the watch's undecided matches, oldest event
   first, then queues a delivery so alerts leave right after the decision that caused them.
@@ -24,20 +25,16 @@ articles are unique by identity; an alert is marked sent once and a resend keeps
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import hashlib
-import json
 import logging
-import signal
-import sys
 import threading
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-from procrastinate import Blueprint, JobContext, RetryStrategy
+from procrastinate import App, Blueprint, JobContext, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.jobs import Job
 from procrastinate.manager import JobManager
@@ -47,12 +44,14 @@ from alerts.outbox import OutboxWriter
 from config.schema import RaqibConfig
 from ingest.decide import decide_watch
 from ingest.desk import StoryDesk
+from raqib.distributed.crawl_children import CrawlChildren
 from storage import feed_repo, queue_status, repo
 from storage.db import Database
 
 log = logging.getLogger("raqib.worker")
 
 NAMESPACE = "raqib"
+SCHEDULE = f"{NAMESPACE}:schedule"
 CRAWL = f"{NAMESPACE}:crawl"
 DECIDE = f"{NAMESPACE}:decide"
 DELIVER = f"{NAMESPACE}:deliver"
@@ -61,7 +60,6 @@ QUEUES = ("schedule", "crawl", "decide", "deliver")
 SCHEDULE_CRON = "* * * * * */15"
 DELIVER_CRON = "* * * * * */10"
 RETRY_STALLED_CRON = "* * * * * */10"
-CRAWL_TIMEOUT_SECONDS = 30 * 60  # a child crawl running longer is killed; its feeds stay due
 # Decide and deliver jobs go before waiting crawl jobs (procrastinate takes the highest priority
 # first): they are short, alerts wait on them, and behind a backlog of crawls they would all
 # run at the end, one watch on one worker while the others sit idle.
@@ -96,15 +94,12 @@ class Runtime:
     """What every job of this worker process needs, built once at start."""
 
     config: RaqibConfig
-    config_path: Path
-    data_dir: Path
     database: Database
     deliverer: Deliverer | None
     decider: Decider
+    crawl_children: CrawlChildren
     batch_size: int
-    parse_workers: int  # each crawl child's parse pool
     stalled_after: timedelta
-    env: Mapping[str, str]
 
 
 def runtime_of(context: JobContext) -> Runtime:
@@ -137,6 +132,10 @@ def decide_now(runtime: Runtime, watch: str) -> int:
     with decider.turn:
         with runtime.database.session() as session:
             now = queue_status.database_now(session)
+            if watch not in repo.undecided_watches(session):
+                # Decided already: the schedule's safety net and the crawl that stored the matches
+                # can both queue a decision; the second finds nothing and loads no encoder for it.
+                return 0
         return decide_watch(runtime.database, decider.desk(), decider.outbox, watch, now=now)
 
 
@@ -165,7 +164,7 @@ def blueprint() -> Blueprint:
     @tasks.task(name="crawl", queue="crawl", pass_context=True)
     async def crawl(context: JobContext, feeds: list[str]) -> str:
         runtime = runtime_of(context)
-        outcome = await run_crawl_child(runtime, feeds)
+        outcome, pid, batch = await runtime.crawl_children.crawl(feeds)
         reports: list[dict[str, Any]] = outcome.get("feeds", [])
         for report in reports:
             if report.get("error"):
@@ -175,7 +174,7 @@ def blueprint() -> Blueprint:
             f"{sum(int(r['new']) for r in reports)} new, {sum(int(r['matched']) for r in reports)} matched; "
             f"{len(outcome.get('busy', []))} busy elsewhere, {len(outcome.get('not_due', []))} no longer due"
         )
-        log.info("crawl job %s: %s", context.job.id, summary)
+        log.info("crawl job %s: %s (crawl process %d, its batch %d)", context.job.id, summary, pid, batch)
         # The crawl stored its matches undecided: a decide job per watch decides them (if this
         # worker dies first, the schedule task finds them undecided and queues the jobs).
         await defer_decisions(context, list(outcome.get("undecided", [])))
@@ -254,66 +253,17 @@ async def defer_decisions(context: JobContext, watches: list[str]) -> None:
             continue
 
 
+async def schedule_now(app: App) -> None:
+    """Queue a schedule run now (a worker starting: its machine has work at once, not at the next
+    quarter minute of the periodic run; the queueing lock keeps it to one waiting)."""
+    try:
+        await app.configure_task(SCHEDULE, queueing_lock="schedule").defer_async(timestamp=int(time.time()))
+    except AlreadyEnqueued:
+        pass  # one is waiting already
+
+
 async def defer_delivery(context: JobContext) -> None:
     try:
         await context.app.configure_task(DELIVER, queueing_lock="deliver", priority=FOLLOW_UP_PRIORITY).defer_async()
     except AlreadyEnqueued:
         pass  # a delivery is already waiting: it sends these alerts too
-
-
-class CrawlFailed(RuntimeError):
-    pass
-
-
-def _die_with_parent() -> Callable[[], None] | None:
-    """A pre-exec hook giving the child SIGKILL when the worker dies (Linux prctl)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-
-    def hook() -> None:
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-    return hook
-
-
-async def run_crawl_child(runtime: Runtime, feeds: list[str]) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        "-m",
-        "raqib.distributed.crawl_child",
-        "--config",
-        str(runtime.config_path),
-        "--data",
-        str(runtime.data_dir),
-        "--parse-workers",
-        str(runtime.parse_workers),
-    ]
-    child = await asyncio.create_subprocess_exec(
-        *command,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        env={**runtime.env, "RAQIB_DATA": str(runtime.data_dir)},
-        preexec_fn=_die_with_parent(),
-    )
-    try:
-        output, _ = await asyncio.wait_for(
-            child.communicate(json.dumps(feeds, ensure_ascii=False).encode()), CRAWL_TIMEOUT_SECONDS
-        )
-    except TimeoutError:
-        child.kill()
-        await child.wait()
-        raise CrawlFailed(f"the crawl of {len(feeds)} feed(s) took more than {CRAWL_TIMEOUT_SECONDS} s") from None
-    except asyncio.CancelledError:
-        if child.returncode is None:
-            child.send_signal(signal.SIGTERM)  # Scrapy finishes in-flight requests and stores
-            await child.wait()
-        raise
-    if child.returncode != 0:
-        raise CrawlFailed(f"the crawl child exited with status {child.returncode}")
-    try:
-        outcome: dict[str, Any] = json.loads(output)
-    except ValueError:
-        raise CrawlFailed("the crawl child printed no readable report") from None
-    return outcome

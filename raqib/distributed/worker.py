@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import socket
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -25,13 +26,19 @@ from alerts.channels import build_deliverer
 from config.schema import RaqibConfig
 from raqib import compose
 from raqib.distributed.app import build_app, require_postgres
-from raqib.distributed.tasks import QUEUES, Decider, Runtime
+from raqib.distributed.crawl_children import CrawlChildren
+from raqib.distributed.tasks import QUEUES, Decider, Runtime, schedule_now
 from storage.db import Database
 from storage.queue_status import database_clock
 
 log = logging.getLogger("raqib.worker")
 
-DEFAULT_BATCH = 100  # feeds per crawl job: one crawl process each, ~2 s CPU to start
+DEFAULT_BATCH = 100  # feeds per crawl job
+# A crawl process is kept for this many batches, or until it holds more than this much memory;
+# then a fresh one starts (Python gives little memory back, and a parser's leak must not last).
+CRAWL_PROCESS_BATCHES = 50
+CRAWL_PROCESS_MEMORY = 1024 * 2**20
+CRAWL_TIMEOUT_SECONDS = 30 * 60  # a batch running longer: its process is killed, its feeds stay due
 # Parse processes per running crawl job. A worker is the unit of scale, about one core per job it
 # runs at once (its crawl process stores while its parse process parses): a machine runs one
 # worker per core (or one with --concurrency at its cores), not one worker whose every crawl
@@ -47,7 +54,7 @@ def delivery_lease(config: RaqibConfig) -> timedelta:
     return max(timedelta(seconds=20), 3 * config.network.timeout)
 
 
-async def _serve(app: App, options: dict[str, Any]) -> None:
+async def _serve(app: App, options: dict[str, Any], children: CrawlChildren) -> None:
     """Run the procrastinate worker until SIGINT or SIGTERM, starting it again when it stops on
     its own: it does when its database connection breaks (PostgreSQL restarted), and its running
     jobs are then retried by the others. The first signal lets running jobs finish; a second one
@@ -69,27 +76,58 @@ async def _serve(app: App, options: dict[str, Any]) -> None:
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, on_signal, signum)
-    while not stopping.is_set():
-        try:
-            async with app.open_async():
-                current = asyncio.create_task(app.run_worker_async(**options))
-                if restarts:
-                    log.info("worker running again (restart %d)", restarts)
-                await current
-        except asyncio.CancelledError:
+    try:
+        while not stopping.is_set():
+            try:
+                async with app.open_async():
+                    if "schedule" in (options["queues"] or QUEUES):
+                        await schedule_now(app)
+                    current = asyncio.create_task(app.run_worker_async(**options))
+                    if restarts:
+                        log.info("worker running again (restart %d)", restarts)
+                    await current
+            except asyncio.CancelledError:
+                if not stopping.is_set():
+                    raise
+            except Exception as error:  # noqa: BLE001 - the database may be gone: wait and retry
+                log.warning("worker stopped: %s: %s", type(error).__name__, error)
+            finally:
+                current = None
             if not stopping.is_set():
-                raise
-        except Exception as error:  # noqa: BLE001 - the database may be gone: wait and retry
-            log.warning("worker stopped: %s: %s", type(error).__name__, error)
-        finally:
-            current = None
-        if not stopping.is_set():
-            restarts += 1
-            log.warning(
-                "the worker stopped on its own (database connection lost?); starting again in %d s", RESTART_SECONDS
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stopping.wait(), RESTART_SECONDS)
+                restarts += 1
+                log.warning(
+                    "the worker stopped on its own (database connection lost?); starting again in %d s",
+                    RESTART_SECONDS,
+                )
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stopping.wait(), RESTART_SECONDS)
+    finally:
+        await children.close()  # the crawl processes read the end of their input and exit
+
+
+def crawl_children(
+    config_path: Path, data_dir: Path, env: Mapping[str, str], *, parse_workers: int, max_batches: int
+) -> CrawlChildren:
+    """The worker's crawl processes, each with its own parse pool of ``parse_workers``."""
+    data = data_dir.resolve()
+    command = [
+        sys.executable,
+        "-m",
+        "raqib.distributed.crawl_child",
+        "--config",
+        str(config_path.resolve()),
+        "--data",
+        str(data),
+        "--parse-workers",
+        str(parse_workers),
+    ]
+    return CrawlChildren(
+        command,
+        {**env, "RAQIB_DATA": str(data)},
+        max_batches=max_batches,
+        max_rss=CRAWL_PROCESS_MEMORY,
+        timeout=CRAWL_TIMEOUT_SECONDS,
+    )
 
 
 def run_worker(
@@ -103,6 +141,7 @@ def run_worker(
     batch_size: int = DEFAULT_BATCH,
     heartbeat: float = HEARTBEAT_SECONDS,
     parse_workers: int = DEFAULT_PARSE_WORKERS,
+    crawl_batches: int = CRAWL_PROCESS_BATCHES,
 ) -> None:
     require_postgres(config.database)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -117,17 +156,15 @@ def run_worker(
         deliverer.clock = database_clock(database)
     decider = Decider(lambda: compose.story_desk(config), compose.outbox_writer(config))
     stalled_after = timedelta(seconds=3 * heartbeat)
+    children = crawl_children(config_path, data_dir, env, parse_workers=parse_workers, max_batches=crawl_batches)
     runtime = Runtime(
         config=config,
-        config_path=config_path.resolve(),
-        data_dir=data_dir.resolve(),
         database=database,
         deliverer=deliverer,
         decider=decider,
+        crawl_children=children,
         batch_size=batch_size,
-        parse_workers=parse_workers,
         stalled_after=stalled_after,
-        env=dict(env),
     )
     chosen = list(queues) or None
     name = f"{socket.gethostname()}:{os.getpid()}"
@@ -152,7 +189,7 @@ def run_worker(
         "install_signal_handlers": False,  # ours: see _serve
     }
     try:
-        asyncio.run(_serve(app, options))
+        asyncio.run(_serve(app, options, children))
     finally:
         database.dispose()
     log.info("worker %s stopped", name)
