@@ -15,8 +15,9 @@ per run:
   request reached the feed server, p50 and p95;
 - duplicates (must all be 0): feeds fetched more than once, articles stored twice (identity),
   stories opened twice (same watch and title), fetch-log rows beyond one per feed;
-- where the time went: CPU seconds of the workers' process trees (crawl and parse processes
-  included) and of PostgreSQL, as cores kept busy, and what ran out first.
+- where the time went: CPU seconds per class of process (the workers themselves, their crawl
+  processes, their parse processes, PostgreSQL, and this benchmark's own feed server, which
+  shares the cores), as cores kept busy, and what ran out first.
 
 The baseline is the first worker count (1 by default), run in the same process on the same
 feeds; the others print their throughput ratio to it, and the most that more workers could give
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import threading
@@ -75,17 +77,24 @@ def counts(server: PgServer, dbname: str) -> dict[str, float]:
         return {name: float(connection.execute(query).fetchone()[0]) for name, query in queries.items()}  # type: ignore[index]
 
 
-class ProcessCpu:
-    """CPU seconds (user + system) of a set of processes, sampled from /proc every half second
-    while a run lasts: the crawl's parse processes are children of a forkserver that no worker
-    reaps, so the workers' own child counters miss them. ``pick`` chooses the processes by pid
-    and environment (every process a run's workers start inherits its ``RAQIB_DATA``); a
-    process's last sample counts, so one that lives less than half a second is missed."""
+PROCESS_CLASSES = ("workers", "crawl processes", "parse processes", "PostgreSQL")
 
-    def __init__(self, pick: Callable[[int, bytes], bool]) -> None:
-        self.pick = pick
+
+class ProcessCpu:
+    """CPU seconds (user + system) per class of process, sampled from /proc every half second
+    while a run lasts: the crawl's parse processes are children of a forkserver that no worker
+    reaps, so the workers' own child counters miss them. ``classify`` names a process's class
+    from its pid, environment and command line, or None to leave it out; it is asked once per
+    process. A process's last sample counts, so one that lives less than half a second is missed.
+    The sampler's own CPU is kept apart (it runs in the benchmark's process, beside the feed
+    server)."""
+
+    def __init__(self, classify: Callable[[int, bytes, bytes], str | None]) -> None:
+        self.classify = classify
+        self.kind: dict[int, str | None] = {}
         self.seen: dict[int, float] = {}
         self.baseline: dict[int, float] = {}
+        self.sampler_cpu = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -98,27 +107,57 @@ class ProcessCpu:
         self._stop.set()
         self._thread.join()
 
-    def seconds(self) -> float:
+    def seconds(self) -> dict[str, float]:
         self.seen.update(self._read())
-        return sum(cpu - self.baseline.get(pid, 0.0) for pid, cpu in self.seen.items())
+        spent = dict.fromkeys(PROCESS_CLASSES, 0.0)
+        for pid, cpu in self.seen.items():
+            kind = self.kind.get(pid)
+            if kind is not None:
+                spent[kind] = spent.get(kind, 0.0) + cpu - self.baseline.get(pid, 0.0)
+        return spent
 
     def _sample(self) -> None:
         while not self._stop.wait(0.5):
             self.seen.update(self._read())
+        self.sampler_cpu = time.thread_time()
 
     def _read(self) -> dict[int, float]:
         found: dict[int, float] = {}
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
+            pid = int(entry.name)
             try:
-                environ = (entry / "environ").read_bytes()
+                if pid not in self.kind:
+                    self.kind[pid] = self.classify(
+                        pid, (entry / "environ").read_bytes(), (entry / "cmdline").read_bytes()
+                    )
+                if self.kind[pid] is None:
+                    continue
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if self.pick(int(entry.name), environ):
-                found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         return found
+
+
+def process_class(marker: bytes, postmaster: int) -> Callable[[int, bytes, bytes], str | None]:
+    """The class of a run's process: PostgreSQL's (the server and its backends), or one the run's
+    workers started (every such process inherits the run's ``RAQIB_DATA``): a worker, a crawl
+    process, or a parse process (the forkserver's children and the forkserver)."""
+
+    def classify(pid: int, environ: bytes, cmdline: bytes) -> str | None:
+        if pid == postmaster or _parent(pid) == postmaster:
+            return "PostgreSQL"
+        if marker not in environ.split(b"\0"):
+            return None
+        if b"raqib.distributed.crawl_child" in cmdline:
+            return "crawl processes"
+        if b"worker" in cmdline.split(b"\0"):
+            return "workers"
+        return "parse processes"
+
+    return classify
 
 
 def run(
@@ -141,16 +180,21 @@ def run(
     started = time.time()
     pool.start(workers)
     marker = f"RAQIB_DATA={folder / 'data'}".encode()
-    postmaster = server.process.pid
-    workers_cpu = ProcessCpu(lambda pid, environ: marker in environ.split(b"\0"))
-    database_cpu = ProcessCpu(lambda pid, environ: pid == postmaster or _parent(pid) == postmaster)
-    with workers_cpu, database_cpu:
+    sampler = ProcessCpu(process_class(marker, server.process.pid))
+    own_before, polling_before = resource.getrusage(resource.RUSAGE_SELF), time.thread_time()
+    with sampler:
         try:
             done = wait_for(lambda: _cycle_done(server, dbname, args.feeds), args.timeout, interval=0.5)
             settled = time.time()
-            cpu, pg_cpu = workers_cpu.seconds(), database_cpu.seconds()
+            spent = sampler.seconds()
+            own = resource.getrusage(resource.RUSAGE_SELF)
+            polling = time.thread_time() - polling_before
         finally:
             pool.stop()
+    # This process: the feed server's threads, the sampler and the polling for the cycle's end.
+    bench_cpu = own.ru_utime + own.ru_stime - own_before.ru_utime - own_before.ru_stime
+    spent["feed server"] = max(0.0, bench_cpu - sampler.sampler_cpu - polling)
+    spent["sampling and polling"] = sampler.sampler_cpu + polling
     if not done:
         print(pool.logs()[-3000:])
         raise SystemExit(f"{workers} worker(s): not every feed stored and decided within {args.timeout} s")
@@ -164,9 +208,10 @@ def run(
         lag_p50=percentile(lags, 0.50),
         lag_p95=percentile(lags, 0.95),
         fetched_twice=sum(len(times) > 1 for times in feeds.fetched.values()),
-        cpu=cpu,
-        pg_cpu=pg_cpu,
+        cpu=sum(spent[kind] for kind in PROCESS_CLASSES[:3]),
+        pg_cpu=spent["PostgreSQL"],
         load=os.getloadavg()[0],
+        **{f"cpu {kind}": seconds for kind, seconds in spent.items()},
     )
     return result
 
@@ -184,23 +229,30 @@ def _cycle_done(server: PgServer, dbname: str, feeds: int) -> bool:
     return now["feeds_stored"] >= feeds and now["undecided"] == 0 and now["decide_pending"] == 0
 
 
+MEASURED = (*PROCESS_CLASSES, "feed server", "sampling and polling")
+
+
 def bottleneck(result: dict[str, float], cores: int) -> str:
-    """Where the cycle's time went: the cores the workers and PostgreSQL kept busy, of those
-    there are (the rest went to other programs, or nothing was ready to run)."""
-    workers = result["cpu"] / result["wall"]
-    database = result["pg_cpu"] / result["wall"]
-    rest = max(0.0, cores - workers - database)
+    """Where the cycle's time went: the cores each class of process kept busy, of those there are
+    (the rest went to other programs, see the load average, or nothing was ready to run)."""
+    busy = {kind: result[f"cpu {kind}"] / result["wall"] for kind in MEASURED}
+    workers = sum(busy[kind] for kind in PROCESS_CLASSES[:3])
+    rest = max(0.0, cores - sum(busy.values()))
     if rest > 0.5 * cores:
         verdict = (
             "waiting (network latency, per-host limit, job hand-off), or other programs held the "
             "cores (see the load average): more concurrency, not more machines"
         )
-    elif database > workers:
+    elif busy["PostgreSQL"] > workers:
         verdict = "PostgreSQL"
+    elif busy["feed server"] > 0.5 * workers:
+        verdict = "this benchmark's own feed server, which shares the cores: the figures understate the workers"
     else:
-        verdict = "the workers' CPU (crawl process: fetch and store; parse processes; decide): more machines"
+        biggest = max(PROCESS_CLASSES[:3], key=lambda kind: busy[kind])
+        verdict = f"the workers' CPU, most of it in the {biggest}: more machines"
+    shares = ", ".join(f"{kind} {busy[kind]:.2f}" for kind in MEASURED)
     return (
-        f"cores busy: workers {workers:.2f}, PostgreSQL {database:.2f}, other or idle {rest:.2f} of {cores} "
+        f"cores busy: {shares}; idle or other programs {rest:.2f} of {cores} "
         f"(load average {result['load']:.1f}); next bottleneck: {verdict}"
     )
 
@@ -249,8 +301,10 @@ def main() -> None:
                     f"failed jobs {result['failed_jobs']:.0f}; "
                     f"last feed fetched after {result['fetched_wall']:.1f} s, "
                     f"fetch+store per feed {result['fetch_seconds'] / max(result['feeds_stored'], 1):.2f} s; "
-                    f"CPU: workers {result['cpu']:.0f} s ({result['cpu'] / result['articles'] * 1000:.2f} ms/item), "
-                    f"PostgreSQL {result['pg_cpu']:.0f} s"
+                    f"CPU: workers with their crawl and parse processes {result['cpu']:.0f} s "
+                    f"({result['cpu'] / result['articles'] * 1000:.2f} ms/item: "
+                    + ", ".join(f"{kind} {result[f'cpu {kind}']:.1f} s" for kind in PROCESS_CLASSES[:3])
+                    + f"), PostgreSQL {result['pg_cpu']:.1f} s, feed server {result['cpu feed server']:.1f} s"
                 )
                 print(f"  {bottleneck(result, os.cpu_count() or 1)}")
             if len(counts_to_run) > 1:
