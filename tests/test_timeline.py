@@ -20,14 +20,15 @@ TIMELINES = sorted(path.name for path in (BENCH / "timeline").glob("*.jsonl"))
 
 def test_every_topic_has_a_dev_and_a_holdout_file() -> None:
     topics = {name.rsplit("-", 1)[0] for name in TIMELINES}
-    assert topics == {"kursk", "cholera"}
+    assert topics == {"kursk", "cholera", "opec"}
     assert set(TIMELINES) == {f"{topic}-{part}.jsonl" for topic in topics for part in ("dev", "holdout")}
 
 
 @pytest.mark.parametrize("name", TIMELINES)
 def test_alerts_are_precise_and_nothing_important_is_missed(name: str) -> None:
     scores = replay(BENCH / "timeline" / name)
-    detail = "\n".join(scores.disagreements)
+    # A holdout's items stay unseen while tuning (replay_timeline --figures-only): only its figures.
+    detail = "\n".join(scores.disagreements) if "-dev" in name else f"{name}: items not shown"
     assert scores.precision >= 0.7, detail
     assert scores.recall >= 0.85, detail
     assert scores.same_story.f1 >= 0.5, detail
