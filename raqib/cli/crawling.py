@@ -10,7 +10,16 @@ from typing import Any
 
 import click
 
-from raqib.cli.app import SINCE_HELP, AppContext, finish, main, open_database, parse_since, pass_app
+from raqib.cli.app import (
+    SINCE_HELP,
+    AppContext,
+    finish,
+    main,
+    open_database,
+    parse_since,
+    pass_app,
+    settle_for_one_crawl,
+)
 from raqib.cli.startup import collector_paused
 
 # -- crawl ----------------------------------------------------------------------------------
@@ -35,6 +44,7 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_
         from raqib.compose import run_crawl
 
     config = app.load()
+    settle_for_one_crawl()
     try:
         result = run_crawl(config, feeds, only_due=due, as_of=_as_of(as_of))
     except UnknownFeed as error:
