@@ -19,7 +19,7 @@ from storage import bands, story_repo
 from storage.models import Article, Story, WatchMatch
 from stories.categories import NO_CATEGORIES, Categoriser
 from stories.concepts import Lexicon
-from stories.decide import Decision, DecisionSettings, StoryCandidate, copy_needs_meaning, decide
+from stories.decide import Decision, DecisionSettings, StoryCandidate, copy_needs_meaning, decide, in_span
 from stories.features import MAX_ENCODED, ArticleFeatures, to_encode, with_vectors
 from stories.fingerprint import NEAR_DUPLICATE_THRESHOLD, MinHasher
 from stories.memory import StoryMemory
@@ -164,6 +164,8 @@ class StoryDesk:
         categoriser = self.categorisers.get(batch.watch, NO_CATEGORIES)
         copied = candidates.get(duplicate_story) if duplicate_story is not None else None
         features = self._tagged(prepared.features, categoriser, self._memory(copied) if copied is not None else None)
+        if features.vectors is not None:
+            self._embed_stories([self._memory(story) for story in candidates.values()], at)
         decision = decide(
             features,
             [StoryCandidate(story.id, self._memory(story)) for story in candidates.values()],
@@ -225,6 +227,17 @@ class StoryDesk:
             if not copy_needs_meaning(plain, copied):
                 return plain
         return categoriser.tag(self._encoded(features))
+
+    def _embed_stories(self, memories: list[StoryMemory], at: datetime) -> None:
+        """Embed in one call what the stories a report is compared with (those whose span it
+        falls in) have not embedded yet: the copies they took since the last comparison."""
+        if self.encoder is None:
+            return
+        missing = [
+            text for memory in memories if in_span(memory, at, self.settings.decision) for text in memory.unembedded()
+        ]
+        if missing:
+            self.encoder.encode(missing)
 
     def _encoded(self, features: ArticleFeatures) -> ArticleFeatures:
         if self.encoder is None or features.vectors is not None:

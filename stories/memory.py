@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -99,16 +100,27 @@ class StoryMemory:
             # Texts are added at the end and the oldest dropped: the rows of the texts still
             # there are kept, and only the added ones are looked up.
             _, old, rows = cached
-            for dropped in range(len(old) + 1):
-                kept = len(old) - dropped
-                if kept <= len(texts) and texts[:kept] == old[dropped:]:
-                    added = texts[kept:]
-                    matrix = np.concatenate([rows[dropped:], encoder.encode(added)]) if added else rows[dropped:]
-                    break
+            dropped = _dropped(old, texts)
+            if dropped is not None:
+                added = texts[len(old) - dropped :]
+                matrix = np.concatenate([rows[dropped:], encoder.encode(added)]) if added else rows[dropped:]
         if matrix is None:
             matrix = encoder.encode(texts)
         self._vectors[which] = (self.articles, list(texts), matrix)
         return matrix
+
+    def unembedded(self) -> list[str]:
+        """The texts and leads ``vectors`` has no rows for yet: a caller comparing a report with
+        several stories embeds those of all of them in one call to the model (the encoder's
+        cache then answers ``vectors``)."""
+        missing: list[str] = []
+        for which, texts in (("texts", self.texts), ("leads", self.leads)):
+            cached = self._vectors.get(which)
+            if cached is not None and cached[0] == self.articles:
+                continue
+            dropped = _dropped(cached[1], texts) if cached is not None else None
+            missing.extend(texts[len(cached[1]) - dropped :] if cached is not None and dropped is not None else texts)
+        return missing
 
     def vocabulary(self, language: str) -> dict[str, None]:
         return self.words.get(language, {})
@@ -199,10 +211,11 @@ class StoryMemory:
             "figure_values": self.figure_values,
             "words": {language: list(words) for language, words in self.words.items()},
             "sentences": {
-                language: [sorted(sentence) for sentence in sentences] for language, sentences in self.sentences.items()
+                language: [_listed(sentence) for sentence in sentences]
+                for language, sentences in self.sentences.items()
             },
-            "titles": {language: [sorted(title) for title in titles] for language, titles in self.titles.items()},
-            "meanings": [sorted(meaning) for meaning in self.meanings],
+            "titles": {language: [_listed(title) for title in titles] for language, titles in self.titles.items()},
+            "meanings": [_listed(meaning) for meaning in self.meanings],
             "languages": sorted(self.languages),
             "articles": self.articles,
             "texts": self.texts,
@@ -245,6 +258,24 @@ class StoryMemory:
             first_at=_time(data.get("first_at")),
             last_at=_time(data.get("last_at")),
         )
+
+
+@lru_cache(maxsize=1 << 16)
+def _listed(words: frozenset[str]) -> tuple[str, ...]:
+    """A set of words in the order it is stored in. A story's state is written after every batch
+    it took part in, and sorting each of its hundreds of sentences again was most of writing it;
+    a sentence is the same set object from one write to the next."""
+    return tuple(sorted(words))
+
+
+def _dropped(old: list[str], texts: list[str]) -> int | None:
+    """How many of the oldest of ``old`` were dropped to leave the start of ``texts`` (texts are
+    added at the end and the oldest dropped), or None when ``texts`` does not continue ``old``."""
+    for dropped in range(len(old) + 1):
+        kept = len(old) - dropped
+        if kept <= len(texts) and texts[:kept] == old[dropped:]:
+            return dropped
+    return None
 
 
 def _time(value: Any) -> datetime | None:
