@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from stories.types import Entry
 
 from . import bands, search_index
-from .chunking import in_chunks
+from .chunking import IN_CHUNK, in_chunks
 from .models import Article, UndecidedMatch, WatchMatch
 from .types import ArticleIndex, NewArticle, Undecided
 
@@ -174,11 +174,30 @@ def new_match(
 
 
 def add_matches(session: Session, matches: Sequence[WatchMatch]) -> None:
-    """Write a batch of decisions' matches, and whatever else the session holds changed (the
-    stories they updated), in one flush: the rows go in a few multi-row statements, and each
-    match gets its id (the alert's event id derives from it)."""
-    session.add_all(matches)
-    session.flush()
+    """Write a batch of decisions' matches (``new_match``) in one multi-row statement, and give
+    each its id (the alert's event id derives from it). Core, not the ORM's unit of work: the
+    rows are plain inserts and the matches stay out of the session."""
+    if not matches:
+        return
+    session.flush()  # the stories the matches point at are written (and new ones have ids)
+    table: Any = WatchMatch.__table__
+    values = [
+        {
+            "article_id": match.article_id,
+            "watch": match.watch,
+            "terms": match.terms,
+            "story_id": match.story_id,
+            "event": match.event,
+            "explanation": match.explanation,
+            "created_at": match.created_at,
+        }
+        for match in matches
+    ]
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        result = session.connection().execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
+        for match, (match_id,) in zip(matches[start : start + IN_CHUNK], result, strict=True):
+            match.id = match_id
 
 
 # --- the decide queue ----------------------------------------------------------------------
