@@ -1,0 +1,75 @@
+"""What makes a crawl of unchanged feeds cheap keeps every behaviour: the crawl says nothing but
+its report, Scrapy's TLS aliases are still what they were, the collector is tuned only in the
+program's own process, and an answer the handler gave at once is used at once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import Future
+from pathlib import Path
+
+from support.crawl import crawl_json, write_config
+
+from crawler.spiders.feeds import _deferred
+from raqib.feedserver import FeedServer
+
+
+def test_a_cycle_of_unchanged_feeds_prints_its_report_and_nothing_else(tmp_path: Path, feed_server: FeedServer) -> None:
+    config = write_config(
+        tmp_path,
+        [
+            {"name": "English RSS", "url": feed_server.url("rss_en.xml"), "language": "en"},
+            {"name": "Arabic UTF-8", "url": feed_server.url("ar_utf8.xml"), "language": "ar"},
+        ],
+    )
+    assert crawl_json(config).returncode == 0
+    second = crawl_json(config)
+    assert second.returncode == 0, second.stderr
+    assert [second.feed(name)["status"] for name in ("English RSS", "Arabic UTF-8")] == ["not_modified"] * 2
+    # No warning from a Scrapy component missing one it expects (the redirect middleware looks
+    # for the referer middleware), no log line at all.
+    assert second.stderr == ""
+    assert feed_server.statuses("/ar_utf8.xml") == [200, 304]
+
+
+def _run(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return done.stdout.strip()
+
+
+def test_scrapy_s_tls_aliases_keep_their_module_and_inspect_is_left_as_it_was() -> None:
+    probe = (
+        "import inspect; stack = inspect.stack\n"
+        "import crawler.spiders.feeds\n"
+        "from scrapy.core.downloader import contextfactory, tls\n"
+        "print(tls.ScrapyClientTLSOptions.__module__, contextfactory.ScrapyClientContextFactory.__module__,"
+        " inspect.stack is stack)"
+    )
+    assert _run(probe) == "scrapy.core.downloader.tls scrapy.core.downloader.contextfactory True"
+
+
+def test_the_collector_is_tuned_for_one_crawl_only_in_the_program_s_own_process() -> None:
+    probe = (
+        "import gc; before = gc.get_threshold()\n"
+        "import raqib.cli\n"
+        "from raqib.cli import app\n"
+        "enabled = gc.isenabled(); app.settle_for_one_crawl(); as_a_test = gc.get_threshold() == before\n"
+        "app._as_program = True; app.settle_for_one_crawl()\n"
+        "print(enabled, as_a_test, gc.get_threshold()[0], gc.get_freeze_count() > 0)"
+    )
+    assert _run(probe) == "True True 10000 True"
+
+
+def test_an_answer_given_at_once_is_used_at_once_and_a_failure_reaches_the_errback() -> None:
+    answered: Future[list[str]] = Future()
+    answered.set_result(["http://example.org/a"])
+    results: list[object] = []
+    _deferred(answered).addCallback(results.append)
+    assert results == [["http://example.org/a"]]  # fired already: no reactor involved
+
+    failed: Future[list[str]] = Future()
+    failed.set_exception(ValueError("مشكلة في التحليل"))
+    errors: list[str] = []
+    _deferred(failed).addErrback(lambda failure: errors.append(failure.getErrorMessage()))
+    assert errors == ["مشكلة في التحليل"]
