@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, select, union_all
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.sql import Executable
 
 from .chunking import in_chunks
 from .models import Article, Story, WatchMatch
@@ -50,29 +53,47 @@ def stories_of(session: Session, article_ids: Sequence[int], watch: str) -> dict
 
 def first_reports(session: Session, fingerprints: Collection[str], watch: str) -> dict[str, list[tuple[int, int]]]:
     """For each fingerprint, the (article id, story id) of the first two reports of the watch
-    with that body, in article order, for a batch of reports in one statement (two, so that a
-    report finds the first other than itself)."""
-    if not fingerprints:
-        return {}
-    ranked = (
-        select(
-            Article.fingerprint,
-            Article.id,
-            WatchMatch.story_id,
-            func.row_number().over(partition_by=Article.fingerprint, order_by=Article.id).label("rank"),
-        )
-        .join(Article, WatchMatch.article_id == Article.id)
+    with that body, in article order, for a batch of reports in a few statements (two, so that a
+    report finds the first other than itself). Each fingerprint is read through its index and
+    stopped after two: a body copied thousands of times costs what a new one does."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    wanted = sorted(set(fingerprints))
+    connection = session.connection()
+    largest = _STATEMENT_SIZES[-1]
+    for start in range(0, len(wanted), largest):
+        chunk = wanted[start : start + largest]
+        size = next(size for size in _STATEMENT_SIZES if size >= len(chunk))
+        params: dict[str, str] = {f"fingerprint_{index}": chunk[min(index, len(chunk) - 1)] for index in range(size)}
+        params["watch"] = watch
+        for fingerprint, article_id, story_id in connection.execute(_firsts_statement(size), params).all():
+            firsts = found.setdefault(fingerprint, [])
+            if (article_id, story_id) not in firsts:  # a padded chunk repeats its last fingerprint
+                firsts.append((article_id, story_id))
+    for firsts in found.values():
+        firsts.sort()
+    return found
+
+
+# Fingerprints per statement: one small subquery each. A statement is compiled once per size: a
+# shorter list is padded to the next size with its last fingerprint.
+_STATEMENT_SIZES = (8, 32, 128)
+
+
+@lru_cache(maxsize=8)
+def _firsts_statement(size: int) -> Executable:
+    watch: Any = bindparam("watch")
+    per_fingerprint = [
+        select(Article.fingerprint, Article.id, WatchMatch.story_id)
+        .join(WatchMatch, WatchMatch.article_id == Article.id)
         .where(
-            Article.fingerprint.in_(sorted(set(fingerprints))),
+            Article.fingerprint == bindparam(f"fingerprint_{index}"),
             WatchMatch.watch == watch,
             WatchMatch.story_id.is_not(None),
         )
+        .order_by(Article.id)
+        .limit(2)
         .subquery()
-    )
-    found: dict[str, list[tuple[int, int]]] = {}
-    rows = session.execute(
-        select(ranked.c.fingerprint, ranked.c.id, ranked.c.story_id).where(ranked.c.rank <= 2).order_by(ranked.c.id)
-    )
-    for fingerprint, article_id, story_id in rows:
-        found.setdefault(fingerprint, []).append((article_id, story_id))
-    return found
+        .select()
+        for index in range(size)
+    ]
+    return union_all(*per_fingerprint)
