@@ -392,3 +392,42 @@ def test_a_new_source_that_says_nothing_is_not_news(
         "en",
     )
     assert assess(said, desk.stories[1], SETTINGS.novelty, encoder).new_facts
+
+
+def test_a_report_close_to_a_story_that_adds_only_statements_develops_it(encoder: SentenceEncoder) -> None:
+    # Between the fold and join bars (here set wide apart so any related report falls between
+    # them): new statements or figures make a development of the closest story; a kind of
+    # development the story lacked makes a story of its own.
+    settings = replace(SETTINGS, join_probability=0.99, fold_probability=0.05)
+    categoriser = Categoriser(
+        [Category("strike", Label("strike", "إضراب"), terms=("strike*", "إضراب")),
+         Category("fire", Label("fire", "حريق"), terms=("fire", "blaze", "حريق", "النيران"))],
+    )  # fmt: skip
+    desk = Desk(encoder, categoriser)
+    story = StoryMemory()
+    story.absorb(
+        desk.features(
+            "Dockworkers strike at Aden container terminal over unpaid wages",
+            "Dockworkers at Aden's container terminal went on strike on Monday over three months of unpaid "
+            "wages, leaving about 40 ships waiting at anchorage.",
+            "en",
+        ),
+        at=T0,
+    )
+    candidates = [StoryCandidate(1, story)]
+    statement = desk.features(
+        "وزير النقل يقيل مدير محطة الحاويات في عدن",
+        "قال وزير النقل اليمني إنه أقال مدير محطة الحاويات في ميناء عدن وإن تشغيل المحطة سيُسلَّم إلى "
+        "شركة خاصة خلال أسابيع.",
+        "ar",
+    )
+    later = decide(statement, candidates, settings, encoder=encoder, at=T0 + timedelta(days=2))
+    assert later.event is EventType.DEVELOPMENT and later.story_id == 1, later.reason
+    fire = desk.features(
+        "Fire breaks out at Aden container terminal",
+        "A fire broke out in a warehouse at Aden's container terminal on Wednesday; the blaze was put out "
+        "after three hours, port officials said.",
+        "en",
+    )
+    other = decide(fire, candidates, settings, encoder=encoder, at=T0 + timedelta(days=2))
+    assert other.event is EventType.NEW_STORY and other.story_id is None, other.reason
