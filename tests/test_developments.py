@@ -35,6 +35,12 @@ from stories.wording import Label, WhatIsNew
 LEXICON = Lexicon()
 SETTINGS = DecisionSettings()
 T0 = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+ADEN_STRIKE = (
+    "Dockworkers strike at Aden container terminal over unpaid wages",
+    "Dockworkers at Aden's container terminal went on strike on Monday over three months of unpaid wages, "
+    "leaving about 40 ships waiting at anchorage.",
+    "en",
+)
 
 
 @pytest.fixture(scope="module")
@@ -374,13 +380,7 @@ def test_a_new_source_that_says_nothing_is_not_news(
     encoder: SentenceEncoder, title: str, text: str, language: str
 ) -> None:
     desk = Desk(encoder, Categoriser([]))
-    desk.report(
-        "Dockworkers strike at Aden container terminal over unpaid wages",
-        "Dockworkers at Aden's container terminal went on strike on Monday over three months of unpaid wages, "
-        "leaving about 40 ships waiting at anchorage.",
-        "en",
-        T0,
-    )
+    desk.report(*ADEN_STRIKE, T0)
     silent = desk.report(title, text, language, T0 + timedelta(days=1))
     assert silent.story_id == 1, silent.reason
     assert silent.event in (EventType.UPDATE, EventType.DUPLICATE), silent.reason
@@ -405,29 +405,22 @@ def test_a_report_close_to_a_story_that_adds_only_statements_develops_it(encoder
     )  # fmt: skip
     desk = Desk(encoder, categoriser)
     story = StoryMemory()
-    story.absorb(
-        desk.features(
-            "Dockworkers strike at Aden container terminal over unpaid wages",
-            "Dockworkers at Aden's container terminal went on strike on Monday over three months of unpaid "
-            "wages, leaving about 40 ships waiting at anchorage.",
-            "en",
-        ),
-        at=T0,
-    )
+    story.absorb(desk.features(*ADEN_STRIKE), at=T0)
     candidates = [StoryCandidate(1, story)]
-    statement = desk.features(
-        "وزير النقل يقيل مدير محطة الحاويات في عدن",
-        "قال وزير النقل اليمني إنه أقال مدير محطة الحاويات في ميناء عدن وإن تشغيل المحطة سيُسلَّم إلى "
-        "شركة خاصة خلال أسابيع.",
-        "ar",
-    )
-    later = decide(statement, candidates, settings, encoder=encoder, at=T0 + timedelta(days=2))
-    assert later.event is EventType.DEVELOPMENT and later.story_id == 1, later.reason
-    fire = desk.features(
-        "Fire breaks out at Aden container terminal",
-        "A fire broke out in a warehouse at Aden's container terminal on Wednesday; the blaze was put out "
-        "after three hours, port officials said.",
-        "en",
-    )
-    other = decide(fire, candidates, settings, encoder=encoder, at=T0 + timedelta(days=2))
-    assert other.event is EventType.NEW_STORY and other.story_id is None, other.reason
+    reports = [
+        (
+            ("وزير النقل يقيل مدير محطة الحاويات في عدن",
+             "قال وزير النقل اليمني إنه أقال مدير محطة الحاويات في ميناء عدن وإن تشغيل المحطة سيُسلَّم إلى "
+             "شركة خاصة خلال أسابيع.", "ar"),
+            (EventType.DEVELOPMENT, 1),
+        ),
+        (
+            ("Fire breaks out at Aden container terminal",
+             "A fire broke out in a warehouse at Aden's container terminal on Wednesday; the blaze was put out "
+             "after three hours, port officials said.", "en"),
+            (EventType.NEW_STORY, None),
+        ),
+    ]  # fmt: skip
+    for report, expected in reports:
+        decision = decide(desk.features(*report), candidates, settings, encoder=encoder, at=T0 + timedelta(days=2))
+        assert (decision.event, decision.story_id) == expected, decision.reason
