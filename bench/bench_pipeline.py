@@ -11,8 +11,9 @@ the default watch. Three contenders, each on a fresh database and the same feed 
 each for a first cycle (all new) and a second (every feed answers 304). Printed: wall times,
 ratios, match counts (must equal the number of feeds), the CPU time of each crawl (all its
 processes) beside that of ``raqib --help``, and the peak memory of the crawl summed over all
-its processes (the crawl, its forkserver and its workers), sampled every 20 ms, as RSS and as
-PSS (a page shared between forked processes counted once). The sentence encoder's unpacked table
+its processes (the crawl, its forkserver, its parse workers and its decide process), sampled
+every 20 ms, as RSS and as PSS (a page shared between forked processes counted once), and the
+peak PSS of one process of each role. The sentence encoder's unpacked table
 (``stories.encoder_table``) is put in the user's cache folder first if it is missing, as the
 first crawl after an install does, so the memory measured is that of every later crawl.
 
@@ -147,6 +148,7 @@ class TreeMemory:
         self.pid = pid
         self.peak = 0
         self.peak_pss = 0
+        self.roles: dict[str, int] = {}  # role -> the highest PSS one process of it reached
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -174,18 +176,41 @@ class TreeMemory:
             pass
         return 0
 
+    def _role(self, pid: int) -> str:
+        """crawl, forkserver, decide (the decide process names itself) or worker."""
+        if pid == self.pid:
+            return "crawl"
+        try:
+            with open(f"/proc/{pid}/comm", encoding="utf-8") as comm:
+                if comm.read().strip() == "raqib-decide":
+                    return "decide"
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except OSError:
+            return "worker"
+        if b"resource_tracker" in command:
+            return "resource tracker"
+        # The workers are forked by the forkserver and keep its command line; it is the crawl's child.
+        return "forkserver" if parent == self.pid else "worker"
+
     def _run(self) -> None:
         while not self._stop.is_set():
             tree = self._tree()
             self.peak = max(self.peak, sum(self._field(pid, "status", "VmRSS:") for pid in tree))
-            self.peak_pss = max(self.peak_pss, sum(self._field(pid, "smaps_rollup", "Pss:") for pid in tree))
+            pss = {pid: self._field(pid, "smaps_rollup", "Pss:") for pid in tree}
+            self.peak_pss = max(self.peak_pss, sum(pss.values()))
+            for pid, size in pss.items():
+                role = self._role(pid)
+                self.roles[role] = max(self.roles.get(role, 0), size)
             time.sleep(0.02)
 
-    def stop(self) -> tuple[int, int]:
-        """(peak summed RSS, peak summed PSS) in bytes."""
+    def stop(self) -> tuple[int, int, dict[str, int]]:
+        """(peak summed RSS, peak summed PSS, peak PSS of one process per role) in bytes."""
         self._stop.set()
         self._thread.join()
-        return self.peak, self.peak_pss
+        return self.peak, self.peak_pss, self.roles
 
 
 def children_cpu() -> float:
@@ -194,9 +219,10 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def raqib_cycle(config: Path) -> tuple[float, dict[str, object], tuple[int, int], float]:
-    """(wall seconds, the crawl's JSON report, peak summed (RSS, PSS), CPU seconds of the crawl
-    and every process it started: a figure a busy machine disturbs less than the wall time)."""
+def raqib_cycle(config: Path) -> tuple[float, dict[str, object], tuple[int, int, dict[str, int]], float]:
+    """(wall seconds, the crawl's JSON report, peak summed (RSS, PSS) and PSS per role, CPU seconds
+    of the crawl and every process it started: a figure a busy machine disturbs less than the wall
+    time)."""
     cpu = children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -313,15 +339,19 @@ def run(args: argparse.Namespace, postgresql: str) -> None:
     stages = first.get("stages", {})  # type: ignore[union-attr]
     decided = max(float(stages.get("decided", 0)), 1.0)  # type: ignore[union-attr]
     print(
-        f"  writer thread, first cycle: store {stages.get('store', 0):.2f} s, decide {stages.get('decide', 0):.2f} s "  # type: ignore[union-attr]
-        f"for {decided:.0f} decisions ({1000 * float(stages.get('decide', 0)) / decided:.2f} ms each)"  # type: ignore[union-attr]
+        f"  first cycle: crawl's writer thread stores {stages.get('store', 0):.2f} s; decide process: "  # type: ignore[union-attr]
+        f"loading the desk {stages.get('desk', 0):.2f} s, deciding {stages.get('decide', 0):.2f} s "  # type: ignore[union-attr]
+        f"for {decided:.0f} decisions ({1000 * float(stages.get('decide', 0)) / decided:.2f} ms each), "  # type: ignore[union-attr]
+        f"longest decide transaction {1000 * float(stages.get('decide_longest', 0)):.0f} ms"  # type: ignore[union-attr]
     )
     print(f"encoder table copy: {table}")
     print(
-        f"peak memory, crawl + forkserver + workers (target <= 300 MB): summed RSS first {peak1[0] / 2**20:.0f} MiB, "
-        f"second {peak2[0] / 2**20:.0f} MiB; summed PSS (shared pages counted once) first {peak1[1] / 2**20:.0f} MiB, "
-        f"second {peak2[1] / 2**20:.0f} MiB"
+        f"peak memory, crawl + forkserver + workers + decide process (target <= 300 MB): summed RSS first "
+        f"{peak1[0] / 2**20:.0f} MiB, second {peak2[0] / 2**20:.0f} MiB; summed PSS (shared pages counted once) "
+        f"first {peak1[1] / 2**20:.0f} MiB, second {peak2[1] / 2**20:.0f} MiB"
     )
+    roles = ", ".join(f"{role} {size / 2**20:.0f}" for role, size in sorted(peak1[2].items()))
+    print(f"  first cycle, peak PSS of one process per role (MiB): {roles}")
 
 
 if __name__ == "__main__":

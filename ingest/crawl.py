@@ -1,6 +1,7 @@
 """One crawl cycle, stage by stage: the due feeds become fetch jobs, the crawler fetches them and
-hands every answer to the ``IngestHandler``, which parses in worker processes, stores through the
-writer thread and decides per watch. Built from parts made by the composition root (raqib.compose).
+hands every answer to the ``IngestHandler``, which parses in worker processes and stores through
+the writer thread; the decide process (``ingest.decider``) decides per watch beside it. Built from
+parts made by the composition root (raqib.compose).
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from alerts.outbox import OutboxWriter
 from config.schema import RaqibConfig
 from crawler.handler import FetchHandler
 from crawler.items import FeedJob
 from ingest.clock import Clock
+from ingest.decider import DecideFigures, DecideParts, DecideProcess
 from ingest.desk import StoryDesk
 from ingest.handler import Budgets, IngestHandler
 from ingest.report import FeedReport
@@ -21,7 +22,7 @@ from ingest.store import EventTimes
 from ingest.tasks import init_worker
 from ingest.workers import WorkerPool
 from ingest.writer import Writer
-from storage import feed_repo
+from storage import feed_repo, repo
 from storage.db import Database
 
 
@@ -33,12 +34,15 @@ class UnknownFeed(ValueError):
 class CrawlResult:
     reports: list[FeedReport]
     seconds: float
-    # Writer-thread seconds per stage ("store", "decide") and how many matches were decided.
+    # Seconds per stage: "store" (the crawl's writer thread), "decide" (the decide process,
+    # "desk" its loading the encoder, "decide_longest" its longest transaction) and how many
+    # matches were "decided".
     stages: dict[str, float] = field(default_factory=dict)
+    decide_error: str | None = None  # why the decide process did not decide everything
 
     @property
     def failed(self) -> bool:
-        return any(report.failed for report in self.reports)
+        return self.decide_error is not None or any(report.failed for report in self.reports)
 
 
 Fetch = Callable[[list[FeedJob], FetchHandler], None]  # the crawler's door (crawler.runner.fetch)
@@ -57,8 +61,9 @@ def select_feeds(config: RaqibConfig, names: Sequence[str]) -> list[str]:
 
 def build_jobs(
     config: RaqibConfig, database: Database, names: Sequence[str], *, only_due: bool, clock: Clock
-) -> tuple[list[FeedJob], dict[str, int]]:
-    """The fetch jobs, with each feed's remembered validators, and the feeds' ids."""
+) -> tuple[list[FeedJob], dict[str, int], list[str]]:
+    """The fetch jobs, with each feed's remembered validators, the feeds' ids and the watches with
+    matches still queued (an earlier cycle's decide process died before deciding them)."""
     by_name = {feed.name: feed for feed in config.feeds}
     with database.session() as session:
         feed_repo.sync_feeds(session, config.feeds)
@@ -66,6 +71,7 @@ def build_jobs(
             names = feed_repo.due_feed_names(session, clock.now(), names)
         states = feed_repo.feed_states(session)
         ids = feed_repo.feed_ids(session)
+        leftover = repo.undecided_watches(session)
     jobs = []
     for name in names:
         feed, state = by_name[name], states.get(name)
@@ -82,7 +88,7 @@ def build_jobs(
                 consecutive_failures=state.consecutive_failures if state else 0,
             )
         )
-    return jobs, ids
+    return jobs, ids, leftover
 
 
 def worker_pool(config: RaqibConfig) -> WorkerPool:
@@ -104,21 +110,26 @@ def crawl_cycle(
     database: Database,
     pool: WorkerPool,
     desk: Callable[[], StoryDesk],
-    outbox: OutboxWriter | None,
+    decide: Callable[[], DecideParts] | None,
     fetch: Fetch,
     names: Sequence[str] = (),
     *,
     only_due: bool = False,
     clock: Clock | None = None,
-    decide: bool = True,
 ) -> CrawlResult:
-    """Crawl the named feeds (all enabled ones when empty) once and report per feed; with
-    ``decide=False`` only store (the matches wait in undecided_matches for ``decide_watch``)."""
+    """Crawl the named feeds (all enabled ones when empty) once and report per feed. ``decide``
+    builds, in the decide process, what deciding needs (picklable: it is sent there); None: only
+    store (the matches wait in undecided_matches for a decide job). ``desk`` is this process's
+    story desk, wanted only to revise the story of a matched report that changed."""
     started = time.monotonic()
     clock = clock or Clock()
-    jobs, ids = build_jobs(config, database, select_feeds(config, names), only_due=only_due, clock=clock)
-    if not jobs:
-        return CrawlResult([], time.monotonic() - started)
+    jobs, ids, leftover = build_jobs(config, database, select_feeds(config, names), only_due=only_due, clock=clock)
+    decider = DecideProcess(decide, clock) if decide is not None else None
+    if decider is not None:
+        decider.notify(leftover)  # decided first, beside this cycle's fetching
+    if not jobs:  # nothing to fetch; what an earlier cycle left is still decided
+        figures = decider.finish() if decider is not None else DecideFigures()
+        return CrawlResult([], time.monotonic() - started, figures.stages() if decider else {}, figures.error)
     if any(job.etag is None and job.last_modified is None and job.body_hash is None for job in jobs):
         # A feed never fetched will need parsing: the workers start and import now, beside the
         # crawler's own start, rather than when its answer arrives. (A cycle of known feeds
@@ -129,26 +140,29 @@ def crawl_cycle(
         pool=pool,
         writer=writer,
         desk=desk,
-        outbox=outbox,
+        decider=decider,
         feed_ids=ids,
         clock=clock,
         rules=EventTimes(oldest=config.pipeline.oldest_event, history_after=config.pipeline.history_after),
         budgets=Budgets(
             parse=config.pipeline.parse_budget.total_seconds(), extract=config.pipeline.extract_budget.total_seconds()
         ),
-        decide=decide,
     )
+    figures = DecideFigures()
     try:
         fetch(jobs, handler)
         handler.wait()
     finally:
         writer.close()
+        if decider is not None:
+            figures = decider.finish()  # every match stored is decided (or the reason it is not)
     reports = list(handler.reports)
     answered = {report.feed for report in reports}
     reports += [_unanswered(job) for job in jobs if job.name not in answered]
     order = {job.name: index for index, job in enumerate(jobs)}
     reports.sort(key=lambda report: order.get(report.feed, len(order)))
-    return CrawlResult(reports, time.monotonic() - started, dict(handler.stages))
+    stages = dict(handler.stages) | (figures.stages() if decider is not None else {})
+    return CrawlResult(reports, time.monotonic() - started, stages, figures.error)
 
 
 def _unanswered(job: FeedJob) -> FeedReport:

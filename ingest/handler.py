@@ -1,9 +1,10 @@
 """The handler the crawler is given: every fetched feed and page goes through the stages here.
 
 Reactor thread: only bookkeeping and handing on. Worker processes: parse and extract (each within
-its budget). Writer thread: store (bulk, one transaction per batch), then decide per watch. The
-futures returned to the crawler resolve from those threads, so a feed being parsed holds up no
-other download and no other timeout.
+its budget). Writer thread: store (bulk, one transaction per batch), the matches queued in
+``undecided_matches``; after each commit that queued some, the decide process (``ingest.decider``)
+is told which watches have work. The futures returned to the crawler resolve from those threads,
+so a feed being parsed holds up no other download and no other timeout.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from alerts.outbox import OutboxWriter
 from crawler.items import FeedJob, FetchedFeed, FetchedPage
 from ingest.clock import Clock
-from ingest.decide import DECIDE_BATCH, decide_batch
+from ingest.decider import DecideProcess
 from ingest.desk import StoryDesk
 from ingest.outcome import FeedDone, classify, failed_result, fetch_result
-from ingest.prepare import PreparedArticle, Preparer
+from ingest.prepare import Preparer
 from ingest.report import FeedReport, feed_report
 from ingest.store import STORE_BATCH, EventTimes, Stored, store_items
 from ingest.tasks import ParsedFeed, ParsedItem, extract_task, parse_task
@@ -71,59 +71,43 @@ class IngestHandler:
         pool: WorkerPool,
         writer: Writer,
         desk: Callable[[], StoryDesk],
-        outbox: OutboxWriter | None,
+        decider: DecideProcess | None,
         feed_ids: dict[str, int],
         clock: Clock,
         rules: EventTimes,
         budgets: Budgets,
-        decide: bool = True,
     ) -> None:
         self.pool = pool
-        self.decide = decide  # False: store only, the matches wait in undecided_matches
+        self.decider = decider  # None: store only, a decide job takes the queued matches
         self.writer = writer
         self._make_desk = desk
-        self._desk: Future[StoryDesk] | None = None
+        self._desk: StoryDesk | None = None
+        self._desk_lock = threading.Lock()
         # Readies matched reports for deciding while they are stored; it needs no encoder.
         self._preparer = Preparer(Lexicon())
-        self.outbox = outbox
         self.feed_ids = feed_ids
         self.clock = clock
         self.rules = rules
         self.budgets = budgets
         self.reports: list[FeedReport] = []
         self._feeds: dict[str, _Feed] = {}
-        self._prepared: dict[int, PreparedArticle] = {}  # article id -> what the workers computed
-        self._deciding: set[str] = set()  # watches with a decide task queued
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._busy = 0  # stores and decisions queued and not finished
+        self._busy = 0  # writer tasks queued and not finished
         self._ahead: deque[tuple[FetchedFeed, FeedDone, Future[Sequence[str]]]] = deque()  # waiting to be parsed
         self._unstored: set[str] = set()  # feeds handed to the parse workers and not stored yet
         self._records: list[tuple[FetchResult, Future[None]]] = []  # fetches to record, and their answers
         self._recording = False  # a task writing them is queued
-        self.stages: dict[str, float] = {"store": 0.0, "decide": 0.0, "decided": 0.0}  # writer seconds per stage
+        self.stages: dict[str, float] = {"store": 0.0}  # writer-thread seconds
 
     def desk(self) -> StoryDesk:
-        """The story desk, waiting for it if it is still being built."""
-        return self._want_desk().result()
-
-    def _want_desk(self) -> Future[StoryDesk]:
-        """The desk, built in its own thread from the first time a report matched: loading the
-        sentence encoder takes a second or more, and storing goes on meanwhile (decisions wait for
-        it). A cycle where nothing matched never loads the encoder."""
-        with self._lock:
-            if self._desk is not None:
-                return self._desk
-            building = self._desk = Future()
-
-        def build() -> None:
-            try:
-                building.set_result(self._make_desk())
-            except BaseException as failure:  # noqa: BLE001 - the decisions waiting for it fail with it
-                building.set_exception(failure)
-
-        threading.Thread(target=build, name="raqib-desk", daemon=True).start()
-        return building
+        """The story desk of the store stage, built the first time a matched report is revised
+        (its story learns the new text, which needs the sentence encoder); deciding happens in
+        the decide process, so a cycle without such a revision never loads the encoder here."""
+        with self._desk_lock:
+            if self._desk is None:
+                self._desk = self._make_desk()
+            return self._desk
 
     # -- the crawler's calls (reactor thread) ----------------------------------------------------
 
@@ -209,7 +193,10 @@ class IngestHandler:
         for number, batch in enumerate(batches):
             final = number == len(batches) - 1
             last = self._queue_write(
-                partial(self._store, feed=feed, batch=batch, final=final, fates=fates, totals=totals, finished=finished)
+                partial(
+                    self._store, feed=feed, batch=batch, final=final, fates=fates, totals=totals, finished=finished
+                ),
+                committed=self._notify_decider,
             )
 
         def stored(result: Future[Any]) -> None:
@@ -223,7 +210,7 @@ class IngestHandler:
     # -- waiting for the end ----------------------------------------------------------------------
 
     def wait(self) -> None:
-        """Until every store and decision queued so far has committed."""
+        """Until every store queued so far has committed (and the decide process was told)."""
         with self._idle:
             self._idle.wait_for(lambda: self._busy == 0)
 
@@ -275,7 +262,7 @@ class IngestHandler:
         fates: Counter[ArticleFate],
         totals: dict[str, int],
         finished: Future[None],
-    ) -> None:
+    ) -> Stored:
         done = feed.done
         now = self.clock.now()
         started = time.perf_counter()
@@ -292,9 +279,6 @@ class IngestHandler:
             )
         fates.update(stored.fates.values())
         totals["matched"] += stored.matched
-        if self.decide:
-            with self._lock:
-                self._prepared.update(stored.prepared)
         if final:
             errors = [item.page_error for item in feed.items if item.page_error]
             if errors and done.error is None:
@@ -303,9 +287,7 @@ class IngestHandler:
             # leaves the old validators, so the feed is fetched again and its items found seen.
             self._record(fetch_result(done, fates, totals["matched"]), finished)
         self.stages["store"] += time.perf_counter() - started
-        if self.decide:
-            for watch in sorted(stored.watches):
-                self._queue_decide(watch)
+        return stored
 
     def _record(self, result: FetchResult, finished: Future[None]) -> None:
         """Queue a feed's fetch record; the records queued meanwhile are written in one statement
@@ -334,41 +316,26 @@ class IngestHandler:
         feed_repo.record_fetches(session, [result for result, _ in records])
         self.reports.extend(feed_report(result) for result, _ in records)
 
-    def _queue_decide(self, watch: str) -> None:
-        with self._lock:
-            if watch in self._deciding:
-                return
-            self._deciding.add(watch)
-            self._busy += 1  # until the decision is queued: the crawl waits for it
+    def _notify_decider(self, stored: Stored) -> None:
+        """The batch's matches are committed to the queue: the decide process may take them."""
+        if self.decider is not None and stored.watches:
+            self.decider.notify(stored.watches, stored.prepared)
 
-        def desk_ready(_: Future[StoryDesk]) -> None:
-            self._queue_write(lambda session: self._decide(session, watch))
-            with self._idle:
-                self._busy -= 1
-                self._idle.notify_all()
-
-        # Queued once the desk is built, so the writer stores other feeds while the encoder loads.
-        self._want_desk().add_done_callback(desk_ready)
-
-    def _decide(self, session: Session, watch: str) -> None:
-        with self._lock:
-            self._deciding.discard(watch)
-        started = time.perf_counter()
-        events = decide_batch(session, self.desk(), self.outbox, watch, now=self.clock.now(), prepared=self._prepared)
-        self.stages["decide"] += time.perf_counter() - started
-        self.stages["decided"] += len(events)
-        if len(events) >= DECIDE_BATCH:  # more queued: after what else is waiting to be stored
-            self._queue_decide(watch)
-
-    def _queue_write(self, task: Callable[[Session], T]) -> Future[T]:
+    def _queue_write(self, task: Callable[[Session], T], committed: Callable[[T], None] | None = None) -> Future[T]:
+        """Queue a writer task; ``committed`` gets its result once its transaction committed,
+        before ``wait`` can return."""
         with self._lock:
             self._busy += 1
         future = self.writer.submit(task)
 
         def settled(_: Future[T]) -> None:
-            with self._idle:
-                self._busy -= 1
-                self._idle.notify_all()
+            try:
+                if committed is not None and future.exception() is None:
+                    committed(future.result())
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
 
         future.add_done_callback(settled)
         return future

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from alerts.outbox import OutboxWriter
@@ -17,6 +18,7 @@ from crawler.handler import FetchHandler
 from crawler.items import FeedJob
 from ingest.clock import Clock
 from ingest.crawl import CrawlResult, crawl_cycle, worker_pool
+from ingest.decider import DecideParts
 from ingest.desk import StoryDesk, StorySettings
 from storage.db import Database
 from stories.concepts import Lexicon
@@ -56,6 +58,11 @@ def outbox_writer(config: RaqibConfig) -> OutboxWriter | None:
     return OutboxWriter(list(channels.values()), config.web.public_url()) if channels else None
 
 
+def decide_parts(config: RaqibConfig) -> DecideParts:
+    """What the embedded crawl's decide process decides with; called in that process."""
+    return DecideParts(database(config), lambda: story_desk(config), outbox_writer(config))
+
+
 def run_crawl(
     config: RaqibConfig,
     names: Sequence[str] = (),
@@ -91,13 +98,12 @@ def run_crawl(
                 config,
                 db,
                 pool,
-                lambda: story_desk(config),  # the encoder loads only when a report matched
-                outbox_writer(config),
+                lambda: story_desk(config),  # only to revise a matched report's story
+                partial(decide_parts, config) if decide else None,  # built in the decide process
                 fetch_jobs,
                 names,
                 only_due=only_due,
                 clock=Clock.as_of(as_of),
-                decide=decide,
             )
         finally:
             db.dispose()

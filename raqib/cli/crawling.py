@@ -49,6 +49,8 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_
         result = run_crawl(config, feeds, only_due=due, as_of=_as_of(as_of))
     except UnknownFeed as error:
         raise click.UsageError(str(error)) from None
+    if result.decide_error is not None:  # on stderr too: `raqib run` logs its crawl's stderr
+        click.echo(f"raqib crawl: {result.decide_error}", err=True)
     delivery = None
     if any(alert.enabled for alert in config.alerts) and not due:
         # Alerts go out right after the crawl; under `raqib run` the scheduler delivers instead.
@@ -61,6 +63,7 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_
         payload: dict[str, Any] = {
             "seconds": result.seconds,
             "stages": result.stages,
+            "decide_error": result.decide_error,
             "feeds": [r.as_dict() for r in result.reports],
         }
         if delivery is not None:
@@ -72,6 +75,8 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_
         for report in result.reports:
             click.echo(report.line())
         click.echo(summary_line(result.reports, result.seconds))
+        if result.stages.get("decided"):
+            click.echo(f"decided: {result.stages['decided']:.0f} matches")
         if delivery is not None:
             click.echo(f"alerts: {delivery.line()}")
     finish(1 if result.failed else 0)

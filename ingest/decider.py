@@ -1,0 +1,255 @@
+"""DECIDE beside the crawl, in a process of its own (the embedded mode: ``raqib crawl``, ``raqib run``).
+
+The crawl process is bound by its interpreter lock (fetching, handing to the parse workers,
+storing); deciding (the story desk, the sentence encoder) runs here on the other core instead. The
+crawl stores with the matches queued in ``undecided_matches`` and, after each commit that queued
+some, tells this process which watches have work, with what the parse workers computed for the
+matched reports (``PreparedArticle``: deciding then does not compute it again). This process
+decides them with ``decide_batch`` (its own database connection, its own story desk, the outbox
+rows written here), one watch batch per transaction, until the crawl says it is done and nothing is
+left.
+
+Crash safety comes from the queue table: a decision and taking its matches off the queue commit
+together, so a decide process that dies (``kill -9``) leaves what it had not decided queued, the
+crawl reports why it died, and the next cycle's decide process starts with what is left.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+
+from alerts.outbox import OutboxWriter
+from ingest.clock import Clock
+from ingest.decide import DECIDE_BATCH, decide_batch
+from ingest.desk import StoryDesk
+from ingest.prepare import PreparedArticle
+from storage import repo
+from storage.db import Database
+
+# The same start method as the parse workers (ingest.workers): one forkserver serves both, and
+# the process starts from a clean interpreter, not a copy of the crawl's threads and reactor.
+_CONTEXT = multiprocessing.get_context("forkserver")
+PROCESS_NAME = "raqib-decide"  # as ``ps`` and ``top`` show it (Linux)
+
+
+@dataclass(frozen=True, slots=True)
+class DecideParts:
+    """What the decide process works with, built in it (``raqib.compose.decide_parts``)."""
+
+    database: Database
+    desk: Callable[[], StoryDesk]  # called at the first match: it loads the sentence encoder
+    outbox: OutboxWriter | None
+
+
+@dataclass(slots=True)
+class DecideFigures:
+    """The decide process's account of a cycle (``CrawlResult.stages``)."""
+
+    decided: int = 0  # matches decided
+    seconds: float = 0.0  # deciding, the desk's building excluded
+    desk_seconds: float = 0.0  # building the desk (loading the encoder)
+    longest: float = 0.0  # the longest decide transaction, seconds
+    error: str | None = None  # why the decide process stopped before deciding everything
+
+    def stages(self) -> dict[str, float]:
+        return {
+            "decide": self.seconds,
+            "decided": float(self.decided),
+            "desk": self.desk_seconds,
+            "decide_longest": self.longest,
+        }
+
+
+# -- the crawl's side ------------------------------------------------------------------------------
+
+
+class DecideProcess:
+    """The crawl's handle on its decide process: started by the first notice (a cycle where nothing
+    matched starts none), told which watches have work, waited for at the end (``finish``).
+    Notices go through a sender thread: the crawl's writer thread never waits on the pipe."""
+
+    def __init__(self, parts: Callable[[], DecideParts], clock: Clock) -> None:
+        self._parts = parts  # picklable: it is called in the decide process
+        self._clock = clock
+        self._process: BaseProcess | None = None
+        self._answers: Connection | None = None
+        self._outbox: queue.SimpleQueue[tuple[list[str], dict[int, PreparedArticle]] | None] = queue.SimpleQueue()
+        self._sender: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def notify(self, watches: Collection[str], prepared: Mapping[int, PreparedArticle] | None = None) -> None:
+        """Watches with matches committed to the queue (and what was computed for those reports)."""
+        if not watches:
+            return
+        self._start()
+        self._outbox.put((sorted(watches), dict(prepared or {})))
+
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._process is not None:
+                return
+            inbox, notices = _CONTEXT.Pipe(duplex=False)
+            answers, reply = _CONTEXT.Pipe(duplex=False)
+            process = _CONTEXT.Process(
+                target=_decide_main, args=(inbox, reply, self._parts, self._clock), name=PROCESS_NAME, daemon=True
+            )
+            process.start()
+            inbox.close()
+            reply.close()
+            self._process, self._answers = process, answers
+            self._sender = threading.Thread(
+                target=self._send, args=(notices,), name="raqib-decide-notices", daemon=True
+            )
+            self._sender.start()
+
+    def _send(self, notices: Connection) -> None:
+        try:
+            while True:
+                notice = self._outbox.get()
+                try:
+                    notices.send(notice)
+                except OSError:
+                    return  # the decide process is gone: ``finish`` says why
+                if notice is None:
+                    return
+        finally:
+            notices.close()
+
+    def finish(self) -> DecideFigures:
+        """Tell the decide process nothing more comes, wait until it has decided everything it was
+        told of (and what an earlier cycle left queued), and return its figures; a process that
+        died returns why."""
+        with self._lock:
+            process, answers, sender = self._process, self._answers, self._sender
+        if process is None or answers is None or sender is None:
+            return DecideFigures()
+        self._outbox.put(None)
+        try:
+            ready = wait([answers, process.sentinel])
+            if answers in ready:
+                try:
+                    figures: DecideFigures = answers.recv()
+                    return figures
+                except (EOFError, OSError):
+                    pass  # it died while answering: its exit code says how
+            process.join(5)
+            return DecideFigures(error=_death(process))
+        finally:
+            sender.join(5)
+            answers.close()
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _death(process: BaseProcess) -> str:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        how = f"was killed by {name}"
+    else:
+        how = f"exited with status {code}"
+    return f"the decide process {how}; the matches it had not decided stay queued for the next cycle"
+
+
+# -- the decide process ---------------------------------------------------------------------------
+
+
+def _decide_main(inbox: Connection, reply: Connection, parts_of: Callable[[], DecideParts], clock: Clock) -> None:
+    _name_process(PROCESS_NAME)
+    figures = DecideFigures()
+    parts = None
+    try:
+        parts = parts_of()
+        _Deciding(parts, clock, figures).run(inbox)
+    except Exception as failure:  # noqa: BLE001 - said to the crawl, which reports it
+        figures.error = f"deciding failed: {type(failure).__name__}: {failure}"
+    finally:
+        if parts is not None:
+            parts.database.dispose()
+    try:
+        reply.send(figures)
+    except OSError:
+        pass  # the crawl is gone
+
+
+@dataclass
+class _Deciding:
+    parts: DecideParts
+    clock: Clock
+    figures: DecideFigures
+    pending: dict[str, None] = field(default_factory=dict)  # watches with work, in turn
+    prepared: dict[int, PreparedArticle] = field(default_factory=dict)
+    desk: StoryDesk | None = None
+
+    def run(self, inbox: Connection) -> None:
+        finishing = False
+        while self.pending or not finishing:
+            # Take every notice that has arrived before deciding; wait for one only when idle.
+            while not finishing and (not self.pending or inbox.poll()):
+                try:
+                    notice = inbox.recv()
+                except EOFError:  # the crawl is gone: decide what is known, then stop
+                    notice = None
+                if notice is None:
+                    finishing = True
+                    break
+                watches, prepared = notice
+                self.pending.update(dict.fromkeys(watches))
+                self.prepared.update(prepared)
+            if self.pending:
+                self._step(next(iter(self.pending)))
+
+    def _step(self, watch: str) -> None:
+        """One batch of the watch's queue in one transaction; the watch goes to the back of the
+        line, or leaves it when its queue is empty."""
+        desk = self._desk()
+        started = time.perf_counter()
+        with self.parts.database.read_session() as session:
+            waiting = [item.article_id for item in repo.undecided(session, watch, DECIDE_BATCH, None)]
+        # The batch's sentences are embedded before the write transaction opens (the encoder
+        # caches them): on SQLite the crawl's writer waits for as long as this one holds the lock.
+        desk.encode_ahead(self.prepared[article] for article in waiting if article in self.prepared)
+        writing = time.perf_counter()
+        with self.parts.database.session() as session:
+            events = decide_batch(session, desk, self.parts.outbox, watch, now=self.clock.now(), prepared=self.prepared)
+        finished = time.perf_counter()
+        self.figures.longest = max(self.figures.longest, finished - writing)
+        self.figures.seconds += finished - started
+        self.figures.decided += len(events)
+        del self.pending[watch]
+        if len(events) >= DECIDE_BATCH:
+            self.pending[watch] = None
+
+    def _desk(self) -> StoryDesk:
+        if self.desk is None:
+            started = time.perf_counter()
+            self.desk = self.parts.desk()
+            self.figures.desk_seconds = time.perf_counter() - started
+        return self.desk
+
+
+def _name_process(name: str) -> None:
+    """The process's name in ``ps``/``top`` (Linux; elsewhere it keeps the interpreter's)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(15, name.encode()[:15], 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass
