@@ -93,7 +93,7 @@ class PipelineSettings(_Section):
     parse_budget: PositiveDuration = timedelta(seconds=20)  # per feed: charset, feedparser, matching
     extract_budget: PositiveDuration = timedelta(seconds=20)  # per article page: trafilatura
     worker_memory: ByteCount = 1024 * 2**20  # address space a worker may add to what it holds at start
-    workers: int = Field(default=0, ge=0)  # worker processes; 0: one per CPU core
+    workers: int = Field(default=0, ge=0)  # worker processes; 0: one per CPU core but the decide process's
     # Event time: a publication time older than this when first seen is history, not news (stored
     # and placed in its story, no alert); one further back than ``oldest_event`` is not believed.
     history_after: PositiveDuration = timedelta(days=2)

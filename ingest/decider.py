@@ -56,7 +56,7 @@ class DecideFigures:
     decided: int = 0  # matches decided
     seconds: float = 0.0  # deciding, the desk's building excluded
     desk_seconds: float = 0.0  # building the desk (loading the encoder)
-    longest: float = 0.0  # the longest decide transaction, seconds
+    longest: float = 0.0  # the longest a decide transaction held the write lock, seconds
     error: str | None = None  # why the decide process stopped before deciding everything
 
     def stages(self) -> dict[str, float]:
@@ -225,11 +225,12 @@ class _Deciding:
         # The batch's sentences are embedded before the write transaction opens (the encoder
         # caches them): on SQLite the crawl's writer waits for as long as this one holds the lock.
         desk.encode_ahead(self.prepared[article] for article in waiting if article in self.prepared)
-        writing = time.perf_counter()
         with self.parts.database.session() as session:
+            session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
+            writing = time.perf_counter()
             events = decide_batch(session, desk, self.parts.outbox, watch, now=self.clock.now(), prepared=self.prepared)
         finished = time.perf_counter()
-        self.figures.longest = max(self.figures.longest, finished - writing)
+        self.figures.longest = max(self.figures.longest, finished - writing)  # the lock held, commit included
         self.figures.seconds += finished - started
         self.figures.decided += len(events)
         del self.pending[watch]

@@ -80,7 +80,7 @@ def run_crawl(
         config = config.model_copy(update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})})
 
     db = database(config)
-    with worker_pool(config) as pool:
+    with worker_pool(config, beside_decider=decide) as pool:
         if not db.at_head():
             # A new database: every feed will need parsing, so the workers start (and import)
             # beside the migration and the crawler's own imports.
