@@ -6,22 +6,28 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from support.crawl import crawl_json, serve_bytes, write_config
+from support.crawl import FIXTURES, crawl_json, serve_bytes, write_config
 
+from config.loader import load_config
+from ingest.decide import decide_watch
+from raqib.compose import outbox_writer, story_desk
 from raqib.feedserver import FeedRequestHandler, FeedServer
 from storage.db import Database
 from storage.models import Article, OutboxEntry, UndecidedMatch, WatchMatch
 
 HOOK = '\n[[alerts]]\nname = "hook"\nkind = "webhook"\nurl = "http://127.0.0.1:9/hook"\nsecret_env = "X_SECRET"\n'
 ENV = {"X_SECRET": "s"}
+WATCH = "nk-troops-kursk"
 FIXTURE_FEEDS = {
     "English": "rss_en_v2.xml",
     "Atom": "atom_en.xml",
@@ -55,7 +61,23 @@ def rss(prefix: str, titles: list[str], language: str) -> bytes:
     return ("".join(parts) + "</channel></rss>").encode("utf-8")
 
 
-def decisions(database: Database) -> tuple[list[list[str]], list[tuple[str, str]], list[str]]:
+def one_feed_of_everything() -> bytes:
+    """The matching and non-matching reports of the English and Arabic UTF-8 fixtures and the wire
+    copies in one feed: stored in one transaction, decided in one batch, oldest event first, so
+    what is decided does not depend on how fast the processes run."""
+    items: list[str] = []
+    for name in ("rss_en_v2.xml", "ar_utf8.xml", "no_guid_no_date.xml"):
+        items += re.findall(r"<item>.*?</item>", (FIXTURES / name).read_text(encoding="utf-8"), re.S)
+    for copies in (rss("wire-en", EN_TITLES, "en"), rss("wire-ar", AR_TITLES, "ar")):
+        items += re.findall(r"<item>.*?</item>", copies.decode("utf-8"), re.S)
+    head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Desk</title>'
+    return (head + "".join(items) + "</channel></rss>").encode("utf-8")
+
+
+Decisions = tuple[list[list[str]], list[tuple[str, str]], list[str]]
+
+
+def decisions(database: Database) -> Decisions:
     """What a reader sees: the stories (each as its reports' titles), each report's event, and the
     titles of the alerts queued for the webhook."""
     with database.read_session() as session:
@@ -76,17 +98,12 @@ def queued(database: Database) -> int:
         return int(session.scalar(select(func.count()).select_from(UndecidedMatch)) or 0)
 
 
-def serve_fixtures_and_copies(server: FeedServer, folder: Path, database: str | None = None) -> Path:
-    server.routes["/wire-en.xml"] = serve_bytes(rss("wire-en", EN_TITLES, "en"))
-    server.routes["/wire-ar.xml"] = serve_bytes(rss("wire-ar", AR_TITLES, "ar"))
-    feeds = [
-        {"name": name, "url": server.url(file), "language": "ar" if file.startswith("ar_") else "en"}
-        for name, file in FIXTURE_FEEDS.items()
-    ]
-    feeds += [
-        {"name": "Wire EN", "url": server.url("/wire-en.xml"), "language": "en"},
-        {"name": "Wire AR", "url": server.url("/wire-ar.xml"), "language": "ar"},
-    ]
+def serve_one_feed(server: FeedServer, folder: Path, database: str | None = None) -> Path:
+    server.routes["/desk.xml"] = serve_bytes(one_feed_of_everything())
+    return configure(folder, [{"name": "Desk", "url": server.url("/desk.xml")}], database)
+
+
+def configure(folder: Path, feeds: list[dict[str, str]], database: str | None = None) -> Path:
     config = write_config(folder, feeds, extra=HOOK)
     if database is not None:
         text = config.read_text(encoding="utf-8").splitlines()
@@ -94,98 +111,93 @@ def serve_fixtures_and_copies(server: FeedServer, folder: Path, database: str | 
     return config
 
 
-# What the crawl decided when deciding ran in the crawl's writer thread (main before the decide
-# process, same feeds, same watch): the decide process must give the same stories, events and
-# alerts.
-STORIES_BEFORE = [
-    [
-        "North Korean soldiers join Russian assaults in Kursk region, Kyiv says",
-        "North Korean soldiers join Russian assaults in Kursk region, Kyiv says",
-        "North Korean troops reinforce Russian units near Kursk",
-    ],
-    ["North Korean troops suffer heavy losses in Kursk, Seoul says"],
-    [
-        "Pyongyang ships artillery shells and drones to Russia, Seoul says",
-        "مقتل وإصابة آلاف الجنود من كوريا الشمالية في معارك كورسك",
-    ],
-    ["Seoul: North Korean forces now fighting in Russia's Kursk region"],
-    ["Seoul: North Korean forces now fighting in Russia's Kursk region", "كوريا الشمالية ترسل قوات إضافية إلى روسيا"],
-    ["Ukraine says North Korean troops lost hundreds in a week near Kursk"],
-    ["Ukraine says North Korean troops lost hundreds in a week near Kursk"],
-    ["أوكرانيا: أسر جنود من كوريا الشمالية في كورسك"],
-    ["أوكرانيا: أسر جنود من كوريا الشمالية في كورسك"],
-    ["اوكرانيا تتهم كوريا الشمالية بارسال مسيرات انتحارية"],
-    ["بيونغ يانغ تعزز وجودها بكورسك"],
-    ["كوريا الشمالية ترسل قوات إضافية إلى روسيا"],
-    ["كُورِيا الشَّمالِيَّة تنشر ١٢٠٠٠ من الجُنُود في روسـيـا"],
-    ["مقتل وإصابة آلاف الجنود من كوريا الشمالية في معارك كورسك"],
-]
-EVENTS_BEFORE = [
-    ("North Korean soldiers join Russian assaults in Kursk region, Kyiv says", "new_story"),
-    ("North Korean soldiers join Russian assaults in Kursk region, Kyiv says", "update"),
-    ("North Korean troops reinforce Russian units near Kursk", "update"),
-    ("North Korean troops suffer heavy losses in Kursk, Seoul says", "new_story"),
-    ("Pyongyang ships artillery shells and drones to Russia, Seoul says", "development"),
-    ("Seoul: North Korean forces now fighting in Russia's Kursk region", "new_story"),
-    ("Seoul: North Korean forces now fighting in Russia's Kursk region", "update"),
-    ("Ukraine says North Korean troops lost hundreds in a week near Kursk", "new_story"),
-    ("Ukraine says North Korean troops lost hundreds in a week near Kursk", "new_story"),
-    ("أوكرانيا: أسر جنود من كوريا الشمالية في كورسك", "new_story"),
-    ("أوكرانيا: أسر جنود من كوريا الشمالية في كورسك", "new_story"),
-    ("اوكرانيا تتهم كوريا الشمالية بارسال مسيرات انتحارية", "new_story"),
-    ("بيونغ يانغ تعزز وجودها بكورسك", "new_story"),
-    ("كوريا الشمالية ترسل قوات إضافية إلى روسيا", "new_story"),
-    ("كوريا الشمالية ترسل قوات إضافية إلى روسيا", "new_story"),
-    ("كُورِيا الشَّمالِيَّة تنشر ١٢٠٠٠ من الجُنُود في روسـيـا", "new_story"),
-    ("مقتل وإصابة آلاف الجنود من كوريا الشمالية في معارك كورسك", "new_story"),
-    ("مقتل وإصابة آلاف الجنود من كوريا الشمالية في معارك كورسك", "new_story"),
-]
-ALERTS_BEFORE = [
-    "North Korean soldiers join Russian assaults in Kursk region, Kyiv says",
-    "North Korean troops suffer heavy losses in Kursk, Seoul says",
-    "Pyongyang ships artillery shells and drones to Russia, Seoul says",
-    "Seoul: North Korean forces now fighting in Russia's Kursk region",
-    "Ukraine says North Korean troops lost hundreds in a week near Kursk",
-    "Ukraine says North Korean troops lost hundreds in a week near Kursk",
-    "أوكرانيا: أسر جنود من كوريا الشمالية في كورسك",
-    "أوكرانيا: أسر جنود من كوريا الشمالية في كورسك",
-    "اوكرانيا تتهم كوريا الشمالية بارسال مسيرات انتحارية",
-    "بيونغ يانغ تعزز وجودها بكورسك",
-    "كوريا الشمالية ترسل قوات إضافية إلى روسيا",
-    "كوريا الشمالية ترسل قوات إضافية إلى روسيا",
-    "كُورِيا الشَّمالِيَّة تنشر ١٢٠٠٠ من الجُنُود في روسـيـا",
-    "مقتل وإصابة آلاف الجنود من كوريا الشمالية في معارك كورسك",
-    "مقتل وإصابة آلاف الجنود من كوريا الشمالية في معارك كورسك",
-]
+STORE_ONLY = (
+    "import sys; from pathlib import Path; from config.loader import load_config; "
+    "from raqib.compose import run_crawl; "
+    "run_crawl(load_config(Path(sys.argv[1]), data_dir=Path(sys.argv[2])), decide=False)"
+)
+
+
+def decided_in_one_pass(folder: Path, server: FeedServer) -> Decisions:
+    """The reference: the same feed stored only (the distributed crawl's way), then every queued
+    match decided here in one pass by ``decide_watch`` (what deciding in the crawl's writer thread
+    did too: the encoder loaded after a feed this small was stored, one batch, oldest event first)."""
+    path = serve_one_feed(server, folder)
+    subprocess.run(
+        [sys.executable, "-c", STORE_ONLY, str(path), str(folder / "data")],
+        check=True,
+        env={**os.environ, **ENV},
+        timeout=120,
+    )
+    config = load_config(path, data_dir=folder / "data")
+    reference = Database(config.database)
+    try:
+        assert queued(reference) == 13
+        decide_watch(reference, story_desk(config), outbox_writer(config), WATCH, now=datetime.now(UTC))
+        return decisions(reference)
+    finally:
+        reference.dispose()
 
 
 def test_a_crawl_decides_in_its_own_process_and_gives_the_same_stories_and_alerts(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    config = serve_fixtures_and_copies(feed_server, tmp_path)
+    (tmp_path / "crawl").mkdir()
+    (tmp_path / "reference").mkdir()
+    config = serve_one_feed(feed_server, tmp_path / "crawl")
     crawl = crawl_json(config, env=ENV)
     assert crawl.returncode == 0, crawl.stderr
     report = crawl.json()
     assert report["decide_error"] is None
-    assert report["stages"]["decided"] == len(EVENTS_BEFORE)  # counted by the decide process
-    database = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
+    assert report["feeds"][0]["matched"] == 13 and report["stages"]["decided"] == 13  # counted by the decide process
+    database = Database(f"sqlite:///{tmp_path / 'crawl' / 'raqib.db'}")
     assert queued(database) == 0
-    assert decisions(database) == (STORIES_BEFORE, sorted(EVENTS_BEFORE), ALERTS_BEFORE)
-    human = crawl_json(config, env=ENV)  # all unchanged now: nothing to decide, no decide process
-    assert human.returncode == 0 and human.json()["stages"].get("decided", 0) == 0
+    stories, events, alerts = decisions(database)
+    assert (stories, events, alerts) == decided_in_one_pass(tmp_path / "reference", feed_server)
+    assert len(events) == 13 and sum(len(titles) for titles in stories) == 13
+    assert "كُورِيا الشَّمالِيَّة تنشر ١٢٠٠٠ من الجُنُود في روسـيـا" in alerts and EN_TITLES[0] in alerts
+    again = crawl_json(config, env=ENV)  # unchanged now: nothing to decide, no decide process
+    assert again.returncode == 0 and again.json()["stages"].get("decided", 0) == 0
 
 
 def test_the_same_on_postgresql(tmp_path: Path, feed_server: FeedServer, fresh_pg_url: str) -> None:
-    config = serve_fixtures_and_copies(feed_server, tmp_path, database=fresh_pg_url)
-    crawl = crawl_json(config, env=ENV)
+    (tmp_path / "crawl").mkdir()
+    (tmp_path / "reference").mkdir()
+    crawl = crawl_json(serve_one_feed(feed_server, tmp_path / "crawl", database=fresh_pg_url), env=ENV)
     assert crawl.returncode == 0, crawl.stderr
-    assert crawl.json()["stages"]["decided"] == len(EVENTS_BEFORE)
+    assert crawl.json()["stages"]["decided"] == 13
     database = Database(fresh_pg_url)
     try:
         assert queued(database) == 0
-        assert decisions(database) == (STORIES_BEFORE, sorted(EVENTS_BEFORE), ALERTS_BEFORE)
+        # The reference on SQLite: the backend changes no decision.
+        assert decisions(database) == decided_in_one_pass(tmp_path / "reference", feed_server)
     finally:
         database.dispose()
+
+
+def test_many_feeds_in_both_languages_every_match_decided_once(tmp_path: Path, feed_server: FeedServer) -> None:
+    """Feeds stored one after the other while the decide process works beside them: each match is
+    decided once, into a story, and alerts only when it is a new story or a development."""
+    feed_server.routes["/wire-en.xml"] = serve_bytes(rss("wire-en", EN_TITLES, "en"))
+    feed_server.routes["/wire-ar.xml"] = serve_bytes(rss("wire-ar", AR_TITLES, "ar"))
+    feeds = [
+        {"name": name, "url": feed_server.url(file), "language": "ar" if file.startswith("ar_") else "en"}
+        for name, file in FIXTURE_FEEDS.items()
+    ]
+    feeds += [
+        {"name": "Wire EN", "url": feed_server.url("/wire-en.xml"), "language": "en"},
+        {"name": "Wire AR", "url": feed_server.url("/wire-ar.xml"), "language": "ar"},
+    ]
+    crawl = crawl_json(configure(tmp_path, feeds), env=ENV)
+    assert crawl.returncode == 0, crawl.stderr
+    matched = sum(feed["matched"] for feed in crawl.json()["feeds"])
+    assert matched == 18 and crawl.json()["stages"]["decided"] == matched
+    database = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
+    assert queued(database) == 0
+    stories, events, alerts = decisions(database)
+    assert len(events) == matched and sum(len(titles) for titles in stories) == matched
+    assert {"كُورِيا الشَّمالِيَّة تنشر ١٢٠٠٠ من الجُنُود في روسـيـا", EN_TITLES[0]} <= {title for title, _ in events}
+    assert alerts == sorted(title for title, event in events if event in ("new_story", "development"))
 
 
 def descendants(pid: int) -> list[int]:
