@@ -83,6 +83,7 @@ class DecideProcess:
         self._answers: Connection | None = None
         self._outbox: queue.SimpleQueue[tuple[list[str], dict[int, PreparedArticle]] | None] = queue.SimpleQueue()
         self._sender: threading.Thread | None = None
+        self._unsent: str | None = None  # why a notice could not be sent
         self._lock = threading.Lock()
 
     def notify(self, watches: Collection[str], prepared: Mapping[int, PreparedArticle] | None = None) -> None:
@@ -91,9 +92,6 @@ class DecideProcess:
             return
         self._start()
         self._outbox.put((sorted(watches), dict(prepared or {})))
-
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     def _start(self) -> None:
         with self._lock:
@@ -121,6 +119,9 @@ class DecideProcess:
                     notices.send(notice)
                 except OSError:
                     return  # the decide process is gone: ``finish`` says why
+                except Exception as failure:  # noqa: BLE001 - closing the pipe ends the decide process's wait
+                    self._unsent = f"a notice to the decide process failed: {type(failure).__name__}: {failure}"
+                    return
                 if notice is None:
                     return
         finally:
@@ -140,6 +141,8 @@ class DecideProcess:
             if answers in ready:
                 try:
                     figures: DecideFigures = answers.recv()
+                    if figures.error is None and self._unsent is not None:
+                        figures.error = f"{self._unsent}; its matches stay queued for the next cycle"
                     return figures
                 except (EOFError, OSError):
                     pass  # it died while answering: its exit code says how
