@@ -31,7 +31,6 @@ from ingest.clock import Clock
 from ingest.decide import DECIDE_BATCH, decide_batch
 from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
-from storage import repo
 from storage.db import Database
 
 # The same start method as the parse workers (ingest.workers): one forkserver serves both, and
@@ -223,11 +222,6 @@ class _Deciding:
         line, or leaves it when its queue is empty."""
         desk = self._desk()
         started = time.perf_counter()
-        with self.parts.database.read_session() as session:
-            waiting = [item.article_id for item in repo.undecided(session, watch, DECIDE_BATCH, None)]
-        # The batch's sentences are embedded before the write transaction opens (the encoder
-        # caches them): on SQLite the crawl's writer waits for as long as this one holds the lock.
-        desk.encode_ahead(self.prepared[article] for article in waiting if article in self.prepared)
         with self.parts.database.session() as session:
             session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
             writing = time.perf_counter()

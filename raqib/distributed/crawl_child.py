@@ -67,7 +67,7 @@ class BatchCrawler:
             update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})}
         )
         self.database = Database(self.config.database)
-        self.pool = worker_pool(self.config)
+        self.pool = worker_pool(self.config, beside_decider=False)
         self.service = CrawlService(scrapy_settings(self.config))
         self.service.start()
 
@@ -91,12 +91,11 @@ class BatchCrawler:
                     config,
                     self.database,
                     self.pool,
-                    lambda: story_desk(config),  # never built: this crawl does not decide
-                    None,
+                    lambda: story_desk(config),  # only to revise a matched report's story
+                    None,  # no decide process: this crawl only stores, decide jobs decide
                     self.service.fetch,
                     crawl,
                     clock=Clock.as_of(now),
-                    decide=False,
                 )
                 reports = [report.as_dict() for report in result.reports]
                 if any(report.matched for report in result.reports):
