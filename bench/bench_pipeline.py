@@ -258,11 +258,13 @@ def encoder_table_ready() -> str:
     from raqib.compose import encoder_table_cache
     from stories.encoder_table import cached_table, table_path
 
-    weights = Path(embedder._RES) / "weights.npz"
-    present = table_path(weights, __version__, encoder_table_cache()).exists()
-    ready = cached_table(weights, __version__, encoder_table_cache()) is not None
+    weights, folder = Path(embedder._RES) / "weights.npz", encoder_table_cache()
+    if folder is None:
+        return "no cache folder (no home folder): the table is loaded in memory"
+    present = table_path(weights, __version__, folder).exists()
+    ready = cached_table(weights, __version__, folder) is not None
     state = "present" if present else "written now" if ready else "cannot be written: table in memory"
-    return f"{table_path(weights, __version__, encoder_table_cache())} ({state})"
+    return f"{table_path(weights, __version__, folder)} ({state})"
 
 
 def main() -> None:

@@ -40,11 +40,17 @@ def story_desk(config: RaqibConfig) -> StoryDesk:
     return StoryDesk(Lexicon(), settings, encoder=encoder, categorisers=categorisers)
 
 
-def encoder_table_cache() -> Path:
+def encoder_table_cache() -> Path | None:
     """Where the encoder's unpacked embedding table is kept (stories.encoder_table): the user's
     cache folder, ``$XDG_CACHE_HOME/raqib`` else ``~/.cache/raqib``. One copy per installed
-    version serves every data folder and process of the user."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    version serves every data folder and process of the user. None (the table is loaded in
+    memory) for a user without a home folder."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            return None
     return Path(base) / "raqib"
 
 
