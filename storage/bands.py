@@ -149,7 +149,7 @@ def _share(band_count: int) -> int:
 # Band keys per statement: one small subquery each, well under SQLite's 500 compound terms. A
 # statement is compiled once per size: a shorter list is padded to the next size (a repeated key
 # reads the same rows again, which are counted once).
-_STATEMENT_SIZES = (8, 32, 128)
+_STATEMENT_SIZES = (8, 16, 32, 64, 128)
 
 
 def _band_members(session: Session, wanted: dict[int, int]) -> dict[int, list[int]]:

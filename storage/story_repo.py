@@ -76,7 +76,7 @@ def first_reports(session: Session, fingerprints: Collection[str], watch: str) -
 
 # Fingerprints per statement: one small subquery each. A statement is compiled once per size: a
 # shorter list is padded to the next size with its last fingerprint.
-_STATEMENT_SIZES = (8, 32, 128)
+_STATEMENT_SIZES = (8, 16, 32, 64, 128)
 
 
 @lru_cache(maxsize=8)
