@@ -28,7 +28,7 @@ from multiprocessing.process import BaseProcess
 
 from alerts.outbox import OutboxWriter
 from ingest.clock import Clock
-from ingest.decide import DECIDE_BATCH, decide_batch
+from ingest.decide import decide_batch
 from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
 from storage.db import Database
@@ -37,6 +37,10 @@ from storage.db import Database
 # the process starts from a clean interpreter, not a copy of the crawl's threads and reactor.
 _CONTEXT = multiprocessing.get_context("forkserver")
 PROCESS_NAME = "raqib-decide"  # as ``ps`` and ``top`` show it (Linux)
+# Matches per decide transaction. SQLite has one writer at a time and the crawl's store waits while
+# a decision holds the lock (and the other way round): a batch of 100 held it for seconds on a busy
+# machine (bench_pipeline), 16 keeps each hold near the crawl writer's own quarter of a second.
+DECIDE_STEP = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,13 +229,15 @@ class _Deciding:
         with self.parts.database.session() as session:
             session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
             writing = time.perf_counter()
-            events = decide_batch(session, desk, self.parts.outbox, watch, now=self.clock.now(), prepared=self.prepared)
+            events = decide_batch(
+                session, desk, self.parts.outbox, watch, now=self.clock.now(), prepared=self.prepared, limit=DECIDE_STEP
+            )
         finished = time.perf_counter()
         self.figures.longest = max(self.figures.longest, finished - writing)  # the lock held, commit included
         self.figures.seconds += finished - started
         self.figures.decided += len(events)
         del self.pending[watch]
-        if len(events) >= DECIDE_BATCH:
+        if len(events) >= DECIDE_STEP:
             self.pending[watch] = None
 
     def _desk(self) -> StoryDesk:
