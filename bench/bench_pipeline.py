@@ -267,12 +267,17 @@ def encoder_table_ready() -> str:
     return f"{table_path(weights, __version__, folder)} ({state})"
 
 
-def main() -> None:
+def workload_arguments() -> argparse.Namespace:
+    """--feeds, --items and --postgresql, for this benchmark and those on the same feeds."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--postgresql", action="store_true", help="raqib on a throwaway PostgreSQL server")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = workload_arguments()
     if not args.postgresql:
         run(args, "")
         return

@@ -18,7 +18,6 @@ time per SQL statement kind. The crawl around it is in bench_pipeline.
 
 from __future__ import annotations
 
-import argparse
 import sqlite3
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pipeline import make_feed  # noqa: E402
+from bench_pipeline import make_feed, workload_arguments  # noqa: E402
 
 from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
 from ingest import tasks  # noqa: E402
@@ -125,11 +124,7 @@ def raqib(feeds: list[list[tasks.ParsedItem]], url: str) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--feeds", type=int, default=300)
-    parser.add_argument("--items", type=int, default=50)
-    parser.add_argument("--postgresql", action="store_true", help="raqib on a throwaway PostgreSQL server")
-    args = parser.parse_args()
+    args = workload_arguments()
     feeds = parsed_feeds(args.feeds, args.items)
     count = sum(len(items) for items in feeds)
     with tempfile.TemporaryDirectory(prefix="raqib-bench-store-") as scratch:
