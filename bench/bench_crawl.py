@@ -79,6 +79,9 @@ def crawl(config: Path, env: dict[str, str]) -> tuple[float, dict[str, object], 
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **env, "RAQIB_DATA": str(config.parent)},
+        # Not this checkout's folder: ``python -m`` puts the working folder first on the path,
+        # ahead of PYTHONPATH, and the baseline would then run this checkout's code.
+        cwd=config.parent,
     )
     memory = TreeMemory(process.pid)
     stdout, stderr = process.communicate()
@@ -197,8 +200,9 @@ def run(args: argparse.Namespace, database: Callable[[str, Path], str]) -> None:
                 with baseline_tree(args.baseline, root) as env:
                     baseline = crawl(write_config(root / "baseline", database("baseline", root), urls), env)
             config = write_config(root / "current", database("current", root), urls)
-            first_s, first, peak1 = crawl(config, {})
-            second_s, second, peak2 = crawl(config, {})
+            current = {"PYTHONPATH": str(REPO)}
+            first_s, first, peak1 = crawl(config, current)
+            second_s, second, peak2 = crawl(config, current)
 
     items = args.feeds * args.items
     matched = max(total(first, "matched"), 1)
