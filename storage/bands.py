@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 from sqlalchemy import bindparam, delete, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -117,6 +116,10 @@ def near_duplicates_of_many(
         for key in unique_keys:
             found.update([member for member in members.get(key, []) if member != lookup.article_id][:share])
     ids = sorted(set().union(*candidates.values())) if candidates else []
+    # Imported here: only deciding scores candidates, and the crawl process, which stores band
+    # rows but never scores them, is spared numpy (~15 MiB resident).
+    import numpy as np
+
     signatures = _signatures(session, ids, hasher)
     row_of = {article_id: row for row, article_id in enumerate(signatures)}
     lanes = np.array(
