@@ -200,6 +200,13 @@ def run(
         raise SystemExit(f"{workers} worker(s): not every feed stored and decided within {args.timeout} s")
     result = counts(server, dbname)
     wall = settled - started
+    if workers == 1 and args.concurrency == 1:
+        result.update(
+            {
+                f"timeline {phase}": seconds
+                for phase, seconds in job_timeline(server, dbname, feeds.fetched, started).items()
+            }
+        )
     lags = [times[0] - started for times in feeds.fetched.values()]
     result.update(
         wall=wall,
@@ -214,6 +221,101 @@ def run(
         **{f"cpu {kind}": seconds for kind, seconds in spent.items()},
     )
     return result
+
+
+def job_timeline(server: PgServer, dbname: str, fetched: dict[int, list[float]], started: float) -> dict[str, float]:
+    """Where one worker's wall time goes, from procrastinate's job events and the feed server's
+    GET times (meaningful with one worker, concurrency 1, where jobs run one after another): before
+    the first crawl job starts; per crawl job, its start to its batch's first GET (lock, due check,
+    the crawl's start), first to last GET (fetching, with parsing and storing beside it), the last
+    answer to the job's end (parsing and storing what is left, the answer, the job's end); the
+    other jobs (decide, schedule) run between crawls; and the hand-off gaps when no job runs."""
+    query = (
+        "SELECT j.task_name, j.args, extract(epoch FROM min(e.at) FILTER (WHERE e.type = 'started')), "
+        "extract(epoch FROM max(e.at) FILTER (WHERE e.type IN ('succeeded', 'failed'))) "
+        "FROM procrastinate.procrastinate_jobs j JOIN procrastinate.procrastinate_events e ON e.job_id = j.id "
+        "GROUP BY j.id HAVING min(e.at) FILTER (WHERE e.type = 'started') IS NOT NULL ORDER BY 3"
+    )
+    with psycopg.connect(server.admin_dsn(dbname)) as connection:
+        jobs = [(task, args, float(start), float(end or start)) for task, args, start, end in connection.execute(query)]
+    crawls = [job for job in jobs if job[0] == "raqib:crawl"]
+    if not crawls:
+        return {}
+    figures = dict.fromkeys(
+        (
+            "to first crawl",
+            "crawl start to first GET",
+            "first to last GET",
+            "last answer to job end",
+            "other jobs",
+            "no job running",
+        ),
+        0.0,
+    )
+    figures["to first crawl"] = crawls[0][2] - started
+    busy_until = crawls[0][2]
+    for task, args, start, end in jobs:
+        if end <= crawls[0][2]:
+            continue
+        figures["no job running"] += max(0.0, start - busy_until)
+        if task != "raqib:crawl":
+            figures["other jobs"] += max(0.0, end - max(start, busy_until))
+        else:
+            gets = [
+                fetched[int(name.rsplit("-", 1)[1])][0]
+                for name in args["feeds"]
+                if int(name.rsplit("-", 1)[1]) in fetched
+            ]
+            if gets:
+                figures["crawl start to first GET"] += min(gets) - start
+                figures["first to last GET"] += max(gets) - min(gets)
+                figures["last answer to job end"] += end - max(gets)
+        busy_until = max(busy_until, end)
+    figures["crawl jobs"] = len(crawls)
+    return figures
+
+
+ROLES = ("workers", "crawl processes", "parse processes", "PostgreSQL")
+TARGET_RATIO = 1.7  # issue 11: two workers against one, on this machine
+MACHINES, MACHINE_FEEDS = 5, 20_000  # issue 11: what the figures say for 20,000 feeds on 5 machines
+
+
+def per_item_ms(result: dict[str, float]) -> dict[str, float]:
+    """CPU milliseconds per stored item, per role."""
+    return {role: 1000 * result[f"cpu {role}"] / max(result["articles"], 1) for role in ROLES}
+
+
+def scaling_arithmetic(base: dict[str, float], workers: int, cores: int, items_per_feed: int = 50) -> list[str]:
+    """Why n workers give what they give here: the run's work per item has to fit the cores.
+    ``ratio x base items/s x CPU per item <= cores`` bounds the ratio; the cores one worker kept
+    busy bound it the same way (more workers add at most cores / busy)."""
+    per_item = per_item_ms(base)
+    total = sum(per_item.values())
+    rate = base["items_per_s"]
+    busy = rate * total / 1000
+    target_cores = TARGET_RATIO * busy
+    fitting_total = cores * 1000 / (TARGET_RATIO * rate)
+    items = MACHINE_FEEDS * items_per_feed
+    worker_cpu = items * (total - per_item["PostgreSQL"]) / 1000
+    pg_cpu = items * per_item["PostgreSQL"] / 1000
+    machine_cores = MACHINES * cores
+    return [
+        f"CPU per item ({workers} worker(s)): "
+        + ", ".join(f"{role} {ms:.3f} ms" for role, ms in per_item.items())
+        + f"; {total:.3f} ms in all",
+        f"{workers} worker(s): {rate:.0f} items/s x {total:.3f} ms = {busy:.2f} cores busy, so on {cores} cores "
+        f"more workers give at most {cores / busy:.2f}x",
+        f"{TARGET_RATIO}x needs {TARGET_RATIO} x {rate:.0f} items/s x {total:.3f} ms = {target_cores:.2f} cores "
+        f"of {cores}: the work per item would have to be <= {fitting_total:.3f} ms at this one-worker rate "
+        f"(and a faster worker needs it smaller still)",
+        f"per crawl job one parse process parses, one item at a time: it was busy "
+        f"{rate * per_item['parse processes'] / 1000:.0%} of the time (its ceiling: "
+        f"{1000 / max(per_item['parse processes'], 1e-9):.0f} items/s per crawl job running)",
+        f"{MACHINE_FEEDS:,} feeds x {items_per_feed} items on {MACHINES} machines of {cores} cores: a first cycle of "
+        f"{items:,} items is {worker_cpu:.0f} worker CPU-seconds, {worker_cpu / machine_cores:.0f} s on "
+        f"{machine_cores} cores kept busy, and {pg_cpu:.0f} PostgreSQL CPU-seconds "
+        f"({pg_cpu / (worker_cpu / machine_cores):.1f} cores for PostgreSQL during it)",
+    ]
 
 
 def _parent(pid: int) -> int:
@@ -307,19 +409,27 @@ def main() -> None:
                     + f"), PostgreSQL {result['pg_cpu']:.1f} s, feed server {result['cpu feed server']:.1f} s"
                 )
                 print(f"  {bottleneck(result, os.cpu_count() or 1)}")
+                print("  CPU per item: " + ", ".join(f"{role} {ms:.3f} ms" for role, ms in per_item_ms(result).items()))
+                phases = {
+                    key.removeprefix("timeline "): value for key, value in result.items() if key.startswith("timeline ")
+                }
+                if phases:
+                    print(
+                        f"  one worker, {phases.pop('crawl jobs'):.0f} crawl jobs in {result['wall']:.1f} s: "
+                        + ", ".join(
+                            f"{phase} {seconds:.1f} s ({seconds / result['wall']:.0%})"
+                            for phase, seconds in phases.items()
+                        )
+                    )
             if len(counts_to_run) > 1:
                 base = results[counts_to_run[0]]
                 ratios = ", ".join(
                     f"{n} vs {counts_to_run[0]}: {results[n]['items_per_s'] / base['items_per_s']:.2f}x"
                     for n in counts_to_run[1:]
                 )
-                busy = (base["cpu"] + base["pg_cpu"]) / base["wall"]
-                cores = os.cpu_count() or 1
-                print(
-                    f"throughput ratio {ratios}; the {counts_to_run[0]}-worker run kept {busy:.2f} cores busy "
-                    f"(workers and PostgreSQL), so on {cores} cores more workers can give at most "
-                    f"{cores / busy:.2f}x; load average at the end {os.getloadavg()[0]:.1f}"
-                )
+                print(f"throughput ratio {ratios}; load average at the end {os.getloadavg()[0]:.1f}")
+                for line in scaling_arithmetic(base, counts_to_run[0], os.cpu_count() or 1):
+                    print(f"  {line}")
     finally:
         stop_pg_server(server)
     print(json.dumps({str(k): v for k, v in results.items()}, indent=1))
