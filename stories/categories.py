@@ -41,9 +41,11 @@ if TYPE_CHECKING:
 # A sentence belongs to the category whose examples it is closest to (cosine) when that reaches
 # EXAMPLE_THRESHOLD and beats every other category of the watch by EXAMPLE_MARGIN. Set on the dev
 # timelines (bench/replay_timeline.py): a sentence of a watch's domain scores 0.4-0.6 against
-# every category, so the margin carries most of the evidence.
+# every category, so the margin carries most of the evidence. 0.12, not 0.08: examples a user
+# writes in a minute share the watch's words ("Firefighters brought the fire under control"),
+# and at 0.08 any sentence about firefighters was "fire brought under control".
 EXAMPLE_THRESHOLD = 0.5
-EXAMPLE_MARGIN = 0.08
+EXAMPLE_MARGIN = 0.12
 
 
 @dataclass(frozen=True, slots=True)
