@@ -15,13 +15,19 @@ from pathlib import Path
 import psycopg
 import pytest
 from procrastinate.schema import SchemaManager
+from sqlalchemy import text
 from support.crawl import raqib, write_config
 from support.pg import MISSING_BINARIES, PgServer, find_pg_bindir, start_pg_server, stop_pg_server
 from support.receiver import Receiver, Reply
 from support.workers import GeneratedFeeds, Workers, restart_pg, running_workers, use_database, wait_for
 from test_alerts import ENV, SECRET, webhook_alert
+from test_watch_lock import FeedSpec
 
+from raqib.distributed.crawl_child import crawl_database
 from raqib.feedserver import FeedServer
+from storage import feed_repo
+from storage.crawl_locks import FeedLocks
+from storage.db import Database
 
 # Several workers and their crawl processes share a busy machine: a generous fetch timeout keeps a
 # starved crawl from timing out on loopback feeds (the timeout also sets the delivery lease).
@@ -88,6 +94,56 @@ def test_workers_on_an_empty_queue(tmp_path: Path, fresh_pg_url: str) -> None:
     text = raqib(config, "workers")
     assert "none: start one with `raqib worker`" in text.stdout
     assert "feeds: 1 due; the longest due, Wire" in text.stdout
+
+
+def test_feed_locks_keep_two_crawl_processes_off_the_same_feeds(fresh_pg_url: str) -> None:
+    """What each crawl process takes of a batch: the named feeds no other process holds, in the
+    batch's order; let go, they are free for the next one."""
+    database = Database(fresh_pg_url)
+    database.upgrade()
+    with database.session() as session:
+        feed_repo.sync_feeds(
+            session,
+            [
+                FeedSpec(name, f"https://{index}.example/rss", "ar")
+                for index, name in enumerate(("الجزيرة", "BBC عربي", "Reuters"))
+            ],
+        )
+    first, second = FeedLocks(database), FeedLocks(database)
+    try:
+        assert first.acquire(["BBC عربي", "الجزيرة"]) == ["BBC عربي", "الجزيرة"]
+        assert second.acquire(["Reuters", "الجزيرة", "not configured", "BBC عربي"]) == ["Reuters"]
+        first.release()
+        third = FeedLocks(database)
+        assert third.acquire(["الجزيرة", "Reuters", "BBC عربي"]) == ["الجزيرة", "BBC عربي"]
+        third.release()
+    finally:
+        second.release()
+    again = FeedLocks(database)
+    assert again.acquire(["Reuters"]) == ["Reuters"]
+    again.release()
+    database.dispose()
+
+
+def test_the_crawl_processs_commits_do_not_wait_for_the_disk_and_keep_the_urls_options(fresh_pg_url: str) -> None:
+    """Its batch is acknowledged by the worker's own (waiting) commit, which makes these durable
+    first (crawl_child.ASYNC_COMMIT); the options a user put in the URL are kept beside it."""
+    database = crawl_database(f"{fresh_pg_url}?options=-c%20statement_timeout%3D1234")
+    with database.session() as session:
+        query = "SELECT name, setting || ' ' || source FROM pg_settings WHERE name IN (:commit, :timeout)"
+        rows = {
+            str(name): str(value)
+            for name, value in session.execute(
+                text(query), {"commit": "synchronous_commit", "timeout": "statement_timeout"}
+            )
+        }
+    assert rows == {"synchronous_commit": "off client", "statement_timeout": "1234 client"}
+    database.dispose()
+    plain = Database(fresh_pg_url)
+    with plain.session() as session:
+        source = session.scalar(text("SELECT source FROM pg_settings WHERE name = 'synchronous_commit'"))
+    assert source != "client", "only the crawl process commits this way"
+    plain.dispose()
 
 
 # -- a full cycle on three workers ------------------------------------------------------------

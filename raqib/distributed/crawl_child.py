@@ -38,6 +38,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
+from sqlalchemy.engine import make_url
+
 from config.loader import load_config
 from crawler.runner import CrawlService, scrapy_settings
 from ingest.clock import Clock
@@ -46,6 +48,22 @@ from raqib.compose import story_desk
 from storage import feed_repo, queue_status, repo
 from storage.crawl_locks import FeedLocks
 from storage.db import Database
+
+# The crawl process's commits do not wait for the disk. Safe here: its batch is acknowledged
+# (the job marked done) only after its answer, by the worker's own commit, which waits for the
+# write-ahead log up to that commit, and so for every earlier commit of this process too. A
+# PostgreSQL crash can lose only stores that nothing durable follows yet: their job is not done,
+# their feeds are still due, and they are crawled again. The same holds for a decide job or an
+# alert built on a lost store: its own commit would have made that store durable first.
+ASYNC_COMMIT = "-c synchronous_commit=off"
+
+
+def crawl_database(url: str) -> Database:
+    """The crawl process's database: its connections commit without waiting for the disk."""
+    parsed = make_url(url)
+    given = parsed.query.get("options")
+    options = " ".join(part for part in (given if isinstance(given, str) else "", ASYNC_COMMIT) if part)
+    return Database(parsed.update_query_dict({"options": options}).render_as_string(hide_password=False))
 
 
 def resident_bytes() -> int:
@@ -66,7 +84,7 @@ class BatchCrawler:
         self.config = config.model_copy(
             update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})}
         )
-        self.database = Database(self.config.database)
+        self.database = crawl_database(self.config.database)
         self.pool = worker_pool(self.config, beside_decider=False)
         self.service = CrawlService(scrapy_settings(self.config))
         self.service.start()
