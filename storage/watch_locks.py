@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, union
 from sqlalchemy.orm import Session
 
 from storage.chunking import in_chunks
-from storage.models import Article, WatchMatch
+from storage.models import Article, UndecidedMatch, WatchMatch
 
 # Raqib's lock space for watches among PostgreSQL advisory locks ("RQWT"), beside the feeds'
 # (storage.crawl_locks.FEED_LOCKS, "RQFD").
@@ -41,15 +41,18 @@ def lock_watches(session: Session, watches: Iterable[str]) -> None:
 
 
 def matched_watches(session: Session, identities: Collection[str]) -> set[str]:
-    """The watches the stored articles with these identities have a match in (no row locked)."""
+    """The watches the stored articles with these identities have a match in, or are queued for
+    (no row locked). The queued ones count because a decide job of that watch may be turning the
+    queue entry into a match at this moment: asked in one statement (one snapshot), the answer
+    has each article either still queued or matched, never neither. So a store holds, before its
+    row locks, every watch whose decide job could write a match for its articles, all in name
+    order: it neither takes a watch out of order afterwards (a deadlock with a transaction holding
+    that watch and waiting for one it holds) nor waits for an article row a decide job holds
+    while that job waits for a row the store holds (two revised reports leaving one watch)."""
     watches: set[str] = set()
     for chunk in in_chunks(sorted(set(identities))):
-        watches.update(
-            session.scalars(
-                select(WatchMatch.watch)
-                .join(Article, WatchMatch.article_id == Article.id)
-                .where(Article.identity.in_(chunk))
-                .distinct()
-            )
-        )
+        articles = select(Article.id).where(Article.identity.in_(chunk))
+        matched = select(WatchMatch.watch).where(WatchMatch.article_id.in_(articles))
+        queued = select(UndecidedMatch.watch).where(UndecidedMatch.article_id.in_(articles))
+        watches.update(session.scalars(union(matched, queued)))
     return watches

@@ -30,7 +30,7 @@ from raqib.compose import story_desk
 from storage import feed_repo
 from storage.db import Database
 from storage.models import Story, WatchMatch
-from storage.watch_locks import WATCH_LOCKS
+from storage.watch_locks import WATCH_LOCKS, lock_watches
 from stories.analysis import Analyser
 from stories.types import ArticleFate, Entry
 
@@ -210,3 +210,146 @@ def test_a_revision_of_a_report_still_queued_for_a_watch_waits_for_that_watch(
         story = session.scalars(select(Story)).one()
         assert story.title == REVISED.title, "decided on the revised text"
     database.dispose()
+
+
+# -- a revised report that stops matching a watch it is queued for ----------------------------
+#
+# A second watch, named to sort before the first, that follows the toll of 4: the first report
+# matches it, its revision (5 killed) no longer does. The store revising it must still hold this
+# watch (its decide job may be turning the queue entry into a match) and take it in name order.
+
+TOLL = "a-kursk-toll-4"
+assert TOLL < WATCH
+SECOND_TOLL = Entry(
+    feed=FEED,
+    guid="aj-toll-2",
+    title="مقتل 4 جنود كوريين شماليين في قصف على مواقعهم في كورسك",
+    summary="قتل 4 جنود من القوات الكورية الشمالية في قصف أوكراني بالمسيرات على مواقعهم في كورسك الروسية.",
+    language_hint="ar",
+)
+SECOND_REVISED = Entry(
+    feed=FEED,
+    guid="aj-toll-2",
+    title="مقتل 6 جنود كوريين شماليين في قصف على مواقعهم في كورسك",
+    summary="قتل 6 جنود من القوات الكورية الشمالية في قصف أوكراني بالمسيرات على مواقعهم في كورسك الروسية.",
+    language_hint="ar",
+)
+
+
+@dataclass
+class TwoWatches:
+    database: Database
+    analyser: Analyser
+    config: Any
+
+    def store(self, desk: StoryDesk, entries: list[Entry], now: datetime) -> Stored:
+        """A crawl's store batch of these reports, in its own transaction."""
+        with self.database.session() as session:
+            return store_items(
+                session,
+                feed_repo.feed_id(session, FEED),
+                [ParsedItem(entry, self.analyser.analyse(entry), entry.summary) for entry in entries],
+                prepare=desk.prepare,
+                desk=lambda: desk,
+                now=now,
+                rules=EventTimes(),
+            )
+
+
+def two_watches(url: str, folder: Path) -> TwoWatches:
+    database = Database(url)
+    database.upgrade()
+    config = load_config(BUNDLED_DEFAULT, data_dir=folder)
+    queries = {watch.name: watch.query for watch in config.watches}
+    analyser = Analyser({**queries, TOLL: '"4 جنود"'})
+    assert {hit.watch for hit in analyser.analyse(FIRST).hits} == {WATCH, TOLL}
+    assert {hit.watch for hit in analyser.analyse(REVISED).hits} == {WATCH}, "the revision leaves the toll watch"
+    with database.session() as session:
+        feed_repo.sync_feeds(session, [FeedSpec(FEED, "https://aljazeera.example/rss", "ar")])
+    return TwoWatches(database, analyser, config)
+
+
+class HeldDecision:
+    """The toll watch's decide job, in a thread: it decides, then holds its transaction open (its
+    watch lock and its new matches uncommitted) until ``finish``."""
+
+    def __init__(self, setup: TwoWatches, desk: StoryDesk, now: datetime, expected: int) -> None:
+        self.decided, self.release = threading.Event(), threading.Event()
+
+        def decide() -> None:
+            with setup.database.session() as session:
+                assert len(decide_batch(session, desk, None, TOLL, now=now)) == expected
+                self.decided.set()
+                assert self.release.wait(60)
+
+        self.thread = InThread(decide)
+        assert self.decided.wait(60)
+
+    def finish(self) -> None:
+        self.release.set()
+        self.thread.join()
+
+
+def test_a_revision_leaving_a_watch_whose_decision_is_under_way_waits_for_it_in_name_order(
+    pg_server: PgServer, fresh_pg_url: str, tmp_path: Path
+) -> None:
+    """The retry path: while the toll watch's decide job turns the first report's queue entry into
+    a match, a crawl revises the report (now matching only the other watch) and a third
+    transaction takes both watches in name order (as ``raqib reprocess`` or another crawl's store
+    does). Had the crawl held only the other watch, found the new match under its row lock and
+    then taken the toll watch out of order, it and the third would each hold what the other waits
+    for (PostgreSQL then fails one). It waits for the toll watch first: all three finish."""
+    setup = two_watches(fresh_pg_url, tmp_path)
+    decider, crawler = story_desk(setup.config), story_desk(setup.config)
+    setup.store(decider, [FIRST], T0)  # queued for both watches
+    later = T0 + timedelta(hours=1)
+    deciding = HeldDecision(setup, decider, later, expected=1)
+
+    revising = InThread(lambda: setup.store(crawler, [REVISED], later))
+    assert wait_for(lambda: len(lock_waits(pg_server, fresh_pg_url)) == 1, 30, interval=0.05)
+
+    def both_in_order() -> None:
+        with setup.database.session() as session:
+            lock_watches(session, [WATCH, TOLL])
+
+    third = InThread(both_in_order)
+    assert wait_for(lambda: len(lock_waits(pg_server, fresh_pg_url)) == 2, 30, interval=0.05)
+    assert lock_waits(pg_server, fresh_pg_url) == ["advisory", "advisory"], "both wait for the toll watch"
+    deciding.finish()
+    revising.join()
+    third.join()
+
+    assert decide_watch(setup.database, decider, None, WATCH, now=later) == 1
+    with setup.database.read_session() as session:
+        explanations = {match.watch: match.explanation for match in session.scalars(select(WatchMatch))}
+        titles = {story.watch: story.title for story in session.scalars(select(Story))}
+    assert set(explanations) == {TOLL, WATCH}
+    assert "revisions" in explanations[TOLL], "the toll watch's story heard of the revision"
+    assert titles[WATCH] == REVISED.title, "the other watch decided on the revised text"
+    setup.database.dispose()
+
+
+def test_two_revisions_leaving_a_watch_wait_for_its_decide_job_before_touching_their_rows(
+    pg_server: PgServer, fresh_pg_url: str, tmp_path: Path
+) -> None:
+    """Two reports queued for the toll watch are revised in one store batch and both leave it. The
+    watch's decide job, under way, writes a match for each (each insert waits for that article's
+    row); the store locks the same rows in its own order: had it gone to the rows first, each
+    could hold a row the other waits for. It waits for the watch's lock instead, before any row."""
+    setup = two_watches(fresh_pg_url, tmp_path)
+    assert {hit.watch for hit in setup.analyser.analyse(SECOND_TOLL).hits} == {WATCH, TOLL}
+    assert {hit.watch for hit in setup.analyser.analyse(SECOND_REVISED).hits} == {WATCH}
+    decider, crawler = story_desk(setup.config), story_desk(setup.config)
+    setup.store(decider, [FIRST, SECOND_TOLL], T0)
+    later = T0 + timedelta(hours=1)
+    deciding = HeldDecision(setup, decider, later, expected=2)
+    revising = InThread(lambda: setup.store(crawler, [REVISED, SECOND_REVISED], later))
+    assert wait_for(lambda: bool(lock_waits(pg_server, fresh_pg_url)), 30, interval=0.05)
+    assert lock_waits(pg_server, fresh_pg_url) == ["advisory"], "the watch's lock, not an article's row"
+    deciding.finish()
+    revising.join()
+
+    with setup.database.read_session() as session:
+        toll = [match.explanation for match in session.scalars(select(WatchMatch).where(WatchMatch.watch == TOLL))]
+    assert len(toll) == 2 and all("revisions" in explanation for explanation in toll)
+    setup.database.dispose()
