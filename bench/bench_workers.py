@@ -225,36 +225,46 @@ def run(
     return result
 
 
+TIMELINE = (
+    "to first crawl",
+    "crawl start to first GET",
+    "first GET to first store",
+    "first to last store",
+    "last store to job end",
+    "other jobs",
+    "no job running",
+)
+
+
 def job_timeline(server: PgServer, dbname: str, fetched: dict[int, list[float]], started: float) -> dict[str, float]:
-    """Where one worker's wall time goes, from procrastinate's job events and the feed server's
-    GET times (meaningful with one worker, concurrency 1, where jobs run one after another): before
-    the first crawl job starts; per crawl job, its start to its batch's first GET (lock, due check,
-    the crawl's start), first to last GET (fetching, with parsing and storing beside it), the last
-    answer to the job's end (parsing and storing what is left, the answer, the job's end); the
-    other jobs (decide, schedule) run between crawls; and the hand-off gaps when no job runs."""
+    """Where one worker's wall time goes (meaningful with one worker, concurrency 1, where jobs run
+    one after another), from procrastinate's job events, the feed server's GET times and the
+    articles' store times (``fetched_at`` is taken as a feed's items are stored). The phases add
+    up to the cycle: workers started to the first crawl job; per crawl job, its start to its
+    batch's first GET (feed locks, due check, the crawl's start), to its first store (an answer,
+    parsed, stored: the pipeline filling), to its last store (the pipeline running), to the job's
+    end (the answer, the job's bookkeeping); the other jobs (decide, schedule) between crawls; and
+    the hand-off gaps when no job runs. Beside them, not a phase: how long fetching a batch took
+    (first to last GET)."""
     query = (
         "SELECT j.task_name, j.args, extract(epoch FROM min(e.at) FILTER (WHERE e.type = 'started')), "
         "extract(epoch FROM max(e.at) FILTER (WHERE e.type IN ('succeeded', 'failed'))) "
         "FROM procrastinate.procrastinate_jobs j JOIN procrastinate.procrastinate_events e ON e.job_id = j.id "
         "GROUP BY j.id HAVING min(e.at) FILTER (WHERE e.type = 'started') IS NOT NULL ORDER BY 3"
     )
+    stores = (
+        "SELECT f.name, extract(epoch FROM min(a.fetched_at)), extract(epoch FROM max(a.fetched_at)) "
+        "FROM articles a JOIN feeds f ON f.id = a.feed_id GROUP BY f.name"
+    )
     with psycopg.connect(server.admin_dsn(dbname)) as connection:
         jobs = [(task, args, float(start), float(end or start)) for task, args, start, end in connection.execute(query)]
+        stored = {name: (float(first), float(last)) for name, first, last in connection.execute(stores)}
     crawls = [job for job in jobs if job[0] == "raqib:crawl"]
     if not crawls:
         return {}
-    figures = dict.fromkeys(
-        (
-            "to first crawl",
-            "crawl start to first GET",
-            "first to last GET",
-            "last answer to job end",
-            "other jobs",
-            "no job running",
-        ),
-        0.0,
-    )
+    figures = dict.fromkeys(TIMELINE, 0.0)
     figures["to first crawl"] = crawls[0][2] - started
+    fetching = 0.0
     busy_until = crawls[0][2]
     for task, args, start, end in jobs:
         if end <= crawls[0][2]:
@@ -263,16 +273,20 @@ def job_timeline(server: PgServer, dbname: str, fetched: dict[int, list[float]],
         if task != "raqib:crawl":
             figures["other jobs"] += max(0.0, end - max(start, busy_until))
         else:
-            gets = [
-                fetched[int(name.rsplit("-", 1)[1])][0]
-                for name in args["feeds"]
-                if int(name.rsplit("-", 1)[1]) in fetched
-            ]
-            if gets:
-                figures["crawl start to first GET"] += min(gets) - start
-                figures["first to last GET"] += max(gets) - min(gets)
-                figures["last answer to job end"] += end - max(gets)
+            names = [name for name in args["feeds"] if name in stored]
+            gets = [fetched[index][0] for index in (int(name.rsplit("-", 1)[1]) for name in names) if index in fetched]
+            if gets and names:
+                first_get, first_store = min(gets), min(stored[name][0] for name in names)
+                last_store = max(stored[name][1] for name in names)
+                figures["crawl start to first GET"] += first_get - start
+                figures["first GET to first store"] += first_store - first_get
+                figures["first to last store"] += last_store - first_store
+                figures["last store to job end"] += end - last_store
+                fetching += max(gets) - first_get
+            else:  # nothing of it stored (its feeds were stored by another job): all bookkeeping
+                figures["last store to job end"] += end - start
         busy_until = max(busy_until, end)
+    figures["fetching a batch (first to last GET, per job)"] = fetching / len(crawls)
     figures["crawl jobs"] = len(crawls)
     return figures
 
@@ -432,16 +446,13 @@ def main() -> None:
                 )
                 print(f"  {bottleneck(result, os.cpu_count() or 1)}")
                 print("  CPU per item: " + ", ".join(f"{role} {ms:.3f} ms" for role, ms in per_item_ms(result).items()))
-                phases = {
-                    key.removeprefix("timeline "): value for key, value in result.items() if key.startswith("timeline ")
-                }
-                if phases:
+                if "timeline crawl jobs" in result:
+                    phases = {phase: result[f"timeline {phase}"] for phase in TIMELINE}
+                    fetching = result["timeline fetching a batch (first to last GET, per job)"]
                     print(
-                        f"  one worker, {phases.pop('crawl jobs'):.0f} crawl jobs in {result['wall']:.1f} s: "
-                        + ", ".join(
-                            f"{phase} {seconds:.1f} s ({seconds / result['wall']:.0%})"
-                            for phase, seconds in phases.items()
-                        )
+                        f"  one worker, {result['timeline crawl jobs']:.0f} crawl jobs in {result['wall']:.1f} s: "
+                        + ", ".join(f"{phase} {s:.1f} s ({s / result['wall']:.0%})" for phase, s in phases.items())
+                        + f"; fetching a batch took {fetching:.2f} s"
                     )
             if len(counts_to_run) > 1:
                 base = results[counts_to_run[0]]

@@ -109,11 +109,16 @@ def lock_waits(pg_server: PgServer, url: str) -> list[str]:
 
 def crawl_store(database: Database, analyser: Analyser, desk: StoryDesk, entry: Entry, now: datetime) -> Stored:
     """What a crawl's store stage does with one report of the feed, in its own transaction."""
+    return store_batch(database, analyser, desk, [entry], now)
+
+
+def store_batch(database: Database, analyser: Analyser, desk: StoryDesk, entries: list[Entry], now: datetime) -> Stored:
+    """A crawl's store batch of these reports of the feed, in its own transaction."""
     with database.session() as session:
         return store_items(
             session,
-            feed_repo.feed_id(session, entry.feed),
-            [ParsedItem(entry, analyser.analyse(entry), entry.summary)],
+            feed_repo.feed_id(session, FEED),
+            [ParsedItem(entry, analyser.analyse(entry), entry.summary) for entry in entries],
             prepare=desk.prepare,
             desk=lambda: desk,
             now=now,
@@ -243,17 +248,7 @@ class TwoWatches:
     config: Any
 
     def store(self, desk: StoryDesk, entries: list[Entry], now: datetime) -> Stored:
-        """A crawl's store batch of these reports, in its own transaction."""
-        with self.database.session() as session:
-            return store_items(
-                session,
-                feed_repo.feed_id(session, FEED),
-                [ParsedItem(entry, self.analyser.analyse(entry), entry.summary) for entry in entries],
-                prepare=desk.prepare,
-                desk=lambda: desk,
-                now=now,
-                rules=EventTimes(),
-            )
+        return store_batch(self.database, self.analyser, desk, entries, now)
 
 
 def two_watches(url: str, folder: Path) -> TwoWatches:
