@@ -38,9 +38,15 @@ from storage.db import Database
 _CONTEXT = multiprocessing.get_context("forkserver")
 PROCESS_NAME = "raqib-decide"  # as ``ps`` and ``top`` show it (Linux)
 # Matches per decide transaction. SQLite has one writer at a time and the crawl's store waits while
-# a decision holds the lock (and the other way round): a batch of 100 held it for seconds on a busy
-# machine (bench_pipeline), 16 keeps each hold near the crawl writer's own quarter of a second.
+# a decision holds the lock (and the other way round): a fixed batch of 100 held it for seconds on
+# a busy machine (bench_pipeline). Yet every transaction rewrites the memory of each story it
+# touched (a long story's is a large document) and looks up the batch's duplicates and stories
+# again: with 16 a transaction, that was most of deciding a long queue. So the batch grows while
+# transactions stay short: each is sized from the time per match the previous ones took, to hold
+# the lock about ``DECIDE_HOLD`` seconds, between ``DECIDE_STEP`` and ``DECIDE_MOST``.
 DECIDE_STEP = 16
+DECIDE_MOST = 512
+DECIDE_HOLD = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,9 @@ class DecideFigures:
 
     decided: int = 0  # matches decided
     seconds: float = 0.0  # deciding, the desk's building excluded
+    cpu: float = 0.0  # of which the process's CPU time (the rest: waiting for the lock, or for a core)
+    waited: float = 0.0  # of which waiting for the write lock (SQLite: while the crawl stores)
+    transactions: int = 0
     desk_seconds: float = 0.0  # building the desk (loading the encoder)
     longest: float = 0.0  # the longest a decide transaction held the write lock, seconds
     error: str | None = None  # why the decide process stopped before deciding everything
@@ -65,6 +74,9 @@ class DecideFigures:
     def stages(self) -> dict[str, float]:
         return {
             "decide": self.seconds,
+            "decide_cpu": self.cpu,
+            "decide_waited": self.waited,
+            "decide_transactions": float(self.transactions),
             "decided": float(self.decided),
             "desk": self.desk_seconds,
             "decide_longest": self.longest,
@@ -202,6 +214,13 @@ class _Deciding:
     pending: dict[str, None] = field(default_factory=dict)  # watches with work, in turn
     prepared: dict[int, PreparedArticle] = field(default_factory=dict)
     desk: StoryDesk | None = None
+    per_match: float | None = None  # seconds the lock was held per match decided, recent transactions
+
+    def limit(self) -> int:
+        """How many matches the next transaction takes: about ``DECIDE_HOLD`` seconds of them."""
+        if self.per_match is None:
+            return DECIDE_STEP
+        return max(DECIDE_STEP, min(DECIDE_MOST, int(DECIDE_HOLD / max(self.per_match, 1e-6))))
 
     def run(self, inbox: Connection) -> None:
         finishing = False
@@ -225,19 +244,30 @@ class _Deciding:
         """One batch of the watch's queue in one transaction; the watch goes to the back of the
         line, or leaves it when its queue is empty."""
         desk = self._desk()
-        started = time.perf_counter()
+        limit = self.limit()
+        started, started_cpu = time.perf_counter(), time.process_time()
         with self.parts.database.session() as session:
             session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
             writing = time.perf_counter()
             events = decide_batch(
-                session, desk, self.parts.outbox, watch, now=self.clock.now(), prepared=self.prepared, limit=DECIDE_STEP
+                session, desk, self.parts.outbox, watch, now=self.clock.now(), prepared=self.prepared, limit=limit
             )
         finished = time.perf_counter()
-        self.figures.longest = max(self.figures.longest, finished - writing)  # the lock held, commit included
+        held = finished - writing  # the lock held, commit included
+        self.figures.longest = max(self.figures.longest, held)
         self.figures.seconds += finished - started
+        self.figures.cpu += time.process_time() - started_cpu
+        self.figures.waited += writing - started
+        self.figures.transactions += 1
         self.figures.decided += len(events)
+        if events:
+            # A transaction's fixed costs are spread over its matches: a short one (the queue's
+            # tail) says little of the next full one, so it weighs by its size.
+            weight = min(1.0, len(events) / limit)
+            this = held / len(events)
+            self.per_match = this if self.per_match is None else (1 - weight / 2) * self.per_match + weight / 2 * this
         del self.pending[watch]
-        if len(events) >= DECIDE_STEP:
+        if len(events) >= limit:
             self.pending[watch] = None
 
     def _desk(self) -> StoryDesk:
