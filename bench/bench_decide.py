@@ -7,8 +7,8 @@ own process on its own database: this tree, and with ``--baseline REV`` that rev
 temporary ``git worktree``, ``bench_crawl.baseline_tree``). Prints, per side, the decide stage's
 CPU and wall milliseconds per decision, the sentences the model embedded and the events; then
 the ratio, and whether both sides made the same decisions and stored the same story memories
-(a digest of every match's event, story and explanation and every story's state, taken with
-one string hash seed).
+(a digest of every match's event, story and explanation and every story's memory as each side
+reads its stored state back, whatever form it stores it in, taken with one string hash seed).
 
     .venv/bin/python bench/bench_decide.py [--feeds 100] [--items 50] [--baseline REV] [--postgresql]
 """
@@ -122,7 +122,7 @@ def child(args: argparse.Namespace) -> None:
                 WatchMatch.article_id
             )
         ).all()
-        states = [story.state for story in session.scalars(select(Story).order_by(Story.id))]
+        states = [memory_content(story.state) for story in session.scalars(select(Story).order_by(Story.id))]
     database.dispose()
     digest = hashlib.sha256(
         json.dumps([[list(row) for row in matches], states], sort_keys=True, default=str).encode()
@@ -130,6 +130,29 @@ def child(args: argparse.Namespace) -> None:
     events = dict(sorted(Counter(row[2] for row in matches).items()))
     print(json.dumps({"decided": decided, "cpu": cpu, "wall": wall, "embedded": embedded, "events": events,
                       "stories": len(states), "digest": digest}))  # fmt: skip
+
+
+def memory_content(state: Any) -> Any:
+    """A story's stored memory as its side reads it (``StoryMemory.from_json``), in a form that
+    does not depend on how the state was written: sets sorted, counters as dicts."""
+    from dataclasses import fields
+
+    from stories.memory import StoryMemory
+
+    memory = StoryMemory.from_json(state)
+    return {item.name: plain(getattr(memory, item.name)) for item in fields(memory) if item.compare}
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain(item) for item in value)
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    return value
 
 
 def side(tree: Path, env: dict[str, str], args: argparse.Namespace, database: str, folder: Path) -> dict[str, Any]:

@@ -209,13 +209,13 @@ class StoryMemory:
             "entities": dict(self.entities),
             "figures": {kind: asdict(figure) for kind, figure in self.figures.items()},
             "figure_values": self.figure_values,
-            "words": {language: list(words) for language, words in self.words.items()},
+            "words": {language: _joined(list(words)) for language, words in self.words.items()},
             "sentences": {
-                language: [_listed(sentence) for sentence in sentences]
+                language: [_packed(sentence) for sentence in sentences]
                 for language, sentences in self.sentences.items()
             },
-            "titles": {language: [_listed(title) for title in titles] for language, titles in self.titles.items()},
-            "meanings": [_listed(meaning) for meaning in self.meanings],
+            "titles": {language: [_packed(title) for title in titles] for language, titles in self.titles.items()},
+            "meanings": [_packed(meaning) for meaning in self.meanings],
             "languages": sorted(self.languages),
             "articles": self.articles,
             "texts": self.texts,
@@ -240,15 +240,16 @@ class StoryMemory:
             entities=counts(data.get("entities")),
             figures={kind: Figure(**value) for kind, value in data.get("figures", {}).items()},
             figure_values={kind: list(values) for kind, values in data.get("figure_values", {}).items()},
-            words={language: dict.fromkeys(words) for language, words in data.get("words", {}).items()},
+            words={language: dict.fromkeys(_split(words)) for language, words in data.get("words", {}).items()},
             sentences={
-                language: [frozenset(sentence) for sentence in sentences]
+                language: [frozenset(_split(sentence)) for sentence in sentences]
                 for language, sentences in data.get("sentences", {}).items()
             },
             titles={
-                language: [frozenset(title) for title in titles] for language, titles in data.get("titles", {}).items()
+                language: [frozenset(_split(title)) for title in titles]
+                for language, titles in data.get("titles", {}).items()
             },
-            meanings=[frozenset(meaning) for meaning in data.get("meanings", [])],
+            meanings=[frozenset(_split(meaning)) for meaning in data.get("meanings", [])],
             languages=set(data.get("languages", [])),
             articles=int(data.get("articles", 0)),
             texts=list(data.get("texts", [])),
@@ -261,11 +262,27 @@ class StoryMemory:
 
 
 @lru_cache(maxsize=1 << 16)
-def _listed(words: frozenset[str]) -> tuple[str, ...]:
-    """A set of words in the order it is stored in. A story's state is written after every batch
-    it took part in, and sorting each of its hundreds of sentences again was most of writing it;
-    a sentence is the same set object from one write to the next."""
-    return tuple(sorted(words))
+def _packed(words: frozenset[str]) -> str | list[str]:
+    """A set of words as it is stored: sorted, in one string. A story's state is written after
+    every batch it took part in, and sorting each of its hundreds of sentences again was most of
+    writing it (a sentence is the same set object from one write to the next); serialising one
+    string per sentence instead of a list of words takes a fraction of the time of the lists."""
+    return _joined(sorted(words))
+
+
+def _joined(words: list[str]) -> str | list[str]:
+    """Words in one string, separated by spaces; a list when one of them could not be told
+    apart that way (a space in a concept's name, an empty word)."""
+    if all(word and " " not in word for word in words):
+        return " ".join(words)
+    return words
+
+
+def _split(stored: str | list[str]) -> list[str]:
+    """The words ``_joined`` stored (older states kept lists)."""
+    if isinstance(stored, str):
+        return stored.split(" ") if stored else []
+    return list(stored)
 
 
 def _dropped(old: list[str], texts: list[str]) -> int | None:

@@ -1,0 +1,74 @@
+"""A story's memory as it is stored with the story (``Story.state``): what is written is read back
+as it was, in Arabic and English, from today's compact form and from older states."""
+
+from __future__ import annotations
+
+import json
+
+from ingest.prepare import Preparer
+from stories.concepts import Lexicon
+from stories.memory import StoryMemory
+from stories.types import Entry
+
+REPORTS = [
+    ("ar", "قوات كورية شمالية تنتشر في كورسك", "بيونغ يانغ ترسل مزيدا من الجنود إلى روسيا. قتل 40 جنديا في الهجوم."),
+    ("en", "North Korean troops near Kursk", "Pyongyang sends 3,000 more soldiers to Russia. Drones hit Kursk."),
+    ("ar", "مسيرات كورية شمالية فوق كورسك", "الاستخبارات الأوكرانية: 12 ألف جندي كوري شمالي في روسيا."),
+]
+
+
+def absorbed() -> StoryMemory:
+    preparer = Preparer(Lexicon(), None)
+    memory = StoryMemory()
+    for index, (language, title, summary) in enumerate(REPORTS):
+        entry = Entry(
+            feed="wire",
+            title=title,
+            summary=summary,
+            guid=str(index),
+            url=f"https://wire.example/{index}",
+            text="",
+            published=None,
+            language_hint=language,
+        )
+        memory.absorb(preparer.prepare(entry, language).features)
+    return memory
+
+
+def stored(memory: StoryMemory) -> StoryMemory:
+    """Through the database's JSON column and back."""
+    return StoryMemory.from_json(json.loads(json.dumps(memory.to_json(), ensure_ascii=False)))
+
+
+def test_a_memory_reads_back_as_it_was_written() -> None:
+    memory = absorbed()
+    assert memory.sentences["ar"] and memory.sentences["en"] and memory.meanings
+    assert any("\u0600" <= word[0] <= "\u06ff" for sentence in memory.sentences["ar"] for word in sentence)
+    assert stored(memory) == memory
+    assert stored(memory).known_pairs == memory.known_pairs
+
+
+def test_a_state_written_as_lists_of_words_reads_the_same() -> None:
+    memory = absorbed()
+    state = memory.to_json()
+    older = {
+        **state,
+        "words": {language: sorted(memory.words[language]) for language in memory.words},
+        "sentences": {language: [sorted(s) for s in memory.sentences[language]] for language in memory.sentences},
+        "titles": {language: [sorted(t) for t in memory.titles[language]] for language in memory.titles},
+        "meanings": [sorted(meaning) for meaning in memory.meanings],
+    }
+    assert older != state, "the older form differs from today's"
+    read = StoryMemory.from_json(json.loads(json.dumps(older, ensure_ascii=False)))
+    assert read.sentences == memory.sentences and read.titles == memory.titles and read.meanings == memory.meanings
+    assert set(read.words["ar"]) == set(memory.words["ar"])
+
+
+def test_words_that_a_space_cannot_separate_are_kept_whole() -> None:
+    # A category named with a space in the configuration, an empty sentence, an empty word.
+    memory = StoryMemory(
+        sentences={"en": [frozenset({"air defence", "drones"}), frozenset(), frozenset({"", "x"})]},
+        meanings=[frozenset({"air defence", "casualties:40"}), frozenset({"مسيرات", "كورسك"})],
+        words={"ar": dict.fromkeys(["كورسك", "جنود"])},
+    )
+    assert stored(memory) == memory
