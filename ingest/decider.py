@@ -216,12 +216,6 @@ class _Deciding:
     desk: StoryDesk | None = None
     per_match: float | None = None  # seconds the lock was held per match decided, recent transactions
 
-    def limit(self) -> int:
-        """How many matches the next transaction takes: about ``DECIDE_HOLD`` seconds of them."""
-        if self.per_match is None:
-            return DECIDE_STEP
-        return max(DECIDE_STEP, min(DECIDE_MOST, int(DECIDE_HOLD / max(self.per_match, 1e-6))))
-
     def run(self, inbox: Connection) -> None:
         finishing = False
         while self.pending or not finishing:
@@ -244,7 +238,7 @@ class _Deciding:
         """One batch of the watch's queue in one transaction; the watch goes to the back of the
         line, or leaves it when its queue is empty."""
         desk = self._desk()
-        limit = self.limit()
+        limit = batch_size(self.per_match)
         started, started_cpu = time.perf_counter(), time.process_time()
         with self.parts.database.session() as session:
             session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
@@ -276,6 +270,14 @@ class _Deciding:
             self.desk = self.parts.desk()
             self.figures.desk_seconds = time.perf_counter() - started
         return self.desk
+
+
+def batch_size(per_match: float | None) -> int:
+    """How many matches the next transaction takes: about ``DECIDE_HOLD`` seconds of them, at
+    ``per_match`` seconds each (unknown before the first transaction)."""
+    if per_match is None:
+        return DECIDE_STEP
+    return max(DECIDE_STEP, min(DECIDE_MOST, int(DECIDE_HOLD / max(per_match, 1e-6))))
 
 
 def _name_process(name: str) -> None:

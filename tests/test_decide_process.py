@@ -20,6 +20,7 @@ from support.crawl import FIXTURES, crawl_json, serve_bytes, write_config
 
 from config.loader import load_config
 from ingest.decide import decide_watch
+from ingest.decider import DECIDE_HOLD, DECIDE_MOST, DECIDE_STEP, batch_size
 from raqib.compose import outbox_writer, story_desk
 from raqib.feedserver import FeedRequestHandler, FeedServer
 from storage.db import Database
@@ -191,13 +192,23 @@ def test_many_feeds_in_both_languages_every_match_decided_once(tmp_path: Path, f
     crawl = crawl_json(configure(tmp_path, feeds), env=ENV)
     assert crawl.returncode == 0, crawl.stderr
     matched = sum(feed["matched"] for feed in crawl.json()["feeds"])
-    assert matched == 18 and crawl.json()["stages"]["decided"] == matched
+    stages = crawl.json()["stages"]
+    assert matched == 18 and stages["decided"] == matched
+    assert 1 <= stages["decide_transactions"] <= matched and 0 < stages["decide_cpu"] <= stages["decide"]
+    assert 0 <= stages["decide_waited"] <= stages["decide"]
     database = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
     assert queued(database) == 0
     stories, events, alerts = decisions(database)
     assert len(events) == matched and sum(len(titles) for titles in stories) == matched
     assert {"كُورِيا الشَّمالِيَّة تنشر ١٢٠٠٠ من الجُنُود في روسـيـا", EN_TITLES[0]} <= {title for title, _ in events}
     assert alerts == sorted(title for title, event in events if event in ("new_story", "development"))
+
+
+def test_decide_transactions_grow_to_hold_the_lock_about_a_quarter_second() -> None:
+    assert batch_size(None) == DECIDE_STEP, "before the first transaction: a small one"
+    assert batch_size(0.001) == int(DECIDE_HOLD / 0.001) == 250
+    assert batch_size(0.05) == DECIDE_STEP, "slow matches (a busy machine): never fewer than the step"
+    assert batch_size(0.0) == batch_size(1e-9) == DECIDE_MOST, "fast ones: never more than the most"
 
 
 def descendants(pid: int) -> list[int]:
