@@ -424,3 +424,35 @@ def test_a_report_close_to_a_story_that_adds_only_statements_develops_it(encoder
     for report, expected in reports:
         decision = decide(desk.features(*report), candidates, settings, encoder=encoder, at=T0 + timedelta(days=2))
         assert (decision.event, decision.story_id) == expected, decision.reason
+
+
+def test_a_statement_days_later_that_wording_puts_far_from_its_story_develops_it(encoder: SentenceEncoder) -> None:
+    # A minister's answer to a strike, in the other story language, shares few words with the
+    # strike reports (join probability about 0.29): it is a later turn of that event and
+    # alerts as its development. Other events in the same port stay stories of their own.
+    desk = Desk(encoder, Categoriser([]))
+    desk.report(*ADEN_STRIKE, at=T0)
+    desk.report(
+        "إضراب عمال محطة الحاويات في عدن بسبب تأخر الأجور",
+        "أضرب عمال محطة الحاويات في ميناء عدن يوم الاثنين احتجاجا على تأخر صرف أجورهم ثلاثة أشهر، "
+        "ما ترك نحو 40 سفينة تنتظر في المرسى.",
+        "ar",
+        at=T0 + timedelta(hours=3),
+    )
+    assert list(desk.stories) == [1]
+    answer = desk.report(
+        "وزير النقل يعد بصرف الأجور المتأخرة من صندوق طوارئ",
+        "قال وزير النقل اليمني يوم الخميس إن الحكومة ستصرف الأجور المتأخرة من صندوق للطوارئ بحلول نهاية الشهر.",
+        "ar",
+        at=T0 + timedelta(days=3),
+    )
+    assert (answer.event, answer.story_id) == (EventType.DEVELOPMENT, 1), answer.reason
+    for other in [
+        ("Fire at Aden refinery storage tank put out after six hours",
+         "A fire at a storage tank of the Aden refinery was put out after six hours on Thursday, the refinery "
+         "said; no one was hurt.", "en"),
+        ("Aden airport reopens runway after repairs",
+         "Aden's international airport reopened its main runway on Thursday after two weeks of repairs.", "en"),
+    ]:  # fmt: skip
+        decision = desk.report(*other, at=T0 + timedelta(days=3, hours=2))
+        assert decision.event is EventType.NEW_STORY, (other[0], decision.reason)
