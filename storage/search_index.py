@@ -34,7 +34,6 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
-    text,
 )
 from sqlalchemy.dialects.postgresql import to_tsvector
 from sqlalchemy.orm import Session
@@ -49,8 +48,9 @@ __all__ = ["Progress", "SearchRow", "add_rows", "index_article", "needs_reindex"
 Progress = Callable[[int, int], None]  # (articles indexed so far, articles in all)
 SearchRow = tuple[int, str, str]  # (article id, language, content built by index_content)
 
-# The SQLite FTS5 entry of a row: rowid is article_search.article_id (the table's content_rowid).
-_FTS_INSERT = text(f"INSERT INTO {FTS_TABLE}(rowid, language, content) VALUES (:article_id, :language, :content)")
+# The SQLite rows, and their FTS5 entries (rowid is article_search.article_id, the content_rowid).
+_SQLITE_ROW_INSERT = f"INSERT INTO {article_search.name} (article_id, language, content) VALUES (?, ?, ?)"
+_SQLITE_FTS_INSERT = f"INSERT INTO {FTS_TABLE}(rowid, language, content) VALUES (?, ?, ?)"
 # The PostgreSQL row with its vector: the same statement builds both, for every row of a batch.
 _searched_with_vector = table(
     article_search.name,
@@ -72,16 +72,17 @@ def add_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
     rows; the caller commits."""
     dialect = connection.dialect.name
     for chunk in in_chunks(list(rows)):
+        if dialect == "sqlite":
+            # Straight through the driver, as (id, language, content) tuples: nothing in these
+            # rows needs SQLAlchemy's per-row parameter processing.
+            connection.exec_driver_sql(_SQLITE_ROW_INSERT, list(chunk))
+            connection.exec_driver_sql(_SQLITE_FTS_INSERT, list(chunk))
+            continue
         values: list[dict[str, Any]] = [
             {"article_id": article_id, "language": language, "content": content}
             for article_id, language, content in chunk
         ]
-        if dialect == "postgresql":
-            connection.execute(_PG_INSERT, values)
-            continue
-        connection.execute(insert(article_search), values)
-        if dialect == "sqlite":
-            connection.execute(_FTS_INSERT, values)
+        connection.execute(_PG_INSERT if dialect == "postgresql" else insert(article_search), values)
 
 
 def replace_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
