@@ -1,0 +1,227 @@
+"""The parse worker's cost per item, step by step, beside feedparser alone on the same bytes.
+
+The bench feeds of ``bench_pipeline`` (2 % of items match its watch) and of ``bench_crawl``
+(about 90 % match), 300 feeds × 50 items each, half Arabic and half English, are parsed in this
+process by ``ingest.tasks.parse_task``, the function a parse worker runs. Printed per workload,
+in CPU ms per item: the task as a whole, then each of its steps run on its own over the same input
+(charset, feedparser as the task calls it, HTML to text and entries, analysis, search text,
+preparing matched reports, pickling the result for the parent), each beside the baseline of the
+same run, ``feedparser.parse`` alone with its defaults, and as a ratio to it.
+
+``--save FILE`` writes every item the task returned, as plain data; ``--compare FILE`` checks
+today's output against such a file field by field and stops on the first difference, so a
+speed-up can be shown to change nothing:
+
+    .venv/bin/python bench/bench_parse.py [--feeds 300] [--items 50] [--repeat 3] [--save F | --compare F]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import pickle
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import feedparser
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bench_crawl  # noqa: E402
+import bench_pipeline  # noqa: E402
+
+from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
+from ingest import tasks  # noqa: E402
+from ingest.encoding import prepare_for_feedparser  # noqa: E402
+from ingest.parse import parse_feed  # noqa: E402
+from storage.search_text import index_content  # noqa: E402
+from stories.types import Entry, LanguageHint  # noqa: E402
+
+CONTENT_TYPE = "application/rss+xml"
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    name: str
+    watch: str
+    feeds: list[bytes]
+
+
+def workloads(feeds: int, items: int) -> list[Workload]:
+    default_watch = load_config(BUNDLED_DEFAULT, data_dir=Path(tempfile.gettempdir())).watches[0].query
+    rng = random.Random(7)
+    return [
+        Workload(
+            "2 % matching (bench_pipeline)", default_watch, [bench_pipeline.make_feed(i, items) for i in range(feeds)]
+        ),
+        Workload(
+            "90 % matching (bench_crawl)",
+            bench_crawl.WATCH_QUERY,
+            [bench_crawl.make_feed(i, items, rng) for i in range(feeds)],
+        ),
+    ]
+
+
+def url(index: int) -> str:
+    return f"http://127.0.0.1:8080/f{index}.xml"
+
+
+def language(index: int) -> LanguageHint:
+    return "ar" if index % 2 == 0 else "en"
+
+
+def best_of(repeat: int, run: Callable[[], object]) -> float:
+    """The least CPU time of ``repeat`` runs (CPU, not wall: the machine is shared, and a parse
+    worker's cost is its CPU)."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.process_time()
+        run()
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def plain(value: Any) -> Any:
+    """A dataclass tree as dicts, tuples and scalars, for saving and comparing."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: plain(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return tuple(plain(part) for part in value)
+    if isinstance(value, dict):
+        return {key: plain(part) for key, part in value.items()}
+    return value
+
+
+def first_difference(old: Any, new: Any, where: str = "") -> str | None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old.keys() | new.keys():
+            if key not in old or key not in new:
+                return f"{where}.{key}: only in the {'new' if key in new else 'saved'} output"
+            found = first_difference(old[key], new[key], f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(old, tuple) and isinstance(new, tuple):
+        if len(old) != len(new):
+            return f"{where}: {len(old)} saved, {len(new)} now"
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            found = first_difference(a, b, f"{where}[{index}]")
+            if found:
+                return found
+        return None
+    return None if old == new else f"{where}: saved {old!r:.200}, now {new!r:.200}"
+
+
+def steps(work: Workload) -> list[tuple[str, Callable[[], object]]]:
+    """Each step of the task run alone over the workload's input (made by the step before)."""
+    analyser = tasks._ready()
+    decoded = [prepare_for_feedparser(body, CONTENT_TYPE) for body in work.feeds]
+    entries: list[Entry] = [
+        entry
+        for index, body in enumerate(work.feeds)
+        for entry in parse_feed(
+            body, CONTENT_TYPE, feed_name=f"feed {index}", base_url=url(index), language=language(index)
+        ).entries
+    ]
+    analyses = [analyser.analyse(entry) for entry in entries]
+    matched = [(entry, analysis.language) for entry, analysis in zip(entries, analyses, strict=True) if analysis.hits]
+    results = [
+        tasks.parse_task(f"feed {index}", language(index), body, CONTENT_TYPE, url(index))
+        for index, body in enumerate(work.feeds)
+    ]
+    preparer = tasks._preparer
+    assert preparer is not None
+
+    def feedparser_as_called() -> None:
+        for index, prepared in enumerate(decoded):
+            headers = {"content-type": prepared.content_type, "content-location": url(index)}
+            feedparser.parse(io.BytesIO(prepared.body), response_headers=headers)
+
+    def parse_whole() -> None:
+        for index, body in enumerate(work.feeds):
+            parse_feed(body, CONTENT_TYPE, feed_name="f", base_url=url(index), language=language(index))
+
+    return [
+        (
+            "charset (prepare_for_feedparser)",
+            lambda: [prepare_for_feedparser(body, CONTENT_TYPE) for body in work.feeds],
+        ),
+        ("feedparser, as parse_feed calls it", feedparser_as_called),
+        ("parse_feed whole (charset + feedparser + HTML to text + entries)", parse_whole),
+        (
+            "analyse (tokenise, match, identity, hashes, language)",
+            lambda: [analyser.analyse(entry) for entry in entries],
+        ),
+        ("search text (index_content)", lambda: [index_content(e.title, e.summary, e.text) for e in entries]),
+        (
+            f"prepare matched ({len(matched)} of {len(entries)} items)",
+            lambda: [preparer.prepare(e, lang) for e, lang in matched],
+        ),
+        (
+            "pickling the results for the parent",
+            lambda: [pickle.dumps(result, pickle.HIGHEST_PROTOCOL) for result in results],
+        ),
+    ]
+
+
+def measure(work: Workload, repeat: int) -> list[dict[str, Any]]:
+    tasks.init_worker({"bench": work.watch})
+
+    def task() -> list[tasks.ParsedFeed]:
+        return [
+            tasks.parse_task(f"feed {index}", language(index), body, CONTENT_TYPE, url(index))
+            for index, body in enumerate(work.feeds)
+        ]
+
+    results = task()  # warms the caches the way a worker's first feeds do
+    items = sum(len(result.items) for result in results)
+    matched = sum(1 for result in results for item in result.items if item.analysis.hits)
+    baseline = best_of(repeat, lambda: [feedparser.parse(body) for body in work.feeds])
+    whole = best_of(repeat, task)
+    size = sum(len(pickle.dumps(result, pickle.HIGHEST_PROTOCOL)) for result in results)
+    print(
+        f"\n{work.name}: {len(work.feeds)} feeds, {items} items, {matched} matched; "
+        f"pickled result {size / items:.0f} bytes/item"
+    )
+
+    def line(label: str, seconds: float) -> None:
+        print(f"  {label:<72} {1000 * seconds / items:7.4f} ms/item  {seconds / baseline:5.2f}x feedparser alone")
+
+    line("baseline: feedparser.parse alone, default options", baseline)
+    line("parse_task, the whole worker task", whole)
+    for label, run in steps(work):
+        line(f"  step: {label}", best_of(repeat, run))
+    return [plain(result) for result in results]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--feeds", type=int, default=300)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the least time is printed")
+    parser.add_argument("--save", type=Path, help="write the task's output here, as plain data")
+    parser.add_argument("--compare", type=Path, help="check the task's output against a --save file")
+    args = parser.parse_args()
+    outputs: list[Sequence[Any]] = []
+    for work in workloads(args.feeds, args.items):
+        outputs.append(measure(work, args.repeat))
+    if args.save:
+        args.save.write_bytes(pickle.dumps(outputs, pickle.HIGHEST_PROTOCOL))
+        print(f"\noutput saved to {args.save}")
+    if args.compare:
+        saved = pickle.loads(args.compare.read_bytes())
+        difference = first_difference(tuple(map(tuple, saved)), tuple(map(tuple, outputs)))
+        count = sum(len(feed["items"]) for output in outputs for feed in output)
+        if difference:
+            raise SystemExit(f"\noutput differs from {args.compare}: {difference}")
+        print(f"\noutput identical to {args.compare}, field by field, on all {count} items")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""Feed HTML becomes plain text in ``ingest.parse`` (feedparser's own sanitiser is off): what a
+reader sees of a title or a summary, and the article link resolved against the feed's address."""
+
+from __future__ import annotations
+
+from ingest.parse import parse_feed
+from stories.types import Entry
+
+FEED_URL = "https://news.example/ar/feed.xml"
+
+
+def rss_item(title: str, description: str, link: str = "/ar/news/1", extra: str = "") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>أخبار</title>'
+        f"<item><title>{title}</title><link>{link}</link><guid>g-1</guid>"
+        f"<description>{description}</description>{extra}</item></channel></rss>"
+    ).encode()
+
+
+def only_entry(body: bytes) -> Entry:
+    parsed = parse_feed(body, "application/rss+xml", feed_name="f", base_url=FEED_URL)
+    assert len(parsed.entries) == 1
+    return parsed.entries[0]
+
+
+def test_script_and_style_contents_are_dropped_and_tags_stripped_from_arabic_text() -> None:
+    entry = only_entry(
+        rss_item(
+            "&lt;script&gt;alert(1)&lt;/script&gt;قوات &lt;b&gt;كورية&lt;/b&gt; في كورسك",
+            "&lt;style&gt;p{color:red}&lt;/style&gt;&lt;p onclick=&quot;x()&quot;&gt;جنود&lt;/p&gt;"
+            "&lt;p&gt;في روسيا&lt;/p&gt;&lt;img src=x onerror=alert(1)&gt;",
+        )
+    )
+    assert entry.title == "قوات كورية في كورسك"
+    assert entry.summary == "جنود\nفي روسيا"
+
+
+def test_a_less_than_sign_in_text_is_text_not_the_start_of_a_tag() -> None:
+    entry = only_entry(
+        rss_item("Rates: 5 &amp;lt; 6 and 7 &amp;gt; 3", "If a &lt; b and c &gt; d, then &amp;amp; stays")
+    )
+    assert entry.title == "Rates: 5 < 6 and 7 > 3"
+    assert entry.summary == "If a < b and c > d, then & stays"
+
+
+def test_relative_article_link_resolves_against_the_feed_address() -> None:
+    entry = only_entry(rss_item("عنوان", "نص", link="/ar/news/1?id=7"))
+    assert entry.url == "https://news.example/ar/news/1?id=7"
+
+
+def test_a_javascript_link_is_dropped() -> None:
+    assert only_entry(rss_item("عنوان", "نص", link="javascript:alert(1)")).url is None
+
+
+def test_the_longer_text_of_summary_and_full_content_is_kept_whatever_its_markup() -> None:
+    # The description is long in markup and short in text; content:encoded is the full article.
+    markup = "&lt;span class=&quot;a-very-long-class-name-for-styling&quot;&gt;موجز&lt;/span&gt;" * 3
+    full = "النص الكامل للخبر عن انتشار القوات في كورسك"
+    entry = only_entry(rss_item("عنوان", markup, extra=f"<content:encoded>&lt;p&gt;{full}&lt;/p&gt;</content:encoded>"))
+    assert entry.summary == full
