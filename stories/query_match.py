@@ -202,6 +202,14 @@ class Not(Node):
         return False
 
 
+def _positive_term_nodes(node: Node) -> Iterable[Term]:
+    if isinstance(node, Term):
+        yield node
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from _positive_term_nodes(child)
+
+
 @dataclass(frozen=True)
 class Query:
     """A parsed watch query. Build with ``parse_query``."""
@@ -209,9 +217,29 @@ class Query:
     source: str
     root: Node = field(repr=False)
     terms: tuple[str, ...]  # every positive term (not under NOT), as written, in query order
+    # A query that needs a term matches only a text holding every core of one of its positive
+    # terms, so a text holding none of these (one core per term, the longest) cannot match: a few
+    # substring tests reject most texts before the tree is walked (the lexicon's ~45 concept
+    # queries meet every matched report). Empty when the query could match without a term.
+    gate: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        gate: tuple[str, ...] = ()
+        if self.root.needs_a_term():
+            gate = tuple(
+                dict.fromkeys(max(term.cores, key=len, default="") for term in _positive_term_nodes(self.root))
+            )
+        object.__setattr__(self, "gate", gate)
 
     def match(self, doc: Document) -> tuple[str, ...]:
         """The terms found in ``doc`` when the query matches it, else ``()``."""
+        if self.gate:
+            text = doc.text
+            for core in self.gate:
+                if core in text:
+                    break
+            else:
+                return ()
         found: list[str] = []
         if self.root.evaluate(doc, found):
             return tuple(dict.fromkeys(found))

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from functools import lru_cache
 
 from stories.types import Language, LanguageHint
 
@@ -135,7 +136,15 @@ def _words(folded: str) -> list[str]:
 
 def tokenise(text: str) -> list[str]:
     """The normalised words of ``text`` in order (digits kept, "12,000" → "12000")."""
-    return _words(_fold(text))
+    return list(_recent_tokens(text))
+
+
+# One entry's title and summary are tokenised by the analysis, the search text, the fingerprint
+# and the features in turn: the last few texts are remembered (a tuple, so no caller can alter
+# what the next one gets).
+@lru_cache(maxsize=64)
+def _recent_tokens(text: str) -> tuple[str, ...]:
+    return tuple(_words(_fold(text)))
 
 
 def normalise(text: str) -> str:
