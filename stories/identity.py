@@ -49,6 +49,14 @@ _CACHE_BUSTERS = frozenset(
 _VERSION_PARAMS = frozenset({"v", "ver", "version", "rev"})
 _VERSION_VALUE = re.compile(r"[0-9a-f.]+")
 _AMP_SUFFIX = re.compile(r"\.amp(?=\.html?$|$)", re.IGNORECASE)
+# Most article links are canonical already: scheme and host in lower case, no port, no query, no
+# fragment, a path of plain segments (letters, digits, - _ . ~ and escaped non-ASCII bytes in
+# upper case). Every rule below leaves them as they are (tests/test_identity.py checks against
+# the general path), so they skip w3lib and the URL parsing, two thirds of an entry's analysis.
+_PLAIN_SEGMENT = r"(?:[A-Za-z0-9_~-]|%[89A-F][0-9A-F])(?:[A-Za-z0-9._~-]|%[89A-F][0-9A-F])*"
+_PLAIN_URL = re.compile(
+    r"https?://(?!amp\.)[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*" rf"(?P<path>(?:/{_PLAIN_SEGMENT})*/?)"
+)
 
 
 def _clean_path(path: str) -> str:
@@ -83,6 +91,18 @@ def canonical_url(url: str) -> str:
     surrounding whitespace and otherwise unchanged.
     """
     url = url.strip()
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain:
+        path = plain.group("path")
+        if not path:
+            return url + "/"
+        if _clean_path(path) == path:  # no AMP decoration to take off
+            return url
+    return _canonical_url(url)
+
+
+def _canonical_url(url: str) -> str:
+    """``canonical_url`` of any stripped URL: the general path."""
     try:
         parts = urlsplit(url)
         port = parts.port
