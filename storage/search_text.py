@@ -3,7 +3,6 @@ it off the writer without importing the database layer. ``storage.search`` docum
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import lru_cache
 
 from stories.arabic_words import arabic_stems, is_arabic
@@ -26,12 +25,17 @@ def index_content(title: str, summary: str, text: str) -> str:
     keywords are each cut at ``MAX_INDEXED_CHARS``: a page of a book's length, or of junk, must
     still fit PostgreSQL's 1 MB tsvector.
     """
-    words = _capped(word for word in tokenise(f"{title}\n{summary}\n{text}") if len(word) <= MAX_TERM_LENGTH)
-    keywords = _capped(keyword for word in words if is_arabic(word) for keyword in _keywords(word))
+    # Each part alone: the parse worker has just tokenised the title and summary (tokenise
+    # remembers them), and no word spans two parts.
+    tokens = [*tokenise(title), *tokenise(summary), *tokenise(text)]
+    words = _capped([word for word in tokens if len(word) <= MAX_TERM_LENGTH])
+    keywords = _capped([keyword for word in words if is_arabic(word) for keyword in _keywords(word)])
     return " ".join(words + keywords) if keywords else " ".join(words)
 
 
-def _capped(words: Iterable[str]) -> list[str]:
+def _capped(words: list[str]) -> list[str]:
+    if sum(map(len, words)) + len(words) <= MAX_INDEXED_CHARS:  # nearly always: all of them
+        return words
     kept: list[str] = []
     budget = MAX_INDEXED_CHARS
     for word in words:
