@@ -69,6 +69,8 @@ def html_to_text(fragment: str, limit: int) -> str:
         )
         fragment = _BLOCK_TAG.sub("\n", fragment)
     text = html.unescape(fragment)
+    if text.isprintable() and "  " not in text:  # one line, single spaces: nothing to tidy
+        return text.strip()[:limit]
     text = _CONTROL.sub("", text)
     text = _SPACE.sub(" ", text)
     text = _NEWLINES.sub("\n", text).strip()
