@@ -147,3 +147,13 @@ def test_queries_at_the_bounds_still_parse_and_match() -> None:
     assert match(deep, "North Korean troops in Kursk") == ("Kursk",)
     long_or = " OR ".join(f"word{i}" for i in range(999)) + " OR كورسك"
     assert match(long_or, "قوات في كورسك") == ("كورسك",)
+
+
+def test_the_quick_rejection_keeps_every_term_that_can_match() -> None:
+    # The gate holds one core per positive term; a text with only the second term's core, or
+    # only an Arabic term spelled with its article, must still reach the full matcher.
+    query = parse_query('("North Korea*" OR الجنود) AND NOT drill')
+    assert query.match(Document.from_text("وصول للجنود الى كورسك")) == ("الجنود",)
+    assert query.match(Document.from_text("North Koreans in Kursk")) == ("North Korea*",)
+    assert query.match(Document.from_text("North Koreans drill")) == ()
+    assert query.match(Document.from_text("nothing relevant here")) == ()

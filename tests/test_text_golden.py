@@ -90,3 +90,10 @@ def test_golden(case: Case) -> None:
     else:
         assert canonical_url(case.input) == case.expected
         assert canonical_url(case.expected) == case.expected, "canonicalising twice changes nothing"
+
+
+def test_a_caller_changing_its_words_does_not_change_the_next_callers() -> None:
+    # tokenise remembers recent texts: each caller must still get a list of its own.
+    first = tokenise("قوات كورية في كورسك")
+    first.append("junk")
+    assert tokenise("قوات كورية في كورسك") == ["قوات", "كوريه", "في", "كورسك"]
