@@ -69,8 +69,8 @@ def build_jobs(
         feed_repo.sync_feeds(session, config.feeds)
         if only_due:
             names = feed_repo.due_feed_names(session, clock.now(), names)
-        states = feed_repo.feed_states(session)
-        ids = feed_repo.feed_ids(session)
+        states = feed_repo.feed_states(session, names)
+        ids = feed_repo.feed_ids(session, names)
         leftover = repo.undecided_watches(session)
     jobs = []
     for name in names:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Boolean, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .chunking import in_chunks
+from .chunking import IN_CHUNK, in_chunks
 from .models import Feed, FetchLogEntry
 from .types import FeedSpec, FeedState, FetchLogRow, FetchResult, FetchStatus
 
@@ -29,8 +29,9 @@ def sync_feeds(session: Session, feeds: Iterable[FeedSpec]) -> None:
     Feeds missing from the config are kept: their articles and history stay browsable.
     A changed URL is another resource, so the HTTP validators of the old one are dropped.
     """
-    stored = {feed.name: feed for feed in session.scalars(select(Feed))}
-    for spec in feeds:
+    specs = list(feeds)
+    stored = {feed.name: feed for feed in _feeds_named(session, [spec.name for spec in specs])}
+    for spec in specs:
         feed = stored.get(spec.name)
         if feed is None:
             feed = Feed(name=spec.name, url=spec.url, language=spec.language, consecutive_failures=0)
@@ -44,8 +45,22 @@ def sync_feeds(session: Session, feeds: Iterable[FeedSpec]) -> None:
     session.flush()
 
 
-def feed_states(session: Session) -> dict[str, FeedState]:
+def feed_states(session: Session, names: Collection[str] | None = None) -> dict[str, FeedState]:
+    """Every stored feed's state, or those of ``names`` (a crawl batch reads its own, not all)."""
+    if names is not None:
+        return {feed.name: _feed_state(feed) for feed in sorted(_feeds_named(session, names), key=lambda f: f.name)}
     return {feed.name: _feed_state(feed) for feed in session.scalars(select(Feed).order_by(Feed.name))}
+
+
+def _feeds_named(session: Session, names: Collection[str]) -> list[Feed]:
+    """The stored feeds among ``names``: what a crawl batch costs grows with the batch, not with
+    every configured feed (a worker's 100-feed batch among 20,000 feeds). More names than one
+    ``IN`` list holds (the whole config, as the scheduler syncs it): one scan of the table, kept in
+    Python; many ``IN`` lists over a big table cost far more than reading it once."""
+    wanted = set(names)
+    if len(wanted) > IN_CHUNK:
+        return [feed for feed in session.scalars(select(Feed)) if feed.name in wanted]
+    return list(session.scalars(select(Feed).where(Feed.name.in_(sorted(wanted))))) if wanted else []
 
 
 def due_feed_names(session: Session, now: datetime, names: Collection[str]) -> list[str]:
@@ -232,5 +247,7 @@ def feed_id(session: Session, name: str) -> int:
     return _feed_by_name(session, name).id
 
 
-def feed_ids(session: Session) -> dict[str, int]:
+def feed_ids(session: Session, names: Collection[str] | None = None) -> dict[str, int]:
+    if names is not None:
+        return {feed.name: feed.id for feed in _feeds_named(session, names)}
     return {name: feed_id for feed_id, name in session.execute(select(Feed.id, Feed.name))}
