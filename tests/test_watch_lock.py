@@ -32,6 +32,7 @@ from storage.db import Database
 from storage.models import Story, WatchMatch
 from storage.watch_locks import WATCH_LOCKS, lock_watches
 from stories.analysis import Analyser
+from stories.memory import StoryMemory
 from stories.types import ArticleFate, Entry
 
 T0 = datetime(2025, 2, 4, 8, 0, tzinfo=UTC)
@@ -180,7 +181,8 @@ def test_a_revision_stored_while_the_watch_is_deciding_waits_and_the_story_keeps
     # Three reports absorbed: the first, the second (the decide batch), the revision (the crawl).
     assert memory["articles"] == 3, memory["articles"]
     second_only = crawler.prepare(SECOND, "ar").features.words - crawler.prepare(FIRST, "ar").features.words
-    assert second_only and second_only <= set(memory["words"]["ar"]), "the decide batch's report is remembered"
+    remembered = set(StoryMemory.from_json(memory).words["ar"])
+    assert second_only and second_only <= remembered, "the decide batch's report is remembered"
     revised_figures = crawler.prepare(REVISED, "ar").features.all_figures
     assert revised_figures, "the revision states figures"
     for figure in revised_figures:
