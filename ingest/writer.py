@@ -6,10 +6,18 @@ run ``max_seconds`` or the queue stayed empty for ``linger`` seconds. Many small
 answering 304 one after the other) cost a few commits instead of 300; no transaction holds the
 database much longer than ``max_seconds``. A task's future resolves after its transaction
 committed.
+
+Every ``collect_every`` commits the writer runs a full garbage collection, outside any
+transaction: a one-shot crawl runs the collector rarely (``raqib.cli.app.settle_for_one_crawl``),
+and the reference cycles each stored batch leaves behind (a fifth of a MiB per 50-item feed)
+piled up in its oldest generation: the crawl process grew from 98 to 155 MiB over a 300-feed first
+cycle, 135 MiB with a collection every 10 commits (what it walks is only what the crawl made: the
+start's objects are frozen out of the collector's way).
 """
 
 from __future__ import annotations
 
+import gc
 import queue
 import threading
 import time
@@ -26,10 +34,14 @@ _Job = tuple[Callable[[Session], Any], Future[Any]]
 
 
 class Writer:
-    def __init__(self, database: Database, *, max_seconds: float = 0.25, linger: float = 0.02) -> None:
+    def __init__(
+        self, database: Database, *, max_seconds: float = 0.25, linger: float = 0.02, collect_every: int = 10
+    ) -> None:
         self.database = database
         self.max_seconds = max_seconds
         self.linger = linger
+        self.collect_every = collect_every
+        self._commits = 0
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="raqib-writer", daemon=True)
         self._thread.start()
@@ -72,6 +84,9 @@ class Writer:
                         batch.append(following)
             except Exception as failure:  # noqa: BLE001 - the commit failed: every task in it did
                 done = [(future, False, failure) for _, future in batch]
+            self._commits += 1
+            if self._commits % self.collect_every == 0:
+                gc.collect()
             for future, ok, value in done:
                 if ok:
                     future.set_result(value)
