@@ -10,7 +10,9 @@ the default watch. Three contenders, each on a fresh database and the same feed 
 
 each for a first cycle (all new) and a second (every feed answers 304). Printed: wall times,
 ratios, match counts (must equal the number of feeds), the CPU time of each crawl (all its
-processes) beside that of ``raqib --help``, and the peak memory of the crawl summed over all
+processes, sampled from /proc like the memory: the forkserver's children are never waited for, so
+``RUSAGE_CHILDREN`` would miss them) in all and per role beside that of ``raqib --help``, the
+least wall time that CPU allows on this machine's cores, and the peak memory of the crawl summed over all
 its processes (the crawl, its forkserver, its parse workers and its decide process), sampled
 every 20 ms, as RSS and as PSS (a page shared between forked processes counted once), and the
 peak PSS of one process of each role. The sentence encoder's unpacked table
