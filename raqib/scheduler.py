@@ -23,6 +23,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from alerts.channels import build_deliverer
 from alerts.deliver import Deliverer
 from config.schema import RaqibConfig
+from raqib.early_stop import EarlyStop
 from raqib.lock import RunLock
 from storage import feed_repo, outbox
 from storage.db import Database
@@ -146,7 +147,9 @@ def crawl_tick(config: RaqibConfig, database: Database, child: CrawlChild, deliv
     deliver_tick(deliverer)  # alerts leave right after the crawl, not at the next 30-second tick
 
 
-def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: Mapping[str, str]) -> None:
+def run_scheduler(
+    config: RaqibConfig, config_path: Path, data_dir: Path, env: Mapping[str, str], early_stop: EarlyStop
+) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     lock = RunLock(config.database).acquire()  # raises AlreadyRunning: one `raqib run` per database
@@ -205,6 +208,9 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: M
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    if early_stop.signal_name:  # it came while starting: stop before the first crawl
+        log.info("received %s while starting: stopping", early_stop.signal_name)
+        stopping.set()
     log.info(
         "raqib run: %d feeds, %d watches, database %s; ticking every %d s; web page on http://%s:%d/",
         len(config.feeds),
@@ -215,7 +221,8 @@ def run_scheduler(config: RaqibConfig, config_path: Path, data_dir: Path, env: M
         config.web.port,
     )
     try:
-        scheduler.start()
+        if not stopping.is_set():
+            scheduler.start()
     finally:
         # Hold the run lock until the last job has finished: a second `raqib run` started now
         # would crawl the same feeds and re-queue alerts this one is still sending.

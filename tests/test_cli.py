@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -155,6 +156,42 @@ def test_scheduler_crawls_due_feeds_stops_on_sigterm_and_does_not_repeat_after_r
     assert seen == 1
     assert feed_server.statuses("/rss_en.xml") == [200]
     database.dispose()
+
+
+def test_a_sigterm_while_run_is_still_starting_stops_it_cleanly_before_any_crawl(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """A service manager may stop `raqib run` while it is still starting. Here start-up is held
+    at a known point: the test holds SQLite's write lock, so the run waits for it right after
+    taking its run lock; the SIGTERM comes then, and the run must still stop as asked: exit 0,
+    the signal logged, no feed fetched."""
+    config = write_config(tmp_path, [{"name": "English", "url": feed_server.url("rss_en.xml")}])
+    database_path = tmp_path / "raqib.db"
+    Database(f"sqlite:///{database_path}").upgrade()
+    holder = sqlite3.connect(database_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    env = {**os.environ, "RAQIB_DATA": str(tmp_path / "data"), "PYTHONIOENCODING": "utf-8"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "raqib", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    run_lock = database_path.with_name("raqib.db.run.lock")
+    deadline = time.monotonic() + 60
+    while not (run_lock.exists() and run_lock.read_text(encoding="utf-8").startswith("pid")):
+        assert process.poll() is None and time.monotonic() < deadline, "the run never took its run lock"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    holder.execute("ROLLBACK")
+    holder.close()
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "received SIGTERM while starting" in output and "stopped" in output, output
+    assert "Traceback" not in output, output
+    assert feed_server.statuses("/rss_en.xml") == [], "no crawl starts after the stop was asked"
 
 
 def test_feeds_export_and_import_through_opml(tmp_path: Path) -> None:

@@ -99,13 +99,16 @@ def _as_of(value: str | None) -> datetime | None:
 @pass_app
 def run(app: AppContext) -> None:
     """The scheduler: crawl due feeds every minute until stopped (Ctrl-C or SIGTERM)."""
+    from raqib.early_stop import EarlyStop
+
+    early_stop = EarlyStop().install()  # before the slow imports and start-up below
     from raqib.lock import AlreadyRunning
     from raqib.scheduler import run_scheduler
     from web.server import TokenRequired
 
     config = app.load()
     try:
-        run_scheduler(config, app.config_path, app.data_dir, os.environ)
+        run_scheduler(config, app.config_path, app.data_dir, os.environ, early_stop)
     except AlreadyRunning as error:
         click.echo(f"raqib run: {error}", err=True)
         sys.exit(1)
