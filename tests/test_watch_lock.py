@@ -174,19 +174,19 @@ def test_a_revision_stored_while_the_watch_is_deciding_waits_and_the_story_keeps
         stories = list(session.scalars(select(Story)))
         matches = list(session.scalars(select(WatchMatch).order_by(WatchMatch.id)))
         assert len(stories) == 1, "the second report joins the first one's story"
-        memory: dict[str, Any] | None = stories[0].state
+        state: dict[str, Any] | None = stories[0].state
         assert [match.story_id for match in matches] == [stories[0].id] * 2
         assert "revisions" in matches[0].explanation
-    assert memory is not None
+    assert state is not None
+    memory = StoryMemory.from_json(state)  # as the next decision reads it back
     # Three reports absorbed: the first, the second (the decide batch), the revision (the crawl).
-    assert memory["articles"] == 3, memory["articles"]
+    assert memory.articles == 3, memory.articles
     second_only = crawler.prepare(SECOND, "ar").features.words - crawler.prepare(FIRST, "ar").features.words
-    remembered = set(StoryMemory.from_json(memory).words["ar"])
-    assert second_only and second_only <= remembered, "the decide batch's report is remembered"
+    assert second_only and second_only <= set(memory.words["ar"]), "the decide batch's report is remembered"
     revised_figures = crawler.prepare(REVISED, "ar").features.all_figures
     assert revised_figures, "the revision states figures"
     for figure in revised_figures:
-        assert figure.value in memory["figure_values"].get(figure.kind, []), (figure, memory["figure_values"])
+        assert figure.value in memory.figure_values.get(figure.kind, []), (figure, memory.figure_values)
     assert waits == ["advisory"], "the revision waits for the watch's lock, before reading the story"
     database.dispose()
 
