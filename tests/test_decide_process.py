@@ -194,7 +194,9 @@ def test_many_feeds_in_both_languages_every_match_decided_once(tmp_path: Path, f
     matched = sum(feed["matched"] for feed in crawl.json()["feeds"])
     stages = crawl.json()["stages"]
     assert matched == 18 and stages["decided"] == matched
-    assert 1 <= stages["decide_transactions"] <= matched and 0 < stages["decide_cpu"] <= stages["decide"]
+    # CPU and wall time come from two clocks (and the model may use threads): both are measured,
+    # neither bounds the other to the microsecond (CI saw CPU 15 us above wall).
+    assert 1 <= stages["decide_transactions"] <= matched and stages["decide_cpu"] > 0 and stages["decide"] > 0
     assert 0 <= stages["decide_waited"] <= stages["decide"]
     database = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
     assert queued(database) == 0
