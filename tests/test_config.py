@@ -3,7 +3,6 @@ once with its key path and line, the way `raqib config check` shows them."""
 
 from __future__ import annotations
 
-import importlib
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -41,14 +40,6 @@ CATEGORIES = {
     "treaty",
     "acknowledgement",
 }
-
-
-def _importable(module: str) -> bool:
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        return False
-    return True
 
 
 def problems_of(name: str, tmp_path: Path) -> list[tuple[str, int | None]]:
@@ -198,10 +189,6 @@ def test_duplicate_names_are_reported_at_the_second_one(tmp_path: Path) -> None:
     assert "first used by feeds[0]" in messages_of("duplicates.toml", tmp_path)["feeds[2].name"]
 
 
-@pytest.mark.skipif(
-    not _importable("stories.query"),
-    reason="stories.query (parse_query) is written in parallel and not importable yet",
-)
 def test_a_query_that_does_not_parse_is_reported_under_its_watch(tmp_path: Path) -> None:
     # In a multi-line query the line is the one where the parser stopped, not the key's line.
     assert problems_of("bad_query.toml", tmp_path) == [("watches[1].query", 7), ("watches[2].query", 14)]
