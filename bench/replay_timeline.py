@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import combinations
 from pathlib import Path
@@ -79,6 +79,7 @@ class Scores:
     confusion: Counter[tuple[str, str]]
     disagreements: list[str]
     seconds: float
+    story_errors: list[str] = field(default_factory=list)
 
 
 def config_for(path: Path) -> Path:
@@ -119,6 +120,49 @@ def pairwise(items: list[tuple[str, str, str]], across: bool) -> Pairs:
     return Pairs(both / same_predicted if same_predicted else 1.0, both / same_true if same_true else 1.0)
 
 
+@dataclass(frozen=True)
+class Placed:
+    """Where one matched item went: its true story, the story Raqib put it in, and why."""
+
+    id: str
+    truth: str
+    story: str
+    language: str
+    title: str
+    decided: str
+    score: Any
+
+
+def story_errors(placed: list[Placed]) -> list[str]:
+    """Each item's story mistakes when it was decided, against the items before it: a wrong merge
+    (it joined a story holding items of other true stories) and a wrong split (earlier items of
+    its true story are in stories it did not join). The pair counts are the pairs it adds to the
+    same-story score's false positives and false negatives."""
+    lines: list[str] = []
+    for index, item in enumerate(placed):
+        before = placed[:index]
+        merged = Counter(other.truth for other in before if other.story == item.story and other.truth != item.truth)
+        split = Counter(other.story for other in before if other.truth == item.truth and other.story != item.story)
+        if not merged and not split:
+            continue
+        joined = "new story" if all(other.story != item.story for other in before) else f"#{item.story}"
+        parts = []
+        if merged:
+            parts.append("MERGE with " + ", ".join(f"{truth} ×{n}" for truth, n in merged.most_common()))
+        if split:
+            apart = [other for other in before if other.truth == item.truth and other.story != item.story]
+            parts.append(
+                "SPLIT from "
+                + ", ".join(f"#{story} ×{n}" for story, n in split.most_common())
+                + f" (its {item.truth} was {apart[0].id}…{apart[-1].id})"
+            )
+        lines.append(
+            f"{item.id} [{item.language}] {item.truth} → {joined} ({item.decided}, score {item.score}): "
+            f"{'; '.join(parts)} — {item.title[:80]}"
+        )
+    return lines
+
+
 def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None = None) -> Scores:
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="raqib-replay-") as scratch:
@@ -141,6 +185,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
         tp = fp = fn = dup_alerts = 0
         disagreements: list[str] = []
         stories: list[tuple[str, str, str]] = []
+        placed: list[Placed] = []
         started = time.perf_counter()
         for item in items:
             at, entry = item_time(item), entry_of(item)
@@ -156,6 +201,17 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
             confusion[(expected, decided)] += 1
             if item.get("story") and story_id is not None:
                 stories.append((item["story"], str(story_id), item["language"]))
+                placed.append(
+                    Placed(
+                        item["id"],
+                        item["story"],
+                        str(story_id),
+                        item["language"],
+                        item["title"],
+                        decided,
+                        explanation.get("score", "-"),
+                    )
+                )
             alerted, should = decided in ALERTING, expected in ALERTING
             tp += alerted and should
             fp += alerted and not should
@@ -183,6 +239,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
         confusion=confusion,
         disagreements=disagreements,
         seconds=seconds,
+        story_errors=story_errors(placed),
     )
 
 
@@ -198,6 +255,11 @@ def main() -> None:
         " no confusion table and no per-item disagreements, so a holdout can be scored while tuning"
         " without its items being seen",
     )
+    parser.add_argument(
+        "--stories",
+        action="store_true",
+        help="also print each item's wrong merge or wrong split (not for --figures-only files)",
+    )
     args = parser.parse_args()
     paths = args.timelines or sorted(TIMELINES.glob("*.jsonl"))
     print(f"{'timeline':<22} {'items':>5} {'alert P':>8} {'alert R':>8} {'story F1':>9} {'x-lang F1':>10}")
@@ -206,7 +268,7 @@ def main() -> None:
         blind = args.figures_only is not None and args.figures_only in path.name
         scores = replay(path, args.verbose and not blind)
         if blind:
-            scores = replace(scores, confusion=Counter(), disagreements=[])
+            scores = replace(scores, confusion=Counter(), disagreements=[], story_errors=[])
         results.append((path, scores))
         print(
             f"{path.stem:<22} {scores.items:>5} {scores.precision:>8.2f} {scores.recall:>8.2f} "
@@ -235,6 +297,10 @@ def main() -> None:
             print(f"{expected:<18} {row}")
         for line in scores.disagreements:
             print("  " + line)
+        if args.stories and scores.story_errors:
+            print("story mistakes (when each item was decided):")
+            for line in scores.story_errors:
+                print("  " + line)
 
 
 if __name__ == "__main__":

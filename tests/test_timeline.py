@@ -13,7 +13,7 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
-from replay_timeline import replay  # noqa: E402
+from replay_timeline import Placed, replay, story_errors  # noqa: E402
 
 TIMELINES = sorted(path.name for path in (BENCH / "timeline").glob("*.jsonl"))
 
@@ -45,3 +45,18 @@ def test_alerts_are_precise_and_nothing_important_is_missed(name: str) -> None:
     for (expected, decided), count in scores.confusion.items():
         if expected == "unmatched":
             assert decided == "unmatched", f"{count} hard negative(s) matched"
+
+
+def test_each_story_mistake_is_told_at_the_item_that_made_it() -> None:
+    # Two fires: the Arabic report of the second joins the first's story (a wrong merge), and a
+    # later report of the first starts a story of its own (a wrong split).
+    placed = [
+        Placed("f1", "W1", "1", "en", "Wildfire near Latakia", "new_story", 0.0),
+        Placed("f2", "W1", "1", "ar", "حريق قرب اللاذقية", "update", 0.97),
+        Placed("f3", "W2", "1", "ar", "حرائق في عكار", "development", 0.79),
+        Placed("f4", "W1", "2", "en", "Latakia fire contained", "new_story", 0.2),
+    ]
+    mistakes = story_errors(placed)
+    assert len(mistakes) == 2
+    assert mistakes[0].startswith("f3 [ar] W2 → #1") and "MERGE with W1 ×2" in mistakes[0]
+    assert mistakes[1].startswith("f4 [en] W1 → new story") and "SPLIT from #1 ×2 (its W1 was f1…f2)" in mistakes[1]
