@@ -1,4 +1,5 @@
-"""Engine and session setup for SQLite and PostgreSQL, and schema upgrades through Alembic."""
+"""Engine and session setup for SQLite and PostgreSQL; a new database's schema created in one step
+(``storage.schema``), an existing one's upgraded through Alembic."""
 
 from __future__ import annotations
 
@@ -76,14 +77,20 @@ class Database:
                 session.rollback()
 
     def upgrade(self, revision: str = "head") -> None:
-        """Bring the schema to ``revision`` (all migrations by default); safe to repeat."""
+        """Bring the schema to ``revision`` (all migrations by default); safe to repeat. A new
+        database is created at the newest revision in one step (``storage.schema``)."""
         if revision == "head" and self.at_head():
             return  # every crawl checks: loading Alembic and its scripts cost ~0.2 s for nothing
-        from alembic import command
+        from storage import schema
 
         with self.engine.connect() as connection:
             with _sqlite_foreign_keys_off(connection) if self.is_sqlite else nullcontext():
-                with connection.begin():
+                with connection.begin():  # on SQLite the write lock: another process may be creating it
+                    if revision == "head" and schema.is_new(connection):
+                        schema.create_schema(connection, head_revision())
+                        return
+                    from alembic import command
+
                     command.upgrade(alembic_config(connection), revision)
                     if self.is_sqlite:
                         _check_foreign_keys(connection)

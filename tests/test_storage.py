@@ -8,12 +8,14 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.engine import Connection, make_url
 
 from ingest.desk import StoryDesk
 from ingest.store import save_article
@@ -102,6 +104,125 @@ def test_upgrade_from_empty_creates_the_schema_the_models_describe(database: Dat
         assert compare_metadata(context, Base.metadata) == []
         head = ScriptDirectory.from_config(alembic_config()).get_current_head()
         assert head is not None and context.get_current_revision() == head
+
+
+def test_a_new_database_is_created_as_the_migrations_would_leave_it(database_url: str, tmp_path: Path) -> None:
+    # A new database is created from the models in one step (storage.schema) instead of running
+    # every migration; naming the newest revision runs them. Both must give the same schema,
+    # down to the search index, the queue's schema and the recorded version.
+    created = Database(database_url)
+    migrated_url = (
+        f"sqlite:///{tmp_path / 'migrated.db'}" if created.is_sqlite else _sibling_database(database_url, "migrated")
+    )
+    migrated = Database(migrated_url)
+    try:
+        created.upgrade()
+        migrated.upgrade(head_revision())
+        with created.engine.connect() as connection:
+            created_schema = _schema(connection)
+        with migrated.engine.connect() as connection:
+            migrated_schema = _schema(connection)
+        assert created_schema["tables"]["articles"]["columns"]  # the description reads real tables
+        assert "alembic_version" in created_schema["tables"]
+        for part in created_schema:
+            assert created_schema[part] == migrated_schema[part], part
+        assert created.at_head() and migrated.at_head()
+    finally:
+        created.dispose()
+        migrated.dispose()
+        if not created.is_sqlite:
+            _drop_database(migrated_url)
+
+
+def _sibling_database(url: str, suffix: str) -> str:
+    """A new empty PostgreSQL database on the same server as ``url``."""
+    sibling = make_url(url)
+    sibling = sibling.set(database=f"{sibling.database}_{suffix}")
+    _as_admin(url, f'CREATE DATABASE "{sibling.database}"')
+    return sibling.render_as_string(hide_password=False)
+
+
+def _drop_database(url: str) -> None:
+    _as_admin(url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def _as_admin(url: str, statement: str) -> None:
+    """Run ``statement`` outside a transaction on the server of ``url``, in its ``postgres`` database."""
+    admin = Database(make_url(url).set(database="postgres").render_as_string(hide_password=False))
+    try:
+        with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        admin.dispose()
+
+
+def _schema(connection: Connection) -> dict[str, Any]:
+    """What a schema is made of, as the database reports it: every table's columns, keys,
+    indexes and constraints, and the objects outside the models (SQLite: the FTS5 table and its
+    trigger, WITHOUT ROWID tables; PostgreSQL: triggers, table options, the queue's schema)."""
+    inspector = inspect(connection)
+    tables: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        tables[table] = {
+            # By name: a column a migration added comes last, the models may place it elsewhere.
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default"))) for c in inspector.get_columns(table)
+            ),
+            "primary_key": inspector.get_pk_constraint(table),
+            "foreign_keys": sorted(
+                (
+                    str(fk["name"]),
+                    fk["constrained_columns"],
+                    fk["referred_table"],
+                    fk["referred_columns"],
+                    fk["options"],
+                )
+                for fk in inspector.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                (str(ix["name"]), [str(c) for c in ix["column_names"]], ix["unique"], str(ix.get("dialect_options")))
+                for ix in inspector.get_indexes(table)
+            ),
+            "unique": sorted((str(u["name"]), u["column_names"]) for u in inspector.get_unique_constraints(table)),
+            "checks": sorted((str(c["name"]), c["sqltext"]) for c in inspector.get_check_constraints(table)),
+        }
+    schema: dict[str, Any] = {"tables": tables}
+    if connection.dialect.name == "sqlite":
+        rows = connection.exec_driver_sql("SELECT type, name, tbl_name, sql FROM sqlite_master").all()
+        schema["outside the models"] = sorted(
+            (kind, name, table, " ".join((sql or "").split()))
+            for kind, name, table, sql in rows
+            if kind == "trigger" or name.startswith(search_tables.FTS_TABLE)
+        )
+        schema["without rowid"] = sorted(
+            name for kind, name, _, sql in rows if kind == "table" and (sql or "").upper().endswith("WITHOUT ROWID")
+        )
+    else:
+        schema["triggers"] = sorted(
+            tuple(row)
+            for row in connection.exec_driver_sql(
+                "SELECT event_object_table, trigger_name, event_manipulation, action_statement "
+                "FROM information_schema.triggers WHERE trigger_schema = 'public'"
+            )
+        )
+        schema["table options"] = sorted(
+            (row[0], str(row[1]))
+            for row in connection.exec_driver_sql(
+                "SELECT c.relname, c.reloptions FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = 'r'"
+            )
+        )
+        schema["queue"] = sorted(
+            tuple(row)
+            for row in connection.exec_driver_sql(
+                "SELECT c.relkind::text, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'procrastinate' UNION ALL "
+                "SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' "
+                "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'procrastinate'"
+            )
+        )
+        assert schema["queue"], "the queue's schema is missing"
+    return schema
 
 
 def test_the_cheap_head_check_agrees_with_alembic(database_url: str) -> None:
