@@ -5,6 +5,7 @@ it again (or after a crash, in another process) decides only what is left."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, MutableMapping
 from datetime import datetime
 
@@ -20,6 +21,9 @@ from storage.types import Undecided
 from stories.types import Entry, EventType
 
 DECIDE_BATCH = 100
+# Seconds a decide transaction goes on placing matches once it holds the write lock; writing what
+# was placed and committing follow, so the lock is held for about half a second at most.
+DECIDE_PLACING = 0.3
 
 
 def decide_batch(
@@ -32,10 +36,18 @@ def decide_batch(
     prepared: MutableMapping[int, PreparedArticle] | None = None,
     limit: int = DECIDE_BATCH,
     only: Collection[int] | None = None,
+    deadline: float | None = None,
 ) -> dict[int, EventType]:
     """Decide up to ``limit`` of the watch's queued matches (or only the articles in ``only``);
     returns article id -> event. ``prepared`` holds what the parse workers computed, by article
-    id; a match queued by another process is prepared here from its stored text.
+    id; a match queued by another process is prepared here from its stored text (an entry is
+    taken out of ``prepared`` once its match is decided).
+
+    ``deadline`` (a ``time.perf_counter()`` instant) bounds the transaction: once it has passed,
+    no further match is placed; what was placed is written and the rest stays queued, in order,
+    for the next transaction. A match's cost varies twentyfold (a copy of a stored report, or a
+    report compared by meaning with a long story), so a batch sized from earlier ones alone held
+    the write lock for up to a second. At least one match is placed, so the queue always moves.
 
     The watch stays locked until the transaction ends (PostgreSQL): a crawl storing a revised
     report of the watch waits, rather than rewriting a story's memory beside this batch."""
@@ -50,7 +62,7 @@ def decide_batch(
         article = articles.get(item.article_id)
         if article is None:
             continue
-        ready_one = ready.pop(article.id, None) if only is None else ready.get(article.id)
+        ready_one = ready.get(article.id)
         if ready_one is None:
             ready_one = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
         batch.append((item, article, ready_one))
@@ -59,6 +71,8 @@ def decide_batch(
     decided: list[tuple[WatchMatch, Story, Article, bool]] = []
     try:
         for item, article, ready_one in batch:
+            if decided and deadline is not None and time.perf_counter() >= deadline:
+                break  # the rest stays queued for the next transaction
             story, decision = desk.place(session, article, ready_one, item.event_at)
             explanation = decision.explanation()
             if item.history:
@@ -77,7 +91,14 @@ def decide_batch(
         for match, story, article, history in decided:
             if not history:
                 outbox.enqueue(session, match, story, article, now)
-    repo.remove_undecided(session, watch, [u.article_id for u in queued])
+    placed = {article.id for _, _, article, _ in decided}
+    # Taken off the queue: what was decided, and queued matches whose article is gone.
+    repo.remove_undecided(
+        session, watch, [u.article_id for u in queued if u.article_id in placed or u.article_id not in articles]
+    )
+    if only is None:
+        for article_id in placed:
+            ready.pop(article_id, None)
     session.flush()
     return events
 
@@ -90,14 +111,19 @@ def decide_watch(
     *,
     now: datetime,
     prepared: MutableMapping[int, PreparedArticle] | None = None,
+    hold: float = DECIDE_PLACING,
 ) -> int:
-    """Decide everything queued for ``watch``, one transaction per batch; returns how many."""
+    """Decide everything queued for ``watch``, one transaction per batch (each placing matches
+    for at most ``hold`` seconds); returns how many."""
     decided = 0
     while True:
         with database.session() as session:
-            events = decide_batch(session, desk, outbox, watch, now=now, prepared=prepared)
+            session.connection()  # the write lock first (SQLite): the deadline counts from holding it
+            events = decide_batch(
+                session, desk, outbox, watch, now=now, prepared=prepared, deadline=time.perf_counter() + hold
+            )
         decided += len(events)
-        if len(events) < DECIDE_BATCH:
+        if not events:
             return decided
 
 

@@ -28,7 +28,7 @@ from multiprocessing.process import BaseProcess
 
 from alerts.outbox import OutboxWriter
 from ingest.clock import Clock
-from ingest.decide import decide_batch
+from ingest.decide import DECIDE_PLACING, decide_batch
 from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
 from storage.db import Database
@@ -43,7 +43,9 @@ PROCESS_NAME = "raqib-decide"  # as ``ps`` and ``top`` show it (Linux)
 # touched (a long story's is a large document) and looks up the batch's duplicates and stories
 # again: with 16 a transaction, that was most of deciding a long queue. So the batch grows while
 # transactions stay short: each is sized from the time per match the previous ones took, to hold
-# the lock about ``DECIDE_HOLD`` seconds, between ``DECIDE_STEP`` and ``DECIDE_MOST``.
+# the lock about ``DECIDE_HOLD`` seconds, between ``DECIDE_STEP`` and ``DECIDE_MOST``. A match's
+# cost varies twentyfold, so that size is only the plan: each transaction also stops placing
+# matches ``DECIDE_PLACING`` seconds after it took the lock (``decide_batch``'s deadline).
 DECIDE_STEP = 16
 DECIDE_MOST = 512
 DECIDE_HOLD = 0.25
@@ -243,8 +245,16 @@ class _Deciding:
         with self.parts.database.session() as session:
             session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
             writing = time.perf_counter()
+            deadline = writing + DECIDE_PLACING
             events = decide_batch(
-                session, desk, self.parts.outbox, watch, now=self.clock.now(), prepared=self.prepared, limit=limit
+                session,
+                desk,
+                self.parts.outbox,
+                watch,
+                now=self.clock.now(),
+                prepared=self.prepared,
+                limit=limit,
+                deadline=deadline,
             )
         finished = time.perf_counter()
         held = finished - writing  # the lock held, commit included
@@ -256,12 +266,13 @@ class _Deciding:
         self.figures.decided += len(events)
         if events:
             # A transaction's fixed costs are spread over its matches: a short one (the queue's
-            # tail) says little of the next full one, so it weighs by its size.
-            weight = min(1.0, len(events) / limit)
+            # tail) says little of the next full one, so it weighs by its size; one its deadline
+            # cut short was full.
+            weight = 1.0 if finished >= deadline else min(1.0, len(events) / limit)
             this = held / len(events)
             self.per_match = this if self.per_match is None else (1 - weight / 2) * self.per_match + weight / 2 * this
         del self.pending[watch]
-        if len(events) >= limit:
+        if len(events) >= limit or (events and finished >= deadline):  # a full batch, or one cut short
             self.pending[watch] = None
 
     def _desk(self) -> StoryDesk:

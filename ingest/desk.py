@@ -49,6 +49,18 @@ class _Batch:
     firsts: dict[str, list[tuple[int, int]]]  # fingerprint -> the first two (article id, story id)
     near: dict[int, list[tuple[int, float]]]  # article id -> its near-duplicates, best first
     story_of: dict[int, int]  # article id -> its story under the watch (decided ones)
+    # The sentences each report will likely be judged by, in the batch's order, embedded a few
+    # reports ahead of placing them (``StoryDesk._encode_ahead``); how many reports are embedded.
+    ahead: list[list[str]] = field(default_factory=list)
+    position: dict[int, int] = field(default_factory=dict)  # article id -> its index in ``ahead``
+    embedded: int = 0
+
+
+# Reports whose sentences are embedded in one call to the model, ahead of placing them: a call
+# costs about a third per sentence of one per report, and a transaction cut short by its deadline
+# (``ingest.decide``) has embedded at most this many reports it did not place (kept in the
+# encoder's cache for the next transaction).
+ENCODE_AHEAD = 8
 
 
 class StoryDesk:
@@ -84,8 +96,8 @@ class StoryDesk:
     def begin(self, session: Session, watch: str, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
         """A batch of ``watch``'s reports (article id, prepared, event time) is about to be
         decided in this order: what deciding them reads is looked up at once (a few statements
-        instead of several per report), and the sentences they will be judged by are embedded in
-        one call to the model (a batch costs about a third per sentence of one call per report)."""
+        instead of several per report), and the sentences they will be judged by are embedded a
+        few reports at a time, ahead of placing them (``ENCODE_AHEAD``)."""
         firsts = story_repo.first_reports(session, {prepared.fingerprint for _, prepared, _ in reports}, watch)
         # A report whose body a decided report or an earlier one of the batch has is an exact
         # duplicate: only the first of each new body is looked up among the near-duplicates.
@@ -104,30 +116,41 @@ class StoryDesk:
             else {}
         )
         self._batch = _Batch(watch, stories, firsts, near, story_of)
-        self._encode_ahead(self._batch, reports)
+        self._plan_encoding(self._batch, reports)
 
-    def _encode_ahead(self, batch: _Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
-        """Embed, in one call, the sentences of the reports that will need them. A copy of a
-        stored report (same body, or a near-duplicate) usually does not: its decision rests on
-        its figures unless its categories are found by meaning (``copy_needs_meaning``); if it
-        turns out to need them, ``place`` embeds them then."""
+    def _plan_encoding(self, batch: _Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
+        """The sentences of the reports that will need them, in order. A copy of a stored report
+        (same body, or a near-duplicate) usually does not: its decision rests on its figures
+        unless its categories are found by meaning (``copy_needs_meaning``); if it turns out to
+        need them, ``place`` embeds them then."""
         if self.encoder is None:
             return
         by_meaning = self.categorisers.get(batch.watch, NO_CATEGORIES).by_meaning
         batch_ids = {article_id for article_id, _, _ in reports}
         bodies: set[str] = set()
-        texts: list[str] = []
         for article_id, prepared, _ in reports:
-            if prepared.features.vectors is not None:
-                continue
-            likely_copy = (
-                prepared.fingerprint in bodies
-                or any(first != article_id for first, _ in batch.firsts.get(prepared.fingerprint, []))
-                or any(other in batch_ids or other in batch.story_of for other, _ in batch.near.get(article_id, []))
-            )
-            bodies.add(prepared.fingerprint)
-            if by_meaning or not likely_copy:
-                texts.extend(to_encode(prepared.features))
+            texts: list[str] = []
+            if prepared.features.vectors is None:
+                likely_copy = (
+                    prepared.fingerprint in bodies
+                    or any(first != article_id for first, _ in batch.firsts.get(prepared.fingerprint, []))
+                    or any(other in batch_ids or other in batch.story_of for other, _ in batch.near.get(article_id, []))
+                )
+                bodies.add(prepared.fingerprint)
+                if by_meaning or not likely_copy:
+                    texts = to_encode(prepared.features)
+            batch.position.setdefault(article_id, len(batch.ahead))
+            batch.ahead.append(texts)
+
+    def _encode_ahead(self, batch: _Batch, article_id: int) -> None:
+        """Before placing a report: embed, in one call, its sentences and those of the next
+        reports up to ``ENCODE_AHEAD``, unless they are embedded already."""
+        position = batch.position.get(article_id)
+        if self.encoder is None or position is None or position < batch.embedded:
+            return
+        end = max(position + 1, batch.embedded + ENCODE_AHEAD)
+        texts = [text for texts in batch.ahead[batch.embedded : end] for text in texts]
+        batch.embedded = end
         if texts:
             self.encoder.encode(texts)
 
@@ -155,6 +178,7 @@ class StoryDesk:
         batch = self._batch
         if batch is None:
             raise RuntimeError("place() outside a batch: call begin() first")
+        self._encode_ahead(batch, article.id)
         candidates = self._open_stories(batch, at)
         duplicate_story, duplicate_of = self._duplicate(batch, article.id, prepared)
         if duplicate_story is not None and duplicate_story not in candidates:

@@ -1,9 +1,11 @@
 """The decide stage's shortcuts change no decision: a copy of a stored report is decided without
 its sentence vectors when nothing judged by meaning could make it news, and the stories remember
-exactly what they would have remembered with them."""
+exactly what they would have remembered with them; a batch cut short by its deadline decides
+what one long transaction would have."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,14 +15,14 @@ from typing import Any
 from sqlalchemy import select
 
 from config.loader import BUNDLED_DEFAULT, load_config
-from ingest.decide import decide_watch
+from ingest.decide import decide_batch, decide_watch
 from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
 from ingest.store import EventTimes, store_items
 from ingest.tasks import ParsedItem
 from storage import feed_repo
 from storage.db import Database
-from storage.models import Article, Story, WatchMatch
+from storage.models import Article, Story, UndecidedMatch, WatchMatch
 from stories.analysis import Analyser
 from stories.categories import Categoriser, Category
 from stories.concepts import Lexicon
@@ -85,23 +87,22 @@ class RecordingModel:
         return self.model.encode(sentences)
 
 
-def decide_stream(tmp_path: Path, name: str, categoriser: Categoriser, model: RecordingModel) -> list[Any]:
-    """Store the stream, decide it as one batch; the matches (event, story, explanation) and the
-    stories' stored memories."""
+def store_stream(
+    tmp_path: Path, name: str, desk: StoryDesk, entries: list[Entry]
+) -> tuple[Database, dict[int, PreparedArticle], datetime]:
+    """The entries stored a feed at a time, as a crawl stores them, their matches queued for
+    ``WATCH``; the database, what the store prepared for deciding, and the time it was stored."""
     config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
     analyser = Analyser({watch.name: watch.query for watch in config.watches if watch.name == WATCH})
-    desk = StoryDesk(Lexicon(), encoder=categoriser.encoder, categorisers={WATCH: categoriser})
     database = Database(f"sqlite:///{tmp_path / name}.db")
     database.upgrade()
-    entries = stream()
+    feeds = list(dict.fromkeys(entry.feed for entry in entries))
     with database.session() as session:
-        feed_repo.sync_feeds(
-            session, [FeedSpec(feed, f"https://{feed}.example", "auto") for feed in ("wire", "aj", "copy")]
-        )
+        feed_repo.sync_feeds(session, [FeedSpec(feed, f"https://{feed}.example", "auto") for feed in feeds])
     prepared: dict[int, PreparedArticle] = {}
-    now = T0 + timedelta(hours=8)
-    with database.session() as session:  # a feed at a time, as a crawl stores them
-        for feed in dict.fromkeys(entry.feed for entry in entries):
+    now = max(entry.published or T0 for entry in entries) + timedelta(hours=1)
+    with database.session() as session:
+        for feed in feeds:
             items = [ParsedItem(e, analyser.analyse(e), e.summary) for e in entries if e.feed == feed]
             assert all(item.analysis.hits for item in items)
             stored = store_items(
@@ -114,8 +115,11 @@ def decide_stream(tmp_path: Path, name: str, categoriser: Categoriser, model: Re
                 rules=EventTimes(),
             )
             prepared.update(stored.prepared)
-    model.asked.clear()  # what deciding asks of the model from here on
-    assert decide_watch(database, desk, None, WATCH, now=now, prepared=prepared) == len(entries)
+    return database, prepared, now
+
+
+def decided_rows(database: Database) -> list[Any]:
+    """Every match (title, article id, event, story, explanation) in event order, and the stories' memories."""
     with database.read_session() as session:
         matches = session.execute(
             select(Article.title, WatchMatch.article_id, WatchMatch.event, WatchMatch.story_id, WatchMatch.explanation)
@@ -123,8 +127,20 @@ def decide_stream(tmp_path: Path, name: str, categoriser: Categoriser, model: Re
             .order_by(Article.event_at)
         ).all()
         states = [story.state for story in session.scalars(select(Story).order_by(Story.id))]
-    database.dispose()
     return [[tuple(row) for row in matches], states]
+
+
+def decide_stream(tmp_path: Path, name: str, categoriser: Categoriser, model: RecordingModel) -> list[Any]:
+    """Store the stream, decide it as one batch; the matches (event, story, explanation) and the
+    stories' stored memories."""
+    desk = StoryDesk(Lexicon(), encoder=categoriser.encoder, categorisers={WATCH: categoriser})
+    entries = stream()
+    database, prepared, now = store_stream(tmp_path, name, desk, entries)
+    model.asked.clear()  # what deciding asks of the model from here on
+    assert decide_watch(database, desk, None, WATCH, now=now, prepared=prepared) == len(entries)
+    decided = decided_rows(database)
+    database.dispose()
+    return decided
 
 
 def test_a_copy_is_decided_without_its_vectors_as_it_would_be_with_them(tmp_path: Path) -> None:
@@ -155,3 +171,108 @@ def test_a_copy_is_decided_without_its_vectors_as_it_would_be_with_them(tmp_path
     # The last copy's title is kept in its story's memory, but nothing has compared it yet.
     assert LAST_TITLE in meaning_model.asked and LAST_TITLE not in plain_model.asked
     assert any(LAST_TITLE in state["texts"] for state in without[1])
+
+
+class SlowModel:
+    """The bundled model on a machine busy enough that each sentence takes a few milliseconds."""
+
+    def __init__(self, model: Any, per_sentence: float) -> None:
+        self.model = model
+        self.per_sentence = per_sentence
+
+    def encode(self, sentences: Sequence[str]) -> Any:
+        time.sleep(self.per_sentence * len(sentences))
+        return self.model.encode(sentences)
+
+
+SOURCES = ["wire", "aj", "bbc", "reuters"]
+EN_TURNS = [
+    "North Korean troops took a village near Kursk, Russian officials said, after days of fighting.",
+    "Drone units of Pyongyang's forces struck Ukrainian positions in the Kursk region overnight.",
+    "Seoul says North Korea sent more soldiers to Russia, bringing its troops there to {n},000.",
+    "Ukraine captured {n} North Korean soldiers in Kursk, its military intelligence said on Friday.",
+    "North Korean troops in Russia were pulled back from the front after losing {n}00 men in a week.",
+]
+AR_TURNS = [
+    "قالت الاستخبارات الأوكرانية إن قوات كورية شمالية سيطرت على قرية قرب كورسك بعد معارك استمرت أياما.",
+    "أرسلت كوريا الشمالية {n} آلاف جندي إضافي إلى روسيا بحسب سيول.",
+    "أسرت القوات الأوكرانية {n} جنود من كوريا الشمالية في منطقة كورسك.",
+]
+
+
+def long_stream(count: int) -> list[Entry]:
+    """``count`` reports of the watch, English and Arabic, each saying something of its own."""
+    entries = []
+    for n in range(count):
+        arabic = n % 3 == 2
+        turns = AR_TURNS if arabic else EN_TURNS
+        body = " ".join(turns[(n + k) % len(turns)].format(n=n + k + 2) for k in range(3))
+        entries.append(
+            Entry(
+                feed=SOURCES[n % len(SOURCES)],
+                guid=f"long-{n}",
+                url=f"https://{SOURCES[n % len(SOURCES)]}.example/long/{n}",
+                title=turns[n % len(turns)].format(n=n + 2)[:90],
+                summary=body,
+                published=T0 + timedelta(minutes=7 * n),
+                language_hint="ar" if arabic else "en",
+            )
+        )
+    return entries
+
+
+def test_a_batch_slow_to_decide_is_cut_into_transactions_within_the_deadline(tmp_path: Path) -> None:
+    """Matches that are slow to decide (each report's sentences embedded, on a busy machine): one
+    batch of all of them would hold the write lock for seconds. Each transaction stops placing at
+    its deadline and leaves the rest queued, so the batch is decided in several transactions, each
+    about as short as the deadline, every match once, and exactly as one long transaction decides."""
+    bundled = load_encoder(1).model
+    keys = query_keys(next(w.query for w in load_config(BUNDLED_DEFAULT, data_dir=tmp_path).watches if w.name == WATCH))
+    # One category judged by meaning: every report's sentences are embedded (none is a mere copy).
+    unreachable = Category("never", Label("never", "أبدا"), examples=("a sentence no report says",))
+    entries = long_stream(64)
+
+    def desk_of(model: Any) -> StoryDesk:
+        categoriser = Categoriser([unreachable], CachedEncoder(model), threshold=2.0, watch_names=keys)
+        return StoryDesk(Lexicon(), encoder=categoriser.encoder, categorisers={WATCH: categoriser})
+
+    # The reference: the whole queue in one transaction, no deadline.
+    desk = desk_of(bundled)
+    database, prepared, now = store_stream(tmp_path, "whole", desk, entries)
+    with database.session() as session:
+        assert len(decide_batch(session, desk, None, WATCH, now=now, prepared=prepared, limit=len(entries))) == len(
+            entries
+        )
+    whole = decided_rows(database)
+    database.dispose()
+
+    budget = 0.15
+    desk = desk_of(SlowModel(bundled, per_sentence=0.002))
+    database, prepared, now = store_stream(tmp_path, "cut", desk, entries)
+    held: list[float] = []
+    sizes: list[int] = []
+    while True:
+        with database.session() as session:
+            session.connection()
+            started = time.perf_counter()
+            events = decide_batch(
+                session, desk, None, WATCH, now=now, prepared=prepared, limit=len(entries), deadline=started + budget
+            )
+        held.append(time.perf_counter() - started)
+        sizes.append(len(events))
+        if not events:
+            break
+        # What the store prepared stays until its match is decided: the rest is not prepared again.
+        assert len(prepared) == len(entries) - sum(sizes)
+        with database.read_session() as session:
+            assert session.query(UndecidedMatch).count() == len(entries) - sum(sizes), "the rest stays queued"
+    cut = decided_rows(database)
+    database.dispose()
+
+    assert len([size for size in sizes if size]) >= 3, f"cut into several transactions, not one: {sizes}"
+    assert sum(sizes) == len(entries) and not prepared
+    assert len(cut[0]) == len(entries) and len({row[1] for row in cut[0]}) == len(entries), "every match once"
+    # A transaction ends within a placing of the deadline (a few reports' sentences at 2 ms each),
+    # not after the whole batch's (64 reports, over a second of the model).
+    assert max(held) < 0.5, f"transactions held {[round(h, 3) for h in held]} s"
+    assert cut == whole, "the same events, stories, explanations and story memories as one long transaction"
