@@ -19,6 +19,7 @@ from typing import Any
 
 from stories.features import ArticleFeatures
 from stories.memory import GENERIC_ENTITIES, StoryMemory
+from stories.names import name_key
 from stories.novelty import Novelty, NoveltySettings, assess, figure_changes, known_value
 from stories.semantic import SentenceEncoder, best_match
 from stories.types import EventType
@@ -233,6 +234,16 @@ def copy_needs_meaning(features: ArticleFeatures, memory: StoryMemory) -> bool:
     )
 
 
+def places_new_to(features: ArticleFeatures, memory: StoryMemory, watch_names: frozenset[str]) -> frozenset[str]:
+    """The places of the report's title and lead (``ArticleFeatures.lead_places``) that none of
+    the story's reports named in either language (``stories.names`` keys), other than the watch's
+    own: the report's event is where the story has never been. A name too short for a key
+    ("Chad", "Taiz") is not judged: it cannot be found in the story's Arabic reports."""
+    known = {key for keys in memory.names.values() for key in keys}
+    keys = {name_key(place) for place in features.lead_places}
+    return frozenset(key for key in keys - watch_names - known if key)
+
+
 def decide(
     features: ArticleFeatures,
     candidates: Sequence[StoryCandidate],
@@ -295,7 +306,13 @@ def decide(
             if encoder is not None and _translation(features, best.memory, encoder, settings.translation_similarity):
                 return Decision(EventType.DUPLICATE, best.story_id, Novelty(), score, "translation of a stored report")
             return Decision(EventType.UPDATE, best.story_id, novelty, score, "re-report that adds nothing new")
-        if score >= fold and not novelty.adds_something:
+        # Below the join bar, a report whose title or lead puts its event in a place the story
+        # never named is another event of the watch (an ambush in another region a day later, an
+        # outbreak across a border), however alike the wording: it neither folds into the story
+        # nor develops it. Above the bar the story's own places appear in new reports too (a
+        # village inside the region, a town the aid reached), so the place alone does not decide.
+        elsewhere = score >= fold and bool(places_new_to(features, best.memory, watch_names))
+        if score >= fold and not novelty.adds_something and not elsewhere:
             return Decision(EventType.UPDATE, best.story_id, novelty, score, "adds nothing to the closest story")
         # Close enough to fold into the story, and what it adds is new statements or figures, not
         # a kind of development or an actor the story lacked: a later turn of the same event (a
@@ -303,7 +320,7 @@ def decide(
         # the story's reports. A new event brings its own category or actors. On the dev
         # timelines: OPEC+ story F1 0.85 -> 0.92, Kursk and cholera unchanged; the bar is
         # ``fold_probability``.
-        if score >= fold and not novelty.developments:
+        if score >= fold and not novelty.developments and not elsewhere:
             return Decision(EventType.DEVELOPMENT, best.story_id, novelty, score, novelty.summary())
         top = score
     else:

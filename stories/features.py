@@ -16,7 +16,7 @@ from typing import Any
 
 from stories.concepts import Lexicon
 from stories.figures import Figure, extract_figures, quantities, summarise
-from stories.names import arabic_keys, english_keys
+from stories.names import arabic_keys, english_keys, place_names
 from stories.query_match import Document
 from stories.semantic import SentenceEncoder
 from stories.text import tokenise
@@ -125,6 +125,10 @@ class ArticleFeatures:
     # report says (a story remembers it, so a write-up of the summary in the other language is
     # known), not judged as the report's own facts (outlets word summaries from their lead).
     standfirst: tuple[Sentence, ...] = ()
+    # The places its title and first sentence give (``stories.names.place_names``), lowercased:
+    # where the report says its event is. English only: Arabic has no capitals, so which of its
+    # words are names is not known (``names`` holds a key of every Arabic word).
+    lead_places: frozenset[str] = frozenset()
 
     @property
     def encoded(self) -> tuple[Sentence, ...]:
@@ -166,6 +170,7 @@ def extract_features(
     sentences: list[Sentence] = []
     entities: set[str] = set()
     names: set[str] = set()
+    lead_places: set[str] = set()
     figures: list[Figure] = []
     all_words: set[str] = set()
     title_words: frozenset[str] = frozenset()
@@ -179,6 +184,8 @@ def extract_features(
         figures.extend(sentence_figures)
         all_words |= words
         names |= english_keys(raw, _STOP_EN) if language == "en" else arabic_keys(raw)
+        if index < 2 and language == "en":
+            lead_places |= place_names(raw, _STOP_EN)
         for concept in found:
             if concept not in lexicon.actions:
                 entities.add(concept)
@@ -206,6 +213,7 @@ def extract_features(
         names=frozenset(names),
         labels={entity: lexicon.labels[entity] for entity in entities if entity in lexicon.labels},
         standfirst=tuple(standfirst),
+        lead_places=frozenset(lead_places),
     )
     return with_vectors(features, encoder) if encoder is not None else features
 

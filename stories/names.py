@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["arabic_keys", "english_keys", "name_key", "query_keys"]
+__all__ = ["arabic_keys", "english_keys", "name_key", "place_names", "query_keys"]
 
 MIN_KEY = 3
 
 _LATIN_DIGRAPHS = (
     ("kh", "k"),
+    ("zh", "k"),  # ج in Arabic renderings of Slavic names: Sudzha سودجا, Zaporizhzhia زابوريجيا
     ("gh", "k"),
     ("sh", "s"),
     ("ch", "s"),
@@ -105,6 +106,39 @@ def arabic_keys(sentence: str) -> set[str]:
         if key:
             keys.add(key)
     return keys
+
+
+# Where an English sentence says its event is: the capitalised words after a preposition of place,
+# over a few lowercase words ("near the border village of Tetkino", "in eastern Chad", "in Russia's
+# Belgorod region"). A name after "says" or before a verb is who, not where.
+_PLACE_WORDS = (
+    "the|a|an|of|eastern|western|northern|southern|central|north|south|east|west|border|village|town|city"
+    "|region|province|district|state|camp|camps|port|area|countryside|coastal|occupied|mountains|hills"
+)
+_PLACE = re.compile(
+    rf"\b(?:in|near|at|outside|around|across|into|inside|off)\s+(?:(?:{_PLACE_WORDS})\s+){{0,4}}"
+    r"((?:[A-Z][A-Za-z'’]+(?:\s+|$))+)"
+)
+
+
+# Words that name a kind of place, not which one ("Kursk Oblast", "Hama Governorate").
+_ADMINISTRATIVE = frozenset(
+    "oblast region province governorate district state county city town village camp port reserve".split()
+)
+
+
+def place_names(sentence: str, stop: frozenset[str]) -> set[str]:
+    """The names an English sentence gives as places (``_PLACE``), lowercased, but stop words.
+    Words, not keys: many places are too short for a key ("Chad", "Akkar", "Taiz")."""
+    places = set()
+    for match in _PLACE.finditer(sentence):
+        for word in match.group(1).split():
+            word = word.split("'")[0].split("’")[0].lower()
+            if word in stop:
+                break
+            if word not in _ADMINISTRATIVE:
+                places.add(word)
+    return places
 
 
 _QUERY_WORD = re.compile(r"[^\W\d_]+")

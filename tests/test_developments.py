@@ -22,6 +22,7 @@ from stories.decide import (
     decide,
     join_evidence,
     name_weights,
+    places_new_to,
 )
 from stories.features import ArticleFeatures, extract_features
 from stories.figures import extract_figures
@@ -456,3 +457,60 @@ def test_a_statement_days_later_that_wording_puts_far_from_its_story_develops_it
     ]:  # fmt: skip
         decision = desk.report(*other, at=T0 + timedelta(days=3, hours=2))
         assert decision.event is EventType.NEW_STORY, (other[0], decision.reason)
+
+
+SUDZHA_STRIKE = (
+    ("North Korean soldiers killed in Ukrainian drone strike near Sudzha, Kyiv says",
+     "Ukrainian drones hit a group of North Korean soldiers near Sudzha in Russia's Kursk region, killing at least "
+     "20, Ukraine's special forces said on Friday. The special forces published footage of the strike.", "en"),
+    ("هجوم بالمسيرات يقتل 20 جنديا كوريا شماليا قرب سودجا في كورسك",
+     "قالت القوات الخاصة الأوكرانية إن مسيرات أوكرانية استهدفت مجموعة من جنود كوريا الشمالية قرب سودجا في "
+     "منطقة كورسك الروسية ما أدى إلى مقتل 20 منهم على الأقل.", "ar"),
+)  # fmt: skip
+
+
+def test_the_same_kind_of_event_a_day_later_in_another_place_starts_its_own_story(encoder: SentenceEncoder) -> None:
+    # A drone strike on North Korean soldiers near Sudzha (Kursk), in English and Arabic; the next
+    # day, footage of North Korean soldiers under drone fire near Klintsy, in another region
+    # (Bryansk). Same actors, same kind of event, wording close enough to fold into the Sudzha
+    # story (join probability about 0.31): it is another event and alerts as a story of its own.
+    def desk_with_the_strike() -> Desk:
+        desk = kursk_desk(encoder)
+        for hours, report in enumerate(SUDZHA_STRIKE):
+            desk.report(*report, at=T0 + timedelta(hours=3 * hours))
+        assert list(desk.stories) == [1]
+        return desk
+
+    footage = "Footage released by Ukraine's special forces on Saturday shows North Korean soldiers under drone fire"
+    elsewhere = desk_with_the_strike().report(
+        "Drone footage shows North Korean soldiers under fire near Klintsy",
+        f"{footage} near Klintsy in Russia's Bryansk region, far from the Kursk front where they had fought until now.",
+        "en",
+        at=T0 + timedelta(hours=26),
+    )
+    assert elsewhere.event is EventType.NEW_STORY, elsewhere.reason
+    # The same footage placed where the story is stays in it.
+    there = desk_with_the_strike().report(
+        "Drone footage shows North Korean soldiers under fire near Sudzha",
+        f"{footage} near Sudzha in Russia's Kursk region, where they have fought since the autumn.",
+        "en",
+        at=T0 + timedelta(hours=26),
+    )
+    assert (there.event, there.story_id) == (EventType.UPDATE, 1), there.reason
+
+
+def test_a_place_is_new_to_a_story_only_when_no_report_named_it_in_either_script() -> None:
+    arabic_only = StoryMemory()
+    arabic_only.absorb(
+        extract_features(Entry(feed="wire", title=SUDZHA_STRIKE[1][0], text=SUDZHA_STRIKE[1][1]), "ar", LEXICON)
+    )
+    watch = query_keys("(Korea* OR كوريا) AND (Russia* OR Kursk OR روسيا OR كورسك)")
+
+    def places(title: str) -> frozenset[str]:
+        report = extract_features(Entry(feed="wire", title=title, text="Officials gave no figures."), "en", LEXICON)
+        return places_new_to(report, arabic_only, watch)
+
+    assert places("North Korean soldiers hit near Sudzha") == frozenset()  # سودجا in the Arabic report
+    assert places("North Korean soldiers hit near Klintsy in Russia's Bryansk Oblast") == {"klnts", "brnsk"}
+    assert places("North Korean soldiers hit in Kursk") == frozenset()  # the watch's own place
+    assert places("Klintsy residents say North Korean soldiers left") == frozenset()  # who, not where
