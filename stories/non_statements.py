@@ -1,5 +1,6 @@
 """Sentences in which a source says it has nothing to say: "declined to comment", "could not
-confirm", "is monitoring the situation", "رفض التعليق", "لم يتسنَّ التحقق". A new actor who says
+confirm", "is monitoring the situation", "رفض التعليق", "لم يتسنَّ التحقق", or only welcomes
+what happened ("welcomed the extension", "رحب بتمديد"). A new actor who says
 nothing is not news (the labelling rule of bench/timeline/README.md), yet such a sentence is new
 to the encoder and names an actor the story never had, so it alerted. The phrases are the stock
 formulas of wire copy in both languages, not a watch's vocabulary: they apply to every watch.
@@ -24,13 +25,16 @@ PHRASES: tuple[str, ...] = (
     "could not independently verify", "could not be independently verified",
     "could not be verified", "could not be confirmed", "unable to verify",
     "would neither confirm nor deny", "is monitoring", "are monitoring", "was monitoring",
-    "were monitoring", "silent on",
+    "were monitoring", "closely monitoring", "monitoring closely", "silent on",
+    # A reaction that only welcomes what happened: the event is the news, the welcome is not.
+    "welcomed", "welcomes", "welcoming", "hailed the", "hails the",
     # Arabic
     "رفض التعليق", "رفضت التعليق", "يرفض التعليق", "ترفض التعليق", "امتنع عن التعليق",
     "امتنعت عن التعليق", "لم يرد على طلب", "لم ترد على طلب", "لم يعلق", "لم تعلق",
     "لا يمكن تاكيد", "لم يتسن التحقق", "لم يتسن تاكيد", "لم يتسن لنا التحقق", "تعذر التحقق",
     "تعذر تاكيد", "لم يتمكن من تاكيد", "لم تتمكن من تاكيد", "لم يؤكد ولم ينف", "لم تؤكد ولم تنف",
     "يتابع عن كثب", "تتابع عن كثب", "التزم الصمت", "التزمت الصمت",
+    "رحب", "رحبت", "يرحب", "ترحب", "رحبوا",
 )  # fmt: skip
 
 

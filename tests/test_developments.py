@@ -375,6 +375,23 @@ def test_a_sentence_giving_only_counts_the_story_gave_is_said_at_a_lower_bar(enc
             "وإنها تتابع عن كثب ما يجري في الميناء.",
             "ar",
         ),
+        (
+            "Seafarers' union welcomes end of Aden port standoff",
+            "The International Transport Workers' Federation welcomed the end of the standoff at Aden's "
+            "container terminal and thanked the dockworkers for their patience.",
+            "en",
+        ),
+        (
+            "نقابة عمال الموانئ العربية ترحب بالتوصل إلى حل في ميناء عدن",
+            "رحب اتحاد نقابات عمال الموانئ العرب بما جرى في محطة الحاويات بميناء عدن، وقال إنه يتابع الأوضاع عن كثب.",
+            "ar",
+        ),
+        (
+            "UN agency closely monitoring Aden dockworkers' strike",
+            "The UN shipping agency said it was closely monitoring the strike by dockworkers at Aden's container "
+            "terminal over unpaid wages and was in contact with the port authority.",
+            "en",
+        ),
     ],
 )
 def test_a_new_source_that_says_nothing_is_not_news(
