@@ -11,13 +11,16 @@ readied), then stored feed by feed, one transaction per feed:
 
 Printed: wall and CPU seconds of each (the store's CPU time is what a crawl's writer thread spends
 on it; its wall time in a crawl also holds the waits for the GIL), the ratio, commit time, and the
-time per SQL statement kind. The crawl around it is in bench_pipeline.
+time per SQL statement kind (those through SQLAlchemy; the identity lookup goes to the driver),
+and on PostgreSQL the server's own CPU (its backends included). The crawl around it is in
+bench_pipeline.
 
     .venv/bin/python bench/bench_store.py [--feeds 300] [--items 50] [--postgresql]
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 import tempfile
@@ -85,7 +88,23 @@ def no_desk() -> StoryDesk:
     raise AssertionError("nothing is revised in a first cycle")
 
 
-def raqib(feeds: list[list[tasks.ParsedItem]], url: str) -> dict[str, Any]:
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds (user + system) of a PostgreSQL server and its backends so far (Linux), 0 for
+    SQLite: the database's own share of the store's cost, which the client's CPU does not show."""
+    if postmaster is None:
+        return 0.0
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split() if entry.name.isdigit() else []
+        except OSError:
+            continue
+        if fields and (int(entry.name) == postmaster or int(fields[1]) == postmaster):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def raqib(feeds: list[list[tasks.ParsedItem]], url: str, postmaster: int | None = None) -> dict[str, Any]:
     database = Database(url)
     database.upgrade()
     with database.session() as session:
@@ -107,6 +126,7 @@ def raqib(feeds: list[list[tasks.ParsedItem]], url: str) -> dict[str, Any]:
 
     now = datetime.now(UTC)
     store = cpu = commit = 0.0
+    server_before = server_cpu(postmaster)
     matched = 0
     for feed_id, items in zip(ids, feeds, strict=True):
         with database.session() as session:
@@ -119,8 +139,16 @@ def raqib(feeds: list[list[tasks.ParsedItem]], url: str) -> dict[str, Any]:
             matched += stored.matched
             committing = time.perf_counter()
         commit += time.perf_counter() - committing
+    server = server_cpu(postmaster) - server_before
     database.dispose()
-    return {"store": store, "cpu": cpu, "commit": commit, "matched": matched, "statements": dict(statements)}
+    return {
+        "store": store,
+        "cpu": cpu,
+        "server_cpu": server,
+        "commit": commit,
+        "matched": matched,
+        "statements": dict(statements),
+    }
 
 
 def main() -> None:
@@ -137,7 +165,7 @@ def main() -> None:
                 raise SystemExit("no PostgreSQL server binaries")
             server = start_pg_server(bindir)
             try:
-                measured = raqib(feeds, server.sqlalchemy_url(DB_NAME))
+                measured = raqib(feeds, server.sqlalchemy_url(DB_NAME), server.process.pid)
             finally:
                 stop_pg_server(server)
         else:
@@ -149,6 +177,11 @@ def main() -> None:
         f"raqib store_items (+ commit)   : wall {measured['store']:6.2f} s (+ {measured['commit']:.2f} s), "
         f"cpu {measured['cpu']:6.2f} s ({measured['cpu'] * per_item:.3f} ms per item), matched={measured['matched']}"
     )
+    if args.postgresql:
+        print(
+            f"  PostgreSQL server CPU during the stores: {measured['server_cpu']:.2f} s "
+            f"({measured['server_cpu'] * per_item:.3f} ms per item)"
+        )
     print(
         f"  ratio raqib/naive: wall (with commits) "
         f"{(measured['store'] + measured['commit']) / naive_wall:.2f}x, cpu {measured['cpu'] / naive_cpu:.2f}x"

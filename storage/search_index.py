@@ -43,7 +43,16 @@ from .models import Article
 from .search_tables import FTS_TABLE, PG_CONFIG, PG_VECTOR, article_search
 from .search_text import index_content
 
-__all__ = ["Progress", "SearchRow", "add_rows", "index_article", "needs_reindex", "reindex_all", "replace_rows"]
+__all__ = [
+    "Progress",
+    "SearchRow",
+    "add_rows",
+    "index_article",
+    "needs_reindex",
+    "reindex_all",
+    "replace_rows",
+    "with_search_rows",
+]
 
 Progress = Callable[[int, int], None]  # (articles indexed so far, articles in all)
 SearchRow = tuple[int, str, str]  # (article id, language, content built by index_content)
@@ -83,6 +92,21 @@ def add_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
             for article_id, language, content in chunk
         ]
         connection.execute(_PG_INSERT if dialect == "postgresql" else insert(article_search), values)
+
+
+def with_search_rows(insert_articles: str) -> str:
+    """PostgreSQL: ``insert_articles`` (an ``INSERT INTO articles … RETURNING id, identity,
+    language``) made one statement that also writes the search row, vector included, of every
+    article it inserted; its parameters are followed by two arrays, the identities and their
+    contents (built by ``index_content``). The statement returns (id, identity) per inserted
+    article. The foreign key is checked at the statement's end, when both rows exist."""
+    return (
+        f"WITH new AS ({insert_articles}), searched AS ("
+        f"INSERT INTO {article_search.name} (article_id, language, content, {PG_VECTOR}) "
+        f"SELECT new.id, new.language, given.content, to_tsvector({PG_CONFIG}, given.content) "
+        "FROM new JOIN unnest(%b::varchar[], %b::text[]) AS given (identity, content) ON given.identity = new.identity"
+        ") SELECT id, identity FROM new"
+    )
 
 
 def replace_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
