@@ -16,7 +16,7 @@ from typing import Any
 
 from stories.concepts import Lexicon
 from stories.figures import Figure, extract_figures, quantities, summarise
-from stories.names import arabic_keys, english_keys, place_names
+from stories.names import arabic_keys, arabic_place_names, english_keys, place_names
 from stories.query_match import Document
 from stories.semantic import SentenceEncoder
 from stories.text import tokenise
@@ -125,9 +125,8 @@ class ArticleFeatures:
     # report says (a story remembers it, so a write-up of the summary in the other language is
     # known), not judged as the report's own facts (outlets word summaries from their lead).
     standfirst: tuple[Sentence, ...] = ()
-    # The places its title and first sentence give (``stories.names.place_names``), lowercased:
-    # where the report says its event is. English only: Arabic has no capitals, so which of its
-    # words are names is not known (``names`` holds a key of every Arabic word).
+    # The places its title and first sentence give (``stories.names.place_names``, lowercased;
+    # ``arabic_place_names``): where the report says its event is.
     lead_places: frozenset[str] = frozenset()
 
     @property
@@ -184,8 +183,8 @@ def extract_features(
         figures.extend(sentence_figures)
         all_words |= words
         names |= english_keys(raw, _STOP_EN) if language == "en" else arabic_keys(raw)
-        if index < 2 and language == "en":
-            lead_places |= place_names(raw, _STOP_EN)
+        if index < 2:
+            lead_places |= place_names(raw, _STOP_EN) if language == "en" else arabic_place_names(raw)
         for concept in found:
             if concept not in lexicon.actions:
                 entities.add(concept)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["arabic_keys", "english_keys", "name_key", "place_names", "query_keys"]
+__all__ = ["arabic_keys", "english_keys", "name_key", "arabic_place_names", "place_names", "query_keys"]
 
 MIN_KEY = 3
 
@@ -128,7 +128,8 @@ _ADMINISTRATIVE = frozenset(
 
 
 def place_names(sentence: str, stop: frozenset[str]) -> set[str]:
-    """The names an English sentence gives as places (``_PLACE``), lowercased, but stop words.
+    """The names an English sentence gives as places (``_PLACE``), lowercased, but stop words
+    (Arabic: ``arabic_place_names``).
     Words, not keys: many places are too short for a key ("Chad", "Akkar", "Taiz")."""
     places = set()
     for match in _PLACE.finditer(sentence):
@@ -139,6 +140,20 @@ def place_names(sentence: str, stop: frozenset[str]) -> set[str]:
             if word not in _ADMINISTRATIVE:
                 places.add(word)
     return places
+
+
+# Arabic has no capitals: a place is the word after a word that says one follows ("قرب تيتكينو",
+# "في منطقة بيلغورود", "بلدة القبيات", "ريف مصياف"), with or without a proclitic ب.
+_AR_PLACE_KIND = r"ب?(?:منطقة|مدينة|بلدة|قرية|محافظة|ولاية|مخيم|ريف|إقليم)"
+_AR_PLACE = re.compile(
+    rf"(?<![\u0621-\u064a])(?:(?:قرب|بالقرب من)\s+(?:{_AR_PLACE_KIND}\s+)?|{_AR_PLACE_KIND}\s+)"
+    r"([\u0621-\u064a]{3,})"
+)
+
+
+def arabic_place_names(sentence: str) -> set[str]:
+    """The words an Arabic sentence gives as places (``_AR_PLACE``)."""
+    return set(_AR_PLACE.findall(sentence))
 
 
 _QUERY_WORD = re.compile(r"[^\W\d_]+")

@@ -531,3 +531,16 @@ def test_a_place_is_new_to_a_story_only_when_no_report_named_it_in_either_script
     assert places("North Korean soldiers hit near Klintsy in Russia's Bryansk Oblast") == {"klnts", "brnsk"}
     assert places("North Korean soldiers hit in Kursk") == frozenset()  # the watch's own place
     assert places("Klintsy residents say North Korean soldiers left") == frozenset()  # who, not where
+    # An Arabic report's places, against a story told in English only.
+    english_only = StoryMemory()
+    english_only.absorb(
+        extract_features(Entry(feed="wire", title=SUDZHA_STRIKE[0][0], text=SUDZHA_STRIKE[0][1]), "en", LEXICON)
+    )
+
+    def arabic_places(title: str) -> frozenset[str]:
+        report = extract_features(Entry(feed="wire", title=title, text="لم تذكر أي أرقام."), "ar", LEXICON)
+        return places_new_to(report, english_only, watch)
+
+    assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب سودجا") == frozenset()
+    assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب مدينة كلينتسي في منطقة بريانسك") == {"klnts", "brnsk"}
+    assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب الحدود") == frozenset()  # no name: no key
