@@ -6,13 +6,13 @@ it again (or after a crash, in another process) decides only what is left."""
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, MutableMapping
+from collections.abc import Collection, Mapping, MutableMapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from alerts.outbox import OutboxWriter
-from ingest.desk import StoryDesk
+from ingest.desk import Lookahead, StoryDesk
 from ingest.prepare import PreparedArticle
 from storage import repo, watch_locks
 from storage.db import Database
@@ -23,7 +23,7 @@ from stories.types import Entry, EventType
 DECIDE_BATCH = 100
 # Seconds a decide transaction goes on placing matches once it holds the write lock; writing what
 # was placed and committing follow, so the lock is held for about half a second at most.
-DECIDE_PLACING = 0.3
+DECIDE_PLACING = 0.25
 
 
 def decide_batch(
@@ -37,6 +37,7 @@ def decide_batch(
     limit: int = DECIDE_BATCH,
     only: Collection[int] | None = None,
     deadline: float | None = None,
+    ahead: Lookahead | None = None,
 ) -> dict[int, EventType]:
     """Decide up to ``limit`` of the watch's queued matches (or only the articles in ``only``);
     returns article id -> event. ``prepared`` holds what the parse workers computed, by article
@@ -48,6 +49,7 @@ def decide_batch(
     for the next transaction. A match's cost varies twentyfold (a copy of a stored report, or a
     report compared by meaning with a long story), so a batch sized from earlier ones alone held
     the write lock for up to a second. At least one match is placed, so the queue always moves.
+    ``ahead``: what ``look_ahead`` found for the batch before the transaction.
 
     The watch stays locked until the transaction ends (PostgreSQL): a crawl storing a revised
     report of the watch waits, rather than rewriting a story's memory beside this batch."""
@@ -66,7 +68,7 @@ def decide_batch(
         if ready_one is None:
             ready_one = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
         batch.append((item, article, ready_one))
-    desk.begin(session, watch, [(article.id, ready_one, item.event_at) for item, article, ready_one in batch])
+    desk.begin(session, watch, [(article.id, ready_one, item.event_at) for item, article, ready_one in batch], ahead)
     events: dict[int, EventType] = {}
     decided: list[tuple[WatchMatch, Story, Article, bool]] = []
     try:
@@ -103,6 +105,24 @@ def decide_batch(
     return events
 
 
+def look_ahead(
+    session: Session,
+    desk: StoryDesk,
+    watch: str,
+    *,
+    prepared: Mapping[int, PreparedArticle],
+    limit: int = DECIDE_BATCH,
+) -> Lookahead:
+    """Before ``decide_batch`` takes the write lock: in a reading session (a snapshot that waits
+    for no writer), what deciding the next ``limit`` of the watch's queue will need that is the
+    same read now or under the lock (``StoryDesk.look_ahead``), for the matches whose report
+    ``prepared`` holds. The lock is then held for placing and writing, not for computing."""
+    queued = repo.undecided(session, watch, limit)
+    return desk.look_ahead(
+        session, watch, [(u.article_id, prepared[u.article_id], u.event_at) for u in queued if u.article_id in prepared]
+    )
+
+
 def decide_watch(
     database: Database,
     desk: StoryDesk,
@@ -116,11 +136,14 @@ def decide_watch(
     """Decide everything queued for ``watch``, one transaction per batch (each placing matches
     for at most ``hold`` seconds); returns how many."""
     decided = 0
+    ready = prepared if prepared is not None else {}
     while True:
+        with database.read_session() as session:
+            ahead = look_ahead(session, desk, watch, prepared=ready)
         with database.session() as session:
             session.connection()  # the write lock first (SQLite): the deadline counts from holding it
             events = decide_batch(
-                session, desk, outbox, watch, now=now, prepared=prepared, deadline=time.perf_counter() + hold
+                session, desk, outbox, watch, now=now, prepared=ready, deadline=time.perf_counter() + hold, ahead=ahead
             )
         decided += len(events)
         if not events:

@@ -28,7 +28,7 @@ from multiprocessing.process import BaseProcess
 
 from alerts.outbox import OutboxWriter
 from ingest.clock import Clock
-from ingest.decide import DECIDE_PLACING, decide_batch
+from ingest.decide import DECIDE_PLACING, decide_batch, look_ahead
 from ingest.desk import StoryDesk
 from ingest.prepare import PreparedArticle
 from storage.db import Database
@@ -242,6 +242,9 @@ class _Deciding:
         desk = self._desk()
         limit = batch_size(self.per_match)
         started, started_cpu = time.perf_counter(), time.process_time()
+        with self.parts.database.read_session() as session:  # waits for no writer
+            ahead = look_ahead(session, desk, watch, prepared=self.prepared, limit=limit)
+        locking = time.perf_counter()
         with self.parts.database.session() as session:
             session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
             writing = time.perf_counter()
@@ -255,13 +258,14 @@ class _Deciding:
                 prepared=self.prepared,
                 limit=limit,
                 deadline=deadline,
+                ahead=ahead,
             )
         finished = time.perf_counter()
         held = finished - writing  # the lock held, commit included
         self.figures.longest = max(self.figures.longest, held)
         self.figures.seconds += finished - started
         self.figures.cpu += time.process_time() - started_cpu
-        self.figures.waited += writing - started
+        self.figures.waited += writing - locking
         self.figures.transactions += 1
         self.figures.decided += len(events)
         if events:

@@ -27,7 +27,7 @@ from stories.novelty import assess
 from stories.semantic import SentenceEncoder
 from stories.types import Entry, Language
 
-__all__ = ["PreparedArticle", "StoryDesk", "StorySettings"]
+__all__ = ["Lookahead", "PreparedArticle", "StoryDesk", "StorySettings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,14 @@ class StorySettings:
     window: timedelta = timedelta(days=7)  # stories with an event within this are open for new reports
     max_candidates: int = 200  # the most recently active stories of a watch that are compared
     decision: DecisionSettings = field(default_factory=DecisionSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookahead:
+    """What ``StoryDesk.look_ahead`` found before the write lock: each looked-up report's
+    near-duplicates, best first (article id -> (article id, similarity))."""
+
+    near: Mapping[int, list[tuple[int, float]]]
 
 
 @dataclass(slots=True)
@@ -61,6 +69,9 @@ class _Batch:
 # (``ingest.decide``) has embedded at most this many reports it did not place (kept in the
 # encoder's cache for the next transaction).
 ENCODE_AHEAD = 8
+# The most sentences embedded ahead of a batch (a quarter of the encoder's cache, so what is
+# embedded ahead is still there when the batch is decided).
+LOOK_AHEAD_TEXTS = 5_000
 
 
 class StoryDesk:
@@ -93,21 +104,68 @@ class StoryDesk:
 
     # -- per batch --------------------------------------------------------------------------
 
-    def begin(self, session: Session, watch: str, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
+    def look_ahead(
+        self, session: Session, watch: str, reports: Sequence[tuple[int, PreparedArticle, datetime]]
+    ) -> Lookahead:
+        """What deciding a batch of ``watch``'s reports will need that can be had before the
+        write lock, read in a snapshot (SQLite WAL: it never waits for the crawl's store): their
+        near-duplicates (the most costly lookup of a batch), and in the encoder's cache the
+        vectors of their sentences and of the open stories' sentences they may be compared
+        with (most of a decision's time). ``begin`` then finds them ready. Neither changes a
+        decision: the near-duplicates that count are decided reports (stored before), and a
+        vector is the same whenever it is computed."""
+        firsts = story_repo.first_reports(session, {prepared.fingerprint for _, prepared, _ in reports}, watch)
+        near = bands.near_duplicates_of_many(
+            session, self._near_lookups(firsts, reports), self.hasher, threshold=NEAR_DUPLICATE_THRESHOLD
+        )
+        if self.encoder is not None and reports:
+            story_of = story_repo.stories_of(session, sorted({a for found in near.values() for a, _ in found}), watch)
+            planned = _Batch(watch, {}, firsts, near, story_of)
+            self._plan_encoding(planned, reports)
+            texts = [text for texts in planned.ahead for text in texts]
+            if texts:  # some report will be compared by meaning: with the stories open at its time
+                times = [at for _, _, at in reports]
+                earliest, latest = min(times), max(times)
+                open_then = story_repo.active_stories(
+                    session, watch, earliest - self.settings.window, self.settings.max_candidates
+                )
+                compared = [
+                    memory
+                    for memory in map(self._memory, open_then.values())
+                    if in_span(memory, earliest, self.settings.decision)
+                    or in_span(memory, latest, self.settings.decision)
+                ]
+                texts.extend(text for memory in compared for text in memory.unembedded())
+                self.encoder.encode(texts[:LOOK_AHEAD_TEXTS])
+                for memory in compared:  # their matrices, from the cache
+                    memory.vectors("texts", self.encoder)
+                    memory.vectors("leads", self.encoder)
+        return Lookahead(near)
+
+    def begin(
+        self,
+        session: Session,
+        watch: str,
+        reports: Sequence[tuple[int, PreparedArticle, datetime]],
+        ahead: Lookahead | None = None,
+    ) -> None:
         """A batch of ``watch``'s reports (article id, prepared, event time) is about to be
         decided in this order: what deciding them reads is looked up at once (a few statements
-        instead of several per report), and the sentences they will be judged by are embedded a
-        few reports at a time, ahead of placing them (``ENCODE_AHEAD``)."""
+        instead of several per report; the near-duplicates ``ahead`` found are not looked up
+        again), and the sentences they will be judged by are embedded a few reports at a time,
+        ahead of placing them (``ENCODE_AHEAD``)."""
         firsts = story_repo.first_reports(session, {prepared.fingerprint for _, prepared, _ in reports}, watch)
-        # A report whose body a decided report or an earlier one of the batch has is an exact
-        # duplicate: only the first of each new body is looked up among the near-duplicates.
-        bodies = set(firsts)
-        lookups = []
-        for article_id, one, _ in reports:
-            if one.fingerprint not in bodies:
-                bodies.add(one.fingerprint)
-                lookups.append(bands.NearLookup(article_id, one.band_keys, one.signature))
-        near = bands.near_duplicates_of_many(session, lookups, self.hasher, threshold=NEAR_DUPLICATE_THRESHOLD)
+        lookups = self._near_lookups(firsts, reports)
+        found = ahead.near if ahead is not None else {}
+        near = {lookup.article_id: found[lookup.article_id] for lookup in lookups if lookup.article_id in found}
+        near.update(
+            bands.near_duplicates_of_many(
+                session,
+                [lookup for lookup in lookups if lookup.article_id not in near],
+                self.hasher,
+                threshold=NEAR_DUPLICATE_THRESHOLD,
+            )
+        )
         story_of = story_repo.stories_of(session, sorted({a for found in near.values() for a, _ in found}), watch)
         since = min((at for _, _, at in reports), default=None)
         stories = (
@@ -117,6 +175,20 @@ class StoryDesk:
         )
         self._batch = _Batch(watch, stories, firsts, near, story_of)
         self._plan_encoding(self._batch, reports)
+
+    @staticmethod
+    def _near_lookups(
+        firsts: Mapping[str, list[tuple[int, int]]], reports: Sequence[tuple[int, PreparedArticle, datetime]]
+    ) -> list[bands.NearLookup]:
+        """A report whose body a decided report or an earlier one of the batch has is an exact
+        duplicate: only the first of each new body is looked up among the near-duplicates."""
+        bodies = set(firsts)
+        lookups = []
+        for article_id, one, _ in reports:
+            if one.fingerprint not in bodies:
+                bodies.add(one.fingerprint)
+                lookups.append(bands.NearLookup(article_id, one.band_keys, one.signature))
+        return lookups
 
     def _plan_encoding(self, batch: _Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
         """The sentences of the reports that will need them, in order. A copy of a stored report
