@@ -9,21 +9,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from config.schema import RaqibConfig
 from crawler.handler import FetchHandler
 from crawler.items import FeedJob
 from ingest.clock import Clock
 from ingest.decider import DecideFigures, DecideParts, DecideProcess
-from ingest.desk import StoryDesk
 from ingest.handler import Budgets, IngestHandler
 from ingest.report import FeedReport
 from ingest.store import EventTimes
-from ingest.tasks import init_worker
 from ingest.workers import WorkerPool
 from ingest.writer import Writer
 from storage import feed_repo, repo
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from ingest.desk import StoryDesk  # built only when a matched report is revised
 
 
 class UnknownFeed(ValueError):
@@ -89,23 +91,6 @@ def build_jobs(
             )
         )
     return jobs, ids, leftover
-
-
-def worker_pool(config: RaqibConfig, *, beside_decider: bool = True) -> WorkerPool:
-    """The parse/extract workers (started by the first feed that needs parsing). Unless the config
-    says how many: one per CPU core, less the one the decide process works on (``beside_decider``):
-    parsing a 300-feed cycle is a few seconds of one core, and a worker fewer is ~45 MB less."""
-    import os
-
-    settings = config.pipeline
-    cores = os.cpu_count() or 1
-    size = settings.workers or max(1, cores - 1 if beside_decider else cores)
-    return WorkerPool(
-        size,
-        memory_cap=settings.worker_memory,
-        initializer=init_worker,
-        initargs=({w.name: w.query for w in config.watches},),
-    )
 
 
 def crawl_cycle(

@@ -25,13 +25,17 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING
 
-from alerts.outbox import OutboxWriter
 from ingest.clock import Clock
-from ingest.decide import DECIDE_PLACING, decide_batch, look_ahead
-from ingest.desk import StoryDesk
-from ingest.prepare import PreparedArticle
-from storage.db import Database
+
+if TYPE_CHECKING:
+    # Imported by the decide process only (``_Deciding``): the crawl's process that starts it,
+    # and a cycle that decides nothing, never load the decide chain.
+    from alerts.outbox import OutboxWriter
+    from ingest.desk import StoryDesk
+    from ingest.prepare import PreparedArticle
+    from storage.db import Database
 
 # The same start method as the parse workers (ingest.workers): one forkserver serves both, and
 # the process starts from a clean interpreter, not a copy of the crawl's threads and reactor.
@@ -239,6 +243,8 @@ class _Deciding:
     def _step(self, watch: str) -> None:
         """One batch of the watch's queue in one transaction; the watch goes to the back of the
         line, or leaves it when its queue is empty."""
+        from ingest.decide import DECIDE_PLACING, decide_batch, look_ahead
+
         desk = self._desk()
         limit = batch_size(self.per_match)
         started, started_cpu = time.perf_counter(), time.process_time()

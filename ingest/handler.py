@@ -16,16 +16,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from crawler.items import FeedJob, FetchedFeed, FetchedPage
 from ingest.clock import Clock
-from ingest.decider import DecideProcess
-from ingest.desk import StoryDesk
 from ingest.outcome import FeedDone, classify, failed_result, fetch_result
-from ingest.prepare import Preparer
 from ingest.report import FeedReport, feed_report
 from ingest.store import STORE_BATCH, EventTimes, Stored, store_items
 from ingest.tasks import ParsedFeed, ParsedItem, extract_task, parse_task
@@ -33,8 +30,13 @@ from ingest.workers import TaskFailed, WorkerPool
 from ingest.writer import Writer
 from storage import feed_repo, repo
 from storage.types import FetchResult
-from stories.concepts import Lexicon
 from stories.types import ArticleFate
+
+if TYPE_CHECKING:
+    from ingest.decider import DecideProcess
+    from ingest.desk import StoryDesk
+    from ingest.prepare import PreparedArticle, Preparer
+    from stories.types import Entry, Language
 
 T = TypeVar("T")
 # Feeds parsed (or being parsed) ahead of the store: enough to keep the workers busy while the
@@ -83,8 +85,9 @@ class IngestHandler:
         self._make_desk = desk
         self._desk: StoryDesk | None = None
         self._desk_lock = threading.Lock()
-        # Readies matched reports for deciding while they are stored; it needs no encoder.
-        self._preparer = Preparer(Lexicon())
+        # Readies matched reports the workers did not ready, while they are stored (no encoder);
+        # built at the first such report.
+        self._preparer: Preparer | None = None
         self.feed_ids = feed_ids
         self.clock = clock
         self.rules = rules
@@ -108,6 +111,15 @@ class IngestHandler:
             if self._desk is None:
                 self._desk = self._make_desk()
             return self._desk
+
+    def _prepare(self, entry: Entry, language: Language) -> PreparedArticle:
+        """A matched report readied for deciding (writer thread)."""
+        if self._preparer is None:
+            from ingest.prepare import Preparer
+            from stories.concepts import Lexicon
+
+            self._preparer = Preparer(Lexicon())
+        return self._preparer.prepare(entry, language)
 
     # -- the crawler's calls (reactor thread) ----------------------------------------------------
 
@@ -272,7 +284,7 @@ class IngestHandler:
                 session,
                 self.feed_ids[done.job.name],
                 batch,
-                prepare=self._preparer.prepare,
+                prepare=self._prepare,
                 desk=self.desk,
                 now=now,
                 rules=self.rules,

@@ -2,6 +2,10 @@
 
 Nothing else constructs the database, the story desk, the outbox writer, the worker pool or the
 crawler's settings; commands and runners ask here.
+
+Importing this module is cheap (the database layer, the crawl and the desk are imported by the
+functions that build them): a crawl asks here for its parse workers first (``early_workers``) and
+imports SQLAlchemy and Scrapy while they start.
 """
 
 from __future__ import annotations
@@ -11,22 +15,58 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alerts.outbox import OutboxWriter
 from config.schema import RaqibConfig
 from crawler.handler import FetchHandler
 from crawler.items import FeedJob
 from ingest.clock import Clock
-from ingest.crawl import CrawlResult, crawl_cycle, worker_pool
 from ingest.decider import DecideParts
-from ingest.desk import StoryDesk, StorySettings
-from storage.db import Database
-from stories.concepts import Lexicon
-from stories.semantic import load_encoder
+from ingest.workers import WorkerPool, worker_pool
+
+if TYPE_CHECKING:
+    # What deciding needs is imported where it is built: a crawl's own process, and every cycle
+    # that decides nothing, never load the desk, the encoder or the alert channels.
+    from alerts.outbox import OutboxWriter
+    from ingest.crawl import CrawlResult
+    from ingest.desk import StoryDesk
+    from storage.db import Database
 
 
 def database(config: RaqibConfig) -> Database:
+    from storage.db import Database
+
     return Database(config.database)
+
+
+def early_workers(config: RaqibConfig) -> WorkerPool | None:
+    """The parse workers, started now, when the crawl will surely parse: its database is a SQLite
+    file not made yet, so every feed is new. They import and initialise (~0.3 s) on the other core
+    while this process imports SQLAlchemy and Scrapy, creates the schema and starts the crawler,
+    instead of after all that. None otherwise: ``run_crawl`` starts them with the first feed to
+    parse, and a cycle of unchanged feeds starts none."""
+    if not _new_sqlite_file(config.database):
+        return None
+    pool = worker_pool(config)
+    pool.start()
+    return pool
+
+
+def _new_sqlite_file(url: str) -> bool:
+    """Whether ``url`` names a SQLite file that does not exist yet (or is empty), read without
+    SQLAlchemy; False for anything else (PostgreSQL, in-memory, a ``file:`` URI)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return False
+    path = url[len(prefix) :].split("?", 1)[0]
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return False
+    try:
+        return Path(path).expanduser().stat().st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
 
 
 def story_desk(config: RaqibConfig) -> StoryDesk:
@@ -34,6 +74,10 @@ def story_desk(config: RaqibConfig) -> StoryDesk:
     each watch's development categories and the story window."""
     # One thread: a report's few sentences are a small batch, and BLAS threads fighting over the
     # cores made it ~7x slower per article (bench/bench_encoder.py 2 against 1).
+    from ingest.desk import StoryDesk, StorySettings
+    from stories.concepts import Lexicon
+    from stories.semantic import load_encoder
+
     encoder = load_encoder(1, encoder_table_cache())
     categorisers = {watch.name: watch.categoriser(encoder) for watch in config.watches}
     settings = StorySettings(window=config.stories.window)
@@ -59,6 +103,7 @@ def outbox_writer(config: RaqibConfig) -> OutboxWriter | None:
     if not any(alert.enabled for alert in config.alerts):
         return None  # and the email, chat and webhook clients are not even imported
     from alerts.channels import active_channels
+    from alerts.outbox import OutboxWriter
 
     channels = active_channels(config)
     return OutboxWriter(list(channels.values()), config.web.public_url()) if channels else None
@@ -78,15 +123,19 @@ def run_crawl(
     as_of: datetime | None = None,
     decide: bool = True,
     parse_workers: int | None = None,
+    pool: WorkerPool | None = None,
 ) -> CrawlResult:
     """One crawl cycle in this process (a Twisted reactor cannot restart: one per process).
     ``decide=False``: store only, a decide job decides (the distributed mode); ``parse_workers``
-    overrides ``[pipeline] workers``, the parse pool's size."""
+    overrides ``[pipeline] workers``, the parse pool's size; ``pool``: the workers
+    ``early_workers`` started (closed here at the end)."""
+    from ingest.crawl import crawl_cycle
+
     if parse_workers is not None:
         config = config.model_copy(update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})})
 
     db = database(config)
-    with worker_pool(config, beside_decider=decide) as pool:
+    with pool or worker_pool(config, beside_decider=decide) as pool:
         if not db.at_head():
             # A new database: every feed will need parsing, so the workers start (and import)
             # beside the migration and the crawler's own imports.

@@ -43,7 +43,8 @@ from sqlalchemy.engine import make_url
 from config.loader import load_config
 from crawler.runner import CrawlService, scrapy_settings
 from ingest.clock import Clock
-from ingest.crawl import crawl_cycle, worker_pool
+from ingest.crawl import crawl_cycle
+from ingest.workers import worker_pool
 from raqib.compose import story_desk
 from storage import feed_repo, queue_status, repo
 from storage.crawl_locks import FeedLocks
