@@ -298,6 +298,12 @@ def decide(
     )
     if scored:
         score, best = scored[0]
+        # Among the stories the report could join, one that has been where the report puts its
+        # event tells it better than a closer-worded one that never named the place.
+        if score >= join and places_new_to(features, best.memory, watch_names):
+            joinable = (pair for pair in scored if pair[0] >= join)
+            been_there = (pair for pair in joinable if not places_new_to(features, pair[1].memory, watch_names))
+            score, best = next(been_there, (score, best))
         others = [c.memory for c in open_stories if c is not best]
         novelty = assess(features, best.memory, settings.novelty, encoder, others)
         if score >= join:

@@ -544,3 +544,31 @@ def test_a_place_is_new_to_a_story_only_when_no_report_named_it_in_either_script
     assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب سودجا") == frozenset()
     assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب مدينة كلينتسي في منطقة بريانسك") == {"klnts", "brnsk"}
     assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب الحدود") == frozenset()  # no name: no key
+
+
+def test_a_report_joins_the_story_that_has_been_where_it_happened(encoder: SentenceEncoder) -> None:
+    # Two open stories of North Korean soldiers under drone fire: near Sudzha (Kursk), then a day
+    # later near Klintsy (Bryansk). An Arabic toll of the Klintsy strikes is worded closer to the
+    # Sudzha story (join probability about 0.74 against 0.60), where it would read as that story's
+    # toll rising from 20 to 31; it names Klintsy, which only the second story has named.
+    desk = kursk_desk(encoder)
+    for hours, report in enumerate(SUDZHA_STRIKE):
+        desk.report(*report, at=T0 + timedelta(hours=3 * hours))
+    desk.report(
+        "Drone footage shows North Korean soldiers under fire near Klintsy",
+        "Footage released by Ukraine's special forces on Saturday shows North Korean soldiers under drone fire near "
+        "Klintsy in Russia's Bryansk region, far from the Kursk front where they had fought until now.",
+        "en",
+        at=T0 + timedelta(hours=26),
+    )
+    assert list(desk.stories) == [1, 2]
+    toll = desk.report(
+        "مقتل 31 جنديا من كوريا الشمالية بضربات مسيرات أوكرانية قرب كلينتسي",
+        "قالت القوات الخاصة الأوكرانية إن مسيرات أوكرانية قتلت 31 جنديا من كوريا الشمالية قرب كلينتسي في منطقة "
+        "بريانسك الروسية.",
+        "ar",
+        at=T0 + timedelta(hours=50),
+    )
+    assert (toll.event, toll.story_id) == (EventType.DEVELOPMENT, 2), toll.reason
+    assert [change.new.value for change in toll.novelty.figure_changes] == [31]
+    assert all(change.old is None for change in toll.novelty.figure_changes), toll.reason
