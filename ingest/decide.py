@@ -6,7 +6,7 @@ it again (or after a crash, in another process) decides only what is left."""
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping, MutableMapping
+from collections.abc import Collection, MutableMapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -110,14 +110,19 @@ def look_ahead(
     desk: StoryDesk,
     watch: str,
     *,
-    prepared: Mapping[int, PreparedArticle],
+    prepared: MutableMapping[int, PreparedArticle],
     limit: int = DECIDE_BATCH,
 ) -> Lookahead:
     """Before ``decide_batch`` takes the write lock: in a reading session (a snapshot that waits
     for no writer), what deciding the next ``limit`` of the watch's queue will need that is the
-    same read now or under the lock (``StoryDesk.look_ahead``), for the matches whose report
-    ``prepared`` holds. The lock is then held for placing and writing, not for computing."""
+    same read now or under the lock (``StoryDesk.look_ahead``). A queued match whose report
+    ``prepared`` lacks (its notice is still on its way, or it was queued by another process) is
+    prepared here from its stored text and added to ``prepared``. The lock is then held for
+    placing and writing, not for computing."""
     queued = repo.undecided(session, watch, limit)
+    missing = [u.article_id for u in queued if u.article_id not in prepared]
+    for article in repo.articles_by_id(session, missing).values() if missing else ():
+        prepared[article.id] = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
     return desk.look_ahead(
         session, watch, [(u.article_id, prepared[u.article_id], u.event_at) for u in queued if u.article_id in prepared]
     )
