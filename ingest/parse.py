@@ -20,21 +20,16 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import feedparser
-import feedparser.mixin
 import nh3
 
+from ingest import feedparser_tuning
 from ingest.encoding import DecodedFeed, prepare_for_feedparser
 from stories.types import Entry, LanguageHint
 
-# feedparser makes the document's base address safe and absolute again at every element start
-# (a urljoin each time, about a fifth of its time on a feed with its address given, which the
-# article links need); the answer depends only on the two addresses, so it is remembered. Pure,
-# bounded, and the very same function: results are unchanged.
-feedparser.mixin.make_safe_absolute_uri = lru_cache(maxsize=256)(feedparser.mixin.make_safe_absolute_uri)
+feedparser_tuning.apply()
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "table"}
