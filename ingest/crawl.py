@@ -15,7 +15,7 @@ from config.schema import RaqibConfig
 from crawler.handler import FetchHandler
 from crawler.items import FeedJob
 from ingest.clock import Clock
-from ingest.decider import DecideFigures, DecideParts, DecideProcess
+from ingest.decider import DecideFigures, DecideProcess
 from ingest.handler import Budgets, IngestHandler
 from ingest.report import FeedReport
 from ingest.store import EventTimes
@@ -98,21 +98,21 @@ def crawl_cycle(
     database: Database,
     pool: WorkerPool,
     desk: Callable[[], StoryDesk],
-    decide: Callable[[], DecideParts] | None,
+    decider: DecideProcess | None,
     fetch: Fetch,
     names: Sequence[str] = (),
     *,
     only_due: bool = False,
     clock: Clock | None = None,
 ) -> CrawlResult:
-    """Crawl the named feeds (all enabled ones when empty) once and report per feed. ``decide``
-    builds, in the decide process, what deciding needs (picklable: it is sent there); None: only
-    store (the matches wait in undecided_matches for a decide job). ``desk`` is this process's
-    story desk, wanted only to revise the story of a matched report that changed."""
+    """Crawl the named feeds (all enabled ones when empty) once and report per feed. ``decider``:
+    the decide process deciding beside it (started by its first notice unless started already),
+    finished here; None: only store (the matches wait in undecided_matches for a decide job).
+    ``desk`` is this process's story desk, wanted only to revise the story of a matched report
+    that changed."""
     started = time.monotonic()
     clock = clock or Clock()
     jobs, ids, leftover = build_jobs(config, database, select_feeds(config, names), only_due=only_due, clock=clock)
-    decider = DecideProcess(decide, clock) if decide is not None else None
     if decider is not None:
         decider.notify(leftover)  # decided first, beside this cycle's fetching
     if not jobs:  # nothing to fetch; what an earlier cycle left is still decided

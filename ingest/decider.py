@@ -114,14 +114,23 @@ class DecideProcess:
         self._start()
         self._outbox.put((sorted(watches), dict(prepared or {})))
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Start the decide process now rather than at the first notice, and have it build its
+        desk (load the sentence encoder) at once: a crawl sure to decide (a first crawl) then
+        loads it on a core its own start leaves idle, not beside its parsing."""
+        self._start(preload=True)
+
+    def _start(self, *, preload: bool = False) -> None:
         with self._lock:
             if self._process is not None:
                 return
             inbox, notices = _CONTEXT.Pipe(duplex=False)
             answers, reply = _CONTEXT.Pipe(duplex=False)
             process = _CONTEXT.Process(
-                target=_decide_main, args=(inbox, reply, self._parts, self._clock), name=PROCESS_NAME, daemon=True
+                target=_decide_main,
+                args=(inbox, reply, self._parts, self._clock, preload),
+                name=PROCESS_NAME,
+                daemon=True,
             )
             process.start()
             inbox.close()
@@ -194,13 +203,18 @@ def _death(process: BaseProcess) -> str:
 # -- the decide process ---------------------------------------------------------------------------
 
 
-def _decide_main(inbox: Connection, reply: Connection, parts_of: Callable[[], DecideParts], clock: Clock) -> None:
+def _decide_main(
+    inbox: Connection, reply: Connection, parts_of: Callable[[], DecideParts], clock: Clock, preload: bool = False
+) -> None:
     _name_process(PROCESS_NAME)
     figures = DecideFigures()
     parts = None
     try:
         parts = parts_of()
-        _Deciding(parts, clock, figures).run(inbox)
+        deciding = _Deciding(parts, clock, figures)
+        if preload:
+            deciding._desk()
+        deciding.run(inbox)
     except Exception as failure:  # noqa: BLE001 - said to the crawl, which reports it
         figures.error = f"deciding failed: {type(failure).__name__}: {failure}"
     finally:

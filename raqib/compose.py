@@ -4,14 +4,15 @@ Nothing else constructs the database, the story desk, the outbox writer, the wor
 crawler's settings; commands and runners ask here.
 
 Importing this module is cheap (the database layer, the crawl and the desk are imported by the
-functions that build them): a crawl asks here for its parse workers first (``early_workers``) and
-imports SQLAlchemy and Scrapy while they start.
+functions that build them): a first crawl starts its parse workers and decide process here first
+(``early_start``) and imports SQLAlchemy and Scrapy while they start.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -21,7 +22,7 @@ from config.schema import RaqibConfig
 from crawler.handler import FetchHandler
 from crawler.items import FeedJob
 from ingest.clock import Clock
-from ingest.decider import DecideParts
+from ingest.decider import DecideParts, DecideProcess
 from ingest.workers import WorkerPool, worker_pool
 
 if TYPE_CHECKING:
@@ -39,17 +40,33 @@ def database(config: RaqibConfig) -> Database:
     return Database(config.database)
 
 
-def early_workers(config: RaqibConfig) -> WorkerPool | None:
-    """The parse workers, started now, when the crawl will surely parse: its database is a SQLite
-    file not made yet, so every feed is new. They import and initialise (~0.3 s) on the other core
-    while this process imports SQLAlchemy and Scrapy, creates the schema and starts the crawler,
-    instead of after all that. None otherwise: ``run_crawl`` starts them with the first feed to
-    parse, and a cycle of unchanged feeds starts none."""
+@dataclass(frozen=True, slots=True)
+class EarlyStart:
+    """What a crawl sure to parse and decide started before its own slow start (``early_start``)."""
+
+    clock: Clock
+    pool: WorkerPool
+    decider: DecideProcess | None  # None: no watch, nothing to decide
+
+
+def early_start(config: RaqibConfig, as_of: datetime | None = None) -> EarlyStart | None:
+    """The parse workers and the decide process, started now, when the crawl will surely parse:
+    its database is a SQLite file not made yet, so every feed is new. The workers import and
+    initialise (~0.3 s), the decide process loads the sentence encoder (~0.5 s), on the other core
+    while this process imports SQLAlchemy and Scrapy, creates the schema and starts the crawler:
+    not after all that, beside the parsing. None otherwise: ``run_crawl`` starts the workers with
+    the first feed to parse and the decide process with the first match, and a cycle of unchanged
+    feeds starts neither."""
     if not _new_sqlite_file(config.database):
         return None
+    clock = Clock.as_of(as_of)
     pool = worker_pool(config)
     pool.start()
-    return pool
+    decider = None
+    if config.watches:
+        decider = DecideProcess(partial(decide_parts, config), clock)
+        decider.start()
+    return EarlyStart(clock, pool, decider)
 
 
 def _new_sqlite_file(url: str) -> bool:
@@ -123,19 +140,23 @@ def run_crawl(
     as_of: datetime | None = None,
     decide: bool = True,
     parse_workers: int | None = None,
-    pool: WorkerPool | None = None,
+    early: EarlyStart | None = None,
 ) -> CrawlResult:
     """One crawl cycle in this process (a Twisted reactor cannot restart: one per process).
     ``decide=False``: store only, a decide job decides (the distributed mode); ``parse_workers``
-    overrides ``[pipeline] workers``, the parse pool's size; ``pool``: the workers
-    ``early_workers`` started (closed here at the end)."""
+    overrides ``[pipeline] workers``, the parse pool's size; ``early``: what ``early_start``
+    started for this crawl (and ``as_of`` it was given), finished and closed here."""
     from ingest.crawl import crawl_cycle
 
     if parse_workers is not None:
         config = config.model_copy(update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})})
 
     db = database(config)
-    with pool or worker_pool(config, beside_decider=decide) as pool:
+    clock = early.clock if early is not None else Clock.as_of(as_of)
+    decider = early.decider if early is not None else None
+    if early is None and decide:
+        decider = DecideProcess(partial(decide_parts, config), clock)  # started by its first notice
+    with early.pool if early is not None else worker_pool(config, beside_decider=decide) as pool:
         if not db.at_head():
             # A new database: every feed will need parsing, so the workers start (and import)
             # beside the migration and the crawler's own imports.
@@ -154,11 +175,11 @@ def run_crawl(
                 db,
                 pool,
                 lambda: story_desk(config),  # only to revise a matched report's story
-                partial(decide_parts, config) if decide else None,  # built in the decide process
+                decider,
                 fetch_jobs,
                 names,
                 only_due=only_due,
-                clock=Clock.as_of(as_of),
+                clock=clock,
             )
         finally:
             db.dispose()

@@ -38,18 +38,18 @@ from raqib.cli.startup import collector_paused
 @pass_app
 def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_of: str | None) -> None:
     """One crawl cycle now, then exit (status 1 if any feed failed)."""
-    from raqib.compose import early_workers, run_crawl
+    from raqib.compose import early_start, run_crawl
 
     config = app.load()
     when = _as_of(as_of)
-    pool = early_workers(config)  # a first crawl: its workers start beside the imports below
+    early = early_start(config, when)  # a first crawl: workers and deciding start beside the imports below
     with collector_paused():
         import crawler.runner  # noqa: F401  (Scrapy and Twisted, imported here without collections)
         from ingest.crawl import UnknownFeed
 
     settle_for_one_crawl()
     try:
-        result = run_crawl(config, feeds, only_due=due, as_of=when, pool=pool)
+        result = run_crawl(config, feeds, only_due=due, as_of=when, early=early)
     except UnknownFeed as error:
         raise click.UsageError(str(error)) from None
     if result.decide_error is not None:  # on stderr too: `raqib run` logs its crawl's stderr
