@@ -127,3 +127,7 @@ def _check_kinds() -> None:
 
 
 _check_kinds()
+
+_PRICED_W = _words(_DATA["prices"]["priced"])
+_MOVE_W = _words(_DATA["prices"]["moves"])
+_VOLUME_W = _words(_DATA["prices"]["volumes"])

@@ -54,6 +54,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from stories.figure_attach import _attach, _evidence
+from stories.figure_prices import PRICE_KINDS, format_price, price_figures
 from stories.figure_quantities import _quantity
 from stories.figure_tokens import _Tokens
 from stories.figure_words import FIGURE_KINDS
@@ -61,6 +62,7 @@ from stories.types import Language
 
 __all__ = [
     "FIGURE_KINDS",
+    "PRICE_KINDS",
     "Figure",
     "FigureChange",
     "compare",
@@ -128,6 +130,14 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
         start = min(first, quantity.start)
         end = max(last, quantity.end)
         figures.append(Figure(kind, value, quantity.approximate, quantity.vague, _evidence(tokens, start, end)))
+    for kind, value, start, end in price_figures(tokens):
+        key = (kind, value, False, False)
+        if key not in seen:
+            seen.add(key)
+            evidence = _evidence(tokens, start, end)
+            if tokens.gap(end).startswith(("%", "٪")):
+                evidence += tokens.gap(end)[0]  # the sign is punctuation after the last token
+            figures.append(Figure(kind, value, False, False, evidence))
     return figures
 
 
@@ -175,7 +185,9 @@ def _salience(figure: Figure) -> tuple[bool, int, bool]:
 
 
 def format_figure(figure: Figure) -> str:
-    """A figure as an alert shows it: "12,000", "~300", "thousands"."""
+    """A figure as an alert shows it: "12,000", "~300", "thousands", "69.80", "4%"."""
+    if figure.kind in PRICE_KINDS:
+        return format_price(figure.kind, figure.value)
     if figure.vague:
         return _vague_words(figure.value)
     return ("~" if figure.approximate else "") + f"{figure.value:,}"
@@ -203,6 +215,10 @@ def _same(old: Figure, new: Figure, tolerance: float) -> bool:
     return abs(new.value - old.value) <= tolerance * max(old.value, 1)
 
 
+def _label(kind: str) -> str:
+    return kind.replace("_", " ")
+
+
 def compare(old: Mapping[str, Figure], new: Mapping[str, Figure], tolerance: float = 0.1) -> list[FigureChange]:
     """What ``new`` (a report's ``summarise``) changes in ``old`` (the story's), per kind.
 
@@ -220,8 +236,8 @@ def compare(old: Mapping[str, Figure], new: Mapping[str, Figure], tolerance: flo
             continue
         before = old.get(kind)
         if before is None:
-            changes.append(FigureChange(kind, None, figure, f"{kind}: {format_figure(figure)} (new)"))
+            changes.append(FigureChange(kind, None, figure, f"{_label(kind)}: {format_figure(figure)} (new)"))
         elif not _same(before, figure, tolerance):
-            label = f"{kind}: {format_figure(before)} → {format_figure(figure)}"
+            label = f"{_label(kind)}: {format_figure(before)} → {format_figure(figure)}"
             changes.append(FigureChange(kind, before, figure, label))
     return changes

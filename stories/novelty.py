@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stories.features import ACTION_PREFIX, ArticleFeatures, Sentence
-from stories.figures import Figure, FigureChange, compare, format_figure
+from stories.figures import PRICE_KINDS, Figure, FigureChange, compare, format_figure
 from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
 from stories.non_statements import says_nothing
 from stories.semantic import SentenceEncoder, best_match
@@ -128,6 +128,8 @@ def known_value(figure: Figure, memory: StoryMemory, tolerance: float) -> bool:
         return bool(values)  # "thousands" says nothing new next to any stated figure
     if any(_close(figure.value, value, tolerance) for value in values):
         return True
+    if figure.kind in PRICE_KINDS:
+        return False  # kept in hundredths: no count of the story is the same number
     if any(_close(figure.value, value, tolerance) for value in memory.numbers):
         return True  # the story gave the number, read as another kind or as no kind at all
     return figure.value >= MIN_CROSS_KIND and any(
@@ -151,7 +153,7 @@ def _figure_changes(
     for figure in figures:
         if figure.kind in changes or known_value(figure, memory, tolerance):
             continue
-        if not figure.vague and _known_to_watch(figure.value, others, tolerance):
+        if not figure.vague and figure.kind not in PRICE_KINDS and _known_to_watch(figure.value, others, tolerance):
             continue
         if figure.kind == "troops" and figure.value < MIN_TROOPS:
             continue

@@ -26,7 +26,7 @@ from stories.figures import (
 from stories.types import Language
 
 GOLDEN = Path(__file__).parent / "data" / "figures.tsv"
-_EXPECTED = re.compile(r"(?P<kind>[a-z]+)=(?P<value>\d+)(?P<marks>[~?]*)")
+_EXPECTED = re.compile(r"(?P<kind>[a-z_]+)=(?P<value>\d+)(?P<marks>[~?]*)")
 
 
 @dataclass(frozen=True)
@@ -225,6 +225,19 @@ def test_format_figure() -> None:
     assert format_figure(_fig("troops", 12000, approximate=True)) == "~12,000"
     assert format_figure(_fig("troops", 10000, vague=True)) == "tens of thousands"
     assert format_figure(_fig("drones", 12, vague=True)) == "dozens"
+    assert format_figure(_fig("price", 6980)) == "69.80"
+    assert format_figure(_fig("price", 7100)) == "71"
+    assert format_figure(_fig("price_change", 450)) == "4.5%"
+
+
+def test_a_new_price_is_a_change_and_the_same_in_arabic_is_not() -> None:
+    # An Arabic write-up of the price fall gives the story nothing new; a later, lower price does.
+    english = summarise(extract_figures("Brent crude fell 4% to $69.80 a barrel on Tuesday.", "en"))
+    arabic = summarise(extract_figures("تراجع خام برنت 4% إلى 69.80 دولارا للبرميل يوم الثلاثاء", "ar"))
+    assert compare(english, arabic, tolerance=0.05) == []
+    later = summarise(extract_figures("هبط خام برنت 7% إلى 65.20 دولارا للبرميل", "ar"))
+    labels = [change.label for change in compare(english, later, tolerance=0.05)]
+    assert labels == ["price: 69.80 → 65.20", "price change: 4% → 7%"]
 
 
 @pytest.mark.parametrize(
