@@ -5,6 +5,7 @@ it again (or after a crash, in another process) decides only what is left."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Collection, MutableMapping
 from datetime import datetime
@@ -118,14 +119,16 @@ def look_ahead(
     same read now or under the lock (``StoryDesk.look_ahead``). A queued match whose report
     ``prepared`` lacks (its notice is still on its way, or it was queued by another process) is
     prepared here from its stored text and added to ``prepared``. The lock is then held for
-    placing and writing, not for computing."""
+    placing and writing, not for computing. Nothing queued (``queued`` 0): no transaction is
+    needed, a match queued later comes with its notice."""
     queued = repo.undecided(session, watch, limit)
     missing = [u.article_id for u in queued if u.article_id not in prepared]
     for article in repo.articles_by_id(session, missing).values() if missing else ():
         prepared[article.id] = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
-    return desk.look_ahead(
+    ahead = desk.look_ahead(
         session, watch, [(u.article_id, prepared[u.article_id], u.event_at) for u in queued if u.article_id in prepared]
     )
+    return dataclasses.replace(ahead, queued=len(queued))
 
 
 def decide_watch(
@@ -145,6 +148,8 @@ def decide_watch(
     while True:
         with database.read_session() as session:
             ahead = look_ahead(session, desk, watch, prepared=ready)
+        if not ahead.queued:
+            return decided
         with database.session() as session:
             session.connection()  # the write lock first (SQLite): the deadline counts from holding it
             events = decide_batch(

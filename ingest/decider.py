@@ -260,10 +260,18 @@ class _Deciding:
         from ingest.decide import DECIDE_PLACING, decide_batch, look_ahead
 
         desk = self._desk()
-        limit = batch_size(self.per_match)
+        planned = batch_size(self.per_match)
         started, started_cpu = time.perf_counter(), time.process_time()
         with self.parts.database.read_session() as session:  # waits for no writer
-            ahead = look_ahead(session, desk, watch, prepared=self.prepared, limit=limit)
+            ahead = look_ahead(session, desk, watch, prepared=self.prepared, limit=planned)
+        if not ahead.queued:  # decided already (committed after an earlier look-ahead, and taken then)
+            self.figures.seconds += time.perf_counter() - started
+            self.figures.cpu += time.process_time() - started_cpu
+            del self.pending[watch]
+            return
+        # What was looked ahead, not what the crawl commits while this waits for the lock: that
+        # comes with its own notice, and is looked ahead then.
+        limit = ahead.queued
         locking = time.perf_counter()
         with self.parts.database.session() as session:
             session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
@@ -292,11 +300,11 @@ class _Deciding:
             # A transaction's fixed costs are spread over its matches: a short one (the queue's
             # tail) says little of the next full one, so it weighs by its size; one its deadline
             # cut short was full.
-            weight = 1.0 if finished >= deadline else min(1.0, len(events) / limit)
+            weight = 1.0 if finished >= deadline else min(1.0, len(events) / planned)
             this = held / len(events)
             self.per_match = this if self.per_match is None else (1 - weight / 2) * self.per_match + weight / 2 * this
         del self.pending[watch]
-        if len(events) >= limit or (events and finished >= deadline):  # a full batch, or one cut short
+        if events and (limit >= planned or len(events) < limit):  # more may be queued, or some were left
             self.pending[watch] = None
 
     def _desk(self) -> StoryDesk:

@@ -43,6 +43,7 @@ class Lookahead:
     near-duplicates, best first (article id -> (article id, similarity))."""
 
     near: Mapping[int, list[tuple[int, float]]]
+    queued: int = 0  # the watch's queued matches it read (``ingest.decide.look_ahead``)
 
 
 @dataclass(slots=True)
