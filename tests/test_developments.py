@@ -572,3 +572,65 @@ def test_a_report_joins_the_story_that_has_been_where_it_happened(encoder: Sente
     assert (toll.event, toll.story_id) == (EventType.DEVELOPMENT, 2), toll.reason
     assert [change.new.value for change in toll.novelty.figure_changes] == [31]
     assert all(change.old is None for change in toll.novelty.figure_changes), toll.reason
+
+
+def test_a_market_reaction_is_a_development_carried_by_its_price(encoder: SentenceEncoder) -> None:
+    # The market's answer to an export halt is worded far from the halt's reports; what makes it
+    # news is the price it gives. Its Arabic write-up gives the same price and is not news; a
+    # later, different price is.
+    desk = Desk(encoder, Categoriser([]))
+    desk.report(
+        "Ivory Coast suspends cocoa export contracts for the new season",
+        "Ivory Coast's cocoa regulator suspended forward sales of cocoa for the coming season on Monday, "
+        "citing a poor mid-crop and heavy rains in the western growing regions.",
+        "en",
+        T0,
+    )
+    reaction = desk.report(
+        "Cocoa jumps after Ivorian sales halt",
+        "Cocoa futures in New York jumped 8% to $9,450 a tonne on Tuesday, the biggest daily gain in a month.",
+        "en",
+        T0 + timedelta(days=1),
+    )
+    assert (reaction.event, reaction.story_id) == (EventType.DEVELOPMENT, 1), reaction.reason
+    figures = reaction.explanation()["figures"]
+    assert [(item["kind"], item["new_text"]) for item in figures] == [("price_change", "8%"), ("price", "9,450")]
+    write_up = desk.report(
+        "الكاكاو يقفز بعد وقف ساحل العاج المبيعات",
+        "قفزت أسعار الكاكاو في نيويورك 8% إلى 9450 دولارا للطن يوم الثلاثاء في أكبر مكسب يومي منذ شهر.",
+        "ar",
+        T0 + timedelta(days=1, hours=2),
+    )
+    assert write_up.story_id == 1 and write_up.event in (EventType.UPDATE, EventType.DUPLICATE), write_up.reason
+    later = desk.report(
+        "تراجع أسعار الكاكاو",
+        "تراجعت أسعار الكاكاو 9% إلى 8600 دولار للطن يوم الخميس مع تحسن الأمطار في غرب أفريقيا.",
+        "ar",
+        T0 + timedelta(days=3),
+    )
+    assert (later.event, later.story_id) == (EventType.DEVELOPMENT, 1), later.reason
+    labels = [item["label"] for item in later.explanation()["figures"]]
+    assert labels == ["price change: 8% → 9%", "price: 9,450 → 8,600"]
+
+
+def test_a_write_up_whose_body_the_story_holds_is_not_news_for_its_headline(encoder: SentenceEncoder) -> None:
+    # A minister's answer to the strike, reported in Arabic, then written up in English by an
+    # outlet whose story already has English reports: the body restates the Arabic report, the
+    # headline is worded apart. Nothing new for the reader.
+    desk = Desk(encoder, Categoriser([]))
+    desk.report(*ADEN_STRIKE, at=T0)
+    answer = desk.report(
+        "وزير النقل يعد بصرف الأجور المتأخرة من صندوق طوارئ",
+        "قال وزير النقل اليمني يوم الخميس إن الحكومة ستصرف الأجور المتأخرة من صندوق للطوارئ بحلول نهاية الشهر.",
+        "ar",
+        at=T0 + timedelta(days=3),
+    )
+    assert (answer.event, answer.story_id) == (EventType.DEVELOPMENT, 1), answer.reason
+    write_up = desk.report(
+        "Aden port strike: minister promises payout",
+        "Yemen's transport minister said on Thursday the government would pay the overdue wages from an "
+        "emergency fund by the end of the month.",
+        "en",
+        at=T0 + timedelta(days=3, hours=2),
+    )
+    assert write_up.story_id == 1 and write_up.event in (EventType.UPDATE, EventType.DUPLICATE), write_up.reason
