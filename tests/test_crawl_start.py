@@ -1,18 +1,21 @@
-"""What makes a crawl of unchanged feeds cheap keeps every behaviour: the crawl says nothing but
-its report, Scrapy's TLS aliases are still what they were, the collector is tuned only in the
-program's own process, and an answer the handler gave at once is used at once."""
+"""What makes a crawl start quickly keeps every behaviour: a crawl of unchanged feeds says nothing
+but its report and starts no other process, a first crawl starts its workers and decide process
+before its first answer, Scrapy's TLS aliases are still what they were, the collector is tuned
+only in the program's own process, and an answer the handler gave at once is used at once."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
-from support.crawl import crawl_json, write_config
+from support.crawl import crawl_json, descendants, named, write_config
 
 from crawler.spiders.feeds import _deferred
-from raqib.feedserver import FeedServer
+from raqib.feedserver import FeedRequestHandler, FeedServer
 
 
 def test_a_cycle_of_unchanged_feeds_prints_its_report_and_nothing_else(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -31,6 +34,62 @@ def test_a_cycle_of_unchanged_feeds_prints_its_report_and_nothing_else(tmp_path:
     # for the referer middleware), no log line at all.
     assert second.stderr == ""
     assert feed_server.statuses("/ar_utf8.xml") == [200, 304]
+
+
+def _crawl(config: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "raqib", "--config", str(config), "crawl", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "RAQIB_DATA": str(config.parent / "data")},
+    )
+
+
+def test_a_cycle_of_unchanged_feeds_starts_no_other_process(tmp_path: Path, feed_server: FeedServer) -> None:
+    # Workers and the decide process cost a start and ~45-110 MB each: a cycle with nothing to
+    # parse or decide starts none (the database exists, so nothing is started ahead either).
+    config = write_config(tmp_path, [{"name": "Arabic UTF-8", "url": feed_server.url("ar_utf8.xml"), "language": "ar"}])
+    assert crawl_json(config).returncode == 0
+    crawl = _crawl(config)
+    started: set[int] = set()
+    while crawl.poll() is None:
+        started.update(descendants(crawl.pid))
+        time.sleep(0.002)
+    out, err = crawl.communicate()
+    assert crawl.returncode == 0, err
+    assert '"not_modified"' in out
+    assert started == set()
+
+
+def test_a_first_crawl_starts_its_workers_and_decide_process_before_its_first_answer(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    # A new database: every feed will be parsed and its matches decided, so the parse workers and
+    # the decide process (which loads the sentence encoder) start beside the crawl's own start
+    # (imports, schema, Scrapy), not once the first feed is parsed and matched.
+    crawls: list[subprocess.Popen[str]] = []
+    running: list[list[str]] = []
+
+    def once_deciding_started(handler: FeedRequestHandler) -> None:
+        deadline = time.monotonic() + 8  # one starting it at the first match would wait for ever
+        names: list[str] = []
+        while time.monotonic() < deadline and "raqib-decide" not in names:
+            names = [named(pid) for pid in descendants(crawls[0].pid)]
+            time.sleep(0.01)
+        running.append(names)
+        handler.serve_file("/ar_utf8.xml")
+
+    feed_server.routes["/first.xml"] = once_deciding_started
+    feeds = [{"name": "First", "url": feed_server.url("/first.xml"), "language": "ar"}]
+    config = write_config(tmp_path, feeds, timeout="20s")
+    crawls.append(_crawl(config))
+    out, err = crawls[0].communicate(timeout=120)
+    assert len(running) == 1 and "raqib-decide" in running[0], running
+    assert crawls[0].returncode == 0, err
+    assert '"new": 0' not in out  # the feed was stored
+    # Beside it, the forkserver and the parse worker it forked (named as the interpreter).
+    assert len([name for name in running[0] if name != "raqib-decide"]) >= 2
 
 
 def _run(code: str) -> str:

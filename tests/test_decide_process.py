@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from support.crawl import FIXTURES, crawl_json, serve_bytes, write_config
+from support.crawl import FIXTURES, crawl_json, descendants, named, serve_bytes, write_config
 
 from config.loader import load_config
 from ingest.decide import decide_watch
@@ -211,29 +211,6 @@ def test_decide_transactions_grow_to_hold_the_lock_about_a_quarter_second() -> N
     assert batch_size(0.001) == int(DECIDE_HOLD / 0.001) == 250
     assert batch_size(0.05) == DECIDE_STEP, "slow matches (a busy machine): never fewer than the step"
     assert batch_size(0.0) == batch_size(1e-9) == DECIDE_MOST, "fast ones: never more than the most"
-
-
-def descendants(pid: int) -> list[int]:
-    found, waiting = [], [pid]
-    while waiting:
-        parent = waiting.pop()
-        try:
-            for task in os.listdir(f"/proc/{parent}/task"):
-                with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as children:
-                    pids = [int(child) for child in children.read().split()]
-                found += pids
-                waiting += pids
-        except OSError:
-            continue
-    return found
-
-
-def named(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/comm", encoding="utf-8") as comm:
-            return comm.read().strip()
-    except OSError:
-        return ""
 
 
 def test_a_decide_process_killed_mid_cycle_leaves_its_matches_queued_for_the_next_cycle(

@@ -136,3 +136,28 @@ def serve_bytes(
         handler.send_body(status, body, content_type, headers)
 
     return route
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process ``pid`` started and theirs, as they are now (Linux /proc)."""
+    found, waiting = [], [pid]
+    while waiting:
+        parent = waiting.pop()
+        try:
+            for task in os.listdir(f"/proc/{parent}/task"):
+                with open(f"/proc/{parent}/task/{task}/children", encoding="ascii") as children:
+                    pids = [int(child) for child in children.read().split()]
+                found += pids
+                waiting += pids
+        except OSError:
+            continue
+    return found
+
+
+def named(pid: int) -> str:
+    """A process's name as ``ps`` shows it ("" once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/comm", encoding="utf-8") as comm:
+            return comm.read().strip()
+    except OSError:
+        return ""
