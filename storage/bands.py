@@ -51,12 +51,22 @@ def add_bands(session: Session, article_id: int, keys: Sequence[int]) -> None:
 
 def add_band_rows(session: Session, rows: Sequence[tuple[int, int]]) -> None:
     """Index many articles at once: (band key, article id) pairs, duplicates ignored."""
-    values = [{"band": key, "article_id": article_id} for key, article_id in sorted(set(rows))]
-    if not values:
+    pairs = sorted(set(rows))
+    if not pairs:
         return
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(ArticleBand).on_conflict_do_nothing(), values)
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # Two arrays in one statement: no statement per row, no ORM bulk-insert bookkeeping.
+        connection.exec_driver_sql(_PG_ADD_BANDS, ([key for key, _ in pairs], [article_id for _, article_id in pairs]))
+        return
+    values = [{"band": key, "article_id": article_id} for key, article_id in pairs]
+    session.execute(sqlite.insert(ArticleBand).on_conflict_do_nothing(), values)
+
+
+_PG_ADD_BANDS = (
+    "INSERT INTO article_bands (band, article_id) SELECT * FROM unnest(%b::bigint[], %b::integer[]) "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 def remove_bands(session: Session, article_id: int) -> None:

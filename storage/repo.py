@@ -11,6 +11,7 @@ Callers get plain dataclasses from ``storage.types``, never ORM objects.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -206,10 +207,46 @@ def write_article_index(session: Session, indexes: Sequence[ArticleIndex], *, re
     """Store the fingerprints, signatures and features of matched articles and their band keys."""
     if not indexes:
         return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One statement of column arrays, as the articles were inserted (no per-row statements).
+        to_json = _json_serializer(connection)
+        connection.exec_driver_sql(
+            _PG_INDEX_UPDATE,
+            (
+                [index.article_id for index in indexes],
+                [index.fingerprint for index in indexes],
+                [index.signature for index in indexes],
+                [to_json(index.features) for index in indexes],
+            ),
+        )
+    else:
+        _update_index_rows(connection, indexes)
+    for index in indexes:
+        if revised:
+            bands.remove_bands(session, index.article_id)
+    bands.add_band_rows(session, [(key, index.article_id) for index in indexes for key in index.band_keys])
+
+
+_PG_INDEX_UPDATE = (
+    "UPDATE articles SET fingerprint = given.fingerprint, signature = given.signature, features = given.features::json "
+    "FROM unnest(%b::integer[], %b::varchar[], %b::bytea[], %b::text[]) "
+    "AS given (id, fingerprint, signature, features) WHERE articles.id = given.id"
+)
+
+
+def _json_serializer(connection: Connection) -> Callable[[Any], str]:
+    """The engine's own JSON writer (``storage.db``): a value written past SQLAlchemy is written
+    exactly as SQLAlchemy would write it."""
+    serializer: Callable[[Any], str] | None = getattr(connection.dialect, "_json_serializer", None)
+    return serializer or json.dumps
+
+
+def _update_index_rows(connection: Connection, indexes: Sequence[ArticleIndex]) -> None:
     table: Any = Article.__table__
     # Core, not the ORM's bulk update: one executemany without the ORM's per-call bookkeeping
     # (a crawl writes one small batch per feed).
-    session.connection().execute(
+    connection.execute(
         update(table)
         .where(table.c.id == bindparam("article_id"))
         .values(fingerprint=bindparam("fingerprint"), signature=bindparam("signature"), features=bindparam("features")),
@@ -223,10 +260,6 @@ def write_article_index(session: Session, indexes: Sequence[ArticleIndex], *, re
             for index in indexes
         ],
     )
-    for index in indexes:
-        if revised:
-            bands.remove_bands(session, index.article_id)
-    bands.add_band_rows(session, [(key, index.article_id) for index in indexes for key in index.band_keys])
 
 
 def find_article(session: Session, identity: str, *, lock: bool = False) -> Article | None:
@@ -316,6 +349,20 @@ def add_matches(session: Session, matches: Sequence[WatchMatch]) -> None:
 def add_undecided(session: Session, rows: Sequence[Undecided]) -> None:
     if not rows:
         return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        to_json = _json_serializer(connection)
+        connection.exec_driver_sql(
+            _PG_ADD_UNDECIDED,
+            (
+                [r.article_id for r in rows],
+                [r.watch for r in rows],
+                [to_json(r.terms) for r in rows],
+                [_utc(r.event_at) for r in rows],
+                [r.history for r in rows],
+            ),
+        )
+        return
     statement = _insert(session, UndecidedMatch.__table__).on_conflict_do_nothing(
         index_elements=["article_id", "watch"]
     )
@@ -332,6 +379,14 @@ def add_undecided(session: Session, rows: Sequence[Undecided]) -> None:
             for r in rows
         ],
     )
+
+
+_PG_ADD_UNDECIDED = (
+    "INSERT INTO undecided_matches (article_id, watch, terms, event_at, history) "
+    "SELECT given.article_id, given.watch, given.terms::json, given.event_at, given.history "
+    "FROM unnest(%b::integer[], %b::varchar[], %b::text[], %b::timestamptz[], %b::boolean[]) "
+    "AS given (article_id, watch, terms, event_at, history) ON CONFLICT (article_id, watch) DO NOTHING"
+)
 
 
 def undecided(session: Session, watch: str, limit: int, article_ids: Collection[int] | None = None) -> list[Undecided]:
