@@ -325,7 +325,7 @@ class IngestHandler:
             records, self._records = self._records, []
             self._recording = False
         answers.extend(future for _, future in records)
-        feed_repo.record_fetches(session, [result for result, _ in records])
+        feed_repo.record_fetches(session, [result for result, _ in records], known_ids=self.feed_ids)
         self.reports.extend(feed_report(result) for result, _ in records)
 
     def _notify_decider(self, stored: Stored) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ingest.decide import decide_batch, entry_of
 from ingest.desk import StoryDesk
 from ingest.store import index_of
-from storage import repo, watch_locks
+from storage import article_writes, repo, watch_locks
 from storage.db import Database
 from storage.models import Article, ArticleBand, Feed, Story, UndecidedMatch, WatchMatch
 from storage.types import Undecided
@@ -150,7 +150,7 @@ def _replay(
         article.features = None
         return
     prepared = desk.prepare(entry, analysis.language)
-    repo.write_article_index(session, [index_of(article.id, prepared)])
+    article_writes.write_article_index(session, [index_of(article.id, prepared)])
     repo.add_undecided(
         session, [Undecided(article.id, hit.watch, list(hit.terms), article.event_at, False) for hit in hits]
     )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from ingest.tasks import ParsedItem
-from storage import feed_repo, repo, watch_locks
+from storage import article_writes, feed_repo, repo, watch_locks
 from storage.types import ArticleIndex, NewArticle, Undecided
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, Language
 
@@ -97,7 +97,7 @@ def store_items(
             stored.fates[identity] = ArticleFate.SEEN
 
     rows = [_new_article(feed_id, item, now, rules) for item in fresh]
-    inserted = repo.insert_articles(session, rows)
+    inserted = article_writes.insert_articles(session, rows)
     indexes: list[ArticleIndex] = []
     undecided: list[Undecided] = []
     raced: list[ParsedItem] = []
@@ -117,7 +117,7 @@ def store_items(
         for hit in item.analysis.hits:
             undecided.append(Undecided(article_id, hit.watch, list(hit.terms), row.event_at, history))
         stored.matched += 1
-    repo.write_article_index(session, indexes)
+    article_writes.write_article_index(session, indexes)
     revising = [*revised, *raced]
     _hold_watches_of(session, revising)
     for item in revising:
@@ -205,7 +205,7 @@ def _revise(
     if item.analysis.hits or matches:
         prepared = desk().prepare(item.entry, item.analysis.language)
         stored.prepared[locked.id] = prepared
-        repo.write_article_index(session, [index_of(locked.id, prepared)], revised=True)
+        article_writes.write_article_index(session, [index_of(locked.id, prepared)], revised=True)
         for match in matches.values():
             revision = desk().revise(session, match, prepared, now)
             # The original event stays (it was what the report was when it arrived); the

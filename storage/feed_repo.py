@@ -5,7 +5,7 @@ web page show. Every function takes an open ``Session`` and leaves committing to
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -85,13 +85,18 @@ def record_fetch(session: Session, result: FetchResult) -> None:
     record_fetches(session, [result])
 
 
-def record_fetches(session: Session, results: Sequence[FetchResult]) -> None:
+def record_fetches(
+    session: Session, results: Sequence[FetchResult], known_ids: Mapping[str, int] | None = None
+) -> None:
     """Log fetches and update each feed's health from them, in bulk: one INSERT and one UPDATE
-    executemany for all (in order: a feed fetched twice ends with the health of its last fetch)."""
+    executemany for all (in order: a feed fetched twice ends with the health of its last fetch).
+    ``known_ids``: feed name -> id as the caller read them (a crawl, at its start), which saves
+    looking them up again per batch of records; names not in it are looked up."""
     if not results:
         return
-    ids: dict[str, int] = {}
-    for chunk in in_chunks(sorted({result.feed for result in results})):
+    names = {result.feed for result in results}
+    ids = {name: known_ids[name] for name in names if name in known_ids} if known_ids else {}
+    for chunk in in_chunks(sorted(names - ids.keys())):
         ids.update(
             (name, feed_id) for feed_id, name in session.execute(select(Feed.id, Feed.name).where(Feed.name.in_(chunk)))
         )

@@ -90,7 +90,7 @@ class FetchLogRow:
 
 @dataclass(frozen=True, slots=True)
 class NewArticle:
-    """An article row to insert (``repo.insert_articles``), with its search text already built."""
+    """An article row to insert (``article_writes.insert_articles``), with its search text already built."""
 
     feed_id: int
     identity: str
