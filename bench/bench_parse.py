@@ -7,7 +7,8 @@ in CPU ms per item: the task as a whole, then each of its steps run on its own o
 (charset, feedparser as the task calls it, with ``ingest.feedparser_tuning``, HTML to text and
 entries, analysis, search text, preparing matched reports, pickling the result for the parent),
 each beside the baseline of the same run, ``feedparser.parse`` alone with its defaults as
-released (the tuning taken off for it), and as a ratio to it.
+released (the tuning taken off for it, and the collector at its default thresholds), and as a
+ratio to it.
 
 ``--save FILE`` writes every item the task returned, as plain data; ``--compare FILE`` checks
 today's output against such a file field by field and stops on the first difference, so a
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import pickle
 import random
 import sys
@@ -45,6 +47,7 @@ from stories.identity import canonical_url  # noqa: E402
 from stories.types import Entry, LanguageHint  # noqa: E402
 
 CONTENT_TYPE = "application/rss+xml"
+DEFAULT_GC = gc.get_threshold()  # the collector as Python starts it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,8 +187,13 @@ def measure(work: Workload, repeat: int) -> list[dict[str, Any]]:
     results = task()  # warms the caches the way a worker's first feeds do
     items = sum(len(result.items) for result in results)
     matched = sum(1 for result in results for item in result.items if item.analysis.hits)
-    with feedparser_tuning.original():  # feedparser as released, without ingest.feedparser_tuning
+    # feedparser as released, without ingest.feedparser_tuning, and under the collector's default
+    # thresholds (init_worker raises them for the parse processes)
+    tuned_gc = gc.get_threshold()
+    with feedparser_tuning.original():
+        gc.set_threshold(*DEFAULT_GC)
         baseline = best_of(repeat, lambda: [feedparser.parse(body) for body in work.feeds])
+        gc.set_threshold(*tuned_gc)
     whole = best_of(repeat, task)
     size = sum(len(pickle.dumps(result, pickle.HIGHEST_PROTOCOL)) for result in results)
     print(

@@ -5,6 +5,7 @@ once per process."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -48,6 +49,10 @@ def init_worker(watches: Mapping[str, str]) -> None:
 
     _analyser = Analyser(watches)
     _preparer = Preparer(Lexicon())
+    # Parsing a feed makes many short-lived objects (feedparser's dicts, the entries): the young
+    # generation collected every 10,000 allocations rather than 700 holds a few MiB more and
+    # saved a tenth of the parse task's CPU (bench_parse: 0.221 -> 0.201 ms per item).
+    gc.set_threshold(10_000, 10, 10)
 
 
 def _ready() -> Analyser:
