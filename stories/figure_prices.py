@@ -1,5 +1,5 @@
 """Prices and price moves as figures: "Brent crude fell to $69.80 a barrel" is ``price`` 69.80,
-"Oil fell 4%" and "تراجع خام برنت 4%" are ``price_change`` 4% (an internal part of
+"Oil fell 4%" and "تراجع خام برنت 4%" are ``price_change`` -4% (an internal part of
 ``stories.figures``).
 
 The count reader drops money and percentages as noise (a "$2 million" aid package, a "40%"
@@ -7,14 +7,14 @@ turnout are no troops or tolls). A market's reaction is carried by exactly those
 are read here, apart, and only where the sentence names what is priced (price, Brent, crude,
 "أسعار", "خام", "للبرميل" ...): the story then gains a figure a later report can change, and a
 report that gives a new price is a development even when its wording is far from the story's.
-Values are kept in hundredths (69.80 → 6980, 4.5% → 450) so the integer figure path compares
+Values are kept in hundredths (69.80 → 6980, a 4.5% fall → -450) so the integer figure path compares
 them; ``format_price`` prints them back.
 """
 
 from __future__ import annotations
 
 from stories.figure_tokens import _NUM, _Tokens
-from stories.figure_words import _MONEY_SIGNS, _MOVE_W, _PRICED_W, _VOLUME_W
+from stories.figure_words import _FALL_W, _MONEY_SIGNS, _MOVE_W, _PRICED_W, _VOLUME_W
 
 PRICE_KINDS = frozenset({"price", "price_change"})
 
@@ -69,9 +69,9 @@ def price_figures(tokens: _Tokens) -> list[tuple[str, int, int, int]]:
         if not (_priced_before(tokens, start, i) or (money and priced_after)):
             continue
         if percent:
-            move_start = max(start, i - _MOVE_BEFORE)
-            if _has(tokens, move_start, i, _MOVE_W):
-                found.append(("price_change", round(amount * 100), _clause_start(tokens, i), end))
+            sign = _move_sign(tokens, max(start, i - _MOVE_BEFORE), i)
+            if sign:
+                found.append(("price_change", sign * round(amount * 100), _clause_start(tokens, i), end))
         elif not _moved_by(tokens, i):
             found.append(("price", round(amount * 100), _clause_start(tokens, i), end))
     return found
@@ -83,6 +83,16 @@ def _clause_start(tokens: _Tokens, i: int) -> int:
     while k > 0 and i - k < 5 and not tokens.brk(k):
         k -= 1
     return k
+
+
+def _move_sign(tokens: _Tokens, start: int, i: int) -> int:
+    """-1 when the move word nearest before token i (from ``start``) is a fall, 1 for a rise,
+    0 when there is none."""
+    for k in range(i - 1, start - 1, -1):
+        word = tokens.word(k)
+        if word is not None and not word.keys.isdisjoint(_MOVE_W):
+            return -1 if not word.keys.isdisjoint(_FALL_W) else 1
+    return 0
 
 
 def _priced_before(tokens: _Tokens, start: int, i: int) -> bool:
@@ -109,8 +119,8 @@ def _moved_by(tokens: _Tokens, i: int) -> bool:
 
 
 def format_price(kind: str, value: int) -> str:
-    """A price figure as an alert shows it: "69.80", "71", "4%", "4.5%"."""
+    """A price figure as an alert shows it: "69.80", "71", "+4%", "-4.5%"."""
     amount = value / 100
     if kind == "price_change":
-        return f"{amount:g}%"
+        return f"{amount:+g}%"
     return f"{amount:,.2f}" if value % 100 else f"{value // 100:,}"

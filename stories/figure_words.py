@@ -129,5 +129,7 @@ def _check_kinds() -> None:
 _check_kinds()
 
 _PRICED_W = _words(_DATA["prices"]["priced"])
-_MOVE_W = _words(_DATA["prices"]["moves"])
+_FALL_W = _words(_DATA["prices"]["falls"])
+_RISE_W = _words(_DATA["prices"]["rises"])
+_MOVE_W = _FALL_W | _RISE_W
 _VOLUME_W = _words(_DATA["prices"]["volumes"])

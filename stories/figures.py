@@ -212,7 +212,7 @@ def _same(old: Figure, new: Figure, tolerance: float) -> bool:
     if old.vague or new.vague:
         vague, exact = (old, new) if old.vague else (new, old)
         return vague.value <= exact.value < vague.value * _VAGUE_SPAN
-    return abs(new.value - old.value) <= tolerance * max(old.value, 1)
+    return abs(new.value - old.value) <= tolerance * max(abs(old.value), 1)  # a price fall is negative
 
 
 def _label(kind: str) -> str:

@@ -117,7 +117,7 @@ MIN_CROSS_KIND = 50
 
 
 def _close(a: int, b: int, tolerance: float) -> bool:
-    return abs(a - b) <= tolerance * max(a, b)
+    return abs(a - b) <= tolerance * max(abs(a), abs(b))  # a price fall is negative
 
 
 def known_value(figure: Figure, memory: StoryMemory, tolerance: float) -> bool:

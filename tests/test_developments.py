@@ -594,7 +594,7 @@ def test_a_market_reaction_is_a_development_carried_by_its_price(encoder: Senten
     )
     assert (reaction.event, reaction.story_id) == (EventType.DEVELOPMENT, 1), reaction.reason
     figures = reaction.explanation()["figures"]
-    assert [(item["kind"], item["new_text"]) for item in figures] == [("price_change", "8%"), ("price", "9,450")]
+    assert [(item["kind"], item["new_text"]) for item in figures] == [("price_change", "+8%"), ("price", "9,450")]
     write_up = desk.report(
         "الكاكاو يقفز بعد وقف ساحل العاج المبيعات",
         "قفزت أسعار الكاكاو في نيويورك 8% إلى 9450 دولارا للطن يوم الثلاثاء في أكبر مكسب يومي منذ شهر.",
@@ -610,7 +610,7 @@ def test_a_market_reaction_is_a_development_carried_by_its_price(encoder: Senten
     )
     assert (later.event, later.story_id) == (EventType.DEVELOPMENT, 1), later.reason
     labels = [item["label"] for item in later.explanation()["figures"]]
-    assert labels == ["price change: 8% → 9%", "price: 9,450 → 8,600"]
+    assert labels == ["price change: +8% → -9%", "price: 9,450 → 8,600"]
 
 
 def test_a_write_up_whose_body_the_story_holds_is_not_news_for_its_headline(encoder: SentenceEncoder) -> None:

@@ -26,7 +26,7 @@ from stories.figures import (
 from stories.types import Language
 
 GOLDEN = Path(__file__).parent / "data" / "figures.tsv"
-_EXPECTED = re.compile(r"(?P<kind>[a-z_]+)=(?P<value>\d+)(?P<marks>[~?]*)")
+_EXPECTED = re.compile(r"(?P<kind>[a-z_]+)=(?P<value>-?\d+)(?P<marks>[~?]*)")
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ def test_format_figure() -> None:
     assert format_figure(_fig("drones", 12, vague=True)) == "dozens"
     assert format_figure(_fig("price", 6980)) == "69.80"
     assert format_figure(_fig("price", 7100)) == "71"
-    assert format_figure(_fig("price_change", 450)) == "4.5%"
+    assert format_figure(_fig("price_change", -450)) == "-4.5%"
 
 
 def test_a_new_price_is_a_change_and_the_same_in_arabic_is_not() -> None:
@@ -237,7 +237,9 @@ def test_a_new_price_is_a_change_and_the_same_in_arabic_is_not() -> None:
     assert compare(english, arabic, tolerance=0.05) == []
     later = summarise(extract_figures("هبط خام برنت 7% إلى 65.20 دولارا للبرميل", "ar"))
     labels = [change.label for change in compare(english, later, tolerance=0.05)]
-    assert labels == ["price: 69.80 → 65.20", "price change: 4% → 7%"]
+    assert labels == ["price: 69.80 → 65.20", "price change: -4% → -7%"]
+    rebound = summarise(extract_figures("Oil prices rose 4% on Wednesday.", "en"))
+    assert [change.label for change in compare(english, rebound, tolerance=0.05)] == ["price change: -4% → +4%"]
 
 
 @pytest.mark.parametrize(
