@@ -24,7 +24,7 @@ from stories.types import Entry, EventType
 DECIDE_BATCH = 100
 # Seconds a decide transaction goes on placing matches once it holds the write lock; writing what
 # was placed and committing follow, so the lock is held for about half a second at most.
-DECIDE_PLACING = 0.25
+DECIDE_PLACING = 0.2
 
 
 def decide_batch(

@@ -71,7 +71,7 @@ class DecideFigures:
     decided: int = 0  # matches decided
     seconds: float = 0.0  # deciding, the desk's building excluded
     cpu: float = 0.0  # of which the process's CPU time (the rest: waiting for the lock, or for a core)
-    waited: float = 0.0  # of which waiting for the write lock (SQLite: while the crawl stores)
+    waited: float = 0.0  # of which waiting for the write lock (SQLite) or the watch lock (PostgreSQL)
     transactions: int = 0
     desk_seconds: float = 0.0  # building the desk (loading the encoder)
     longest: float = 0.0  # the longest a decide transaction held the write lock, seconds
@@ -258,6 +258,7 @@ class _Deciding:
         """One batch of the watch's queue in one transaction; the watch goes to the back of the
         line, or leaves it when its queue is empty."""
         from ingest.decide import DECIDE_PLACING, decide_batch, look_ahead
+        from storage import watch_locks
 
         desk = self._desk()
         planned = batch_size(self.per_match)
@@ -275,6 +276,7 @@ class _Deciding:
         locking = time.perf_counter()
         with self.parts.database.session() as session:
             session.connection()  # the write lock (SQLite: BEGIN IMMEDIATE), waited for if the crawl holds it
+            watch_locks.lock_watches(session, [watch])  # PostgreSQL: waited for while a store of the watch holds it
             writing = time.perf_counter()
             deadline = writing + DECIDE_PLACING
             events = decide_batch(
