@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from datetime import time, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -50,11 +50,15 @@ from config.fields import (
     check_example,
     check_header_safe,
 )
-from stories.categories import Categoriser, Category
 from stories.names import query_keys
-from stories.semantic import SentenceEncoder
 from stories.types import Language, LanguageHint
 from stories.wording import Label
+
+if TYPE_CHECKING:
+    # Only the story desk builds categorisers: a crawl of unchanged feeds loads the config without
+    # them, and importing stories.categories (concepts, features) would cost it ~25 ms at start.
+    from stories.categories import Categoriser, Category
+    from stories.semantic import SentenceEncoder
 
 DEFAULT_USER_AGENT = "Raqib/0.1 (+https://github.com/raqib/raqib; news monitor)"
 
@@ -134,6 +138,8 @@ class CategoryConfig(_Section):
         return self
 
     def category(self, category_id: str) -> Category:
+        from stories.categories import Category
+
         terms = tuple(term for language in LANGUAGES for term in self.terms.get(language, []))
         return Category(category_id, Label(self.label.en, self.label.ar), tuple(self.examples), terms)
 
@@ -147,6 +153,8 @@ class WatchConfig(_Section):
 
     def categoriser(self, encoder: SentenceEncoder | None) -> Categoriser:
         """The watch's categories as the story desk uses them (``stories.categories``)."""
+        from stories.categories import Categoriser
+
         return Categoriser(
             [config.category(category_id) for category_id, config in self.categories.items()],
             encoder,
