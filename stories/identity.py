@@ -26,7 +26,6 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from courlan.clean import TRACKERS_RE
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from stories.text import normalise
@@ -40,6 +39,17 @@ __all__ = [
 ]
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Tracking parameters: courlan's list (``courlan.clean.TRACKERS_RE``, 1.4.0, kept from AdGuard,
+# ClearURLs and Firefox's query stripping), copied because importing courlan loads its whole
+# package (babel, tld): ~6 MiB in every parse worker and in the crawl that migrates a new
+# database, for one pattern. tests/test_identity.py checks it against the installed courlan.
+TRACKERS_RE = re.compile(
+    r"^(?:dc|fbc|gc|twc|yc|ysc)lid|"
+    r"^(?:click|gbra|msclk|igsh|partner|wbra)id|"
+    r"^(?:ads?|mc|ga|gs|itm|mc|mkt|ml|mtm|oly|pk|utm|vero)_|"
+    r"(?:\b|_)(?:aff|affi|affiliate|campaign|cl?id|eid|ga|gl|"
+    r"kwd|keyword|medium|ref|referr?er|session|source|uid|xtor)"
+)
 # Parameters whose only job is to defeat caches: a new value on every fetch, the same article.
 _CACHE_BUSTERS = frozenset(
     {"_", "cb", "cachebuster", "cache_buster", "nocache", "rnd", "rand", "random", "ts", "timestamp"}

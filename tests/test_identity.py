@@ -154,3 +154,26 @@ def test_the_fast_path_for_plain_links_gives_what_the_general_rules_give() -> No
     assert len(plain) > 200, "the generator should make many links the fast path takes"
     for url in urls:
         assert canonical_url(url) == _canonical_url(url), url
+
+
+def test_the_tracker_list_is_courlans_without_importing_courlan() -> None:
+    """The tracking parameters are courlan's list, copied so that analysing entries does not load
+    courlan's package (babel, tld: ~6 MiB in every parse worker); an upgrade of courlan that
+    changes its list shows here."""
+    import subprocess
+    import sys
+
+    from courlan.clean import TRACKERS_RE as COURLAN_TRACKERS  # installed with trafilatura
+
+    from stories.identity import TRACKERS_RE
+
+    assert TRACKERS_RE.pattern == COURLAN_TRACKERS.pattern
+    probe = "import sys, stories.analysis; print(sorted({'courlan', 'babel', 'tld'} & set(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert loaded == "[]"
+    assert canonical_url("https://example.com/a?gclid=1&fbclid=2&id=7&utm_source=rss") == "https://example.com/a?id=7"
