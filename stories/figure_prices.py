@@ -14,7 +14,7 @@ them; ``format_price`` prints them back.
 from __future__ import annotations
 
 from stories.figure_tokens import _NUM, _Tokens
-from stories.figure_words import _FALL_W, _MONEY_SIGNS, _MOVE_W, _PRICED_W, _VOLUME_W
+from stories.figure_words import _FALL_W, _MONEY_SIGNS, _MOVE_W, _PER_HUNDRED_W, _PRICED_W, _VOLUME_W
 
 PRICE_KINDS = frozenset({"price", "price_change"})
 
@@ -53,7 +53,7 @@ def price_figures(tokens: _Tokens) -> list[tuple[str, int, int, int]]:
         percent = "%" in tokens.gap(i + 1) or "٪" in tokens.gap(i + 1) or (after is not None and after.percent)
         if not percent and after is not None and "في" in after.keys:
             following = tokens.word(i + 2)
-            percent = following is not None and not following.keys.isdisjoint({"الميه", "الماه", "ميه", "ماه"})
+            percent = following is not None and not following.keys.isdisjoint(_PER_HUNDRED_W)
         money = not _MONEY_SIGNS.isdisjoint(tokens.gap(i)) or (after is not None and after.currency)
         if not (percent or money):
             continue

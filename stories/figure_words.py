@@ -59,6 +59,7 @@ _CUE_W = _words(_CLASSES["troop_cues"])
 _UNIT_W = _words(_CLASSES["units"])
 _CURRENCY_W = _words(_CLASSES["currencies"])
 _PERCENT_W = _words(_CLASSES["percent"])
+_PER_HUNDRED_W = _words(_CLASSES["per_hundred"])
 _MONTH_AR_W = _words(_CLASSES["months_ar"])
 _MONTH_EN_W = frozenset(_CLASSES["months_en"].split())  # compared with the original word: "may" is a verb
 _YEAR_CUE_W = _words(_CLASSES["year_cues"])
