@@ -125,6 +125,7 @@ class StoryDesk:
             self._plan_encoding(planned, reports)
             texts = [text for texts in planned.ahead for text in texts]
             if texts:  # some report will be compared by meaning: with the stories open at its time
+                texts.extend(self._absorbed_before_compared(planned, reports))
                 times = [at for _, _, at in reports]
                 earliest, latest = min(times), max(times)
                 open_then = story_repo.active_stories(
@@ -214,6 +215,20 @@ class StoryDesk:
                     texts = to_encode(prepared.features)
             batch.position.setdefault(article_id, len(batch.ahead))
             batch.ahead.append(texts)
+
+    @staticmethod
+    def _absorbed_before_compared(batch: _Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> list[str]:
+        """The sentences the batch's likely copies add to their stories before its last report
+        compared by meaning: that report embeds them then (``_embed_stories``, under the write
+        lock), so the look-ahead embeds them first. A copy's sentences are what a report of its
+        own would embed (``to_encode``: the story keeps them, its leads and its standfirst)."""
+        last = max((index for index, texts in enumerate(batch.ahead) if texts), default=0)
+        return [
+            text
+            for (_, prepared, _), texts in zip(reports[:last], batch.ahead[:last], strict=True)
+            if not texts and prepared.features.vectors is None
+            for text in to_encode(prepared.features)
+        ]
 
     def _encode_ahead(self, batch: _Batch, article_id: int) -> None:
         """Before placing a report: embed, in one call, its sentences and those of the next
