@@ -161,6 +161,7 @@ def writer_time(report: dict[str, object], matched: int) -> str:
         line += (
             f"\n    decide process: CPU {cpu:.2f} s ({1000 * cpu / matched:.2f} ms per matched article), "
             f"waited for the write lock {stages['decide_waited']:.2f} s, "
+            f"held it {float(stages.get('decide_held', 0)):.2f} s in "
             f"{int(stages['decide_transactions'])} transactions, longest {1000 * longest:.0f} ms"
         )
     return line

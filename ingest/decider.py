@@ -73,6 +73,7 @@ class DecideFigures:
     cpu: float = 0.0  # of which the process's CPU time (the rest: waiting for the lock, or for a core)
     waited: float = 0.0  # of which waiting for the write lock (SQLite) or the watch lock (PostgreSQL)
     transactions: int = 0
+    held: float = 0.0  # of which holding the write lock (placing, writing, committing)
     desk_seconds: float = 0.0  # building the desk (loading the encoder)
     longest: float = 0.0  # the longest a decide transaction held the write lock, seconds
     error: str | None = None  # why the decide process stopped before deciding everything
@@ -83,6 +84,7 @@ class DecideFigures:
             "decide_cpu": self.cpu,
             "decide_waited": self.waited,
             "decide_transactions": float(self.transactions),
+            "decide_held": self.held,
             "decided": float(self.decided),
             "desk": self.desk_seconds,
             "decide_longest": self.longest,
@@ -293,6 +295,7 @@ class _Deciding:
         finished = time.perf_counter()
         held = finished - writing  # the lock held, commit included
         self.figures.longest = max(self.figures.longest, held)
+        self.figures.held += held
         self.figures.seconds += finished - started
         self.figures.cpu += time.process_time() - started_cpu
         self.figures.waited += writing - locking
