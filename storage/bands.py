@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from sqlalchemy import bindparam, delete, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 from stories.fingerprint import MinHasher
 
@@ -171,16 +174,51 @@ def _band_members(session: Session, wanted: dict[int, int]) -> dict[int, list[in
     by_count: dict[int, list[int]] = {}
     for key, count in sorted(wanted.items()):
         by_count.setdefault(count, []).append(key)
-    connection = session.connection()  # Core: no ORM bookkeeping for thousands of plain rows
+    connection = session.connection()
+    # The driver's own cursor, in the session's transaction: a batch reads hundreds of thousands
+    # of (band, article id) pairs, and SQLAlchemy's result rows cost more than the reading.
+    cursor = connection.connection.cursor()
     largest = _STATEMENT_SIZES[-1]
-    for count, keys in by_count.items():
-        for start in range(0, len(keys), largest):
-            chunk = keys[start : start + largest]
-            size = next(size for size in _STATEMENT_SIZES if size >= len(chunk))
-            params = {f"band_{index}": chunk[min(index, len(chunk) - 1)] for index in range(size)}
-            for band, article_id in connection.execute(_members_statement(size, count), params).all():
-                members.setdefault(band, set()).add(article_id)
+    try:
+        for count, keys in by_count.items():
+            for start in range(0, len(keys), largest):
+                chunk = keys[start : start + largest]
+                size = next(size for size in _STATEMENT_SIZES if size >= len(chunk))
+                statement = _members_sql(connection.dialect, size, count)
+                cursor.execute(
+                    statement.sql, statement.parameters([chunk[min(i, len(chunk) - 1)] for i in range(size)])
+                )
+                for band, article_id in cursor.fetchall():
+                    members.setdefault(band, set()).add(article_id)
+    finally:
+        cursor.close()
     return {band: sorted(ids, reverse=True) for band, ids in members.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class _DriverStatement:
+    """A statement compiled once for a dialect, run on the driver's cursor."""
+
+    sql: str
+    positions: tuple[str, ...] | None  # parameter names in order (positional paramstyles), else named
+    defaults: dict[str, object]  # the values compiled in (the per-band limits)
+
+    def parameters(self, keys: Sequence[int]) -> tuple[object, ...] | dict[str, object]:
+        values = {**self.defaults, **{f"band_{index}": key for index, key in enumerate(keys)}}
+        return tuple(values[name] for name in self.positions) if self.positions is not None else values
+
+
+@lru_cache(maxsize=64)
+def _members_sql(dialect: Dialect, key_count: int, per_band: int) -> _DriverStatement:
+    compiled = cast(SQLCompiler, _members_statement(key_count, per_band).compile(dialect=dialect))
+    positions = compiled.positiontup
+    keys = {f"band_{index}": 0 for index in range(key_count)}
+    compiled_in = compiled.construct_params(keys) or {}
+    return _DriverStatement(
+        compiled.string,
+        tuple(positions) if dialect.positional and positions is not None else None,
+        {name: value for name, value in compiled_in.items() if name not in keys},
+    )
 
 
 def _signatures(session: Session, ids: Sequence[int], hasher: MinHasher) -> dict[int, bytes]:
@@ -201,7 +239,7 @@ def _signatures(session: Session, ids: Sequence[int], hasher: MinHasher) -> dict
 
 
 @lru_cache(maxsize=32)
-def _members_statement(key_count: int, per_band: int) -> Executable:
+def _members_statement(key_count: int, per_band: int) -> ClauseElement:
     """Built once per shape: SQLAlchemy then reuses its compiled form."""
     # One small subquery per band key, each read backwards through the primary key (newest
     # first) and stopped after ``per_band``: bounded work however many articles a band holds.
