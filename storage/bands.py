@@ -4,7 +4,9 @@ Each article with a signature has one ``article_bands`` row per band key
 (``stories.fingerprint.MinHasher.band_keys``). Looking up a text's near-duplicates reads the rows
 of its band keys through the primary key ``(band, article_id)``, then re-ranks those candidates by
 the similarity of their stored ``articles.signature``. Nothing is kept in memory, so a restart
-finds what the previous process stored, and SQLite and PostgreSQL run the same statements.
+finds what the previous process stored, and SQLite and PostgreSQL run the same statements (but
+for how a list of ids is bound). The lookups read on the driver's cursor: a batch reads hundreds of
+thousands of small rows, and SQLAlchemy's result rows cost more than reading them.
 
 Like ``storage.repo``, every function takes an open ``Session`` and leaves committing to its caller.
 """
@@ -226,16 +228,26 @@ def _signatures(session: Session, ids: Sequence[int], hasher: MinHasher) -> dict
     parameters) and not the empty text's (nothing is a near-duplicate of no text)."""
     found: dict[int, bytes] = {}
     connection = session.connection()
-    for chunk in in_chunks(ids):
-        rows = connection.execute(
-            select(Article.id, Article.signature).where(Article.id.in_(chunk), Article.signature.is_not(None))
-        ).all()
-        found.update(
-            (article_id, signature)
-            for article_id, signature in rows
-            if signature is not None and len(signature) == hasher.signature_size and not hasher.is_empty(signature)
-        )
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.cursor()  # as ``_band_members``: thousands of rows a batch
+    try:
+        for chunk in in_chunks(ids):
+            if postgres:
+                cursor.execute(_PG_SIGNATURES, (list(chunk),))
+            else:
+                cursor.execute(_SQLITE_SIGNATURES.format(", ".join("?" * len(chunk))), tuple(chunk))
+            for article_id, stored in cursor.fetchall():
+                signature = bytes(stored)  # psycopg may hand a memoryview
+                if len(signature) == hasher.signature_size and not hasher.is_empty(signature):
+                    found[article_id] = signature
+    finally:
+        cursor.close()
     return found
+
+
+_SIGNATURES = f"SELECT id, signature FROM {Article.__tablename__} WHERE signature IS NOT NULL AND id "
+_PG_SIGNATURES = _SIGNATURES + "= ANY(%s::integer[])"
+_SQLITE_SIGNATURES = _SIGNATURES + "IN ({})"
 
 
 @lru_cache(maxsize=32)
