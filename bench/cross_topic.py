@@ -13,7 +13,12 @@ cascading joins included), beside the shipped model's replay of the same file. L
 left out: a model fitted on every other dev file is used in a real replay of the one left out,
 the nearest thing on dev data to a topic nobody tuned on.
 
-    .venv/bin/python bench/cross_topic.py [--left-out]   # --left-out: only the last part
+    .venv/bin/python bench/cross_topic.py [--left-out] [--errors]
+
+``--left-out``: only the last part. ``--errors``: for each topic left out, also its wrong merges and
+splits in the real replay and, with the labels' stories, the mean evidence of the (item, story)
+pairs the left-out model gets wrong: an item's own story under the join bar (a split) and another
+story over the bar and above its own (a merge).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ TOPIC_FREE = ("lead", "coverage", "names", "figures", "new_language")
 SUBSETS = {"all": JOIN_EVIDENCE, "topic-free": TOPIC_FREE}
 
 Score = Callable[[tuple[float, ...]], float]
+L2 = 1e-3  # fit_join.fit's default
 
 
 def story_f1(items: list[Item], score: Score, threshold: float) -> float:
@@ -69,36 +75,88 @@ def logistic(items: list[Item], names: Sequence[str]) -> Score:
     return lambda evidence: float(1 / (1 + np.exp(-(w[:-1] @ np.array([evidence[c] for c in columns]) + w[-1]))))
 
 
-def replay_with(items: list[Item], path: Path) -> Scores:
-    """Replay ``path`` with the join model (every piece of evidence) fitted on ``items``."""
-    x = np.array([evidence for _, candidates in items for _, evidence in candidates])
+def replay_with(items: list[Item], path: Path, l2: float = L2, names: Sequence[str] = JOIN_EVIDENCE) -> Scores:
+    """Replay ``path`` with the join model fitted on ``items`` over the evidence ``names`` (the
+    others weigh 0), L2 strength ``l2``."""
+    columns = [JOIN_EVIDENCE.index(name) for name in names]
+    x = np.array([[evidence[c] for c in columns] for _, candidates in items for _, evidence in candidates])
     y = np.array([int(story == truth) for truth, candidates in items for story, _ in candidates])
-    w = fit(x, y)
+    w = fit(x, y, l2=l2, topics=topics_of(items) if "--by-topic" in sys.argv[1:] else None)
+    full = [0.0] * len(JOIN_EVIDENCE)
+    for column, value in zip(columns, w[:-1], strict=True):
+        full[column] = float(value)
     shipped = stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS
-    stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS = tuple(float(v) for v in w[:-1]), float(w[-1])
+    stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS = tuple(full), float(w[-1])
     try:
         return replay(path)
     finally:
         stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS = shipped
 
 
+TOPIC_OF: dict[int, str] = {}  # id of each item list's first item -> its topic (set in main)
+
+
+def topics_of(items: list[Item]) -> np.ndarray:
+    """The topic of each (item, story) pair of ``items`` (pooled from ``data`` in order)."""
+    topic = ""
+    labels: list[str] = []
+    for item in items:
+        topic = TOPIC_OF.get(id(item), topic)
+        labels += [topic] * len(item[1])
+    return np.array(labels)
+
+
 def pooled(data: dict[str, list[Item]], names: Sequence[str]) -> list[Item]:
     return [item for name in names for item in data[name]]
 
 
+def option(name: str, default: str) -> str:
+    args = sys.argv[1:]
+    return args[args.index(name) + 1] if name in args else default
+
+
 def main() -> None:
     threshold = DecisionSettings().join_probability
+    l2 = float(option("--l2", str(L2)))
+    names = option("--evidence", ",".join(JOIN_EVIDENCE)).split(",")
     with tempfile.TemporaryDirectory() as scratch:
         data = {path.stem: evidence_by_item(path, Path(scratch)) for path in sorted(TIMELINES.glob("*-dev.jsonl"))}
+    TOPIC_OF.update({id(items[0]): name for name, items in data.items() if items})
     shipped = {test: replay(TIMELINES / f"{test}.jsonl") for test in data}
     if "--left-out" not in sys.argv[1:]:
         one_on_one(data, shipped, threshold)
-    print("\nleft out: fitted on every other dev file, replayed on the one left out (shipped: fitted on all)")
+    print(f"\nleft out: fitted on every other dev file (L2 {l2}, evidence {', '.join(names)}), replayed on the one")
+    print("left out (shipped: the model in stories.decide)")
+    errors = "--errors" in sys.argv[1:]
     for test in data:
         others = [name for name in data if name != test]
-        left_out = replay_with(pooled(data, others), TIMELINES / f"{test}.jsonl")
+        left_out = replay_with(pooled(data, others), TIMELINES / f"{test}.jsonl", l2, names)
         for label, scores in ((f"all but {test}", left_out), ("shipped", shipped[test])):
             print_replay(label, test, scores)
+        if errors:
+            for line in left_out.story_errors:
+                print("    " + line)
+            print_wrong_pairs(data[test], logistic(pooled(data, others), JOIN_EVIDENCE), threshold)
+
+
+def print_wrong_pairs(items: list[Item], score: Score, threshold: float) -> None:
+    """With the labels' stories: how many items the model would split from their open story (its
+    score under ``threshold``) or merge into another (over ``threshold`` and above its own), and
+    the mean evidence of those pairs beside the mean of the pairs it gets right."""
+    groups: dict[str, list[tuple[float, ...]]] = {"split": [], "merge": [], "joined right": [], "kept apart": []}
+    for truth, candidates in items:
+        own = next((evidence for story, evidence in candidates if story == truth), None)
+        own_score = score(own) if own is not None else 0.0
+        if own is not None:
+            groups["split" if own_score < threshold else "joined right"].append(own)
+        for story, evidence in candidates:
+            if story != truth:
+                wrong = score(evidence) >= threshold and score(evidence) > own_score
+                groups["merge" if wrong else "kept apart"].append(evidence)
+    print("    " + f"{'pairs':<13} {'n':>3} " + " ".join(f"{name[:8]:>8}" for name in JOIN_EVIDENCE))
+    for name, rows in groups.items():
+        means = np.mean(rows, axis=0) if rows else np.zeros(len(JOIN_EVIDENCE))
+        print("    " + f"{name:<13} {len(rows):>3} " + " ".join(f"{value:>8.2f}" for value in means))
 
 
 def one_on_one(data: dict[str, list[Item]], shipped: dict[str, Scores], threshold: float) -> None:
@@ -124,7 +182,8 @@ def one_on_one(data: dict[str, list[Item]], shipped: dict[str, Scores], threshol
 def print_replay(label: str, test: str, scores: Scores) -> None:
     print(
         f"{label:<22} replayed {test:<12} P {scores.precision:.2f} R {scores.recall:.2f} "
-        f"story F1 {scores.same_story.f1:.2f} x-lang F1 {scores.across_languages.f1:.2f}"
+        f"story P {scores.same_story.precision:.2f} R {scores.same_story.recall:.2f} "
+        f"F1 {scores.same_story.f1:.2f} x-lang F1 {scores.across_languages.f1:.2f}"
     )
 
 

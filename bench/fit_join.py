@@ -72,10 +72,27 @@ def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]
     return rows, labels
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 60_000, rate: float = 2.0) -> np.ndarray:
-    """Weights then bias, balanced classes (each class weighs half)."""
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    l2: float = 1e-3,
+    steps: int = 60_000,
+    rate: float = 2.0,
+    topics: np.ndarray | None = None,
+) -> np.ndarray:
+    """Weights then bias, balanced classes (each class weighs half). ``topics``: each pair's
+    timeline; given, each topic weighs the same within each class, however many pairs it has."""
     xb = np.hstack([x, np.ones((len(x), 1))])
     weight = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum()))
+    if topics is not None:
+        weight = np.zeros(len(y))
+        names = np.unique(topics)
+        for topic in names:
+            for label in (0, 1):
+                mask = (topics == topic) & (y == label)
+                classes_present = sum(bool(((topics == t) & (y == label)).any()) for t in names)
+                if mask.any():
+                    weight[mask] = 0.5 / classes_present / mask.sum()
     w = np.zeros(xb.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-xb @ w))
