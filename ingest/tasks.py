@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields, replace
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any
 
 from storage.search_text import index_content
 from stories.types import Analysis, Entry, LanguageHint
@@ -28,6 +29,29 @@ class ParsedItem:
     page_error: str | None = None  # why the article page could not be used, if it could not
     # A matched report readied for deciding here, in the worker (the writer then skips it).
     prepared: PreparedArticle | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Sent from a parse process to its crawl process, item by item: as one flat tuple of the
+        # entry's and the analysis's fields, rebuilt by their constructors. The dataclasses' own
+        # pickling (a state dict per object, restored attribute by attribute in Python) took twice
+        # as long on both sides (0.018 -> 0.009 ms of CPU per item).
+        return _rebuild_item, (*_entry_values(self.entry), *_analysis_values(self.analysis), *_item_values(self))
+
+
+_ENTRY_FIELDS = tuple(field.name for field in fields(Entry))
+_ANALYSIS_FIELDS = tuple(field.name for field in fields(Analysis))
+_entry_values = attrgetter(*_ENTRY_FIELDS)
+_analysis_values = attrgetter(*_ANALYSIS_FIELDS)
+_item_values = attrgetter("search_content", "page_error", "prepared")
+
+
+def _rebuild_item(*values: Any) -> ParsedItem:
+    analysis_end = len(_ENTRY_FIELDS) + len(_ANALYSIS_FIELDS)
+    return ParsedItem(
+        Entry(*values[: len(_ENTRY_FIELDS)]),
+        Analysis(*values[len(_ENTRY_FIELDS) : analysis_end]),
+        *values[analysis_end:],
+    )
 
 
 @dataclass(frozen=True, slots=True)
