@@ -92,6 +92,29 @@ def test_tuned_feedparser_gives_what_the_released_one_gives_on_every_fixture_fee
         assert tuned == released
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://news.example/ar/news/1?id=5&amp;p=2",
+        "http://other.example:8080/a/./b/../c",
+        "HTTP://News.Example/x",
+        "https:///news.example//double",
+        "https://news.example/a?",
+        "https://news.example/a#",
+        "https://news.example/a;p?q=1#f",
+        "https://news.example",
+        "https://news.example/%D8%AE%D8%A8%D8%B1",
+        "https://news.example/خبر",
+        "/ar/news/../2",
+        "news/3",
+        "javascript:alert(1)",
+    ],
+)
+def test_tuned_feedparser_resolves_every_kind_of_link_as_the_released_one(link: str) -> None:
+    tuned, released = _parsed_both_ways(rss_item("خبر", "ملخص", link=link))
+    assert tuned == released
+
+
 def test_windows_1252_code_points_still_become_their_characters_beside_arabic_text() -> None:
     # Feeds written in Windows-1252 and declared Latin-1 carry its quotes and dashes as the code
     # points 0x80-0x9F; feedparser maps them to the characters meant. The tuning translates only
