@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -164,7 +164,7 @@ def _share(band_count: int) -> int:
     return max(1, MAX_CANDIDATES // max(1, band_count))
 
 
-# Band keys per statement: one small subquery each, well under SQLite's 500 compound terms. A
+# Band keys per SQLite statement: one small subquery each, well under SQLite's 500 compound terms. A
 # statement is compiled once per size: a shorter list is padded to the next size (a repeated key
 # reads the same rows again, which are counted once).
 _STATEMENT_SIZES = (8, 16, 32, 64, 128)
@@ -177,50 +177,50 @@ def _band_members(session: Session, wanted: dict[int, int]) -> dict[int, list[in
     for key, count in sorted(wanted.items()):
         by_count.setdefault(count, []).append(key)
     connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
     # The driver's own cursor, in the session's transaction: a batch reads hundreds of thousands
     # of (band, article id) pairs, and SQLAlchemy's result rows cost more than the reading.
     cursor = connection.connection.cursor()
     largest = _STATEMENT_SIZES[-1]
     try:
         for count, keys in by_count.items():
-            for start in range(0, len(keys), largest):
-                chunk = keys[start : start + largest]
-                size = next(size for size in _STATEMENT_SIZES if size >= len(chunk))
-                statement = _members_sql(connection.dialect, size, count)
-                cursor.execute(
-                    statement.sql, statement.parameters([chunk[min(i, len(chunk) - 1)] for i in range(size)])
-                )
-                for band, article_id in cursor.fetchall():
-                    members.setdefault(band, set()).add(article_id)
+            if postgres:  # every key in one statement
+                cursor.execute(_PG_MEMBERS, (keys, count))
+                rows = cursor.fetchall()
+            else:
+                rows = []
+                for start in range(0, len(keys), largest):
+                    chunk = keys[start : start + largest]
+                    size = next(size for size in _STATEMENT_SIZES if size >= len(chunk))
+                    # Padded to the statement's size: a repeated key reads the same rows again.
+                    sql, positions, limits = _sqlite_members(connection.dialect, size, count)
+                    values = {**limits, **{f"band_{i}": chunk[min(i, len(chunk) - 1)] for i in range(size)}}
+                    cursor.execute(sql, tuple(values[name] for name in positions))
+                    rows.extend(cursor.fetchall())
+            for band, article_id in rows:
+                members.setdefault(band, set()).add(article_id)
     finally:
         cursor.close()
     return {band: sorted(ids, reverse=True) for band, ids in members.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class _DriverStatement:
-    """A statement compiled once for a dialect, run on the driver's cursor."""
-
-    sql: str
-    positions: tuple[str, ...] | None  # parameter names in order (positional paramstyles), else named
-    defaults: dict[str, object]  # the values compiled in (the per-band limits)
-
-    def parameters(self, keys: Sequence[int]) -> tuple[object, ...] | dict[str, object]:
-        values = {**self.defaults, **{f"band_{index}": key for index, key in enumerate(keys)}}
-        return tuple(values[name] for name in self.positions) if self.positions is not None else values
+# PostgreSQL: each key's newest members read backwards through the primary key, as the SQLite
+# statement's subqueries read them, for an array of keys.
+_PG_MEMBERS = (
+    "SELECT wanted.band, member.article_id FROM unnest(%s::bigint[]) AS wanted(band) "
+    f"CROSS JOIN LATERAL (SELECT article_id FROM {ArticleBand.__tablename__} WHERE band = wanted.band "
+    "ORDER BY article_id DESC LIMIT %s) AS member"
+)
 
 
-@lru_cache(maxsize=64)
-def _members_sql(dialect: Dialect, key_count: int, per_band: int) -> _DriverStatement:
+@lru_cache(maxsize=32)
+def _sqlite_members(dialect: Dialect, key_count: int, per_band: int) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    """``_members_statement`` compiled once per shape for the driver's cursor: its SQL, its
+    parameters' names in order (SQLite's are positional) and the values compiled in (the limits)."""
     compiled = cast(SQLCompiler, _members_statement(key_count, per_band).compile(dialect=dialect))
-    positions = compiled.positiontup
     keys = {f"band_{index}": 0 for index in range(key_count)}
-    compiled_in = compiled.construct_params(keys) or {}
-    return _DriverStatement(
-        compiled.string,
-        tuple(positions) if dialect.positional and positions is not None else None,
-        {name: value for name, value in compiled_in.items() if name not in keys},
-    )
+    limits = {name: value for name, value in (compiled.construct_params(keys) or {}).items() if name not in keys}
+    return compiled.string, tuple(compiled.positiontup or ()), limits
 
 
 def _signatures(session: Session, ids: Sequence[int], hasher: MinHasher) -> dict[int, bytes]:
@@ -252,7 +252,7 @@ _SQLITE_SIGNATURES = _SIGNATURES + "IN ({})"
 
 @lru_cache(maxsize=32)
 def _members_statement(key_count: int, per_band: int) -> ClauseElement:
-    """Built once per shape: SQLAlchemy then reuses its compiled form."""
+    """SQLite's statement for ``key_count`` keys, built once per shape (``_sqlite_members``)."""
     # One small subquery per band key, each read backwards through the primary key (newest
     # first) and stopped after ``per_band``: bounded work however many articles a band holds.
     per_band_selects = [
