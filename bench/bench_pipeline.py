@@ -155,6 +155,10 @@ class TreeMemory:
         # are children of the forkserver, which the crawl never waits for: RUSAGE_CHILDREN misses
         # them, so their CPU is read here (a process's last <= 20 ms after its last sample is lost).
         self.cpu: dict[int, tuple[str, float]] = {}
+        # At every sample: (seconds since the start, pid -> (role, CPU seconds, seconds spent
+        # runnable but waiting for a core, summed over its threads)): the timeline.
+        self.samples: list[tuple[float, dict[int, tuple[str, float, float]]]] = []
+        self._started = time.perf_counter()
         self._tick = os.sysconf("SC_CLK_TCK")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -223,6 +227,7 @@ class TreeMemory:
             tree = self._tree()
             self.peak = max(self.peak, sum(self._field(pid, "status", "VmRSS:") for pid in tree))
             pss = {pid: self._field(pid, "smaps_rollup", "Pss:") for pid in tree}
+            sample: dict[int, tuple[str, float, float]] = {}
             self.peak_pss = max(self.peak_pss, sum(pss.values()))
             for pid, size in pss.items():
                 role = self._role(pid)
@@ -230,6 +235,8 @@ class TreeMemory:
                 seconds = self._cpu(pid)
                 if seconds is not None:
                     self.cpu[pid] = (role, seconds)
+                    sample[pid] = (role, seconds, _run_queue_wait(pid))
+            self.samples.append((time.perf_counter() - self._started, sample))
             time.sleep(0.02)
 
     def stop(self) -> tuple[int, int, dict[str, int]]:
@@ -239,6 +246,55 @@ class TreeMemory:
         return self.peak, self.peak_pss, self.roles
 
 
+def _run_queue_wait(pid: int) -> float:
+    """Seconds the process's threads have been runnable but not running (waiting for a core)."""
+    waited = 0
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as schedstat:
+                waited += int(schedstat.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return waited / 1e9
+
+
+def timeline(samples: list[tuple[float, dict[int, tuple[str, float, float]]]], step: float = 0.25) -> list[str]:
+    """The cores each role kept busy in every ``step`` seconds of a cycle ("waiting": the cores
+    its processes wanted and did not get, other programs having them), and the core-seconds left
+    idle (this machine's cores less all roles' use and wait): where the cycle waits on one process
+    while the other core has nothing to do. A process's CPU counts for the role it has at each
+    sample (the decide process names itself after it starts)."""
+    cores = os.cpu_count() or 1
+    roles = sorted({role for _, pids in samples for role, _, _ in pids.values()})
+    lines = [f"{'from (s)':>8} " + " ".join(f"{role[:10]:>10}" for role in roles) + f" {'waiting':>8} {'idle':>6}"]
+    idle_total = waiting_total = 0.0
+    last: dict[int, tuple[float, float]] = {}  # pid -> (CPU, wait) at the previous sample
+    edge, index = step, 0
+    while index < len(samples):
+        busy = dict.fromkeys(roles, 0.0)
+        waiting = 0.0
+        while index < len(samples) and samples[index][0] <= edge:
+            for pid, (role, cpu, wait) in samples[index][1].items():
+                cpu_before, wait_before = last.get(pid, (0.0, 0.0))
+                busy[role] += (cpu - cpu_before) / step
+                # A thread that ended takes its wait out of the sum: not a negative wait.
+                waiting += max(0.0, wait - wait_before) / step
+                last[pid] = (cpu, wait)
+            index += 1
+        idle = max(0.0, cores - sum(busy.values()) - waiting) * step
+        idle_total += idle
+        waiting_total += waiting * step
+        lines.append(
+            f"{edge - step:8.2f} " + " ".join(f"{busy[role]:10.2f}" for role in roles) + f" {waiting:8.2f} {idle:6.2f}"
+        )
+        edge += step
+    lines.append(
+        f"idle core-seconds over the cycle: {idle_total:.2f}; seconds runnable but waiting for a core: "
+        f"{waiting_total:.2f} (cores busy per role, per {step} s)"
+    )
+    return lines
+
+
 def children_cpu() -> float:
     """CPU seconds (user + system) of this process's finished children and their descendants."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -246,7 +302,7 @@ def children_cpu() -> float:
 
 
 def raqib_cycle(
-    config: Path,
+    config: Path, *, show_timeline: bool = False
 ) -> tuple[float, dict[str, object], tuple[int, int, dict[str, int]], dict[str, float]]:
     """(wall seconds, the crawl's JSON report, peak summed (RSS, PSS) and PSS per role, CPU seconds
     per role of the crawl and every process it started, sampled: a figure a busy machine disturbs
@@ -265,6 +321,8 @@ def raqib_cycle(
     peak = memory.stop()
     if not stdout.strip():
         raise SystemExit(f"crawl failed: {stderr[-3000:]}")
+    if show_timeline:
+        print("\n".join(timeline(memory.samples)))
     return seconds, json.loads(stdout), peak, memory.cpu_by_role()
 
 
@@ -300,6 +358,9 @@ def workload_arguments() -> argparse.Namespace:
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--postgresql", action="store_true", help="raqib on a throwaway PostgreSQL server")
+    parser.add_argument(
+        "--timeline", action="store_true", help="print the cores each process role kept busy over the first cycle"
+    )
     return parser.parse_args()
 
 
@@ -348,7 +409,7 @@ def run(args: argparse.Namespace, postgresql: str) -> None:
             config = root / "bench.toml"
             config.write_text("\n".join(lines) + "\n", encoding="utf-8")
             table = encoder_table_ready()
-            first_s, first, peak1, first_cpu = raqib_cycle(config)
+            first_s, first, peak1, first_cpu = raqib_cycle(config, show_timeline=args.timeline)
             second_s, second, peak2, second_cpu = raqib_cycle(config)
         start, start_cpu = process_start()
 
