@@ -49,15 +49,18 @@ class EarlyStart:
     decider: DecideProcess | None  # None: no watch, nothing to decide
 
 
-def early_start(config: RaqibConfig, as_of: datetime | None = None) -> EarlyStart | None:
-    """The parse workers and the decide process, started now, when the crawl will surely parse:
-    its database is a SQLite file not made yet, so every feed is new. The workers import and
+def early_start(config: RaqibConfig, as_of: datetime | None = None, names: Sequence[str] = ()) -> EarlyStart | None:
+    """The parse workers and the decide process, started now, when the crawl (of ``names``, all
+    enabled feeds when empty) will surely parse: its database is a SQLite file not made yet, or
+    one where some of its feeds were never fetched (the first crawl under ``raqib run``, whose
+    scheduler creates the database first). The workers import and
     initialise (~0.3 s), the decide process loads the sentence encoder (~0.5 s), on the other core
     while this process imports SQLAlchemy and Scrapy, creates the schema and starts the crawler:
     not after all that, beside the parsing. None otherwise: ``run_crawl`` starts the workers with
     the first feed to parse and the decide process with the first match, and a cycle of unchanged
     feeds starts neither."""
-    if not _new_sqlite_file(config.database):
+    wanted = list(names) or [feed.name for feed in config.feeds if feed.enabled]
+    if not _new_sqlite_file(config.database) and not _never_fetched(config.database, wanted):
         return None
     clock = Clock.as_of(as_of)
     pool = worker_pool(config)
@@ -69,14 +72,23 @@ def early_start(config: RaqibConfig, as_of: datetime | None = None) -> EarlyStar
     return EarlyStart(clock, pool, decider)
 
 
+def _sqlite_path(url: str) -> str | None:
+    """The file a ``sqlite:///`` URL names; None for anything else (PostgreSQL, in-memory, a
+    ``file:`` URI)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :].split("?", 1)[0]
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
+
+
 def _new_sqlite_file(url: str) -> bool:
     """Whether ``url`` names a SQLite file that does not exist yet (or is empty), read without
     SQLAlchemy; False for anything else (PostgreSQL, in-memory, a ``file:`` URI)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
-        return False
-    path = url[len(prefix) :].split("?", 1)[0]
-    if not path or path == ":memory:" or path.startswith("file:"):
+    path = _sqlite_path(url)
+    if path is None:
         return False
     try:
         return Path(path).expanduser().stat().st_size == 0
@@ -84,6 +96,28 @@ def _new_sqlite_file(url: str) -> bool:
         return True
     except OSError:
         return False
+
+
+def _never_fetched(url: str, names: Sequence[str]) -> bool:
+    """Whether one of ``names`` was never fetched (no row yet, or no fetch recorded) in the SQLite
+    file ``url`` names; read with the standard library, before SQLAlchemy is imported. False when
+    the file cannot be read so (PostgreSQL, an old schema): the crawl then starts its workers with
+    the first feed to parse, as before. A feed that failed has a fetch recorded: a feed failing
+    for days does not start workers ahead of every cycle."""
+    import sqlite3
+
+    path = _sqlite_path(url)
+    if path is None or not names:
+        return False
+    try:
+        connection = sqlite3.connect(f"{Path(path).expanduser().resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            fetched = {name for (name,) in connection.execute("SELECT name FROM feeds WHERE last_fetch_at IS NOT NULL")}
+        finally:
+            connection.close()
+    except (sqlite3.Error, ValueError):
+        return False
+    return any(name not in fetched for name in names)
 
 
 def story_desk(config: RaqibConfig) -> StoryDesk:

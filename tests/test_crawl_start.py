@@ -12,10 +12,12 @@ import time
 from concurrent.futures import Future
 from pathlib import Path
 
+import pytest
 from support.crawl import crawl_json, descendants, named, write_config
 
 from crawler.spiders.feeds import _deferred
 from raqib.feedserver import FeedRequestHandler, FeedServer
+from storage.db import Database
 
 
 def test_a_cycle_of_unchanged_feeds_prints_its_report_and_nothing_else(tmp_path: Path, feed_server: FeedServer) -> None:
@@ -62,12 +64,14 @@ def test_a_cycle_of_unchanged_feeds_starts_no_other_process(tmp_path: Path, feed
     assert started == set()
 
 
+@pytest.mark.parametrize("database", ["new", "made by `raqib run`"])
 def test_a_first_crawl_starts_its_workers_and_decide_process_before_its_first_answer(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, database: str
 ) -> None:
-    # A new database: every feed will be parsed and its matches decided, so the parse workers and
-    # the decide process (which loads the sentence encoder) start beside the crawl's own start
-    # (imports, schema, Scrapy), not once the first feed is parsed and matched.
+    # A new database, or one where the feed was never fetched (`raqib run` creates the database
+    # before its first crawl): every feed will be parsed and its matches decided, so the parse
+    # workers and the decide process (which loads the sentence encoder) start beside the crawl's
+    # own start (imports, schema, Scrapy), not once the first feed is parsed and matched.
     crawls: list[subprocess.Popen[str]] = []
     running: list[list[str]] = []
 
@@ -83,6 +87,10 @@ def test_a_first_crawl_starts_its_workers_and_decide_process_before_its_first_an
     feed_server.routes["/first.xml"] = once_deciding_started
     feeds = [{"name": "First", "url": feed_server.url("/first.xml"), "language": "ar"}]
     config = write_config(tmp_path, feeds, timeout="20s")
+    if database != "new":
+        made = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
+        made.upgrade()
+        made.dispose()
     crawls.append(_crawl(config))
     out, err = crawls[0].communicate(timeout=120)
     assert len(running) == 1 and "raqib-decide" in running[0], running

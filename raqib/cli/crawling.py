@@ -42,7 +42,7 @@ def crawl(app: AppContext, feeds: tuple[str, ...], due: bool, as_json: bool, as_
 
     config = app.load()
     when = _as_of(as_of)
-    early = early_start(config, when)  # a first crawl: workers and deciding start beside the imports below
+    early = early_start(config, when, feeds)  # a first crawl: workers and deciding start beside the imports below
     with collector_paused():
         import crawler.runner  # noqa: F401  (Scrapy and Twisted, imported here without collections)
         from ingest.crawl import UnknownFeed
