@@ -1,11 +1,13 @@
 """The one writer thread of a crawl: storage work off the reactor, in short transactions.
 
-Tasks (functions of a session) queue up; the writer runs what is queued in one transaction, each
-task in its own SAVEPOINT (one failing task is rolled back alone), and commits once the batch has
-run ``max_seconds`` or the queue stayed empty for ``linger`` seconds. Many small tasks (300 feeds
-answering 304 one after the other) cost a few commits instead of 300; no transaction holds the
-database much longer than ``max_seconds``. A task's future resolves after its transaction
-committed.
+Tasks (functions of a session) queue up; the writer gathers those that follow one another within
+``linger`` seconds (for at most ``gather`` seconds, without holding the write lock), then runs
+them and whatever was queued meanwhile in one transaction, each task in its own SAVEPOINT (one
+failing task is rolled back alone), and commits once the queue is empty or the transaction has
+run ``max_seconds`` (the rest go in the next). Many small tasks (300 feeds answering 304 one after
+the other) cost a few commits instead of 300; no transaction holds the database much longer than
+``max_seconds``, nor waits for a task while holding it. A task's future resolves after its
+transaction committed.
 
 Every ``collect_every`` commits the writer runs a full garbage collection, outside any
 transaction: a one-shot crawl runs the collector rarely (``raqib.cli.app.settle_for_one_crawl``),
@@ -21,6 +23,7 @@ import gc
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
@@ -35,11 +38,18 @@ _Job = tuple[Callable[[Session], Any], Future[Any]]
 
 class Writer:
     def __init__(
-        self, database: Database, *, max_seconds: float = 0.25, linger: float = 0.02, collect_every: int = 10
+        self,
+        database: Database,
+        *,
+        max_seconds: float = 0.25,
+        linger: float = 0.02,
+        gather: float = 0.1,
+        collect_every: int = 10,
     ) -> None:
         self.database = database
         self.max_seconds = max_seconds
         self.linger = linger
+        self.gather = gather
         self.collect_every = collect_every
         self._commits = 0
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
@@ -55,33 +65,56 @@ class Writer:
         self._queue.put(None)
         self._thread.join()
 
-    def _loop(self) -> None:
+    def _gather(self, pending: deque[_Job]) -> bool:
+        """Add to ``pending`` (which holds at least one task) the tasks that follow within
+        ``linger`` of each other, for at most ``gather`` seconds; True if the writer was closed
+        meanwhile. Waited for BEFORE the transaction: the write lock is not held while nothing is
+        written (the decide process wants it too; holding it through the lingers between parsed
+        feeds kept it from deciding)."""
+        deadline = time.monotonic() + self.gather
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            try:
+                following = self._queue.get(timeout=min(self.linger, left))
+            except queue.Empty:
+                return False
+            if following is None:
+                return True
+            pending.append(following)
+
+    def _loop(self) -> None:
+        pending: deque[_Job] = deque()
+        stop = False
+        while pending or not stop:
+            if not pending:
+                first = self._queue.get()
+                if first is None:
+                    return
+                pending.append(first)
+                stop = self._gather(pending)
+            batch: list[_Job] = []
             done: list[tuple[Future[Any], bool, Any]] = []
-            stop = False
             try:
                 with self.database.session() as session:
                     started = time.monotonic()
-                    while True:
+                    while time.monotonic() - started < self.max_seconds:
+                        if not pending and not stop:
+                            # What was queued meanwhile joins this transaction, without waiting.
+                            try:
+                                following = self._queue.get_nowait()
+                            except queue.Empty:
+                                break
+                            if following is None:
+                                stop = True
+                                break
+                            pending.append(following)
+                        if not pending:
+                            break
+                        batch.append(pending.popleft())
                         task, future = batch[-1]
                         done.append((future, *_run(session, task)))
-                        elapsed = time.monotonic() - started
-                        if elapsed >= self.max_seconds:
-                            break
-                        try:
-                            # A moment's wait for the next task saves a commit when tasks come
-                            # one after the other (readers do not wait for it: WAL).
-                            following = self._queue.get(timeout=min(self.linger, self.max_seconds - elapsed))
-                        except queue.Empty:
-                            break
-                        if following is None:
-                            stop = True
-                            break
-                        batch.append(following)
             except Exception as failure:  # noqa: BLE001 - the commit failed: every task in it did
                 done = [(future, False, failure) for _, future in batch]
             self._commits += 1
@@ -92,8 +125,6 @@ class Writer:
                     future.set_result(value)
                 else:
                     future.set_exception(value)
-            if stop:
-                return
 
 
 def _run(session: Session, task: Callable[[Session], Any]) -> tuple[bool, Any]:
