@@ -19,7 +19,12 @@ peak PSS of one process of each role. The sentence encoder's unpacked table
 (``stories.encoder_table``) is put in the user's cache folder first if it is missing, as the
 first crawl after an install does, so the memory measured is that of every later crawl.
 
-    .venv/bin/python bench/bench_pipeline.py [--feeds 300] [--items 50] [--postgresql]
+The first cycle is also cut into phases at the crawl's own marks (start-up until the first feed
+is handed over; fetching, parsing and storing until the last store batch; the decide process's
+tail; the exit), each with the CPU of every role and the core-seconds left idle; ``--timeline``
+prints the cores each role kept busy per quarter second as well.
+
+    .venv/bin/python bench/bench_pipeline.py [--feeds 300] [--items 50] [--postgresql] [--timeline]
 """
 
 from __future__ import annotations
@@ -159,6 +164,7 @@ class TreeMemory:
         # runnable but waiting for a core, summed over its threads)): the timeline.
         self.samples: list[tuple[float, dict[int, tuple[str, float, float]]]] = []
         self._started = time.perf_counter()
+        self.epoch = time.time()  # that instant as Unix time, as the crawl marks its phases
         self._tick = os.sysconf("SC_CLK_TCK")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -295,6 +301,50 @@ def timeline(samples: list[tuple[float, dict[int, tuple[str, float, float]]]], s
     return lines
 
 
+def _totals_at(
+    samples: list[tuple[float, dict[int, tuple[str, float, float]]]], moment: float
+) -> dict[int, tuple[str, float, float]]:
+    """Each process's (role, CPU, wait) at its last sample up to ``moment`` (seconds from the start)."""
+    totals: dict[int, tuple[str, float, float]] = {}
+    for when, pids in samples:
+        if when > moment:
+            break
+        totals.update(pids)
+    return totals
+
+
+def phases(
+    samples: list[tuple[float, dict[int, tuple[str, float, float]]]], stages: dict[str, float], epoch: float, end: float
+) -> list[str]:
+    """The cycle cut at the crawl's own marks (start-up until the first feed is handed over;
+    fetching, parsing and storing until the last store batch ended; the decide process's tail
+    until it finished; the exit), with the CPU each role used in each phase and the core-seconds
+    the machine's cores left idle then (less what the cycle's processes waited for a core)."""
+    cores = os.cpu_count() or 1
+    marks = [("start-up", 0.0)]
+    for name, key in (("fetch, parse, store", "first_answer"), ("decide tail", "last_store"), ("exit", "finished")):
+        if key in stages:
+            marks.append((name, float(stages[key]) - epoch))
+    marks.append(("", end))
+    lines = []
+    for (name, start), (_, stop) in zip(marks, marks[1:], strict=False):
+        before, after = _totals_at(samples, start), _totals_at(samples, stop)
+        roles: dict[str, float] = {}
+        waited = 0.0
+        for pid, (role, cpu, wait) in after.items():
+            _, cpu_before, wait_before = before.get(pid, (role, 0.0, 0.0))
+            roles[role] = roles.get(role, 0.0) + cpu - cpu_before
+            waited += max(0.0, wait - wait_before)
+        seconds = max(stop - start, 0.0)
+        idle = max(0.0, cores * seconds - sum(roles.values()) - waited)
+        used = ", ".join(f"{role} {cpu:.2f}" for role, cpu in sorted(roles.items()) if cpu >= 0.005)
+        lines.append(
+            f"  {name:<20} {start:6.2f}-{stop:6.2f} s ({seconds:5.2f} s): CPU {used or 'none'}; "
+            f"waited for a core {waited:.2f}, idle core-seconds {idle:.2f}"
+        )
+    return lines
+
+
 def children_cpu() -> float:
     """CPU seconds (user + system) of this process's finished children and their descendants."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -302,7 +352,7 @@ def children_cpu() -> float:
 
 
 def raqib_cycle(
-    config: Path, *, show_timeline: bool = False
+    config: Path, *, show_timeline: bool = False, show_phases: bool = False
 ) -> tuple[float, dict[str, object], tuple[int, int, dict[str, int]], dict[str, float]]:
     """(wall seconds, the crawl's JSON report, peak summed (RSS, PSS) and PSS per role, CPU seconds
     per role of the crawl and every process it started, sampled: a figure a busy machine disturbs
@@ -321,9 +371,13 @@ def raqib_cycle(
     peak = memory.stop()
     if not stdout.strip():
         raise SystemExit(f"crawl failed: {stderr[-3000:]}")
+    report = json.loads(stdout)
     if show_timeline:
         print("\n".join(timeline(memory.samples)))
-    return seconds, json.loads(stdout), peak, memory.cpu_by_role()
+    if show_phases:
+        print("first cycle by phase (the crawl's marks):")
+        print("\n".join(phases(memory.samples, report.get("stages", {}), memory.epoch, seconds)))
+    return seconds, report, peak, memory.cpu_by_role()
 
 
 def process_start() -> tuple[float, float]:
@@ -409,7 +463,7 @@ def run(args: argparse.Namespace, postgresql: str) -> None:
             config = root / "bench.toml"
             config.write_text("\n".join(lines) + "\n", encoding="utf-8")
             table = encoder_table_ready()
-            first_s, first, peak1, first_cpu = raqib_cycle(config, show_timeline=args.timeline)
+            first_s, first, peak1, first_cpu = raqib_cycle(config, show_timeline=args.timeline, show_phases=True)
             second_s, second, peak2, second_cpu = raqib_cycle(config)
         start, start_cpu = process_start()
 
