@@ -174,3 +174,32 @@ def test_a_worker_over_its_memory_cap_or_time_budget_fails_that_task_and_the_nex
             pool.submit("parse", 0.5, sleep, 30).result()
         assert time.monotonic() - started < 5
         assert pool.submit("parse", 20, sleep, 0.01).result() == 0.01
+
+
+def test_the_writer_holds_the_write_lock_only_while_it_writes(tmp_path: Path) -> None:
+    # The crawl's writer gathers the stores that follow one another before its transaction: while
+    # it waits for the next one, another writer (the decide process) gets the database at once.
+    from ingest.writer import Writer
+    from storage import feed_repo
+
+    url = f"sqlite:///{tmp_path / 'raqib.db'}"
+    crawl, decide = Database(url), Database(url)
+    crawl.upgrade()
+    feeds = [{"name": "أخبار", "url": "http://example.org/feed.xml", "language": "ar"}]
+    config = load_config(write_config(tmp_path, feeds), data_dir=tmp_path)
+    writer = Writer(crawl, linger=0.5, gather=2.0, max_seconds=5.0)
+    try:
+        first = writer.submit(lambda session: feed_repo.sync_feeds(session, config.feeds))
+        time.sleep(0.2)  # the writer waits for a following task
+        started = time.monotonic()
+        with decide.session() as session:
+            feed_repo.sync_feeds(session, config.feeds)
+        took = time.monotonic() - started
+        second = writer.submit(lambda session: feed_repo.feed_ids(session, ["أخبار"]))
+        first.result(timeout=10)
+        assert second.result(timeout=10) == {"أخبار": 1}
+    finally:
+        writer.close()
+        crawl.dispose()
+        decide.dispose()
+    assert took < 0.2, f"the other writer waited {took:.2f} s for the crawl's writer"
