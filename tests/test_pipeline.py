@@ -187,7 +187,8 @@ def test_the_writer_holds_the_write_lock_only_while_it_writes(tmp_path: Path) ->
     crawl.upgrade()
     feeds = [{"name": "أخبار", "url": "http://example.org/feed.xml", "language": "ar"}]
     config = load_config(write_config(tmp_path, feeds), data_dir=tmp_path)
-    writer = Writer(crawl, linger=0.5, gather=2.0, max_seconds=5.0)
+    # A linger far longer than the other writer's own work, even on a busy machine.
+    writer = Writer(crawl, linger=3.0, gather=10.0, max_seconds=10.0)
     try:
         first = writer.submit(lambda session: feed_repo.sync_feeds(session, config.feeds))
         time.sleep(0.2)  # the writer waits for a following task
@@ -202,4 +203,4 @@ def test_the_writer_holds_the_write_lock_only_while_it_writes(tmp_path: Path) ->
         writer.close()
         crawl.dispose()
         decide.dispose()
-    assert took < 0.2, f"the other writer waited {took:.2f} s for the crawl's writer"
+    assert took < 1.5, f"the other writer waited {took:.2f} s for the crawl's writer"
