@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from stories.figure_quantities import _Quantity
 from stories.figure_tokens import _WORD, _keys, _Tokens
-from stories.figure_words import _FROM, _IN, _OF_PEOPLE, _OUTCOMES, _TO
+from stories.figure_words import (
+    _COMPLEMENT_W,
+    _FROM,
+    _IN,
+    _INCREMENT_AFTER_W,
+    _INCREMENT_BEFORE_W,
+    _OF_PEOPLE,
+    _OUTCOMES,
+    _SUBSET_W,
+    _TO,
+    _TOTAL_W,
+)
 
 
 def _kind_at(tokens: _Tokens, i: int) -> tuple[str, int, bool] | None:
@@ -55,6 +66,76 @@ def _subject_outcome(tokens: _Tokens, i: int) -> tuple[str, int] | None:
     return None
 
 
+_MAX_TOLL_SUBJECT = 14
+_CLAUSE_W = frozenset({"as", "while", "when", "but", "whereas", "which", "who", "that", "after", "before"})
+
+
+def _toll_subject(tokens: _Tokens, i: int) -> tuple[str, int] | None:
+    """The outcome a total ("rose to", "reached", "إلى" after a toll) names from further back,
+    past the toll's complement: "the toll from Israeli strikes on the towns of Haris and Talousa
+    rose to 11", "حصيلة قتلى النيران الإسرائيلية على العائدين إلى قرى الجنوب إلى 22". Only an
+    outcome that is a toll ("toll", "حصيلة قتلى") or is followed by a complement word ("deaths
+    from", "in", "among") counts, so a verb's object earlier in the clause ("strikes killed
+    dozens as the number of displaced rose to 1,200") does not."""
+    for k in range(i, max(-1, i - _MAX_TOLL_SUBJECT), -1):
+        if tokens.brk(k + 1) or tokens.toks[k].type != _WORD:
+            return None
+        found = _kind_ending_at(tokens, k)
+        if found is not None:
+            if found[0] not in _OUTCOMES or found[0] == "captured":
+                return None
+            toll = not _TOTAL_W.isdisjoint(_keys(tokens, k)) or (
+                not tokens.brk(found[1]) and not _TOTAL_W.isdisjoint(_keys(tokens, found[1] - 1))
+            )
+            complement = not _COMPLEMENT_W.isdisjoint(_keys(tokens, k + 1))
+            return found if toll or complement else None
+        word = tokens.word(k)
+        if word is not None and not word.keys.isdisjoint(_CLAUSE_W):
+            return None
+    return None
+
+
+def is_total(tokens: _Tokens, q: _Quantity) -> bool:
+    """Whether a total word names the count at ``q``: "rose to 11", "the toll to 24", "بلغت
+    3000", "ارتفاع حصيلة الغارات إلى 11 قتيلا" (a total word anywhere in the clause before a
+    "to" / "إلى" that leads to it)."""
+    i = q.start - 1
+    if i < 0 or tokens.brk(q.start):
+        return False
+    if not _TO.isdisjoint(_keys(tokens, i)):
+        for k in range(i - 1, max(-1, i - _MAX_TOLL_SUBJECT), -1):
+            if tokens.brk(k + 1):
+                break
+            if not _TOTAL_W.isdisjoint(_keys(tokens, k)):
+                return True
+        return False
+    for _ in range(_MAX_LINKS):
+        word = tokens.word(i)
+        if word is None or not word.link:
+            return False
+        if not word.keys.isdisjoint(_TOTAL_W):
+            return True
+        if i == 0 or tokens.brk(i):
+            return False
+        i -= 1
+    return False
+
+
+def is_part(tokens: _Tokens, q: _Quantity, last: int) -> bool:
+    """Whether the count at ``q`` (its noun ending before ``last``) is a part of a toll, never
+    the toll: an increment ("two more killed", "another 3 dead", "3 قتلى جدد") or a part named
+    inside a count ("including four medics", "بينهم ثلاثة جنود")."""
+    before = tokens.word(q.start - 1)
+    if before is not None and not tokens.brk(q.start):
+        if not before.keys.isdisjoint(_INCREMENT_BEFORE_W) or not before.keys.isdisjoint(_SUBSET_W):
+            return True
+    for k in {q.end, last}:
+        after = tokens.word(k)
+        if after is not None and not tokens.brk(k) and not after.keys.isdisjoint(_INCREMENT_AFTER_W):
+            return True  # "300 more than last week" is a difference, no toll either
+    return False
+
+
 def _outcome_before(tokens: _Tokens, found: tuple[str, int]) -> tuple[str, int]:
     """An outcome phrase right before the object phrase ``found`` (past "among", "of" and
     nationalities), which then names what the number counts; else ``found``."""
@@ -81,12 +162,33 @@ def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
     people = obj is not None
     fillers = 0
     past_adjective = False
+    complement = False
+    subset = False
+    after_aux = False
     j = q.end
     first_after = tokens.word(j) if j < n and not tokens.brk(j) else None
     while j < n and not tokens.brk(j):
         word = tokens.toks[j].word
+        if subset:
+            # "15 شخصا بينهم جندي لبناني قتلوا", "15 people including a soldier were killed": the
+            # part names no kind of its own; a verb that agrees with the count (or follows an
+            # auxiliary) still says what happened to all of them
+            if j - q.end >= _MAX_RIGHT + _MAX_FILLERS:
+                break
+            found = _kind_at(tokens, j) if word is not None else None
+            if found is not None and found[0] in _OUTCOMES and not found[2] and word is not None:
+                if word.agreeing or (word.latin and after_aux):
+                    outcome = (found[0], found[1])
+                break
+            after_aux = word is not None and word.aux
+            j += 1
+            continue
         if word is None:
             break
+        if not word.keys.isdisjoint(_SUBSET_W):
+            subset = True
+            j += 1
+            continue
         found = _kind_at(tokens, j)
         if found is not None and not found[2] and not word.left_only:
             kind, end, _ = found
@@ -109,13 +211,19 @@ def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
             if fillers > _MAX_FILLERS or j - q.end >= _MAX_RIGHT:
                 break
         elif not word.aux:
-            break
+            following = tokens.word(j + 1)
+            if complement or following is None or not following.agreeing or tokens.brk(j + 1):
+                break
+            # "اثنين من أفراد حمايته أصيبا": one genitive word after the noun, then a verb
+            # agreeing with the count
+            complement = past_adjective = True
         j += 1
     # Leftwards, through linking words only.
     left: tuple[str, int] | None = None
     cue: int | None = None
     i = q.start - 1
     links = 0
+    total = False  # the walk passed a total word or "to": a toll's subject may be further back
     while i >= 0 and not tokens.brk(i + 1):
         found_left = _kind_ending_at(tokens, i)
         if found_left is not None:
@@ -151,7 +259,10 @@ def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
                 # "the death toll from the ferry disaster has risen to 41": the subject of the
                 # rise is further back in the clause
                 left = _subject_outcome(tokens, i)
+                if left is None and total:
+                    left = _toll_subject(tokens, i)
             break
+        total = total or not word.keys.isdisjoint(_TOTAL_W) or not word.keys.isdisjoint(_TO)
         links += 1
         i -= 1
     if outcome is not None:

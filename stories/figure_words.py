@@ -71,6 +71,11 @@ _PEOPLE_W = _words(_CLASSES["people"]) | _NATIONAL_W
 _NEEDS_PEOPLE_W = _words(_CLASSES["needs_people"])
 _LEFT_ONLY_W = _words(_CLASSES["left_only"])
 _AGREEING_W = _words(_CLASSES["agreeing"])
+_TOTAL_W = _words(_CLASSES["totals"])
+_INCREMENT_AFTER_W = _words(_CLASSES["increments_after"])
+_INCREMENT_BEFORE_W = _words(_CLASSES["increments_before"])
+_SUBSET_W = _words(_CLASSES["subsets"])
+_COMPLEMENT_W = _words(_CLASSES["complements"])
 _NO_ONE = frozenset({"no", "every", "any", "each", "the", "which", "this", "that"})
 
 # first word -> [(phrase, kind)], longest phrase first

@@ -35,14 +35,23 @@ How a figure is read
    - else an object noun before it, through linking words ("troops numbering 12,000");
    - else a deployment verb before it when nothing is counted after it ("deployed 12,000 to
      Russia", "أرسلت 3 آلاف إلى روسيا") or "-strong" ("a 12,000-strong force"): troops.
+   - a count after a part marker ("including", "بينهم") names no kind of its own, but a verb
+     that agrees with the count past it still does ("15 شخصا بينهم جندي قتلوا" is killed=15).
    An outcome beats an object because the report is about what happened to them: "killed 300
    soldiers" is killed=300, not troops=300. "captured" and "lost" (casualties) before a number
    need people after it (soldiers, people, North Koreans, nothing), so "captured 12 villages"
    and "lost 300 tanks" are not figures.
+5. A toll is a running total, given beside parts of it. A count a total word leads to ("rose
+   to 11", "bringing the toll to 24", "بلغت 3000", "ارتفاع حصيلة الغارات إلى 11 قتيلا") is the
+   toll; the total word also reaches its subject past the toll's complement ("the death toll
+   from Israeli strikes on the towns of Haris and Talousa rose to 11"). Other counts of that
+   outcome in the same sentence are parts ("after two bodies were recovered") and are dropped,
+   as are increments and named parts anywhere ("two more killed", "another 3 dead", "3 قتلى
+   جدد", "including four medics"): an alert says "killed: 9 → 11", never "killed: 11 → 2".
 
 The module is split along those steps: ``figure_words`` loads the word tables from
 ``stories/data/figure_words.toml``, ``figure_tokens`` is step 1, ``figure_quantities`` steps 2-3,
-``figure_attach`` step 4; this module puts them together and compares figures.
+``figure_attach`` step 4 and what step 5 needs; this module puts them together and compares figures.
 
 A text may state one kind several times ("rose from 300 to 600"): each distinct figure is
 returned once, in text order. ``summarise`` keeps one per kind, ``compare`` says what changed.
@@ -53,11 +62,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from stories.figure_attach import _attach, _evidence
+from stories.figure_attach import _attach, _evidence, is_part, is_total
 from stories.figure_prices import PRICE_KINDS, format_price, price_figures
-from stories.figure_quantities import _quantity
+from stories.figure_quantities import _Quantity, _quantity
 from stories.figure_tokens import _Tokens
-from stories.figure_words import FIGURE_KINDS
+from stories.figure_words import _OUTCOMES, FIGURE_KINDS
 from stories.types import Language
 
 __all__ = [
@@ -111,25 +120,12 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
     tokens = _Tokens(text)
     figures: list[Figure] = []
     seen: set[tuple[str, int, bool, bool]] = set()
-    resume = 0
-    for i, tok in enumerate(tokens.toks):
-        if i < resume or not tok.candidate:
-            continue
-        quantity, resume = _quantity(tokens, i)
-        if quantity is None:
-            continue
-        attached = _attach(tokens, quantity)
-        if attached is None:
-            continue
-        kind, first, last = attached
-        value = round(quantity.value)
+    for _, kind, value, quantity, evidence in _tolls_only(_read(tokens)):
         key = (kind, value, quantity.approximate, quantity.vague)
         if key in seen:
             continue
         seen.add(key)
-        start = min(first, quantity.start)
-        end = max(last, quantity.end)
-        figures.append(Figure(kind, value, quantity.approximate, quantity.vague, _evidence(tokens, start, end)))
+        figures.append(Figure(kind, value, quantity.approximate, quantity.vague, evidence))
     for kind, value, start, end in price_figures(tokens):
         key = (kind, value, False, False)
         if key not in seen:
@@ -139,6 +135,49 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
                 evidence += tokens.gap(end)[0]  # the sign is punctuation after the last token
             figures.append(Figure(kind, value, False, False, evidence))
     return figures
+
+
+# (sentence, kind, value, quantity, evidence, a total) of each count read, in text order
+_Read = tuple[int, str, int, _Quantity, str, bool]
+_SENTENCE_ENDS = frozenset(".!?؟\n")
+
+
+def _read(tokens: _Tokens) -> list[_Read]:
+    """Every count in ``tokens`` that counts a kind, with its sentence and whether a total word
+    names it; parts of an outcome ("two more killed", "including four medics") are left out: they are no toll."""
+    found: list[_Read] = []
+    sentence = 0
+    resume = 0
+    for i, tok in enumerate(tokens.toks):
+        if i and tokens.brk(i) and not _SENTENCE_ENDS.isdisjoint(tokens.gap(i)):
+            sentence += 1
+        if i < resume or not tok.candidate:
+            continue
+        quantity, resume = _quantity(tokens, i)
+        if quantity is None:
+            continue
+        attached = _attach(tokens, quantity)
+        if attached is None:
+            continue
+        kind, first, last = attached
+        outcome = kind in _OUTCOMES
+        if outcome and is_part(tokens, quantity, last):
+            continue
+        evidence = _evidence(tokens, min(first, quantity.start), max(last, quantity.end))
+        total = outcome and is_total(tokens, quantity)
+        found.append((sentence, kind, round(quantity.value), quantity, evidence, total))
+    return found
+
+
+def _tolls_only(found: list[_Read]) -> list[tuple[int, str, int, _Quantity, str]]:
+    """``found`` less the parts of a toll: where a sentence names the total of an outcome ("the
+    toll rose to 11 after two bodies were recovered"), its other counts of that outcome are parts."""
+    totals = {(sentence, kind) for sentence, kind, _, _, _, total in found if total}
+    return [
+        (sentence, kind, value, quantity, evidence)
+        for sentence, kind, value, quantity, evidence, total in found
+        if total or (sentence, kind) not in totals
+    ]
 
 
 def quantities(text: str, minimum: int = 10) -> list[int]:

@@ -176,6 +176,52 @@ def test_300_to_600_killed_is_a_change() -> None:
     assert change == FigureChange("killed", old["killed"], new["killed"], "killed: ~300 → 600")
 
 
+@pytest.mark.parametrize(
+    ("story", "report", "language"),
+    [
+        (
+            "Air strikes on Kfar Roumman and Arnoun killed 14 people, the ministry said.",
+            "The death toll from the air strikes on the villages of Kfar Roumman and Arnoun rose to 14 after "
+            "three bodies were recovered from the debris.",
+            "en",
+        ),
+        (
+            "قتل 14 شخصا في غارات على كفررمان وأرنون",
+            "ارتفعت حصيلة ضحايا القصف على بلدتي كفررمان وأرنون إلى 14 قتيلا بعد انتشال ثلاث جثث من تحت الركام",
+            "ar",
+        ),
+    ],
+)
+def test_a_toll_repeated_with_the_bodies_found_is_no_change(story: str, report: str, language: Language) -> None:
+    old = summarise(extract_figures(story, language))
+    new = extract_figures(report, language)
+    assert [(figure.kind, figure.value) for figure in new] == [("killed", 14)]
+    assert compare(old, summarise(new)) == []
+
+
+@pytest.mark.parametrize(
+    ("report", "language"),
+    [
+        ("Gunmen shot dead two more people on Tuesday, bringing the toll since Sunday to 24 dead.", "en"),
+        ("2 more killed as the toll from the shooting rises to 24", "en"),
+        ("قتل المسلحون شخصين آخرين الثلاثاء لترتفع الحصيلة منذ الأحد إلى 24 قتيلا", "ar"),
+        ("سقط قتيلان جديدان وارتفعت حصيلة القتلى إلى 24", "ar"),
+    ],
+)
+def test_a_rising_toll_is_the_total_not_the_increment(report: str, language: Language) -> None:
+    old = {"killed": _fig("killed", 20)}
+    first_killed = next(figure for figure in extract_figures(report, language) if figure.kind == "killed")
+    assert first_killed.value == 24  # the story's change is the first new figure of the kind
+    assert [change.label for change in compare(old, {"killed": first_killed})] == ["killed: 20 → 24"]
+
+
+def test_guards_wounded_are_wounded_in_arabic_as_in_english() -> None:
+    arabic = extract_figures("وأضاف المصدر أن اثنين من أفراد حمايته أصيبا بجروح", "ar")
+    english = extract_figures("Two of his bodyguards were wounded, the source added.", "en")
+    assert [(figure.kind, figure.value) for figure in arabic] == [("wounded", 2)]
+    assert compare(summarise(arabic), summarise(english)) == []
+
+
 def test_at_least_4_to_5_is_a_change() -> None:
     old = summarise(extract_figures("At least 4 soldiers were killed.", "en"))
     new = summarise(extract_figures("5 soldiers were killed.", "en"))
