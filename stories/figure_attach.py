@@ -95,7 +95,7 @@ def _toll_subject(tokens: _Tokens, i: int) -> tuple[str, int] | None:
     return None
 
 
-def is_total(tokens: _Tokens, q: _Quantity) -> bool:
+def _is_total(tokens: _Tokens, q: _Quantity) -> bool:
     """Whether a total word names the count at ``q``: "rose to 11", "the toll to 24", "بلغت
     3000", "ارتفاع حصيلة الغارات إلى 11 قتيلا" (a total word anywhere in the clause before a
     "to" / "إلى" that leads to it)."""
@@ -121,7 +121,7 @@ def is_total(tokens: _Tokens, q: _Quantity) -> bool:
     return False
 
 
-def is_part(tokens: _Tokens, q: _Quantity, last: int) -> bool:
+def _is_part(tokens: _Tokens, q: _Quantity, last: int) -> bool:
     """Whether the count at ``q`` (its noun ending before ``last``) is a part of a toll, never
     the toll: an increment ("two more killed", "another 3 dead", "3 قتلى جدد") or a part named
     inside a count ("including four medics", "بينهم ثلاثة جنود")."""

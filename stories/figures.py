@@ -62,7 +62,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from stories.figure_attach import _attach, _evidence, is_part, is_total
+from stories.figure_attach import _attach, _evidence, _is_part, _is_total
 from stories.figure_prices import PRICE_KINDS, format_price, price_figures
 from stories.figure_quantities import _Quantity, _quantity
 from stories.figure_tokens import _Tokens
@@ -120,7 +120,7 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
     tokens = _Tokens(text)
     figures: list[Figure] = []
     seen: set[tuple[str, int, bool, bool]] = set()
-    for _, kind, value, quantity, evidence in _tolls_only(_read(tokens)):
+    for kind, value, quantity, evidence in _tolls_only(_read(tokens)):
         key = (kind, value, quantity.approximate, quantity.vague)
         if key in seen:
             continue
@@ -144,7 +144,8 @@ _SENTENCE_ENDS = frozenset(".!?؟\n")
 
 def _read(tokens: _Tokens) -> list[_Read]:
     """Every count in ``tokens`` that counts a kind, with its sentence and whether a total word
-    names it; parts of an outcome ("two more killed", "including four medics") are left out: they are no toll."""
+    names it; parts of an outcome ("two more killed", "including four medics") are no toll and
+    are left out."""
     found: list[_Read] = []
     sentence = 0
     resume = 0
@@ -161,20 +162,20 @@ def _read(tokens: _Tokens) -> list[_Read]:
             continue
         kind, first, last = attached
         outcome = kind in _OUTCOMES
-        if outcome and is_part(tokens, quantity, last):
+        if outcome and _is_part(tokens, quantity, last):
             continue
         evidence = _evidence(tokens, min(first, quantity.start), max(last, quantity.end))
-        total = outcome and is_total(tokens, quantity)
+        total = outcome and _is_total(tokens, quantity)
         found.append((sentence, kind, round(quantity.value), quantity, evidence, total))
     return found
 
 
-def _tolls_only(found: list[_Read]) -> list[tuple[int, str, int, _Quantity, str]]:
+def _tolls_only(found: list[_Read]) -> list[tuple[str, int, _Quantity, str]]:
     """``found`` less the parts of a toll: where a sentence names the total of an outcome ("the
     toll rose to 11 after two bodies were recovered"), its other counts of that outcome are parts."""
     totals = {(sentence, kind) for sentence, kind, _, _, _, total in found if total}
     return [
-        (sentence, kind, value, quantity, evidence)
+        (kind, value, quantity, evidence)
         for sentence, kind, value, quantity, evidence, total in found
         if total or (sentence, kind) not in totals
     ]
