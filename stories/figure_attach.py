@@ -10,11 +10,8 @@ from stories.figure_words import (
     _COMPLEMENT_W,
     _FROM,
     _IN,
-    _INCREMENT_AFTER_W,
-    _INCREMENT_BEFORE_W,
     _OF_PEOPLE,
     _OUTCOMES,
-    _SUBSET_W,
     _TO,
     _TOTAL_W,
 )
@@ -126,12 +123,11 @@ def _is_part(tokens: _Tokens, q: _Quantity, last: int) -> bool:
     the toll: an increment ("two more killed", "another 3 dead", "3 قتلى جدد") or a part named
     inside a count ("including four medics", "بينهم ثلاثة جنود")."""
     before = tokens.word(q.start - 1)
-    if before is not None and not tokens.brk(q.start):
-        if not before.keys.isdisjoint(_INCREMENT_BEFORE_W) or not before.keys.isdisjoint(_SUBSET_W):
-            return True
-    for k in {q.end, last}:
+    if before is not None and before.part_before:
+        return not tokens.brk(q.start)
+    for k in (q.end, last) if last != q.end else (q.end,):
         after = tokens.word(k)
-        if after is not None and not tokens.brk(k) and not after.keys.isdisjoint(_INCREMENT_AFTER_W):
+        if after is not None and after.increment and not tokens.brk(k):
             return True  # "300 more than last week" is a difference, no toll either
     return False
 
@@ -185,7 +181,7 @@ def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
             continue
         if word is None:
             break
-        if not word.keys.isdisjoint(_SUBSET_W):
+        if word.part:
             subset = True
             j += 1
             continue
@@ -211,8 +207,8 @@ def _attach(tokens: _Tokens, q: _Quantity) -> tuple[str, int, int] | None:
             if fillers > _MAX_FILLERS or j - q.end >= _MAX_RIGHT:
                 break
         elif not word.aux:
-            following = tokens.word(j + 1)
-            if complement or following is None or not following.agreeing or tokens.brk(j + 1):
+            following = tokens.toks[j + 1].word if j + 1 < n and not complement else None
+            if following is None or not following.agreeing or tokens.brk(j + 1):
                 break
             # "اثنين من أفراد حمايته أصيبا": one genitive word after the noun, then a verb
             # agreeing with the count

@@ -23,6 +23,8 @@ from stories.figure_words import (
     _CUE_W,
     _CURRENCY_W,
     _EN_NUMBERS,
+    _INCREMENT_AFTER_W,
+    _INCREMENT_BEFORE_W,
     _KIND_PHRASES,
     _LABEL_W,
     _LEFT_ONLY_W,
@@ -35,6 +37,7 @@ from stories.figure_words import (
     _PEOPLE_W,
     _PERCENT_W,
     _STOP_W,
+    _SUBSET_W,
     _UNIT_W,
     _YEAR_CUE_W,
     _NumWord,
@@ -70,6 +73,9 @@ class _Word:
     needs_people: bool
     left_only: bool
     agreeing: bool
+    part: bool  # starts a part of the count before it: "including", "بينهم"
+    part_before: bool  # makes the count after it a part of a toll: "another", "including"
+    increment: bool  # after a count, makes it an increment: "two more", "3 قتلى جدد"
     latin: bool
 
 
@@ -131,6 +137,9 @@ def _word(raw: str) -> _Word:
         needs_people=not frozen.isdisjoint(_NEEDS_PEOPLE_W),
         left_only=not frozen.isdisjoint(_LEFT_ONLY_W),
         agreeing=not frozen.isdisjoint(_AGREEING_W),
+        part=not frozen.isdisjoint(_SUBSET_W),
+        part_before=not frozen.isdisjoint(_SUBSET_W) or not frozen.isdisjoint(_INCREMENT_BEFORE_W),
+        increment=not frozen.isdisjoint(_INCREMENT_AFTER_W),
         latin=latin,
     )
 

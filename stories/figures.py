@@ -120,11 +120,12 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
     tokens = _Tokens(text)
     figures: list[Figure] = []
     seen: set[tuple[str, int, bool, bool]] = set()
-    for kind, value, quantity, evidence in _tolls_only(_read(tokens)):
+    for _, kind, value, quantity, first, last in _tolls_only(tokens, _read(tokens)):
         key = (kind, value, quantity.approximate, quantity.vague)
         if key in seen:
             continue
         seen.add(key)
+        evidence = _evidence(tokens, min(first, quantity.start), max(last, quantity.end))
         figures.append(Figure(kind, value, quantity.approximate, quantity.vague, evidence))
     for kind, value, start, end in price_figures(tokens):
         key = (kind, value, False, False)
@@ -137,21 +138,17 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
     return figures
 
 
-# (sentence, kind, value, quantity, evidence, a total) of each count read, in text order
-_Read = tuple[int, str, int, _Quantity, str, bool]
+# (first token, kind, value, quantity, first and end token of its words) of each count read
+_Read = tuple[int, str, int, _Quantity, int, int]
 _SENTENCE_ENDS = frozenset(".!?؟\n")
 
 
 def _read(tokens: _Tokens) -> list[_Read]:
-    """Every count in ``tokens`` that counts a kind, with its sentence and whether a total word
-    names it; parts of an outcome ("two more killed", "including four medics") are no toll and
-    are left out."""
+    """Every count in ``tokens`` that counts a kind, in text order; parts of an outcome ("two
+    more killed", "including four medics") are no toll and are left out."""
     found: list[_Read] = []
-    sentence = 0
     resume = 0
     for i, tok in enumerate(tokens.toks):
-        if i and tokens.brk(i) and not _SENTENCE_ENDS.isdisjoint(tokens.gap(i)):
-            sentence += 1
         if i < resume or not tok.candidate:
             continue
         quantity, resume = _quantity(tokens, i)
@@ -161,24 +158,40 @@ def _read(tokens: _Tokens) -> list[_Read]:
         if attached is None:
             continue
         kind, first, last = attached
-        outcome = kind in _OUTCOMES
-        if outcome and _is_part(tokens, quantity, last):
+        if kind in _OUTCOMES and _is_part(tokens, quantity, last):
             continue
-        evidence = _evidence(tokens, min(first, quantity.start), max(last, quantity.end))
-        total = outcome and _is_total(tokens, quantity)
-        found.append((sentence, kind, round(quantity.value), quantity, evidence, total))
+        found.append((i, kind, round(quantity.value), quantity, first, last))
     return found
 
 
-def _tolls_only(found: list[_Read]) -> list[tuple[str, int, _Quantity, str]]:
+def _tolls_only(tokens: _Tokens, found: list[_Read]) -> list[_Read]:
     """``found`` less the parts of a toll: where a sentence names the total of an outcome ("the
-    toll rose to 11 after two bodies were recovered"), its other counts of that outcome are parts."""
-    totals = {(sentence, kind) for sentence, kind, _, _, _, total in found if total}
-    return [
-        (kind, value, quantity, evidence)
-        for sentence, kind, value, quantity, evidence, total in found
-        if total or (sentence, kind) not in totals
-    ]
+    toll rose to 11 after two bodies were recovered"), its other counts of that outcome are parts.
+    Only an outcome stated with two values can have parts, so most texts are not looked at."""
+    values: dict[str, set[int]] = {}
+    for _, kind, value, *_ in found:
+        if kind in _OUTCOMES:
+            values.setdefault(kind, set()).add(value)
+    mixed = {kind for kind, stated in values.items() if len(stated) > 1}
+    if not mixed:
+        return found
+    named = {(i, kind) for i, kind, _, quantity, _, _ in found if kind in mixed and _is_total(tokens, quantity)}
+    if not named:
+        return found
+    sentence = _sentences(tokens)
+    totals = {(sentence[i], kind) for i, kind in named}
+    return [read for read in found if (sentence[read[0]], read[1]) not in totals or (read[0], read[1]) in named]
+
+
+def _sentences(tokens: _Tokens) -> list[int]:
+    """The sentence of each token: a clause break with a full stop, "!", "?" or a line break in it."""
+    sentence = 0
+    ids: list[int] = []
+    for i, clause_break in enumerate(tokens.breaks[: tokens.n]):
+        if i and clause_break and not _SENTENCE_ENDS.isdisjoint(tokens.gap(i)):
+            sentence += 1
+        ids.append(sentence)
+    return ids
 
 
 def quantities(text: str, minimum: int = 10) -> list[int]:
