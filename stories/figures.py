@@ -59,7 +59,7 @@ returned once, in text order. ``summarise`` keeps one per kind, ``compare`` says
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from stories.figure_attach import _attach, _evidence, _is_part, _is_total
@@ -143,17 +143,23 @@ _Read = tuple[int, str, int, _Quantity, int, int]
 _SENTENCE_ENDS = frozenset(".!?؟\n")
 
 
-def _read(tokens: _Tokens) -> list[_Read]:
-    """Every count in ``tokens`` that counts a kind, in text order; parts of an outcome ("two
-    more killed", "including four medics") are no toll and are left out."""
-    found: list[_Read] = []
+def _each_quantity(tokens: _Tokens) -> Iterator[tuple[int, _Quantity]]:
+    """Each quantity of ``tokens`` with its first token, in text order (a quantity's words are
+    not read again as the start of another)."""
     resume = 0
     for i, tok in enumerate(tokens.toks):
         if i < resume or not tok.candidate:
             continue
         quantity, resume = _quantity(tokens, i)
-        if quantity is None:
-            continue
+        if quantity is not None:
+            yield i, quantity
+
+
+def _read(tokens: _Tokens) -> list[_Read]:
+    """Every count in ``tokens`` that counts a kind, in text order; parts of an outcome ("two
+    more killed", "including four medics") are no toll and are left out."""
+    found: list[_Read] = []
+    for i, quantity in _each_quantity(tokens):
         attached = _attach(tokens, quantity)
         if attached is None:
             continue
@@ -202,12 +208,8 @@ def quantities(text: str, minimum: int = 10) -> list[int]:
         return []
     tokens = _Tokens(text)
     found: list[int] = []
-    resume = 0
-    for i, tok in enumerate(tokens.toks):
-        if i < resume or not tok.candidate:
-            continue
-        quantity, resume = _quantity(tokens, i)
-        if quantity is not None and not quantity.vague and quantity.value >= minimum:
+    for _, quantity in _each_quantity(tokens):
+        if not quantity.vague and quantity.value >= minimum:
             value = round(quantity.value)
             if value not in found:
                 found.append(value)
