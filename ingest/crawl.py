@@ -75,13 +75,13 @@ def build_jobs(
     """The fetch jobs, with each feed's remembered validators, the feeds' ids and the watches with
     matches still queued (an earlier cycle's decide process died before deciding them)."""
     by_name = {feed.name: feed for feed in config.feeds}
-    with database.session() as session:
-        feed_repo.sync_feeds(session, config.feeds)
+    with database.transaction() as connection:
+        feed_repo.sync_feeds(connection, config.feeds)
         if only_due:
-            names = feed_repo.due_feed_names(session, clock.now(), names)
-        states = feed_repo.feed_states(session, names)
-        ids = feed_repo.feed_ids(session, names)
-        leftover = repo.undecided_watches(session)
+            names = feed_repo.due_feed_names(connection, clock.now(), names)
+        states = feed_repo.feed_states(connection, names)
+        ids = feed_repo.feed_ids(connection, names)
+        leftover = repo.undecided_watches(connection)
     jobs = []
     for name in names:
         feed, state = by_name[name], states.get(name)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from crawler.items import FeedJob, FetchedFeed, FetchedPage
 from ingest.clock import Clock
@@ -271,7 +271,7 @@ class IngestHandler:
 
     def _store(
         self,
-        session: Session,
+        session: Connection,
         *,
         feed: _Feed,
         batch: list[ParsedItem],
@@ -326,7 +326,7 @@ class IngestHandler:
 
         written.add_done_callback(settled)
 
-    def _write_records(self, session: Session, *, answers: list[Future[None]]) -> None:
+    def _write_records(self, session: Connection, *, answers: list[Future[None]]) -> None:
         with self._lock:
             records, self._records = self._records, []
             self._recording = False
@@ -339,7 +339,7 @@ class IngestHandler:
         if self.decider is not None and stored.watches:
             self.decider.notify(stored.watches, stored.prepared)
 
-    def _queue_write(self, task: Callable[[Session], T], committed: Callable[[T], None] | None = None) -> Future[T]:
+    def _queue_write(self, task: Callable[[Connection], T], committed: Callable[[T], None] | None = None) -> Future[T]:
         """Queue a writer task; ``committed`` gets its result once its transaction committed,
         before ``wait`` can return."""
         with self._lock:

@@ -12,14 +12,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from ingest.tasks import ParsedItem
 from storage import article_writes, feed_repo, repo, watch_locks
+from storage.db import Executor, orm_session
 from storage.types import ArticleIndex, NewArticle, Undecided
 from stories.types import Analysis, ArticleFate, ArticleOutcome, Entry, EventType, Language
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     # Not imported at run time: a crawl's own process stores, and its cycles of unchanged feeds
     # never decide; the decide chain (desk, outbox) is the decide process's (~45 ms of a start).
     from alerts.outbox import OutboxWriter
@@ -72,7 +75,7 @@ class Stored:
 
 
 def store_items(
-    session: Session,
+    db: Executor,
     feed_id: int,
     items: Sequence[ParsedItem],
     *,
@@ -82,12 +85,14 @@ def store_items(
     rules: EventTimes,
 ) -> Stored:
     """``prepare`` readies each new matched report for deciding (no sentence encoder needed);
-    ``desk`` is asked for only when a matched report was revised (building it loads the encoder)."""
+    ``desk`` is asked for only when a matched report was revised (building it loads the encoder).
+    Written with Core statements: a crawl's writer passes its connection and loads the ORM only
+    for a revised report (``_revise`` works on the stored article as an ORM object)."""
     stored = Stored()
     unique: dict[str, ParsedItem] = {}
     for item in items:  # a feed listing one entry twice stores it once (the first)
         unique.setdefault(item.analysis.identity, item)
-    known = repo.known_content_hashes(session, list(unique))
+    known = repo.known_content_hashes(db, list(unique))
     fresh = [item for identity, item in unique.items() if identity not in known]
     revised = [
         item for identity, item in unique.items() if identity in known and known[identity] != item.analysis.content_hash
@@ -97,7 +102,7 @@ def store_items(
             stored.fates[identity] = ArticleFate.SEEN
 
     rows = [_new_article(feed_id, item, now, rules) for item in fresh]
-    inserted = article_writes.insert_articles(session, rows)
+    inserted = article_writes.insert_articles(db, rows)
     indexes: list[ArticleIndex] = []
     undecided: list[Undecided] = []
     raced: list[ParsedItem] = []
@@ -117,12 +122,21 @@ def store_items(
         for hit in item.analysis.hits:
             undecided.append(Undecided(article_id, hit.watch, list(hit.terms), row.event_at, history))
         stored.matched += 1
-    article_writes.write_article_index(session, indexes)
+    article_writes.write_article_index(db, indexes)
     revising = [*revised, *raced]
-    _hold_watches_of(session, revising)
-    for item in revising:
-        _revise(session, desk, item, now, rules, stored, undecided)
-    repo.add_undecided(session, undecided)
+    if revising:
+        own = isinstance(db, Connection)
+        session = orm_session(db) if isinstance(db, Connection) else db
+        try:
+            _hold_watches_of(session, revising)
+            for item in revising:
+                _revise(session, desk, item, now, rules, stored, undecided)
+            if own:
+                session.commit()  # its savepoint only: the writer's transaction commits the batch
+        finally:
+            if own:
+                session.close()
+    repo.add_undecided(db, undecided)
     stored.watches.update(u.watch for u in undecided)
     return stored
 
@@ -164,7 +178,7 @@ def _hold_watches_of(session: Session, revising: list[ParsedItem]) -> None:
     these articles, which waits for the article's row; the other order could deadlock. A match
     decided between the look and the row locks shows up under them: the row locks are let go (a
     savepoint rolled back), that watch is locked too and the look repeated."""
-    if not revising or not watch_locks.applies(session):
+    if not watch_locks.applies(session):
         return
     identities = sorted({item.analysis.identity for item in revising})
     held: set[str] = set()

@@ -1,6 +1,6 @@
 """The one writer thread of a crawl: storage work off the reactor, in short transactions.
 
-Tasks (functions of a session) queue up; the writer gathers those that follow one another within
+Tasks (functions of a Core connection) queue up; the writer gathers those that follow one another within
 ``linger`` seconds (for at most ``gather`` seconds, without holding the write lock), then runs
 them and whatever was queued meanwhile in one transaction, each task in its own SAVEPOINT (one
 failing task is rolled back alone), and commits once the queue is empty or the transaction has
@@ -28,12 +28,12 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from storage.db import Database
 
 T = TypeVar("T")
-_Job = tuple[Callable[[Session], Any], Future[Any]]
+_Job = tuple[Callable[[Connection], Any], Future[Any]]
 
 
 class Writer:
@@ -56,7 +56,7 @@ class Writer:
         self._thread = threading.Thread(target=self._loop, name="raqib-writer", daemon=True)
         self._thread.start()
 
-    def submit(self, task: Callable[[Session], T]) -> Future[T]:
+    def submit(self, task: Callable[[Connection], T]) -> Future[T]:
         future: Future[T] = Future()
         self._queue.put((task, future))
         return future
@@ -97,7 +97,7 @@ class Writer:
             batch: list[_Job] = []
             done: list[tuple[Future[Any], bool, Any]] = []
             try:
-                with self.database.session() as session:
+                with self.database.transaction() as connection:
                     started = time.monotonic()
                     while time.monotonic() - started < self.max_seconds:
                         if not pending and not stop:
@@ -114,7 +114,7 @@ class Writer:
                             break
                         batch.append(pending.popleft())
                         task, future = batch[-1]
-                        done.append((future, *_run(session, task)))
+                        done.append((future, *_run(connection, task)))
             except Exception as failure:  # noqa: BLE001 - the commit failed: every task in it did
                 done = [(future, False, failure) for _, future in batch]
             self._commits += 1
@@ -127,9 +127,9 @@ class Writer:
                     future.set_exception(value)
 
 
-def _run(session: Session, task: Callable[[Session], Any]) -> tuple[bool, Any]:
+def _run(connection: Connection, task: Callable[[Connection], Any]) -> tuple[bool, Any]:
     try:
-        with session.begin_nested():
-            return True, task(session)
+        with connection.begin_nested():
+            return True, task(connection)
     except Exception as failure:  # noqa: BLE001 - handed to the task's future
         return False, failure

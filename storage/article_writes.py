@@ -17,19 +17,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, update
-from sqlalchemy.orm import Session
 
 from . import bands, search_index
-from .models import Article
+from .db import Executor, core
+from .tables import articles
 from .types import ArticleIndex, NewArticle
 
 __all__ = ["driver_json", "driver_utc", "insert_articles", "write_article_index"]
 
 
-def insert_articles(session: Session, rows: Sequence[NewArticle]) -> dict[str, int]:
+def insert_articles(db: Executor, rows: Sequence[NewArticle]) -> dict[str, int]:
     """Insert the rows whose identity is not stored yet, and their search rows, in bulk; returns
     identity -> id of those inserted (an identity another process stored first is left out)."""
-    connection = session.connection()
+    connection = core(db)
     if not rows:
         return {}
     # Straight through the driver, with the values already in the driver's form: SQLAlchemy's
@@ -167,11 +167,11 @@ def _sqlite_utc(moment: datetime) -> str:
     return driver_utc(moment).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def write_article_index(session: Session, indexes: Sequence[ArticleIndex], *, revised: bool = False) -> None:
+def write_article_index(db: Executor, indexes: Sequence[ArticleIndex], *, revised: bool = False) -> None:
     """Store the fingerprints, signatures and features of matched articles and their band keys."""
     if not indexes:
         return
-    connection = session.connection()
+    connection = core(db)
     if connection.dialect.name == "postgresql":
         # One statement of column arrays, as the articles were inserted (no per-row statements).
         to_json = driver_json(connection)
@@ -188,8 +188,8 @@ def write_article_index(session: Session, indexes: Sequence[ArticleIndex], *, re
         _update_index_rows(connection, indexes)
     for index in indexes:
         if revised:
-            bands.remove_bands(session, index.article_id)
-    bands.add_band_rows(session, [(key, index.article_id) for index in indexes for key in index.band_keys])
+            bands.remove_bands(connection, index.article_id)
+    bands.add_band_rows(connection, [(key, index.article_id) for index in indexes for key in index.band_keys])
 
 
 _PG_INDEX_UPDATE = (
@@ -207,7 +207,7 @@ def driver_json(connection: Connection) -> Callable[[Any], str]:
 
 
 def _update_index_rows(connection: Connection, indexes: Sequence[ArticleIndex]) -> None:
-    table: Any = Article.__table__
+    table = articles
     # Core, not the ORM's bulk update: one executemany without the ORM's per-call bookkeeping
     # (a crawl writes one small batch per feed).
     connection.execute(

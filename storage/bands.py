@@ -8,7 +8,8 @@ finds what the previous process stored, and SQLite and PostgreSQL run the same s
 for how a list of ids is bound). The lookups read on the driver's cursor: a batch reads hundreds of
 thousands of small rows, and SQLAlchemy's result rows cost more than reading them.
 
-Like ``storage.repo``, every function takes an open ``Session`` and leaves committing to its caller.
+Like ``storage.repo``, every function takes an open connection or session (``storage.db.Executor``)
+and leaves committing to its caller.
 """
 
 from __future__ import annotations
@@ -19,16 +20,15 @@ from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from stories.fingerprint import MinHasher
 
 from .chunking import in_chunks
-from .models import Article, ArticleBand
+from .db import Executor, core
+from .tables import article_bands, articles
 
 __all__ = ["MAX_CANDIDATES", "NearLookup", "add_bands", "near_duplicates", "near_duplicates_of_many", "remove_bands"]
 
@@ -40,32 +40,38 @@ MAX_CANDIDATES = 512
 _NO_ARTICLE = -1  # ids start at 1: "exclude nothing" without a second statement shape
 
 
-def add_bands(session: Session, article_id: int, keys: Sequence[int]) -> None:
+def add_bands(session: Executor, article_id: int, keys: Sequence[int]) -> None:
     """Index ``article_id`` under its band keys; keys it already has are left as they are."""
     rows = [{"band": key, "article_id": article_id} for key in sorted(set(keys))]
     if not rows:
         return
-    dialect = session.get_bind().dialect.name
+    dialect = core(session).dialect.name
     if dialect == "postgresql":
-        session.execute(postgresql.insert(ArticleBand).on_conflict_do_nothing(), rows)
+        from sqlalchemy.dialects import postgresql
+
+        session.execute(postgresql.insert(article_bands).on_conflict_do_nothing(), rows)
     elif dialect == "sqlite":
-        session.execute(sqlite.insert(ArticleBand).on_conflict_do_nothing(), rows)
+        from sqlalchemy.dialects import sqlite
+
+        session.execute(sqlite.insert(article_bands).on_conflict_do_nothing(), rows)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported (DESIGN §4)
         raise NotImplementedError(f"no band index on {dialect}")
 
 
-def add_band_rows(session: Session, rows: Sequence[tuple[int, int]]) -> None:
+def add_band_rows(session: Executor, rows: Sequence[tuple[int, int]]) -> None:
     """Index many articles at once: (band key, article id) pairs, duplicates ignored."""
     pairs = sorted(set(rows))
     if not pairs:
         return
-    connection = session.connection()
+    connection = core(session)
     if connection.dialect.name == "postgresql":
         # Two arrays in one statement: no statement per row, no ORM bulk-insert bookkeeping.
         connection.exec_driver_sql(_PG_ADD_BANDS, ([key for key, _ in pairs], [article_id for _, article_id in pairs]))
         return
+    from sqlalchemy.dialects import sqlite
+
     values = [{"band": key, "article_id": article_id} for key, article_id in pairs]
-    session.execute(sqlite.insert(ArticleBand).on_conflict_do_nothing(), values)
+    connection.execute(sqlite.insert(article_bands).on_conflict_do_nothing(), values)
 
 
 _PG_ADD_BANDS = (
@@ -74,13 +80,13 @@ _PG_ADD_BANDS = (
 )
 
 
-def remove_bands(session: Session, article_id: int) -> None:
+def remove_bands(session: Executor, article_id: int) -> None:
     """Drop every band of ``article_id`` (before re-indexing a revised article)."""
-    session.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))
+    session.execute(delete(article_bands).where(article_bands.c.article_id == article_id))
 
 
 def near_duplicates(
-    session: Session,
+    session: Executor,
     keys: Sequence[int],
     signature: bytes,
     hasher: MinHasher,
@@ -109,7 +115,7 @@ class NearLookup:
 
 
 def near_duplicates_of_many(
-    session: Session, lookups: Sequence[NearLookup], hasher: MinHasher, *, threshold: float, limit: int = 20
+    session: Executor, lookups: Sequence[NearLookup], hasher: MinHasher, *, threshold: float, limit: int = 20
 ) -> dict[int, list[tuple[int, float]]]:
     """``near_duplicates`` of a batch of texts, by article id, in two kinds of statements for the
     whole batch instead of one per text: the newest members of each band key (a copy shares its
@@ -170,13 +176,13 @@ def _share(band_count: int) -> int:
 _STATEMENT_SIZES = (8, 16, 32, 64, 128)
 
 
-def _band_members(session: Session, wanted: dict[int, int]) -> dict[int, list[int]]:
+def _band_members(session: Executor, wanted: dict[int, int]) -> dict[int, list[int]]:
     """band key -> its newest article ids (as many as ``wanted`` says), newest first."""
     members: dict[int, set[int]] = {}
     by_count: dict[int, list[int]] = {}
     for key, count in sorted(wanted.items()):
         by_count.setdefault(count, []).append(key)
-    connection = session.connection()
+    connection = core(session)
     postgres = connection.dialect.name == "postgresql"
     # The driver's own cursor, in the session's transaction: a batch reads hundreds of thousands
     # of (band, article id) pairs, and SQLAlchemy's result rows cost more than the reading.
@@ -208,7 +214,7 @@ def _band_members(session: Session, wanted: dict[int, int]) -> dict[int, list[in
 # statement's subqueries read them, for an array of keys.
 _PG_MEMBERS = (
     "SELECT wanted.band, member.article_id FROM unnest(%s::bigint[]) AS wanted(band) "
-    f"CROSS JOIN LATERAL (SELECT article_id FROM {ArticleBand.__tablename__} WHERE band = wanted.band "
+    f"CROSS JOIN LATERAL (SELECT article_id FROM {article_bands.name} WHERE band = wanted.band "
     "ORDER BY article_id DESC LIMIT %s) AS member"
 )
 
@@ -223,11 +229,11 @@ def _sqlite_members(dialect: Dialect, key_count: int, per_band: int) -> tuple[st
     return compiled.string, tuple(compiled.positiontup or ()), limits
 
 
-def _signatures(session: Session, ids: Sequence[int], hasher: MinHasher) -> dict[int, bytes]:
+def _signatures(session: Executor, ids: Sequence[int], hasher: MinHasher) -> dict[int, bytes]:
     """The stored signatures of ``ids`` that are comparable (signed with ``hasher``'s
     parameters) and not the empty text's (nothing is a near-duplicate of no text)."""
     found: dict[int, bytes] = {}
-    connection = session.connection()
+    connection = core(session)
     postgres = connection.dialect.name == "postgresql"
     cursor = connection.connection.cursor()  # as ``_band_members``: thousands of rows a batch
     try:
@@ -245,7 +251,7 @@ def _signatures(session: Session, ids: Sequence[int], hasher: MinHasher) -> dict
     return found
 
 
-_SIGNATURES = f"SELECT id, signature FROM {Article.__tablename__} WHERE signature IS NOT NULL AND id "
+_SIGNATURES = f"SELECT id, signature FROM {articles.name} WHERE signature IS NOT NULL AND id "
 _PG_SIGNATURES = _SIGNATURES + "= ANY(%s::integer[])"
 _SQLITE_SIGNATURES = _SIGNATURES + "IN ({})"
 
@@ -256,9 +262,9 @@ def _members_statement(key_count: int, per_band: int) -> ClauseElement:
     # One small subquery per band key, each read backwards through the primary key (newest
     # first) and stopped after ``per_band``: bounded work however many articles a band holds.
     per_band_selects = [
-        select(ArticleBand.band, ArticleBand.article_id)
-        .where(ArticleBand.band == bindparam(f"band_{index}"))
-        .order_by(ArticleBand.article_id.desc())
+        select(article_bands.c.band, article_bands.c.article_id)
+        .where(article_bands.c.band == bindparam(f"band_{index}"))
+        .order_by(article_bands.c.article_id.desc())
         .limit(per_band)
         .subquery()
         .select()

@@ -23,14 +23,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Column, LargeBinary, Table, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, Connection, LargeBinary, Table, func, select, text
 
 from .db import Database
-from .models import Base, UTCDateTime
 from .search_index import reindex_all
 from .search_tables import article_search
+from .tables import UTCDateTime, metadata
 
 FORMAT = "raqib-export"
 VERSION = 1
@@ -79,7 +77,7 @@ class ImportReport:
 
 
 def _table(name: str) -> Table:
-    return Base.metadata.tables[name]
+    return metadata.tables[name]
 
 
 def _out(value: Any) -> Any:
@@ -101,7 +99,7 @@ def _in(column: Column[Any], value: Any) -> Any:
     return value
 
 
-def export_rows(session: Session) -> Iterator[dict[str, Any]]:
+def export_rows(session: Connection) -> Iterator[dict[str, Any]]:
     """The header, then every row of every exported table, parents first, each table by id."""
     yield {"format": FORMAT, "version": VERSION, "tables": list(TABLES), "exported_at": _out(datetime.now(UTC))}
     for name in TABLES:
@@ -114,7 +112,7 @@ def export_rows(session: Session) -> Iterator[dict[str, Any]]:
 def export_to(database: Database, out: IO[str], progress: Progress | None = None) -> dict[str, int]:
     """Write the export to ``out`` (text, one JSON object a line); returns rows per table."""
     counts: dict[str, int] = {}
-    with database.session() as session:
+    with database.transaction() as session:
         for record in export_rows(session):
             out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
             name = record.get("table")
@@ -149,7 +147,7 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         raise ExportError("empty file: not a Raqib export")
 
 
-def _import_feed(session: Session, values: dict[str, Any], feed_ids: dict[int, int]) -> int:
+def _import_feed(session: Connection, values: dict[str, Any], feed_ids: dict[int, int]) -> int:
     """A feed is known by its name: one the target has already (``raqib`` syncs the config's feeds
     on start) keeps its id there and its state; a new one keeps its id when free. Returns 1 when
     the feed was added."""
@@ -167,7 +165,7 @@ def _import_feed(session: Session, values: dict[str, Any], feed_ids: dict[int, i
     return 1
 
 
-def _check_same_history(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def _check_same_history(session: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Refuse rows whose id the target gives to another row (another database's history)."""
     key = NATURAL_KEYS.get(table.name)
     if key is None or "id" not in table.c:
@@ -182,13 +180,17 @@ def _check_same_history(session: Session, table: Table, rows: list[dict[str, Any
             )
 
 
-def _insert_ignoring_present(session: Session, table: Table, rows: list[dict[str, Any]]) -> int:
+def _insert_ignoring_present(session: Connection, table: Table, rows: list[dict[str, Any]]) -> int:
     """Insert ``rows``; a row whose id or natural key is already there is left alone."""
     _check_same_history(session, table, rows)
-    dialect = session.get_bind().dialect.name
+    dialect = session.dialect.name
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # where the dialect is known: not loaded on SQLite
+
         statement: Any = postgresql.insert(table).on_conflict_do_nothing()
     else:
+        from sqlalchemy.dialects import sqlite
+
         statement = sqlite.insert(table).on_conflict_do_nothing()
     result = session.execute(statement.returning(*table.primary_key.columns), rows)
     return len(result.all())
@@ -199,14 +201,14 @@ def import_from(database: Database, lines: Iterable[str], progress: Progress | N
     report = ImportReport()
     pending: dict[str, list[dict[str, Any]]] = {}
 
-    def flush(session: Session, name: str) -> None:
+    def flush(session: Connection, name: str) -> None:
         rows = pending.pop(name, [])
         if rows:
             report.added[name] = report.added.get(name, 0) + _insert_ignoring_present(session, _table(name), rows)
             if progress is not None:
                 progress(name, report.read[name])
 
-    with database.session() as session:
+    with database.transaction() as session:
         feed_ids: dict[int, int] = {}  # id in the file -> id in the target
         current: str | None = None
         for name, row in _records(lines):
@@ -232,11 +234,11 @@ def import_from(database: Database, lines: Iterable[str], progress: Progress | N
     return report
 
 
-def _advance_sequences(session: Session) -> None:
+def _advance_sequences(session: Connection) -> None:
     """PostgreSQL hands out ids from sequences that an import with explicit ids does not move:
     set each past the largest id, so the next crawl's rows do not collide. (SQLite takes the
     largest id + 1 by itself.)"""
-    if session.get_bind().dialect.name != "postgresql":
+    if session.dialect.name != "postgresql":
         return
     for name in TABLES:
         table = _table(name)

@@ -1,6 +1,7 @@
 """Feeds and their fetch record: the configured feeds synced into rows, each fetch's outcome
 recorded (health, validators, schedule) in bulk, the due feeds, and the fetch log the CLI and the
-web page show. Every function takes an open ``Session`` and leaves committing to its caller.
+web page show. Every function takes an open connection or session (``storage.db.Executor``),
+runs Core statements on it and leaves committing to its caller.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, bindparam, case, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Boolean, Connection, Row, bindparam, case, func, insert, select, update
 
 from .chunking import IN_CHUNK, in_chunks
-from .models import Feed, FetchLogEntry
+from .db import Executor, core
+from .tables import feeds
+from .tables import fetch_log as fetch_log_table
 from .types import FeedSpec, FeedState, FetchLogRow, FetchResult, FetchStatus
 
 SUCCESS_STATUSES = frozenset({FetchStatus.OK, FetchStatus.NOT_MODIFIED, FetchStatus.UNCHANGED})
@@ -23,55 +25,79 @@ class UnknownFeedError(LookupError):
     """A feed name that sync_feeds has not stored: the caller skipped syncing the config."""
 
 
-def sync_feeds(session: Session, feeds: Iterable[FeedSpec]) -> None:
+def sync_feeds(db: Executor, specs: Iterable[FeedSpec]) -> None:
     """Store the configured feeds by name: insert new ones, update url and language of known ones.
 
     Feeds missing from the config are kept: their articles and history stay browsable.
     A changed URL is another resource, so the HTTP validators of the old one are dropped.
     """
-    specs = list(feeds)
-    stored = {feed.name: feed for feed in _feeds_named(session, [spec.name for spec in specs])}
-    for spec in specs:
-        feed = stored.get(spec.name)
-        if feed is None:
-            feed = Feed(name=spec.name, url=spec.url, language=spec.language, consecutive_failures=0)
-            session.add(feed)
-            stored[spec.name] = feed
-            continue
-        if feed.url != spec.url:
-            feed.url = spec.url
-            feed.etag = feed.last_modified = feed.body_hash = None
-        feed.language = spec.language
-    session.flush()
+    connection = core(db)
+    wanted = {spec.name: spec for spec in specs}  # a name given twice: its last spec, as before
+    stored = {row.name: row for row in _feeds_named(connection, wanted)}
+    new = [
+        {"name": spec.name, "url": spec.url, "language": spec.language, "consecutive_failures": 0}
+        for name, spec in wanted.items()
+        if name not in stored
+    ]
+    if new:
+        connection.execute(insert(feeds), new)
+    moved = [
+        {"feed_id": row.id, "url": wanted[name].url} for name, row in stored.items() if row.url != wanted[name].url
+    ]
+    if moved:
+        connection.execute(
+            update(feeds)
+            .where(feeds.c.id == bindparam("feed_id"))
+            .values(url=bindparam("url"), etag=None, last_modified=None, body_hash=None),
+            moved,
+        )
+    relabelled = [
+        {"feed_id": row.id, "language": wanted[name].language}
+        for name, row in stored.items()
+        if row.language != wanted[name].language
+    ]
+    if relabelled:
+        connection.execute(
+            update(feeds).where(feeds.c.id == bindparam("feed_id")).values(language=bindparam("language")),
+            relabelled,
+        )
+    _expire_feeds_of(db)
 
 
-def feed_states(session: Session, names: Collection[str] | None = None) -> dict[str, FeedState]:
+def feed_states(db: Executor, names: Collection[str] | None = None) -> dict[str, FeedState]:
     """Every stored feed's state, or those of ``names`` (a crawl batch reads its own, not all)."""
+    connection = core(db)
     if names is not None:
-        return {feed.name: _feed_state(feed) for feed in sorted(_feeds_named(session, names), key=lambda f: f.name)}
-    return {feed.name: _feed_state(feed) for feed in session.scalars(select(Feed).order_by(Feed.name))}
+        rows = sorted(_feeds_named(connection, names), key=lambda row: row.name)
+    else:
+        rows = list(connection.execute(select(feeds).order_by(feeds.c.name)))
+    return {row.name: _feed_state(row) for row in rows}
 
 
-def _feeds_named(session: Session, names: Collection[str]) -> list[Feed]:
+def _feeds_named(connection: Connection, names: Collection[str]) -> list[Row[Any]]:
     """The stored feeds among ``names``: what a crawl batch costs grows with the batch, not with
     every configured feed (a worker's 100-feed batch among 20,000 feeds). More names than one
     ``IN`` list holds (the whole config, as the scheduler syncs it): one scan of the table, kept in
     Python; many ``IN`` lists over a big table cost far more than reading it once."""
     wanted = set(names)
     if len(wanted) > IN_CHUNK:
-        return [feed for feed in session.scalars(select(Feed)) if feed.name in wanted]
-    return list(session.scalars(select(Feed).where(Feed.name.in_(sorted(wanted))))) if wanted else []
+        return [row for row in connection.execute(select(feeds)) if row.name in wanted]
+    if not wanted:
+        return []
+    return list(connection.execute(select(feeds).where(feeds.c.name.in_(sorted(wanted)))))
 
 
-def due_feed_names(session: Session, now: datetime, names: Collection[str]) -> list[str]:
+def due_feed_names(db: Executor, now: datetime, names: Collection[str]) -> list[str]:
     """Among ``names`` (the enabled feeds, already synced), those due at ``now``, never-due first."""
+    connection = core(db)
+    c = feeds.c
     due: list[tuple[datetime | None, str]] = []
     for chunk in in_chunks(sorted(names)):
-        rows = session.execute(
-            select(Feed.next_due_at, Feed.name).where(
-                Feed.name.in_(chunk),
-                (Feed.next_due_at.is_(None)) | (Feed.next_due_at <= now),
-                (Feed.retry_after_until.is_(None)) | (Feed.retry_after_until <= now),
+        rows = connection.execute(
+            select(c.next_due_at, c.name).where(
+                c.name.in_(chunk),
+                (c.next_due_at.is_(None)) | (c.next_due_at <= now),
+                (c.retry_after_until.is_(None)) | (c.retry_after_until <= now),
             )
         )
         due.extend((row.next_due_at, row.name) for row in rows)
@@ -80,33 +106,27 @@ def due_feed_names(session: Session, now: datetime, names: Collection[str]) -> l
     return [name for _, name in due]
 
 
-def record_fetch(session: Session, result: FetchResult) -> None:
+def record_fetch(db: Executor, result: FetchResult) -> None:
     """Log one fetch and update the feed's health from it."""
-    record_fetches(session, [result])
+    record_fetches(db, [result])
 
 
-def record_fetches(
-    session: Session, results: Sequence[FetchResult], known_ids: Mapping[str, int] | None = None
-) -> None:
+def record_fetches(db: Executor, results: Sequence[FetchResult], known_ids: Mapping[str, int] | None = None) -> None:
     """Log fetches and update each feed's health from them, in bulk: one INSERT and one UPDATE
     executemany for all (in order: a feed fetched twice ends with the health of its last fetch).
     ``known_ids``: feed name -> id as the caller read them (a crawl, at its start), which saves
     looking them up again per batch of records; names not in it are looked up."""
     if not results:
         return
+    connection = core(db)
     names = {result.feed for result in results}
     ids = {name: known_ids[name] for name in names if name in known_ids} if known_ids else {}
-    for chunk in in_chunks(sorted(names - ids.keys())):
-        ids.update(
-            (name, feed_id) for feed_id, name in session.execute(select(Feed.id, Feed.name).where(Feed.name.in_(chunk)))
-        )
+    ids.update(feed_ids(connection, names - ids.keys()))
     unknown = [result.feed for result in results if result.feed not in ids]
     if unknown:
         raise UnknownFeedError(f"feed {unknown[0]!r} is not stored; call sync_feeds with the config first")
-    session.flush()  # the Core statements below go past the ORM: nothing of it may be pending
-    connection = session.connection()
     connection.execute(
-        insert(FetchLogEntry),
+        insert(fetch_log_table),
         [
             {
                 "feed_id": ids[result.feed],
@@ -126,15 +146,21 @@ def record_fetches(
         ],
     )
     connection.execute(_HEALTH_UPDATE, [_health(ids[result.feed], result) for result in results])
-    for held in list(session.identity_map.values()):  # Feed rows this session read are stale now
-        if isinstance(held, Feed):
-            session.expire(held)
+    _expire_feeds_of(db)
+
+
+def _expire_feeds_of(db: Executor) -> None:
+    """A session's Feed objects are stale after a Core write of their rows: reloaded when next read."""
+    if isinstance(db, Connection):
+        return
+    for held in list(db.identity_map.values()):
+        if getattr(type(held), "__table__", None) is feeds:
+            db.expire(held)
 
 
 def _health_statement() -> Any:
     """A feed's health after one fetch, as one UPDATE whose parameters say what changes: the
     failure count is reset, counted up or kept; validators and times kept when the fetch gave none."""
-    feeds: Any = Feed.__table__
     c = feeds.c
 
     def param(name: str, column: Any) -> Any:
@@ -194,65 +220,71 @@ def _health(feed_id: int, result: FetchResult) -> dict[str, Any]:
     }
 
 
-def fetch_log(session: Session, feed: str | None = None, limit: int = 50) -> list[FetchLogRow]:
+def fetch_log(db: Executor, feed: str | None = None, limit: int = 50) -> list[FetchLogRow]:
     """The latest fetches, newest first, optionally of one feed."""
-    query = select(FetchLogEntry, Feed.name).join(Feed, FetchLogEntry.feed_id == Feed.id)
+    log = fetch_log_table
+    query = select(log, feeds.c.name.label("feed")).join(feeds, log.c.feed_id == feeds.c.id)
     if feed is not None:
-        query = query.where(Feed.name == feed)
-    query = query.order_by(FetchLogEntry.started_at.desc(), FetchLogEntry.id.desc()).limit(limit)
-    return [_fetch_log_row(entry, name) for entry, name in session.execute(query)]
+        query = query.where(feeds.c.name == feed)
+    query = query.order_by(log.c.started_at.desc(), log.c.id.desc()).limit(limit)
+    return [_fetch_log_row(row) for row in core(db).execute(query)]
 
 
-def _feed_by_name(session: Session, name: str) -> Feed:
-    feed = session.scalars(select(Feed).where(Feed.name == name)).one_or_none()
-    if feed is None:
-        raise UnknownFeedError(f"feed {name!r} is not stored; call sync_feeds with the config first")
-    return feed
-
-
-def _feed_state(feed: Feed) -> FeedState:
+def _feed_state(row: Row[Any]) -> FeedState:
     return FeedState(
-        name=feed.name,
-        url=feed.url,
-        language=feed.language,
-        etag=feed.etag,
-        last_modified=feed.last_modified,
-        body_hash=feed.body_hash,
-        last_fetch_at=feed.last_fetch_at,
-        last_status=feed.last_status,
-        last_error=feed.last_error,
-        consecutive_failures=feed.consecutive_failures,
-        next_due_at=feed.next_due_at,
-        retry_after_until=feed.retry_after_until,
-        last_new_entry_at=feed.last_new_entry_at,
-        last_success_at=feed.last_success_at,
-        created_at=feed.created_at,
+        name=row.name,
+        url=row.url,
+        language=row.language,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        body_hash=row.body_hash,
+        last_fetch_at=row.last_fetch_at,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        consecutive_failures=row.consecutive_failures,
+        next_due_at=row.next_due_at,
+        retry_after_until=row.retry_after_until,
+        last_new_entry_at=row.last_new_entry_at,
+        last_success_at=row.last_success_at,
+        created_at=row.created_at,
     )
 
 
-def _fetch_log_row(entry: FetchLogEntry, feed: str) -> FetchLogRow:
+def _fetch_log_row(row: Row[Any]) -> FetchLogRow:
     return FetchLogRow(
-        id=entry.id,
-        feed=feed,
-        started_at=entry.started_at,
-        finished_at=entry.finished_at,
-        status=entry.status,
-        http_status=entry.http_status,
-        url=entry.url,
-        entries=entry.entries,
-        new=entry.new,
-        updated=entry.updated,
-        seen=entry.seen,
-        matched=entry.matched,
-        error=entry.error,
+        id=row.id,
+        feed=row.feed,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        http_status=row.http_status,
+        url=row.url,
+        entries=row.entries,
+        new=row.new,
+        updated=row.updated,
+        seen=row.seen,
+        matched=row.matched,
+        error=row.error,
     )
 
 
-def feed_id(session: Session, name: str) -> int:
-    return _feed_by_name(session, name).id
+def feed_id(db: Executor, name: str) -> int:
+    found = feed_ids(db, [name])
+    if name not in found:
+        raise UnknownFeedError(f"feed {name!r} is not stored; call sync_feeds with the config first")
+    return found[name]
 
 
-def feed_ids(session: Session, names: Collection[str] | None = None) -> dict[str, int]:
-    if names is not None:
-        return {feed.name: feed.id for feed in _feeds_named(session, names)}
-    return {name: feed_id for feed_id, name in session.execute(select(Feed.id, Feed.name))}
+def feed_ids(db: Executor, names: Collection[str] | None = None) -> dict[str, int]:
+    """Feed name -> id, of ``names`` or of every stored feed."""
+    connection = core(db)
+    query = select(feeds.c.id, feeds.c.name)
+    if names is None:
+        return {name: id_ for id_, name in connection.execute(query)}
+    ids: dict[str, int] = {}
+    wanted = set(names)
+    if len(wanted) > IN_CHUNK:  # as _feeds_named: one scan rather than many IN lists
+        return {name: id_ for id_, name in connection.execute(query) if name in wanted}
+    for chunk in in_chunks(sorted(wanted)):
+        ids.update((name, id_) for id_, name in connection.execute(query.where(feeds.c.name.in_(chunk))))
+    return ids

@@ -3,8 +3,10 @@ crawler, the CLI and the web page need, nothing more (feeds and their fetch reco
 ``storage.feed_repo``, stories in ``storage.story_repo``, a crawl's bulk article writes in
 ``storage.article_writes``).
 
-Every function takes an open ``Session`` (from ``Database.session()``, or ``read_session()`` for
-reading) and leaves committing to its caller, so a stage writes its whole batch in one transaction.
+Every function takes an open transaction and leaves committing to its caller, so a stage writes its
+whole batch in one transaction: the Core ones a connection or a session (``storage.db.Executor``:
+a crawl's writer holds a connection and never loads the ORM), the few that hand out or take ORM
+objects (a revised report, a decision's matches) a ``Session``, and they import the ORM models.
 The decisions (identity, matching, events) are made in ``stories/`` and strung together in
 ``ingest/``; these functions only record them, in bulk where a crawl writes many.
 Callers get plain dataclasses from ``storage.types``, never ORM objects.
@@ -14,28 +16,31 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from stories.types import Entry
 
 from . import search_index
 from .article_writes import driver_json, driver_utc
 from .chunking import IN_CHUNK, in_chunks
-from .models import Article, UndecidedMatch, WatchMatch
+from .db import Executor, core
+from .tables import undecided_matches, watch_matches
 from .types import Undecided
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .models import Article, WatchMatch
 
 # --- articles ------------------------------------------------------------------------------
 
 
-def known_content_hashes(session: Session, identities: Collection[str]) -> dict[str, str]:
+def known_content_hashes(db: Executor, identities: Collection[str]) -> dict[str, str]:
     """identity -> content_hash for the identities already stored (the crawler's "seen?" check)."""
     known: dict[str, str] = {}
-    session.flush()  # as a query through the session would: what it holds unwritten is looked at too
-    connection = session.connection()
+    connection = core(db)
     wanted = sorted(set(identities))
     # Through the driver: asked once per feed batch, where the ORM's statement building and
     # row processing cost more than the lookup.
@@ -57,13 +62,9 @@ def known_content_hashes(session: Session, identities: Collection[str]) -> dict[
 _KNOWN_HASHES = "SELECT identity, content_hash FROM articles WHERE identity = ANY(%b::varchar[])"
 
 
-def _insert(session: Session, table: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
 def find_article(session: Session, identity: str, *, lock: bool = False) -> Article | None:
+    from .models import Article
+
     query = select(Article).where(Article.identity == identity)
     if lock:
         # Re-read under a row lock (PostgreSQL; SQLite holds the write lock already) so that two
@@ -73,6 +74,8 @@ def find_article(session: Session, identity: str, *, lock: bool = False) -> Arti
 
 
 def articles_by_id(session: Session, ids: Collection[int]) -> dict[int, Article]:
+    from .models import Article
+
     found: dict[int, Article] = {}
     for chunk in in_chunks(sorted(set(ids))):
         found.update((article.id, article) for article in session.scalars(select(Article).where(Article.id.in_(chunk))))
@@ -91,6 +94,8 @@ def revise_article(session: Session, article: Article, entry: Entry, content_has
 
 
 def matches_of(session: Session, article_id: int) -> dict[str, WatchMatch]:
+    from .models import WatchMatch
+
     return {
         match.watch: match for match in session.scalars(select(WatchMatch).where(WatchMatch.article_id == article_id))
     }
@@ -106,6 +111,8 @@ def new_match(
     now: datetime,
 ) -> WatchMatch:
     """A decision's match row, not yet written (``add_matches`` writes a batch of them)."""
+    from .models import WatchMatch
+
     return WatchMatch(
         article_id=article_id,
         watch=watch,
@@ -123,8 +130,8 @@ def add_matches(session: Session, matches: Sequence[WatchMatch]) -> None:
     rows are plain inserts and the matches stay out of the session."""
     if not matches:
         return
-    session.flush()  # the stories the matches point at are written (and new ones have ids)
-    table: Any = WatchMatch.__table__
+    connection = core(session)  # the stories the matches point at are written (and new ones have ids)
+    table = watch_matches
     values = [
         {
             "article_id": match.article_id,
@@ -139,7 +146,7 @@ def add_matches(session: Session, matches: Sequence[WatchMatch]) -> None:
     ]
     for start in range(0, len(values), IN_CHUNK):
         chunk = values[start : start + IN_CHUNK]
-        result = session.connection().execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
+        result = connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
         for match, (match_id,) in zip(matches[start : start + IN_CHUNK], result, strict=True):
             match.id = match_id
 
@@ -147,10 +154,10 @@ def add_matches(session: Session, matches: Sequence[WatchMatch]) -> None:
 # --- the decide queue ----------------------------------------------------------------------
 
 
-def add_undecided(session: Session, rows: Sequence[Undecided]) -> None:
+def add_undecided(db: Executor, rows: Sequence[Undecided]) -> None:
     if not rows:
         return
-    connection = session.connection()
+    connection = core(db)
     if connection.dialect.name == "postgresql":
         to_json = driver_json(connection)
         connection.exec_driver_sql(
@@ -164,10 +171,10 @@ def add_undecided(session: Session, rows: Sequence[Undecided]) -> None:
             ),
         )
         return
-    statement = _insert(session, UndecidedMatch.__table__).on_conflict_do_nothing(
-        index_elements=["article_id", "watch"]
-    )
-    session.connection().execute(
+    from sqlalchemy.dialects.sqlite import insert  # the dialect's own INSERT: ON CONFLICT DO NOTHING
+
+    statement = insert(undecided_matches).on_conflict_do_nothing(index_elements=["article_id", "watch"])
+    connection.execute(
         statement,
         [
             {
@@ -190,21 +197,22 @@ _PG_ADD_UNDECIDED = (
 )
 
 
-def undecided(session: Session, watch: str, limit: int, article_ids: Collection[int] | None = None) -> list[Undecided]:
+def undecided(db: Executor, watch: str, limit: int, article_ids: Collection[int] | None = None) -> list[Undecided]:
     """The watch's matches waiting for a decision, oldest event first (ties: stored first)."""
-    query = select(UndecidedMatch).where(UndecidedMatch.watch == watch)
+    c = undecided_matches.c
+    query = select(undecided_matches).where(c.watch == watch)
     if article_ids is not None:
-        query = query.where(UndecidedMatch.article_id.in_(sorted(article_ids)))
-    rows = session.scalars(query.order_by(UndecidedMatch.event_at, UndecidedMatch.article_id).limit(limit))
+        query = query.where(c.article_id.in_(sorted(article_ids)))
+    rows = core(db).execute(query.order_by(c.event_at, c.article_id).limit(limit))
     return [Undecided(r.article_id, r.watch, list(r.terms), r.event_at, r.history) for r in rows]
 
 
-def undecided_watches(session: Session) -> list[str]:
-    return sorted(session.scalars(select(UndecidedMatch.watch).distinct()))
+def undecided_watches(db: Executor) -> list[str]:
+    return sorted(core(db).scalars(select(undecided_matches.c.watch).distinct()))
 
 
-def remove_undecided(session: Session, watch: str, article_ids: Collection[int]) -> None:
+def remove_undecided(db: Executor, watch: str, article_ids: Collection[int]) -> None:
+    connection = core(db)
+    c = undecided_matches.c
     for chunk in in_chunks(sorted(article_ids)):
-        session.execute(
-            delete(UndecidedMatch).where(UndecidedMatch.watch == watch, UndecidedMatch.article_id.in_(chunk))
-        )
+        connection.execute(delete(undecided_matches).where(c.watch == watch, c.article_id.in_(chunk)))

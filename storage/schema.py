@@ -1,10 +1,10 @@
-"""A new database's schema made in one step: the tables of the models, the search index beside
+"""A new database's schema made in one step: the tables of ``storage.tables``, the search index beside
 them, procrastinate's queue (PostgreSQL) and the migration version set to the newest one.
 
 Running the nine migrations instead cost a first start ~0.6 s of one core (Alembic, its scripts,
 and tables built and rebuilt one after the other); a database that already has tables is still
 migrated by Alembic (``Database.upgrade``). ``tests/test_storage.py`` checks that both ways give
-the same schema on SQLite and PostgreSQL, so a migration that the models do not describe (or the
+the same schema on SQLite and PostgreSQL, so a migration that ``storage.tables`` does not describe (or the
 other way round) fails there.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect
 from sqlalchemy.engine import Connection
 
-from storage.models import Base
 from storage.search_tables import FTS_TABLE, PG_INDEX, PG_VECTOR, article_search
+from storage.tables import metadata
 
 PROCRASTINATE_SCHEMA = "procrastinate"  # as migration 0006 names it
 
@@ -56,7 +56,7 @@ def is_new(connection: Connection) -> bool:
 def create_schema(connection: Connection, head: str) -> None:
     """Create every table, index and search object of the newest schema on ``connection`` (in
     its transaction) and record ``head`` as the migration the database is at."""
-    Base.metadata.create_all(connection)
+    metadata.create_all(connection)
     dialect = connection.dialect.name
     for statement in SQLITE_SEARCH_INDEX if dialect == "sqlite" else POSTGRESQL_SEARCH_INDEX:
         connection.exec_driver_sql(statement)

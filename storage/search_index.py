@@ -19,7 +19,8 @@ What each backend keeps, and who writes it:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -35,13 +36,17 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.dialects.postgresql import to_tsvector
-from sqlalchemy.orm import Session
 
 from .chunking import in_chunks
-from .models import Article
+from .db import Executor, core
 from .search_tables import FTS_TABLE, PG_CONFIG, PG_VECTOR, article_search
 from .search_text import index_content
+from .tables import articles
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .models import Article
 
 __all__ = [
     "Progress",
@@ -60,20 +65,28 @@ SearchRow = tuple[int, str, str]  # (article id, language, content built by inde
 # The SQLite rows, and their FTS5 entries (rowid is article_search.article_id, the content_rowid).
 _SQLITE_ROW_INSERT = f"INSERT INTO {article_search.name} (article_id, language, content) VALUES (?, ?, ?)"
 _SQLITE_FTS_INSERT = f"INSERT INTO {FTS_TABLE}(rowid, language, content) VALUES (?, ?, ?)"
-# The PostgreSQL row with its vector: the same statement builds both, for every row of a batch.
-_searched_with_vector = table(
-    article_search.name,
-    column("article_id", Integer),
-    column("language", String),
-    column("content", Text),
-    column(PG_VECTOR),
-)
-_PG_INSERT = insert(_searched_with_vector).values(
-    article_id=bindparam("article_id"),
-    language=bindparam("language"),
-    content=bindparam("content"),
-    vector=to_tsvector(literal_column(PG_CONFIG), bindparam("content", type_=Text)),
-)
+
+
+@lru_cache(maxsize=1)
+def _pg_insert() -> Any:
+    """The PostgreSQL row with its vector: the same statement builds both, for every row of a
+    batch. Built on the first PostgreSQL write: ``to_tsvector`` is the PostgreSQL dialect's (its
+    compiler refuses the generic one), and a crawl on SQLite never loads that dialect."""
+    from sqlalchemy.dialects.postgresql import to_tsvector
+
+    searched_with_vector = table(
+        article_search.name,
+        column("article_id", Integer),
+        column("language", String),
+        column("content", Text),
+        column(PG_VECTOR),
+    )
+    return insert(searched_with_vector).values(
+        article_id=bindparam("article_id"),
+        language=bindparam("language"),
+        content=bindparam("content"),
+        vector=to_tsvector(literal_column(PG_CONFIG), bindparam("content", type_=Text)),
+    )
 
 
 def add_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
@@ -91,7 +104,7 @@ def add_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
             {"article_id": article_id, "language": language, "content": content}
             for article_id, language, content in chunk
         ]
-        connection.execute(_PG_INSERT if dialect == "postgresql" else insert(article_search), values)
+        connection.execute(_pg_insert() if dialect == "postgresql" else insert(article_search), values)
 
 
 def with_search_rows(insert_articles: str) -> str:
@@ -119,41 +132,41 @@ def replace_rows(connection: Connection, rows: Sequence[SearchRow]) -> None:
 
 def index_article(session: Session, article: Article) -> None:
     """Write (or rewrite) the search row of a stored article; the caller commits."""
-    session.flush()  # the article row must exist before its search row (foreign key)
+    connection = core(session)  # flushed: the article row must exist before its search row (foreign key)
     content = index_content(article.title, article.summary or "", article.text or "")
-    replace_rows(session.connection(), [(article.id, article.language, content)])
+    replace_rows(connection, [(article.id, article.language, content)])
 
 
-def needs_reindex(session: Session) -> bool:
+def needs_reindex(db: Executor) -> bool:
     """True when some stored article has no search row (a database older than migration 0004)."""
-    missing = select(Article.id).where(~exists().where(article_search.c.article_id == Article.id)).limit(1)
-    return session.execute(missing).first() is not None
+    missing = select(articles.c.id).where(~exists().where(article_search.c.article_id == articles.c.id)).limit(1)
+    return core(db).execute(missing).first() is not None
 
 
 def reindex_all(
-    session: Session, *, batch: int = 1000, progress: Progress | None = None, missing_only: bool = False
+    db: Executor, *, batch: int = 1000, progress: Progress | None = None, missing_only: bool = False
 ) -> int:
     """Rebuild the search rows of every article (or only of those without one); returns the count.
 
     Reads the articles in id order, ``batch`` at a time; the caller commits (one transaction).
     """
-    total_query = select(func.count()).select_from(Article)
+    connection = core(db)
+    c = articles.c
+    total_query = select(func.count()).select_from(articles)
     if missing_only:
-        total_query = total_query.where(~exists().where(article_search.c.article_id == Article.id))
-    total = session.scalar(total_query) or 0
+        total_query = total_query.where(~exists().where(article_search.c.article_id == c.id))
+    total = connection.scalar(total_query) or 0
     done = 0
     last_id = 0
     while True:
-        query = select(Article.id, Article.language, Article.title, Article.summary, Article.text).where(
-            Article.id > last_id
-        )
+        query = select(c.id, c.language, c.title, c.summary, c.text).where(c.id > last_id)
         if missing_only:
-            query = query.where(~exists().where(article_search.c.article_id == Article.id))
-        rows = session.execute(query.order_by(Article.id).limit(batch)).all()
+            query = query.where(~exists().where(article_search.c.article_id == c.id))
+        rows = connection.execute(query.order_by(c.id).limit(batch)).all()
         if not rows:
             break
         replace_rows(
-            session.connection(),
+            connection,
             [(row.id, row.language, index_content(row.title, row.summary or "", row.text or "")) for row in rows],
         )
         done += len(rows)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 
-from .models import Base
+from .tables import metadata
 
 __all__ = ["FTS_TABLE", "PG_CONFIG", "PG_INDEX", "PG_VECTOR", "article_search", "is_search_index_object"]
 
 article_search = Table(
     "article_search",
-    Base.metadata,
+    metadata,
     Column(
         "article_id",
         Integer,

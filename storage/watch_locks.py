@@ -13,22 +13,22 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from sqlalchemy import select, text, union
-from sqlalchemy.orm import Session
 
 from storage.chunking import in_chunks
-from storage.models import Article, UndecidedMatch, WatchMatch
+from storage.db import Executor, core
+from storage.tables import articles, undecided_matches, watch_matches
 
 # Raqib's lock space for watches among PostgreSQL advisory locks ("RQWT"), beside the feeds'
 # (storage.crawl_locks.FEED_LOCKS, "RQFD").
 WATCH_LOCKS = 0x52515754
 
 
-def applies(session: Session) -> bool:
+def applies(session: Executor) -> bool:
     """Whether the session's database needs watch locks (PostgreSQL) or serialises writers itself."""
-    return session.get_bind().dialect.name == "postgresql"
+    return core(session).dialect.name == "postgresql"
 
 
-def lock_watches(session: Session, watches: Iterable[str]) -> None:
+def lock_watches(session: Executor, watches: Iterable[str]) -> None:
     """Wait for and hold each watch until the session's transaction ends, in name order (two
     transactions wanting the same watches then cannot each hold one the other waits for).
     Taking a watch the transaction already holds returns at once."""
@@ -40,7 +40,7 @@ def lock_watches(session: Session, watches: Iterable[str]) -> None:
         )
 
 
-def matched_watches(session: Session, identities: Collection[str]) -> set[str]:
+def matched_watches(session: Executor, identities: Collection[str]) -> set[str]:
     """The watches the stored articles with these identities have a match in, or are queued for
     (no row locked). The queued ones count because a decide job of that watch may be turning the
     queue entry into a match at this moment: asked in one statement (one snapshot), the answer
@@ -51,8 +51,8 @@ def matched_watches(session: Session, identities: Collection[str]) -> set[str]:
     while that job waits for a row the store holds (two revised reports leaving one watch)."""
     watches: set[str] = set()
     for chunk in in_chunks(sorted(set(identities))):
-        articles = select(Article.id).where(Article.identity.in_(chunk))
-        matched = select(WatchMatch.watch).where(WatchMatch.article_id.in_(articles))
-        queued = select(UndecidedMatch.watch).where(UndecidedMatch.article_id.in_(articles))
+        ids = select(articles.c.id).where(articles.c.identity.in_(chunk))
+        matched = select(watch_matches.c.watch).where(watch_matches.c.article_id.in_(ids))
+        queued = select(undecided_matches.c.watch).where(undecided_matches.c.article_id.in_(ids))
         watches.update(session.scalars(union(matched, queued)))
     return watches

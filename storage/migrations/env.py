@@ -12,11 +12,11 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.db import Database
-from storage.models import Base
 from storage.search_tables import is_search_index_object
+from storage.tables import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _url() -> str:
@@ -34,7 +34,7 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         # The search index (FTS5 tables, the tsvector column and its GIN index) lives outside the
-        # models: autogenerate must not offer to drop it.
+        # tables: autogenerate must not offer to drop it.
         include_name=is_search_index_object,
     )
     with context.begin_transaction():
