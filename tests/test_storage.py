@@ -655,3 +655,18 @@ def test_match_rows_are_unique_per_article_and_watch(db: Database) -> None:
     with db.session() as session:
         watches = session.scalars(select(WatchMatch.watch).where(WatchMatch.article_id == outcome.article_id))
         assert sorted(watches) == [OTHER_WATCH, WATCH]
+
+
+def test_every_orm_class_types_exactly_its_table_s_columns() -> None:
+    """The schema is defined once, in ``storage.tables``; ``storage.models`` only types the ORM
+    attributes. A column added to a table without its annotation (or the reverse), or a nullable
+    column typed as never None, would let the pages read a value mypy believes cannot be there."""
+    for mapper in Base.registry.mappers:
+        cls = mapper.class_
+        table = mapper.local_table
+        annotations: dict[str, str] = dict(vars(cls).get("__annotations__", {}))
+        assert set(annotations) == set(table.columns.keys()), cls.__name__
+        for name, annotation in annotations.items():
+            column = table.columns[name]
+            optional = "None" in annotation
+            assert optional == (column.nullable and not column.primary_key), f"{cls.__name__}.{name}: {annotation}"
