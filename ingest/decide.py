@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Collection, MutableMapping
+from collections.abc import Callable, Collection, MutableMapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -113,16 +113,22 @@ def look_ahead(
     *,
     prepared: MutableMapping[int, PreparedArticle],
     limit: int = DECIDE_BATCH,
+    await_notices: Callable[[list[int]], None] | None = None,
 ) -> Lookahead:
     """Before ``decide_batch`` takes the write lock: in a reading session (a snapshot that waits
     for no writer), what deciding the next ``limit`` of the watch's queue will need that is the
     same read now or under the lock (``StoryDesk.look_ahead``). A queued match whose report
-    ``prepared`` lacks (its notice is still on its way, or it was queued by another process) is
-    prepared here from its stored text and added to ``prepared``. The lock is then held for
-    placing and writing, not for computing. Nothing queued (``queued`` 0): no transaction is
-    needed, a match queued later comes with its notice."""
+    ``prepared`` lacks (queued by another process or an earlier cycle) is prepared here from its
+    stored text and added to ``prepared``; ``await_notices`` is first given those article ids,
+    to add to ``prepared`` what is on its way (the decide process waits there for the notices
+    of reports the crawl has just committed: preparing them again was a tenth of the CPU deciding a
+    dense stream). The lock is then held for placing and writing, not for computing. Nothing
+    queued (``queued`` 0): no transaction is needed, a match queued later comes with its notice."""
     queued = repo.undecided(session, watch, limit)
     missing = [u.article_id for u in queued if u.article_id not in prepared]
+    if missing and await_notices is not None:
+        await_notices(missing)
+        missing = [article_id for article_id in missing if article_id not in prepared]
     for article in repo.articles_by_id(session, missing).values() if missing else ():
         prepared[article.id] = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
     ahead = desk.look_ahead(

@@ -53,6 +53,15 @@ PROCESS_NAME = "raqib-decide"  # as ``ps`` and ``top`` show it (Linux)
 DECIDE_STEP = 16
 DECIDE_MOST = 512
 DECIDE_HOLD = 0.25
+# Seconds a watch whose queue was emptied rests before its next transaction while the crawl is
+# still storing, so that the matches of the feeds stored meanwhile are decided together. In a
+# sparse stream (a match or two per feed) each notice was otherwise decided in a transaction of
+# its own, and a transaction's fixed cost (the look-ahead's and the batch's lookups, the commit)
+# was most of deciding it. Once the crawl is done nothing rests: the last matches are decided at once.
+DECIDE_GATHER = 1.0
+# The longest the decide process waits for the notice of a queued report the crawl has just
+# committed (it brings what the parse workers computed) before preparing the report itself.
+NOTICE_WAIT = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,24 +246,73 @@ class _Deciding:
     prepared: dict[int, PreparedArticle] = field(default_factory=dict)
     desk: StoryDesk | None = None
     per_match: float | None = None  # seconds the lock was held per match decided, recent transactions
+    finishing: bool = False  # the crawl said nothing more comes (or is gone)
+    rested: dict[str, float] = field(default_factory=dict)  # watch -> when its queue was last emptied
+    noticed: int = 0  # the newest article id a notice brought
+    awaited: int = 0  # the newest article id whose notice was waited for
+    _inbox: Connection | None = None
 
     def run(self, inbox: Connection) -> None:
-        finishing = False
-        while self.pending or not finishing:
-            # Take every notice that has arrived before deciding; wait for one only when idle.
-            while not finishing and (not self.pending or inbox.poll()):
-                try:
-                    notice = inbox.recv()
-                except EOFError:  # the crawl is gone: decide what is known, then stop
-                    notice = None
-                if notice is None:
-                    finishing = True
-                    break
-                watches, prepared = notice
-                self.pending.update(dict.fromkeys(watches))
-                self.prepared.update(prepared)
-            if self.pending:
-                self._step(next(iter(self.pending)))
+        self._inbox = inbox
+        while self.pending or not self.finishing:
+            watch = self._next_watch()
+            if watch is not None:
+                self._step(watch)
+            else:  # nothing to decide yet: wait for a notice, or for a resting watch's turn
+                self._receive(self._until_turn())
+
+    def _next_watch(self) -> str | None:
+        """The first pending watch whose turn it is, once every notice that has arrived is taken
+        in; None if they all rest (``DECIDE_GATHER``)."""
+        self._receive(0)
+        now = time.perf_counter()
+        for watch in self.pending:
+            if self.finishing or now >= self.rested.get(watch, -DECIDE_GATHER) + DECIDE_GATHER:
+                return watch
+        return None
+
+    def _until_turn(self) -> float | None:
+        """Seconds until a pending watch's rest ends (None: none is pending, wait for a notice)."""
+        if not self.pending:
+            return None
+        turn = min(self.rested.get(watch, -DECIDE_GATHER) + DECIDE_GATHER for watch in self.pending)
+        return max(0.0, turn - time.perf_counter())
+
+    def _receive(self, timeout: float | None) -> bool:
+        """Take in the notices that arrive within ``timeout`` seconds (None: wait for the next
+        one), and any that follow at once; whether one came."""
+        came = False
+        while not self.finishing and self._inbox is not None and self._inbox.poll(timeout):
+            came, timeout = True, 0
+            try:
+                notice = self._inbox.recv()
+            except EOFError:  # the crawl is gone: decide what is known, then stop
+                notice = None
+            if notice is None:
+                self.finishing = True
+                break
+            watches, prepared = notice
+            self.pending.update(dict.fromkeys(watches))
+            self.prepared.update(prepared)
+            self.noticed = max(self.noticed, max(prepared, default=0))
+        return came
+
+    def _await_notices(self, missing: list[int]) -> None:
+        """Wait, at most ``NOTICE_WAIT`` seconds, for the notices of the queued reports in
+        ``missing`` that the crawl committed after the last notice taken in. The crawl's one
+        writer numbers its articles in the order it commits them and sends the notices in that
+        order, so only a report newer than every one noticed may be on its way; an older one
+        (queued by an earlier cycle, or another process) never comes with what was computed
+        for it, and neither does one already waited for."""
+        newest = max(missing)
+        if newest <= max(self.noticed, self.awaited):
+            return
+        self.awaited = newest
+        deadline = time.perf_counter() + NOTICE_WAIT
+        while newest > self.noticed and not self.finishing:
+            left = deadline - time.perf_counter()
+            if left <= 0 or not self._receive(left):
+                return
 
     def _step(self, watch: str) -> None:
         """One batch of the watch's queue in one transaction; the watch goes to the back of the
@@ -266,11 +324,19 @@ class _Deciding:
         planned = batch_size(self.per_match)
         started, started_cpu = time.perf_counter(), time.process_time()
         with self.parts.database.read_session() as session:  # waits for no writer
-            ahead = look_ahead(session, desk, watch, prepared=self.prepared, limit=planned)
+            ahead = look_ahead(
+                session,
+                desk,
+                watch,
+                prepared=self.prepared,
+                limit=planned,
+                await_notices=None if self.finishing else self._await_notices,
+            )
         if not ahead.queued:  # decided already (committed after an earlier look-ahead, and taken then)
             self.figures.seconds += time.perf_counter() - started
             self.figures.cpu += time.process_time() - started_cpu
             del self.pending[watch]
+            self.rested[watch] = time.perf_counter()
             return
         # What was looked ahead, not what the crawl commits while this waits for the lock: that
         # comes with its own notice, and is looked ahead then.
@@ -311,6 +377,8 @@ class _Deciding:
         del self.pending[watch]
         if events and (limit >= planned or len(events) < limit):  # more may be queued, or some were left
             self.pending[watch] = None
+        else:
+            self.rested[watch] = finished
 
     def _desk(self) -> StoryDesk:
         if self.desk is None:

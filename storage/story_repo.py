@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
 
-from sqlalchemy import bindparam, select, union_all
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.sql import Executable
 
 from .chunking import in_chunks
-from .models import Article, Story, WatchMatch
+from .models import Story, WatchMatch
+from .tables import articles, watch_matches
 
 
 def active_stories(session: Session, watch: str, since: datetime, limit: int) -> dict[int, Story]:
@@ -74,26 +74,22 @@ def first_reports(session: Session, fingerprints: Collection[str], watch: str) -
     return found
 
 
-# Fingerprints per statement: one small subquery each. A statement is compiled once per size: a
+# Fingerprints per statement: one small subquery each. A statement is built once per size: a
 # shorter list is padded to the next size with its last fingerprint.
 _STATEMENT_SIZES = (8, 16, 32, 64, 128)
 
 
 @lru_cache(maxsize=8)
 def _firsts_statement(size: int) -> Executable:
-    watch: Any = bindparam("watch")
-    per_fingerprint = [
-        select(Article.fingerprint, Article.id, WatchMatch.story_id)
-        .join(WatchMatch, WatchMatch.article_id == Article.id)
-        .where(
-            Article.fingerprint == bindparam(f"fingerprint_{index}"),
-            WatchMatch.watch == watch,
-            WatchMatch.story_id.is_not(None),
-        )
-        .order_by(Article.id)
-        .limit(2)
-        .subquery()
-        .select()
+    """SQL text, not an expression: SQLAlchemy compiled a union of 128 subqueries in ~0.3 s, once per
+    size in every decide process (a crawl cycle's), more than the statements' own running."""
+    per_fingerprint = (
+        f"SELECT first_{index}.fingerprint, first_{index}.id, first_{index}.story_id FROM ("
+        f"SELECT {articles.name}.fingerprint AS fingerprint, {articles.name}.id AS id, "
+        f"{watch_matches.name}.story_id AS story_id "
+        f"FROM {articles.name} JOIN {watch_matches.name} ON {watch_matches.name}.article_id = {articles.name}.id "
+        f"WHERE {articles.name}.fingerprint = :fingerprint_{index} AND {watch_matches.name}.watch = :watch "
+        f"AND {watch_matches.name}.story_id IS NOT NULL ORDER BY {articles.name}.id LIMIT 2) AS first_{index}"
         for index in range(size)
-    ]
-    return union_all(*per_fingerprint)
+    )
+    return text(" UNION ALL ".join(per_fingerprint))
