@@ -206,6 +206,46 @@ def test_many_feeds_in_both_languages_every_match_decided_once(tmp_path: Path, f
     assert alerts == sorted(title for title, event in events if event in ("new_story", "development"))
 
 
+def test_a_sparse_stream_is_decided_in_a_few_transactions_not_one_per_feed(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """Twenty slow feeds of one host, answering a few at a time, one matching report each (in
+    Arabic and English): the decide process gathers what is stored meanwhile (DECIDE_GATHER), so a
+    handful of transactions decide them all, each report once, rather than one per feed."""
+    feeds, titles = [], []
+    for index in range(20):
+        arabic = index % 2 == 0
+        title = (
+            f"قوات كوريا الشمالية تتقدم في كورسك بحسب تقرير رقم {index}"
+            if arabic
+            else f"North Korean troops advance in Kursk, report number {index} says"
+        )
+        titles.append(title)
+        body = rss(
+            f"sparse-{index}", [title, "Markets steady ahead of the central bank decision"], "ar" if arabic else "en"
+        )
+
+        def slow(handler: FeedRequestHandler, body: bytes = body, delay: float = 0.3) -> None:
+            time.sleep(delay)  # the loopback host's feeds are fetched a few at a time
+            handler.send_body(200, body, "application/rss+xml")
+
+        feed_server.routes[f"/sparse-{index}.xml"] = slow
+        feeds.append({"name": f"Sparse {index}", "url": feed_server.url(f"/sparse-{index}.xml")})
+    crawl = crawl_json(configure(tmp_path, feeds), env=ENV)
+    assert crawl.returncode == 0, crawl.stderr
+    stages = crawl.json()["stages"]
+    assert sum(feed["matched"] for feed in crawl.json()["feeds"]) == 20 and stages["decided"] == 20
+    assert stages["last_answer"] - stages["first_answer"] >= 2.0, "the feeds were stored over seconds"
+    assert stages["decide_transactions"] <= 5, stages
+    database = Database(f"sqlite:///{tmp_path / 'raqib.db'}")
+    try:
+        assert queued(database) == 0
+        _, events, _ = decisions(database)
+        assert sorted(title for title, _ in events) == sorted(titles), "each report decided once"
+    finally:
+        database.dispose()
+
+
 def test_decide_transactions_grow_to_hold_the_lock_about_a_quarter_second() -> None:
     assert batch_size(None) == DECIDE_STEP, "before the first transaction: a small one"
     assert batch_size(0.001) == int(DECIDE_HOLD / 0.001) == 250
