@@ -23,7 +23,7 @@ from support.workers import GeneratedFeeds, Workers, restart_pg, running_workers
 from test_alerts import ENV, SECRET, webhook_alert
 from test_watch_lock import FeedSpec
 
-from raqib.distributed.crawl_child import crawl_database
+from raqib.distributed.batch_crawl import crawl_database
 from raqib.feedserver import FeedServer
 from storage import feed_repo
 from storage.crawl_locks import FeedLocks
@@ -127,7 +127,7 @@ def test_feed_locks_keep_two_crawl_processes_off_the_same_feeds(fresh_pg_url: st
 
 def test_the_crawl_processs_commits_do_not_wait_for_the_disk_and_keep_the_urls_options(fresh_pg_url: str) -> None:
     """Its batch is acknowledged by the worker's own (waiting) commit, which makes these durable
-    first (crawl_child.ASYNC_COMMIT); the options a user put in the URL are kept beside it."""
+    first (batch_crawl.ASYNC_COMMIT); the options a user put in the URL are kept beside it."""
     database = crawl_database(f"{fresh_pg_url}?options=-c%20statement_timeout%3D1234")
     with database.session() as session:
         query = "SELECT name, setting || ' ' || source FROM pg_settings WHERE name IN (:commit, :timeout)"

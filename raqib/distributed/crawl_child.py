@@ -9,7 +9,7 @@ Run by the worker as ``python -m raqib.distributed.crawl_child --config PATH --d
 names on stdin; the process answers on stdout with the per-feed reports, the feeds it left
 alone (being crawled elsewhere, or no longer due), the watches with undecided matches and its
 resident memory (the worker retires a process past its memory cap or batch count). End of
-stdin: the process exits. Per batch, in order:
+stdin: the process exits. Per batch (``raqib.distributed.batch_crawl``), in order:
 
 1. lock the batch's feeds (PostgreSQL advisory locks, one per feed, held by this process until
    the batch is stored: they end with the process too, ``kill -9`` included); a feed another
@@ -37,116 +37,14 @@ import signal
 import sys
 from pathlib import Path
 from types import FrameType
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sqlalchemy.engine import make_url
+if TYPE_CHECKING:
+    from raqib.distributed.batch_crawl import BatchCrawler
 
-from config.loader import load_config
-from crawler.runner import CrawlService, scrapy_settings
-from ingest.clock import Clock
-from ingest.crawl import crawl_cycle
-from ingest.workers import worker_pool
-from raqib.compose import story_desk
-from storage import feed_repo, queue_status, repo
-from storage.crawl_locks import FeedLocks
-from storage.db import Database
-
-# The crawl process's commits do not wait for the disk. Safe here: its batch is acknowledged
-# (the job marked done) only after its answer, by the worker's own commit, which waits for the
-# write-ahead log up to that commit, and so for every earlier commit of this process too. A
-# PostgreSQL crash can lose only stores that nothing durable follows yet: their job is not done,
-# their feeds are still due, and they are crawled again. The same holds for a decide job or an
-# alert built on a lost store: its own commit would have made that store durable first.
-ASYNC_COMMIT = "-c synchronous_commit=off"
-
-
-def crawl_database(url: str) -> Database:
-    """The crawl process's database: its connections commit without waiting for the disk."""
-    parsed = make_url(url)
-    given = parsed.query.get("options")
-    options = " ".join(part for part in (given if isinstance(given, str) else "", ASYNC_COMMIT) if part)
-    return Database(parsed.update_query_dict({"options": options}).render_as_string(hide_password=False))
-
-
-def resident_bytes() -> int:
-    """This process's resident memory now (Linux; 0 elsewhere)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-    return pages * os.sysconf("SC_PAGE_SIZE")
-
-
-class BatchCrawler:
-    """What every batch of this process shares: the config, one database engine, the parse
-    pool (its processes start with the first feed to parse and stay) and the running reactor."""
-
-    def __init__(self, config_path: Path, data_dir: Path, parse_workers: int) -> None:
-        config = load_config(config_path, data_dir=data_dir)
-        self.config = config.model_copy(
-            update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})}
-        )
-        self.database = crawl_database(self.config.database)
-        self.pool = worker_pool(self.config, beside_decider=False)
-        self.service = CrawlService(scrapy_settings(self.config))
-        self.service.start()
-
-    def crawl(self, names: list[str]) -> dict[str, object]:
-        config = self.config
-        configured = {feed.name for feed in config.feeds if feed.enabled}
-        locks = FeedLocks(self.database)
-        try:
-            wanted = [name for name in names if name in configured]
-            mine = locks.acquire(wanted)
-            with self.database.session() as session:
-                now = queue_status.database_now(session)
-                due = set(feed_repo.due_feed_names(session, now, mine))
-            crawl = [name for name in mine if name in due]
-            reports = []
-            undecided: list[str] = []
-            if crawl:
-                batch = set(crawl)
-                # On the database's clock: first-seen times, next due times and alert times agree
-                # whichever machine (and whichever clock) crawled.
-                result = crawl_cycle(
-                    # Its own feeds only: the cycle syncs and reads the feeds it is given, and a
-                    # 100-feed batch must not cost as much as every configured feed (20,000 feeds:
-                    # about a second of CPU per batch).
-                    config.model_copy(update={"feeds": [feed for feed in config.feeds if feed.name in batch]}),
-                    self.database,
-                    self.pool,
-                    lambda: story_desk(config),  # only to revise a matched report's story
-                    None,  # no decide process: this crawl only stores, decide jobs decide
-                    self.service.fetch,
-                    crawl,
-                    clock=Clock.as_of(now),
-                )
-                reports = [report.as_dict() for report in result.reports]
-                if any(report.matched for report in result.reports):
-                    with self.database.session() as session:
-                        undecided = repo.undecided_watches(session)
-            return {
-                "feeds": reports,
-                "undecided": undecided,
-                "busy": [name for name in wanted if name not in mine],
-                "not_due": [name for name in mine if name not in due],
-                "unknown": [name for name in names if name not in configured],
-                "rss": resident_bytes(),
-            }
-        finally:
-            locks.release()
-            # Fresh connections for the next batch, as a process per batch had: a connection's
-            # prepared statements keep plans made when the tables were smaller (on a new
-            # database, plans for empty tables: PostgreSQL's CPU per item doubled).
-            self.database.engine.dispose()
-
-    def stop(self) -> None:
-        self.service.stop()
-
-    def close(self) -> None:
-        self.service.close()
-        self.pool.close()
-        self.database.dispose()
+# Nothing heavy is imported here, at the top of the process's main module: multiprocessing runs
+# the main module again in every process it starts, so a parse process would import Scrapy,
+# Twisted and SQLAlchemy for nothing (0.6 s of CPU and 60 MiB each). ``main`` imports them.
 
 
 def serve(crawler: BatchCrawler, batches: TextIO, replies: TextIO) -> None:
@@ -184,6 +82,8 @@ def main() -> None:
     # print (here or in a parse process) goes to the log instead of into the protocol.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    from raqib.distributed.batch_crawl import BatchCrawler
+
     crawler = BatchCrawler(args.config, args.data, args.parse_workers)
     # What was imported and started so far lives as long as the process: the collector stops
     # walking it, and runs a tenth as often (a batch's garbage is short-lived; the writer collects
