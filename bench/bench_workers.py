@@ -117,6 +117,15 @@ class ProcessCpu:
                 spent[kind] = spent.get(kind, 0.0) + cpu - self.baseline.get(pid, 0.0)
         return spent
 
+    def processes(self) -> dict[str, int]:
+        """How many processes of each class ran (were sampled) during the run."""
+        started = dict.fromkeys(PROCESS_CLASSES, 0)
+        for pid in self.seen:
+            kind = self.kind.get(pid)
+            if kind is not None:
+                started[kind] += 1
+        return started
+
     def _sample(self) -> None:
         while not self._stop.wait(0.5):
             self.seen.update(self._read())
@@ -189,6 +198,7 @@ def run(
             done = wait_for(watch.done, args.timeout, interval=0.5)
             settled = time.time()
             spent = sampler.seconds()
+            processes = sampler.processes()
             own = resource.getrusage(resource.RUSAGE_SELF)
             polling = time.thread_time() - polling_before
         finally:
@@ -222,6 +232,7 @@ def run(
         pg_cpu=spent["PostgreSQL"],
         load=os.getloadavg()[0],
         **{f"cpu {kind}": seconds for kind, seconds in spent.items()},
+        **{f"processes {kind}": float(count) for kind, count in processes.items()},
     )
     return result
 
@@ -453,6 +464,13 @@ def main() -> None:
                 )
                 print(f"  {bottleneck(result, os.cpu_count() or 1)}")
                 print("  CPU per item: " + ", ".join(f"{role} {ms:.3f} ms" for role, ms in per_item_ms(result).items()))
+                # What the workers started: per crawl job running at once, a crawl process and its
+                # parse pool (a forkserver and its parse processes); two workers start twice as many.
+                print(
+                    "  processes seen: "
+                    + ", ".join(f"{kind} {result[f'processes {kind}']:.0f}" for kind in PROCESS_CLASSES[:3])
+                    + " (parse processes: each crawl process's forkserver and the parse workers it started)"
+                )
                 if "timeline crawl jobs" in result:
                     phases = {phase: result[f"timeline {phase}"] for phase in TIMELINE}
                     fetching = result["timeline fetching a batch (first to last GET, per job)"]
