@@ -13,12 +13,13 @@ cascading joins included), beside the shipped model's replay of the same file. L
 left out: a model fitted on every other dev file is used in a real replay of the one left out,
 the nearest thing on dev data to a topic nobody tuned on.
 
-    .venv/bin/python bench/cross_topic.py [--left-out] [--errors]
+    .venv/bin/python bench/cross_topic.py [--left-out] [--errors] [--topics kursk,yemen] [--no-shipped]
 
 ``--left-out``: only the last part. ``--errors``: for each topic left out, also its wrong merges and
 splits in the real replay and, with the labels' stories, the mean evidence of the (item, story)
 pairs the left-out model gets wrong: an item's own story under the join bar (a split) and another
-story over the bar and above its own (a merge).
+story over the bar and above its own (a merge). ``--topics``: leave out only these (names' starts).
+``--no-shipped``: skip the shipped model's replays.
 """
 
 from __future__ import annotations
@@ -122,17 +123,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         data = {path.stem: evidence_by_item(path, Path(scratch)) for path in sorted(TIMELINES.glob("*-dev.jsonl"))}
     TOPIC_OF.update({id(items[0]): name for name, items in data.items() if items})
-    shipped = {test: replay(TIMELINES / f"{test}.jsonl") for test in data}
+    shipped = {test: replay(TIMELINES / f"{test}.jsonl") for test in data if "--no-shipped" not in sys.argv[1:]}
     if "--left-out" not in sys.argv[1:]:
         one_on_one(data, shipped, threshold)
     print(f"\nleft out: fitted on every other dev file (L2 {l2}, evidence {', '.join(names)}), replayed on the one")
     print("left out (shipped: the model in stories.decide)")
     errors = "--errors" in sys.argv[1:]
-    for test in data:
+    chosen = option("--topics", ",".join(data)).split(",")
+    for test in (name for name in data if any(name.startswith(topic) for topic in chosen)):
         others = [name for name in data if name != test]
         left_out = replay_with(pooled(data, others), TIMELINES / f"{test}.jsonl", l2, names)
-        for label, scores in ((f"all but {test}", left_out), ("shipped", shipped[test])):
-            print_replay(label, test, scores)
+        print_replay(f"all but {test}", test, left_out)
+        if test in shipped:
+            print_replay("shipped", test, shipped[test])
         if errors:
             for line in left_out.story_errors:
                 print("    " + line)

@@ -293,7 +293,7 @@ class StoryDesk:
             batch.stories[story.id] = story
         else:
             story = candidates[decision.story_id]
-        self._absorb(story, features, at)
+        self._absorb(story, features, at, core=decision.core)
         firsts = batch.firsts.setdefault(prepared.fingerprint, [])
         firsts[:] = sorted([*firsts, (article.id, story.id)])[:2]
         batch.story_of[article.id] = story.id
@@ -365,12 +365,12 @@ class StoryDesk:
             self._memories[story.id] = (story.state_token, memory)
         return memory
 
-    def _absorb(self, story: Story, features: ArticleFeatures, at: datetime | None) -> None:
+    def _absorb(self, story: Story, features: ArticleFeatures, at: datetime | None, core: bool = True) -> None:
         memory = self._memory(story)
         # With the encoder, a story keeps the sentences it reads of every report (the first
         # ``MAX_ENCODED``), embedded or not: a copy decided without vectors keeps the same.
         read = [sentence.text for sentence in features.sentences[:MAX_ENCODED]] if self.encoder is not None else None
-        memory.absorb(features, at=at, texts=read)
+        memory.absorb(features, at=at, texts=read, core=core)
         story.state_token = uuid.uuid4().hex
         if at is not None:  # reports may be decided out of event order (a late backfill)
             story.first_seen = min(story.first_seen, at)

@@ -71,6 +71,10 @@ class StoryMemory:
     numbers: list[int] = field(default_factory=list)  # every count its reports stated, oldest first
     first_at: datetime | None = None  # the earliest and latest event time of its reports
     last_at: datetime | None = None
+    # What the story matches, once a report joined it weakly (``absorb`` with ``core=False``):
+    # the same memory over its core reports only. None while every report is core (and in
+    # states stored before it existed).
+    core: StoryMemory | None = None
     _pairs: set[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
     # How many of ``meanings`` make each pairing: forgetting the oldest sentences takes away only
     # the pairings no remaining sentence makes, without going over all of them again.
@@ -120,14 +124,36 @@ class StoryMemory:
                 continue
             dropped = _dropped(cached[1], texts) if cached is not None else None
             missing.extend(texts[len(cached[1]) - dropped :] if cached is not None and dropped is not None else texts)
+        if self.core is not None:
+            missing.extend(self.core.unembedded())
         return missing
 
     def vocabulary(self, language: str) -> dict[str, None]:
         return self.words.get(language, {})
 
-    def absorb(self, features: ArticleFeatures, at: datetime | None = None, texts: Sequence[str] | None = None) -> None:
+    @property
+    def matched(self) -> StoryMemory:
+        """The memory a new report is compared with: its core reports' (``core``), else all."""
+        return self.core if self.core is not None else self
+
+    def absorb(
+        self,
+        features: ArticleFeatures,
+        at: datetime | None = None,
+        texts: Sequence[str] | None = None,
+        core: bool = True,
+    ) -> None:
         """Add an article; ``at``: its event time (publication time clamped to first seen).
-        ``texts``: the sentences the encoder reads of it (default: the encoded ones, else all)."""
+        ``texts``: the sentences the encoder reads of it (default: the encoded ones, else all).
+        ``core``: whether it widens what the story matches (``matched``): a weak join belongs to
+        the story but does not (``stories.decide.DecisionSettings.weak_member_penalty``)."""
+        if not core and self.core is None:
+            self.core = StoryMemory.from_json(self.to_json())
+        elif core and self.core is not None:
+            self.core.absorb(features, at, texts)
+        self._absorb(features, at, texts)
+
+    def _absorb(self, features: ArticleFeatures, at: datetime | None, texts: Sequence[str] | None) -> None:
         language = features.language
         if at is not None:
             self.first_at = at if self.first_at is None else min(self.first_at, at)
@@ -224,6 +250,7 @@ class StoryMemory:
             "numbers": self.numbers,
             "first_at": self.first_at.isoformat() if self.first_at else None,
             "last_at": self.last_at.isoformat() if self.last_at else None,
+            **({"core": self.core.to_json()} if self.core is not None else {}),
         }
 
     @classmethod
@@ -258,6 +285,7 @@ class StoryMemory:
             numbers=[int(n) for n in data.get("numbers", [])],
             first_at=_time(data.get("first_at")),
             last_at=_time(data.get("last_at")),
+            core=cls.from_json(data["core"]) if data.get("core") else None,
         )
 
 

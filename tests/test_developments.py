@@ -68,7 +68,7 @@ class Desk:
             features, candidates, SETTINGS, encoder=self.encoder, at=at, watch_names=self.categoriser.watch_names
         )
         story_id = decision.story_id if decision.story_id is not None else len(self.stories) + 1
-        self.stories.setdefault(story_id, StoryMemory()).absorb(features, at=at)
+        self.stories.setdefault(story_id, StoryMemory()).absorb(features, at=at, core=decision.core)
         return decision
 
 
@@ -634,3 +634,49 @@ def test_a_write_up_whose_body_the_story_holds_is_not_news_for_its_headline(enco
         at=T0 + timedelta(days=3, hours=2),
     )
     assert write_up.story_id == 1 and write_up.event in (EventType.UPDATE, EventType.DUPLICATE), write_up.reason
+
+
+CAPTURE = (
+    "Ukraine says it captured two North Korean soldiers in Kursk region",
+    "Ukraine's security service said on Saturday its forces captured two wounded North Korean soldiers in Russia's "
+    "Kursk region and that they were being questioned in Kyiv.",
+    "en",
+)
+CAPTURE_AR = (
+    "كييف: أسر جنديين كوريين شماليين في كورسك",
+    "قال جهاز الأمن الأوكراني إن قواته أسرت جنديين كوريين شماليين مصابين في منطقة كورسك الروسية وإنهما يخضعان "
+    "للاستجواب في كييف.",
+    "ar",
+)
+
+
+def test_a_report_folded_in_under_the_join_bar_does_not_widen_what_its_story_matches(
+    encoder: SentenceEncoder,
+) -> None:
+    # A drone strike near Sudzha, in English and Arabic; a day later the capture of two soldiers
+    # folds into it under the join bar (same actors and region, another event). It belongs to
+    # the story, but the Arabic write-up of the capture, which matches the story only through it,
+    # scores the penalty less than it would if the capture had joined confidently: one weak join
+    # must not make a story that matches every later report of the watch.
+    desk = kursk_desk(encoder)
+    for hours, report in enumerate(SUDZHA_STRIKE):
+        desk.report(*report, at=T0 + timedelta(hours=3 * hours))
+    capture = desk.report(*CAPTURE, at=T0 + timedelta(hours=30))
+    assert capture.story_id == 1 and SETTINGS.fold_probability <= capture.score < SETTINGS.join_probability
+    assert not capture.core, capture.reason
+    weak = desk.stories[1]
+    assert weak.articles == 3 and weak.matched.articles == 2
+    confident = StoryMemory.from_json(weak.to_json())
+    confident.core = None  # the same reports, the capture a core member
+
+    def arabic_against(memory: StoryMemory) -> Decision:
+        features = desk.features(*CAPTURE_AR)
+        at = T0 + timedelta(hours=40)
+        watch = desk.categoriser.watch_names
+        return decide(features, [StoryCandidate(1, memory)], SETTINGS, encoder=encoder, at=at, watch_names=watch)
+
+    through_core, through_weak = arabic_against(confident), arabic_against(weak)
+    assert through_weak.score == pytest.approx(through_core.score - SETTINGS.weak_member_penalty, abs=1e-6)
+    # Against the story's core alone it would not even fold in: it is the weak member it matches.
+    alone = arabic_against(weak.matched)
+    assert alone.event is EventType.NEW_STORY and alone.score < SETTINGS.fold_probability

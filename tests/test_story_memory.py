@@ -17,7 +17,8 @@ REPORTS = [
 ]
 
 
-def absorbed() -> StoryMemory:
+def absorbed(weak: frozenset[int] = frozenset()) -> StoryMemory:
+    """The story of ``REPORTS``; those numbered in ``weak`` joined it weakly (``core=False``)."""
     preparer = Preparer(Lexicon(), None)
     memory = StoryMemory()
     for index, (language, title, summary) in enumerate(REPORTS):
@@ -31,7 +32,7 @@ def absorbed() -> StoryMemory:
             published=None,
             language_hint=language,
         )
-        memory.absorb(preparer.prepare(entry, language).features)
+        memory.absorb(preparer.prepare(entry, language).features, core=index not in weak)
     return memory
 
 
@@ -72,3 +73,24 @@ def test_words_that_a_space_cannot_separate_are_kept_whole() -> None:
         words={"ar": dict.fromkeys(["كورسك", "جنود"])},
     )
     assert stored(memory) == memory
+
+
+def test_a_weak_member_belongs_to_the_story_but_not_to_what_it_matches() -> None:
+    # The English report joined weakly: it is counted and its sentences are known to the story,
+    # but a new report is matched against the two Arabic reports only, and the Arabic report
+    # after it still widens what the story matches.
+    memory = absorbed(weak=frozenset({1}))
+    assert memory.articles == 3 and "Pyongyang sends 3,000 more soldiers to Russia." in memory.texts
+    assert memory.languages == {"ar", "en"}
+    core = memory.matched
+    assert core is not memory and core.articles == 2 and core.languages == {"ar"}
+    assert "Pyongyang sends 3,000 more soldiers to Russia." not in core.texts
+    assert any("الاستخبارات" in text for text in core.texts), "a core report after the weak one is matched"
+    assert stored(memory) == memory and stored(memory).matched == core
+
+
+def test_a_memory_whose_members_are_all_core_is_what_it_matches_and_is_stored_as_before() -> None:
+    memory = absorbed()
+    assert memory.matched is memory
+    assert "core" not in memory.to_json(), "states of stories without a weak member keep their form"
+    assert stored(memory).matched == memory
