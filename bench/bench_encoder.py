@@ -76,7 +76,7 @@ def run(paths: list[Path], encoder: SentenceEncoder | None, scratch: Path) -> tu
                 candidates = [StoryCandidate(story_id, memory) for story_id, memory in stories.items()]
                 decision = decide(features, candidates, settings, encoder=encoder, at=at)
                 story_id = decision.story_id if decision.story_id is not None else len(stories) + 1
-                stories.setdefault(story_id, StoryMemory()).absorb(features, at=at)
+                stories.setdefault(story_id, StoryMemory()).absorb(features, at=at, core=decision.core)
             seconds += time.perf_counter() - started
             articles += len(batch)
     return articles, seconds

@@ -902,7 +902,7 @@ class MemoryDesk:
             json_seconds += time.perf_counter() - lap
         else:
             memory = memories[story_id] if story_id in memories else StoryMemory()
-        memory.absorb(prepared.features)
+        memory.absorb(prepared.features, core=decision.core)
         stories.last_seen[story_id] = max(stories.last_seen.get(story_id, now), now)
         if self.json_states:
             lap = time.perf_counter()
