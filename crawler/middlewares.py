@@ -1,4 +1,5 @@
-"""Downloader middleware that keeps every request, redirects included, inside the allowed network."""
+"""Downloader middlewares: the guard that keeps every request, redirects included, inside the
+allowed network, and redirects followed without a Referer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Self
 
 from scrapy import Request
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -56,3 +58,19 @@ class SafeFetchMiddleware:
         except RefusedURL as refused:
             raise RefusedRequest(f"{request.url}: {refused}") from None
         return response
+
+
+class RedirectWithoutReferer(RedirectMiddleware):
+    """Scrapy's redirect middleware, sending no Referer on the redirected request: no referer
+    middleware runs here (see crawler.settings), and Scrapy's looks for one as the engine starts,
+    warning on stderr when it finds none."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = cls(crawler.settings)
+        middleware.crawler = crawler
+        return middleware
+
+    def handle_referer(self, request: Request, response: Response) -> None:
+        del response
+        request.headers.pop("Referer", None)

@@ -10,6 +10,7 @@ parses or stores.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -48,7 +49,8 @@ def scrapy_settings(config: RaqibConfig, log_level: str = "WARNING") -> Settings
 
 def fetch(settings: Settings, jobs: list[FeedJob], handler: FetchHandler) -> None:
     """Fetch every job's feed (and the pages the handler asks for); returns when all answered."""
-    process = CrawlerProcess(settings)
+    process = CrawlerProcess(settings)  # configures logging (as CrawlService.start does)
+    _drop_records_below_level(settings)
     process.crawl(process.create_crawler(FeedsSpider), jobs=jobs, handler=handler)
     process.start()
 
@@ -68,6 +70,7 @@ class CrawlService:
 
     def start(self) -> None:
         configure_logging(self.settings)  # as CrawlerProcess does: Scrapy's log on stderr
+        _drop_records_below_level(self.settings)
         reactor = _reactor()  # the platform default (TWISTED_REACTOR = None), installed here
         self._runner = CrawlerRunner(self.settings)
         reactor.getThreadPool().adjustPoolsize(maxthreads=self.settings.getint("REACTOR_THREADPOOL_MAXSIZE"))
@@ -111,6 +114,13 @@ class CrawlService:
         if self._runner is None:
             raise RuntimeError("CrawlService.start() was not called")
         return self._runner
+
+
+def _drop_records_below_level(settings: Settings) -> None:
+    """Scrapy's logging setup sets its loggers to DEBUG and filters at the handler: a record is
+    made, with its caller looked up, for every request, response and redirect (two per feed) only
+    to be dropped there. Its loggers get the crawl's level itself, so nothing below it is made."""
+    logging.getLogger("scrapy").setLevel(settings["LOG_LEVEL"])
 
 
 def _reactor() -> Any:

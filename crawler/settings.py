@@ -53,30 +53,31 @@ RAQIB_PRIVATE_HOSTS: list[str] = []
 HTTPPROXY_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SafeFetchMiddleware": 50,
+    "crawler.middlewares.RedirectWithoutReferer": 600,
 }
 # Scrapy's own downloader middlewares, without those the settings above switch off (robots.txt,
 # cookies, retries, meta refresh, proxies, the HTTP cache) and HTTP auth (no spider sets it):
 # left in the base list they are still imported, and the cookies one alone pulls in tldextract,
 # requests and urllib3 (~75 ms of every crawl's start).
-# Nor the offsite filter (the spider names no allowed domains: it had nothing to refuse) or the
-# download statistics: each middleware is a step every request and response goes through.
+# Nor the offsite filter (the spider names no allowed domains: it had nothing to refuse), the
+# download statistics, or the default-headers and user-agent ones (the spider writes Accept and
+# User-Agent into each request itself): each middleware is a step every request and response
+# goes through. Redirects are followed by our subclass of Scrapy's (crawler.middlewares).
 DOWNLOADER_MIDDLEWARES_BASE = {
     "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
-    "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
-    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
-    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
 }
 # Spider middlewares wrap every callback's output in one more async generator each: kept are those
-# that matter here (start requests queued apart, failed statuses to the errback, the referer the
-# redirect middleware asks for, a cap on the length of an article URL a feed gives); depth
-# statistics and the meta-copy warning are left out.
+# that matter here (start requests queued apart, failed statuses to the errback). No referer
+# (a monitor has no reason to tell a site which feed linked to its page) and no cap on URL length
+# here: the spider refuses an article URL that is too long itself, as that page's error (Scrapy's
+# middleware dropped the request without a word, and its feed then waited for the page forever).
+# Depth statistics and the meta-copy warning are left out too.
 SPIDER_MIDDLEWARES_BASE = {
     "scrapy.spidermiddlewares.start.StartSpiderMiddleware": 25,
     "scrapy.spidermiddlewares.httperror.HttpErrorMiddleware": 50,
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": 700,
-    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": 800,
 }
+URLLENGTH_LIMIT = 2083
 # Nothing is yielded as an item: every answer goes to the handler the spider is given.
 ITEM_PIPELINES: dict[str, int] = {}
 # A response being handed on counts against this until the handler has answered; feeds are

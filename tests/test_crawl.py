@@ -329,3 +329,43 @@ def test_requests_name_raqib_and_send_conditional_headers(tmp_path: Path, feed_s
     assert seen[0]["User-Agent"] is not None and seen[0]["User-Agent"].startswith("Raqib/")
     assert seen[0]["If-None-Match"] is None
     assert seen[1]["If-None-Match"] is not None, "the second request is conditional"
+
+
+def test_article_pages_are_asked_for_as_raqib_without_a_referer_and_a_too_long_link_is_that_page_s_error(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    seen: list[dict[str, str | None]] = []
+
+    def page(handler: FeedRequestHandler) -> None:
+        seen.append({name: handler.headers.get(name) for name in ("User-Agent", "Referer", "Accept")})
+        handler.serve_file("/articles/nk-withdrawal.html", "text/html; charset=utf-8")
+
+    feed_server.routes["/page.html"] = page
+    feed_server.routes["/moved.html"] = serve_bytes(b"", "text/plain", status=302, headers={"Location": "/page.html"})
+    too_long = feed_server.url("/page.html") + "?" + "x" * 2100
+    links = [feed_server.url("/moved.html"), too_long.replace("&", "&amp;")]
+    items = "".join(
+        f"<item><title>North Korean troops {word} near Kursk, Russia</title><link>{link}</link>"
+        f'<guid isPermaLink="false">long-{number}</guid><pubDate>Tue, 04 Feb 2025 0{number}:00:00 GMT</pubDate>'
+        f"<description>Seoul says North Korean troops in Russia's Kursk region {word}.</description></item>"
+        for number, (word, link) in enumerate(zip(("withdrawn", "regrouped"), links, strict=True), start=1)
+    )
+    feed_server.routes["/long.xml"] = serve_bytes(
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+        f"<link>http://example.com/</link><description>d</description>{items}</channel></rss>".encode()
+    )
+    config = write_config(tmp_path, [feed(feed_server, "Long link", "long.xml", fetch_articles=True)])
+
+    result = crawl_json(config)
+
+    report = result.feed("Long link")
+    # The feed finishes (Scrapy's URL-length middleware dropped such a request without an answer,
+    # and the feed then waited for its page until the crawl ended) with that page's reason.
+    assert (report["status"], report["new"], report["matched"]) == ("ok", 2, 2), report
+    assert report["error"] == "1 article page(s) not used, first: article URL longer than 2083 characters"
+    assert feed_server.statuses("/moved.html") == [302]
+    assert len(seen) == 1, "the page behind the redirect is fetched once, the too-long link never"
+    assert seen[0]["User-Agent"] is not None and seen[0]["User-Agent"].startswith("Raqib/")
+    assert seen[0]["Referer"] is None, "no site is told which feed linked to its page"
+    assert seen[0]["Accept"] is not None and seen[0]["Accept"].startswith("text/html")
+    assert result.stderr == ""
