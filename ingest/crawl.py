@@ -149,8 +149,8 @@ def crawl_cycle(
     sys.setswitchinterval(SWITCH_SECONDS)
     try:
         fetch(jobs, handler)
-        handler.wait()
     finally:
+        handler.wait()  # the fetch records still waiting too, even when the crawl failed
         sys.setswitchinterval(switch)
         writer.close()
         if decider is not None:

@@ -369,3 +369,23 @@ def test_article_pages_are_asked_for_as_raqib_without_a_referer_and_a_too_long_l
     assert seen[0]["Referer"] is None, "no site is told which feed linked to its page"
     assert seen[0]["Accept"] is not None and seen[0]["Accept"].startswith("text/html")
     assert result.stderr == ""
+
+
+def test_every_unchanged_feed_of_a_big_cycle_is_recorded_and_reported(tmp_path: Path, feed_server: FeedServer) -> None:
+    # More unchanged feeds than one batch of fetch records (ingest.handler.RECORD_BATCH): each
+    # one's answer is logged and reported, those that wait for the crawl's end included.
+    count = 130
+    for index in range(count):
+        feed_server.routes[f"/same/{index}.xml"] = lambda handler: handler.serve_file("/ar_utf8.xml")
+    config = write_config(tmp_path, [feed(feed_server, f"F{index}", f"same/{index}.xml") for index in range(count)])
+    assert crawl_json(config).returncode == 0
+
+    second = crawl_json(config)
+
+    assert second.returncode == 0, second.stderr
+    assert [report["status"] for report in second.json()["feeds"]] == ["not_modified"] * count
+    database = stored(tmp_path)
+    with database.session() as session:
+        logged = feed_repo.fetch_log(session, limit=1000)
+    database.dispose()
+    assert sum(1 for row in logged if row.status == "not_modified") == count
