@@ -465,11 +465,13 @@ def main() -> None:
                 print(f"  {bottleneck(result, os.cpu_count() or 1)}")
                 print("  CPU per item: " + ", ".join(f"{role} {ms:.3f} ms" for role, ms in per_item_ms(result).items()))
                 # What the workers started: per crawl job running at once, a crawl process and its
-                # parse pool (a forkserver and its parse processes); two workers start twice as many.
+                # parse pool (a forkserver, a resource tracker and one parse worker); two workers
+                # start twice as many, each pool sized for one job, not for the machine's cores.
                 print(
                     "  processes seen: "
                     + ", ".join(f"{kind} {result[f'processes {kind}']:.0f}" for kind in PROCESS_CLASSES[:3])
-                    + " (parse processes: each crawl process's forkserver and the parse workers it started)"
+                    + " (per crawl process, parse processes are its forkserver, multiprocessing's resource tracker and "
+                    "its parse worker, DEFAULT_PARSE_WORKERS = 1)"
                 )
                 if "timeline crawl jobs" in result:
                     phases = {phase: result[f"timeline {phase}"] for phase in TIMELINE}
