@@ -33,6 +33,7 @@ import compileall
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -492,6 +493,7 @@ def main() -> None:
                     print(f"  {line}")
     finally:
         stop_pg_server(server)
+        shutil.rmtree(root, ignore_errors=True)  # configs and worker logs (a failed run printed its logs)
     print(json.dumps({str(k): v for k, v in results.items()}, indent=1))
 
 
