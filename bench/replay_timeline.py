@@ -5,14 +5,14 @@ Each item is analysed (watch matching), stored in a fresh SQLite database throug
 ``new_story`` or ``development``; the labels say which items should alert and which story each
 item belongs to.
 
-    .venv/bin/python bench/replay_timeline.py [bench/timeline/kursk-dev.jsonl ...] [-v] [--figures-only holdout]
+    .venv/bin/python bench/replay_timeline.py [bench/timeline/kursk-dev.jsonl ...] [-v] [--figures-only PATTERN]
 
 Timelines are ``<topic>-dev.jsonl`` (thresholds are set on these) and ``<topic>-holdout.jsonl``
-(only checked). The watch is the one in ``<topic>.toml`` beside them, else the bundled default
-configuration's. Prints, per timeline: alert precision and recall, same-story pairwise
-precision/recall/F1 over the matched items and the same across languages only (pairs of an Arabic
-and an English item), the confusion of expected and decided events, and (with -v) every
-disagreement with the decision's reason.
+(only checked: their figures are printed, never their items). The watch is the one in
+``<topic>.toml`` beside them, else the bundled default configuration's. Prints, per timeline:
+alert precision and recall, same-story pairwise precision/recall/F1 over the matched items and the
+same across languages only (pairs of an Arabic and an English item), the confusion of expected and
+decided events, and (with -v) every disagreement with the decision's reason.
 """
 
 from __future__ import annotations
@@ -243,6 +243,13 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
     )
 
 
+def items_hidden(path: Path, figures_only: str | None) -> bool:
+    """Whether only the figures of ``path`` are printed: a holdout's always (its items stay
+    unseen while tuning, however the command was written), any other file's when its name
+    contains the ``--figures-only`` pattern."""
+    return "-holdout" in path.name or (figures_only is not None and figures_only in path.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("timelines", nargs="*", type=Path)
@@ -251,9 +258,8 @@ def main() -> None:
         "--figures-only",
         metavar="PATTERN",
         default=None,
-        help="for timelines whose file name contains PATTERN (e.g. holdout), print the figures only:"
-        " no confusion table and no per-item disagreements, so a holdout can be scored while tuning"
-        " without its items being seen",
+        help="for timelines whose file name contains PATTERN, print the figures only: no confusion"
+        " table and no per-item disagreements (a holdout's are never printed)",
     )
     parser.add_argument(
         "--stories",
@@ -265,7 +271,7 @@ def main() -> None:
     print(f"{'timeline':<22} {'items':>5} {'alert P':>8} {'alert R':>8} {'story F1':>9} {'x-lang F1':>10}")
     results = []
     for path in paths:
-        blind = args.figures_only is not None and args.figures_only in path.name
+        blind = items_hidden(path, args.figures_only)
         scores = replay(path, args.verbose and not blind)
         if blind:
             scores = replace(scores, confusion=Counter(), disagreements=[], story_errors=[])
@@ -276,7 +282,7 @@ def main() -> None:
         )
     for path, scores in results:
         print(f"\n== {path.name}: {scores.items} items in {scores.seconds:.2f}s")
-        if args.figures_only is not None and args.figures_only in path.name:
+        if items_hidden(path, args.figures_only):
             print(
                 f"alert precision {scores.precision:.2f}  recall {scores.recall:.2f}  "
                 f"same-story F1 {scores.same_story.f1:.2f}  across languages F1 {scores.across_languages.f1:.2f}"

@@ -13,7 +13,7 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
-from replay_timeline import Placed, replay, story_errors  # noqa: E402
+from replay_timeline import Placed, items_hidden, replay, story_errors  # noqa: E402
 
 TIMELINES = sorted(path.name for path in (BENCH / "timeline").glob("*.jsonl"))
 
@@ -45,6 +45,15 @@ def test_alerts_are_precise_and_nothing_important_is_missed(name: str) -> None:
     for (expected, decided), count in scores.confusion.items():
         if expected == "unmatched":
             assert decided == "unmatched", f"{count} hard negative(s) matched"
+
+
+def test_a_holdout_s_items_are_never_printed_however_the_replay_is_asked() -> None:
+    # A pattern meant for the dev files ("--figures-only dev") used to print a holdout in full.
+    for pattern in (None, "dev", "kursk", "holdout"):
+        assert items_hidden(Path("bench/timeline/kursk-holdout.jsonl"), pattern), pattern
+    assert not items_hidden(Path("bench/timeline/kursk-dev.jsonl"), None)
+    assert not items_hidden(Path("bench/timeline/kursk-dev.jsonl"), "holdout")
+    assert items_hidden(Path("bench/timeline/kursk-dev.jsonl"), "kursk")
 
 
 def test_each_story_mistake_is_told_at_the_item_that_made_it() -> None:
