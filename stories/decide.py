@@ -50,17 +50,6 @@ class DecisionSettings:
     # members taken as every join under 0.45 or 0.6 instead of the join bar: Kursk 0.86 / 0.89,
     # dev Yemen story F1 0.78; ignoring weak members altogether: Kursk 0.75-0.87, Yemen dev 0.72.
     weak_member_penalty: float = 0.1
-    # With the encoder, a report whose title or lead puts its event where the story has never been
-    # (``places_new_to``, and no story over the bar has been there) joins only from this much:
-    # just over the join bar, the same kind of event in another place (a convoy attacked in
-    # Basra a week after a candidate was killed north of Baghdad, 0.47; a fire breaking out in
-    # the Chouf beside the Masyaf fire, 0.44) is another event. Left out (seven dev files):
-    # iraqvote 0.63 -> 0.66, no other topic moved (mean 0.779 -> 0.783); dev wildfire story F1
-    # 0.75 -> 0.78 (alert P 0.87 -> 0.83: the Chouf fire's next report, folded into the Masyaf
-    # story above this bar, leaves its evacuation to alert again). At 0.6 a UN report of aid
-    # held at an RSF checkpoint splits from its camp's story (cholera 0.96 -> 0.94); from 0.65
-    # fires spreading to a nearby forest split (wildfire 0.78 -> 0.69).
-    elsewhere_join_probability: float = 0.5
     novelty: NoveltySettings = field(default_factory=NoveltySettings)
     # Every encoded sentence this close to the story's in another language: a translation.
     translation_similarity: float = 0.8
@@ -348,9 +337,6 @@ def decide(
             score, best = next(been_there, (score, best))
         others = [c.memory for c in open_stories if c is not best]
         novelty = assess(features, best.memory, settings.novelty, encoder, others)
-        new_place = bool(places_new_to(features, best.memory, watch_names))
-        if new_place and encoder is not None:
-            join = max(join, settings.elsewhere_join_probability)
         if score >= join:
             if novelty.adds_something:
                 return Decision(EventType.DEVELOPMENT, best.story_id, novelty, score, novelty.summary())
@@ -358,13 +344,12 @@ def decide(
                 return Decision(EventType.DUPLICATE, best.story_id, Novelty(), score, "translation of a stored report")
             return Decision(EventType.UPDATE, best.story_id, novelty, score, "re-report that adds nothing new")
         folded_core = encoder is None  # with the encoder, a report folded in under the bar is a weak member
-        # Below the join bar (``elsewhere_join_probability`` for it), a report whose title or lead
-        # puts its event in a place the story never named is another event of the watch (an ambush
-        # in another region a day later, an outbreak across a border), however alike the wording:
-        # it neither folds into the story nor develops it. Well above the bar the story's own
-        # places appear in new reports too (a village inside the region, a town the aid reached),
-        # so the place alone does not decide.
-        elsewhere = score >= fold and new_place
+        # Below the join bar, a report whose title or lead puts its event in a place the story
+        # never named is another event of the watch (an ambush in another region a day later, an
+        # outbreak across a border), however alike the wording: it neither folds into the story
+        # nor develops it. Above the bar the story's own places appear in new reports too (a
+        # village inside the region, a town the aid reached), so the place alone does not decide.
+        elsewhere = score >= fold and bool(places_new_to(features, best.memory, watch_names))
         if score >= fold and not novelty.adds_something and not elsewhere:
             return Decision(
                 EventType.UPDATE, best.story_id, novelty, score, "adds nothing to the closest story", core=folded_core

@@ -516,33 +516,6 @@ def test_the_same_kind_of_event_a_day_later_in_another_place_starts_its_own_stor
     assert (there.event, there.story_id) == (EventType.UPDATE, 1), there.reason
 
 
-def test_the_same_kind_of_event_elsewhere_just_over_the_join_bar_starts_its_own_story(encoder: SentenceEncoder) -> None:
-    # The next day, an Arabic report of a drone strike on North Korean soldiers near Klintsy
-    # (Bryansk) reads close to the Sudzha strike's story (join probability about 0.48, over the
-    # join bar): its lead puts it where the story has never been, so it is another event.
-    def desk_with_the_strike() -> Desk:
-        desk = kursk_desk(encoder)
-        for hours, report in enumerate(SUDZHA_STRIKE):
-            desk.report(*report, at=T0 + timedelta(hours=3 * hours))
-        return desk
-
-    def strike_near(town: str, region: str) -> Decision:
-        return desk_with_the_strike().report(
-            f"مسيرات أوكرانية تقتل جنودا كوريين شماليين قرب {town} في {region}",
-            f"قالت القوات الخاصة الأوكرانية إن مسيرات أوكرانية استهدفت جنودا من كوريا الشمالية قرب {town} في منطقة "
-            f"{region} الروسية يوم السبت.",
-            "ar",
-            at=T0 + timedelta(hours=26),
-        )
-
-    elsewhere = strike_near("كلينتسي", "بريانسك")
-    assert SETTINGS.join_probability <= elsewhere.score < SETTINGS.elsewhere_join_probability, elsewhere.score
-    assert elsewhere.event is EventType.NEW_STORY, elsewhere.reason
-    # The same report placed where the story is: a re-report of its strike.
-    there = strike_near("سودجا", "كورسك")
-    assert (there.event, there.story_id) == (EventType.UPDATE, 1), there.reason
-
-
 def test_a_place_is_new_to_a_story_only_when_no_report_named_it_in_either_script() -> None:
     arabic_only = StoryMemory()
     arabic_only.absorb(
