@@ -347,7 +347,6 @@ def bench_index(size: int, queries: int, hasher: MinHasher, folder: Path) -> dic
     found: list[list[tuple[int, float]]] = []
     candidates_read = 0
     candidates_dropped = 0
-    statement_cache = bands._candidates_statement
     with database.session() as session:
         for blob, keys in zip(query_blobs, query_keys, strict=True):
             started = time.perf_counter()
@@ -355,12 +354,17 @@ def bench_index(size: int, queries: int, hasher: MinHasher, folder: Path) -> dic
             latencies.append(time.perf_counter() - started)
             found.append(result)
         # The candidate counts, read again outside the timed loop.
+        # As ``bands.near_duplicates_of_many`` gathers them: each band's share of its newest members.
         for blob, keys in zip(query_blobs, query_keys, strict=True):
-            params: dict[str, int] = {f"band_{i}": key for i, key in enumerate(sorted(set(keys)))}
-            params["exclude"] = -1
-            rows = session.execute(statement_cache(len(params) - 1), params).all()
-            candidates_read += len(rows)
-            candidates_dropped += sum(hasher.similarity(blob, stored) < NEAR_DUPLICATE_THRESHOLD for _, stored in rows)
+            unique = set(keys)
+            share = bands._share(len(unique))
+            members = bands._band_members(session, dict.fromkeys(unique, share))
+            ids = sorted({member for key in unique for member in members.get(key, [])[:share]})
+            stored = bands._signatures(session, ids, hasher)
+            candidates_read += len(stored)
+            candidates_dropped += sum(
+                hasher.similarity(blob, signature) < NEAR_DUPLICATE_THRESHOLD for signature in stored.values()
+            )
     database.dispose()
 
     # Baseline: brute force over every stored signature held in memory.
