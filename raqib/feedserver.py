@@ -25,6 +25,11 @@ Route = Callable[["FeedRequestHandler"], None]
 class FeedRequestHandler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # As web servers do (nginx's tcp_nodelay is on by default): without it a kept-alive
+    # connection's body waited for the client's delayed ACK of the header segment, ~40 ms per
+    # response, and a crawl of one host measured that wait, not the crawler (300 x 50 at 2 %:
+    # raqib 7.5 s -> 4.5 s, the naive loop, one request per connection, 3.3 s either way).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
         path = urlsplit(self.path).path
