@@ -365,10 +365,13 @@ class IngestHandler:
             self._busy += 1
         future = self.writer.submit(task)
 
-        def settled(_: Future[T]) -> None:
+        # The future comes as the argument, not from the enclosing scope: a closure over it
+        # would make a cycle (the future keeps its callbacks after it is done), and every
+        # stored batch's result (its prepared reports) would wait for the garbage collector.
+        def settled(done: Future[T]) -> None:
             try:
-                if committed is not None and future.exception() is None:
-                    committed(future.result())
+                if committed is not None and done.exception() is None:
+                    committed(done.result())
             finally:
                 with self._idle:
                     self._busy -= 1
