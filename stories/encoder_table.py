@@ -162,6 +162,12 @@ def _write(path: Path, table: np.ndarray) -> None:
 # crawl has finished storing has the machine's other core to itself; the long look-ahead calls
 # (thousands of sentences, most of deciding a dense stream) then take about half the time.
 MICRO_BATCH_THREADS = 2
+# Only for a call this long (sentences): a second thread calling BLAS costs the process ~12 MiB
+# of buffers for as long as it lives, worth it where it halves a call of seconds (a dense
+# stream's look-ahead: hundreds to thousands of sentences per batch), not for a sparse stream's
+# calls (at most ~220 sentences in a 300-feed cycle at 2 %, a tenth of a second), where those
+# 12 MiB took the cycle over its memory budget (summed RSS 293-294 MiB against 281; budget 286).
+THREADED_FROM = 1000
 
 
 class ThreadedBackend(NumpyBackend):
@@ -188,7 +194,7 @@ class ThreadedBackend(NumpyBackend):
             tokens += len(ids)
         if group:
             groups.append((group, tokens, first, len(texts)))
-        if len(groups) == 1 or MICRO_BATCH_THREADS < 2:
+        if len(groups) == 1 or MICRO_BATCH_THREADS < 2 or len(texts) < THREADED_FROM:
             for ids, count, start, end in groups:
                 self._encode_batch(ids, count, out[start:end])
             return out

