@@ -20,7 +20,7 @@ from support.crawl import FIXTURES, crawl_json, descendants, named, serve_bytes,
 
 from config.loader import load_config
 from ingest.decide import decide_watch
-from ingest.decider import DECIDE_HOLD, DECIDE_MOST, DECIDE_STEP, batch_size
+from ingest.deciding import DECIDE_HOLD, DECIDE_MOST, DECIDE_STEP, batch_size
 from raqib.compose import outbox_writer, story_desk
 from raqib.feedserver import FeedRequestHandler, FeedServer
 from storage.db import Database
