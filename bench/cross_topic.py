@@ -13,12 +13,15 @@ cascading joins included), beside the shipped model's replay of the same file. L
 left out: a model fitted on every other dev file is used in a real replay of the one left out,
 the nearest thing on dev data to a topic nobody tuned on.
 
-    .venv/bin/python bench/cross_topic.py [--left-out] [--errors] [--topics kursk,yemen] [--no-shipped]
+    .venv/bin/python bench/cross_topic.py [--left-out] [--errors] [--account] [--topics kursk,yemen] [--no-shipped]
 
 ``--left-out``: only the last part. ``--errors``: for each topic left out, also its wrong merges and
 splits in the real replay and, with the labels' stories, the mean evidence of the (item, story)
 pairs the left-out model gets wrong: an item's own story under the join bar (a split) and another
-story over the bar and above its own (a merge). ``--topics``: leave out only these (names' starts).
+story over the bar and above its own (a merge). ``--account``: for each topic left out, the pairs
+its replay's final stories lose (``replay_timeline.lost_pairs``): each true story cut into pieces
+(missed pairs, and the reports cut off) and each story holding several true stories (wrong
+pairs), with the cross-language share of each. ``--topics``: leave out only these (names' starts).
 ``--no-shipped``: skip the shipped model's replays.
 """
 
@@ -36,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fit_join import Item, evidence_by_item, fit  # noqa: E402
-from replay_timeline import TIMELINES, Scores, replay  # noqa: E402
+from replay_timeline import TIMELINES, Scores, lost_pairs, replay  # noqa: E402
 
 import stories.decide  # noqa: E402
 from stories.decide import JOIN_EVIDENCE, DecisionSettings  # noqa: E402
@@ -140,6 +143,9 @@ def main() -> None:
             for line in left_out.story_errors:
                 print("    " + line)
             print_wrong_pairs(data[test], logistic(pooled(data, others), JOIN_EVIDENCE), threshold)
+        if "--account" in sys.argv[1:]:
+            for line in lost_pairs(left_out.placed):
+                print("    " + line)
 
 
 def print_wrong_pairs(items: list[Item], score: Score, threshold: float) -> None:

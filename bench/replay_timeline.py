@@ -80,6 +80,7 @@ class Scores:
     disagreements: list[str]
     seconds: float
     story_errors: list[str] = field(default_factory=list)
+    placed: list[Placed] = field(default_factory=list)
 
 
 def config_for(path: Path) -> Path:
@@ -131,6 +132,7 @@ class Placed:
     title: str
     decided: str
     score: Any
+    expected: str = ""
 
 
 def story_errors(placed: list[Placed]) -> list[str]:
@@ -160,6 +162,68 @@ def story_errors(placed: list[Placed]) -> list[str]:
             f"{item.id} [{item.language}] {item.truth} → {joined} ({item.decided}, score {item.score}): "
             f"{'; '.join(parts)} — {item.title[:80]}"
         )
+    return lines
+
+
+def lost_pairs(placed: list[Placed]) -> list[str]:
+    """Where the same-story score loses its pairs, in the replay's final stories: each true story
+    cut into pieces (its missed pairs: items of one true story in different stories) and each
+    story holding several true stories (its wrong pairs), with the cross-language share of each.
+    A cut's reports are those outside the true story's largest piece."""
+    lines: list[str] = []
+    missed = missed_across = wrong = wrong_across = 0
+    cuts: list[tuple[int, str]] = []
+    for truth in dict.fromkeys(item.truth for item in placed):
+        members = [item for item in placed if item.truth == truth]
+        pieces = Counter(item.story for item in members)
+        if len(pieces) < 2:
+            continue
+        cost = across = 0
+        for a, b in combinations(members, 2):
+            if a.story != b.story:
+                cost += 1
+                across += a.language != b.language
+        missed, missed_across = missed + cost, missed_across + across
+        main = pieces.most_common(1)[0][0]
+        cut_off = [item for item in members if item.story != main]
+        sizes = "+".join(str(n) for _, n in pieces.most_common())
+        reports = "; ".join(
+            f"{item.id} [{item.language}] {item.expected}/{item.decided} {item.score} {item.title[:60]}"
+            for item in cut_off
+        )
+        cuts.append(
+            (
+                cost,
+                f"  cut {truth} ({len(members)} = {sizes}): {cost} pairs, {across} across languages; "
+                f"cut off: {reports}",
+            )
+        )
+    merges: list[tuple[int, str]] = []
+    for story in dict.fromkeys(item.story for item in placed):
+        members = [item for item in placed if item.story == story]
+        truths = Counter(item.truth for item in members)
+        if len(truths) < 2:
+            continue
+        cost = across = 0
+        for a, b in combinations(members, 2):
+            if a.truth != b.truth:
+                cost += 1
+                across += a.language != b.language
+        wrong, wrong_across = wrong + cost, wrong_across + across
+        parts = ", ".join(f"{truth} ×{n}" for truth, n in truths.most_common())
+        merges.append((cost, f"  merge #{story} ({parts}): {cost} pairs, {across} across languages"))
+    right = sum(a.truth == b.truth and a.story == b.story for a, b in combinations(placed, 2))
+
+    def f1(wrong_pairs: int, missed_pairs: int) -> float:
+        return 2 * right / (2 * right + wrong_pairs + missed_pairs) if right else 0.0
+
+    lines.append(
+        f"lost pairs: missed {missed} ({missed_across} across languages), wrong {wrong} ({wrong_across} across"
+        f" languages); F1 {f1(wrong, missed):.2f}: {f1(wrong, 0):.2f} with no missed pair,"
+        f" {f1(0, missed):.2f} with no wrong pair"
+    )
+    lines += [text for _, text in sorted(cuts, key=lambda pair: -pair[0])]
+    lines += [text for _, text in sorted(merges, key=lambda pair: -pair[0])]
     return lines
 
 
@@ -210,6 +274,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
                         item["title"],
                         decided,
                         explanation.get("score", "-"),
+                        expected,
                     )
                 )
             alerted, should = decided in ALERTING, expected in ALERTING
@@ -240,6 +305,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
         disagreements=disagreements,
         seconds=seconds,
         story_errors=story_errors(placed),
+        placed=placed,
     )
 
 
@@ -264,7 +330,8 @@ def main() -> None:
     parser.add_argument(
         "--stories",
         action="store_true",
-        help="also print each item's wrong merge or wrong split (not for --figures-only files)",
+        help="also print each item's wrong merge or wrong split, then the pairs each cut story and each"
+        " merged story costs (not for --figures-only files)",
     )
     args = parser.parse_args()
     paths = args.timelines or sorted(TIMELINES.glob("*.jsonl"))
@@ -307,6 +374,8 @@ def main() -> None:
             print("story mistakes (when each item was decided):")
             for line in scores.story_errors:
                 print("  " + line)
+            for line in lost_pairs(scores.placed):
+                print(line)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
-from replay_timeline import Placed, items_hidden, replay, story_errors  # noqa: E402
+from replay_timeline import Placed, items_hidden, lost_pairs, replay, story_errors  # noqa: E402
 
 TIMELINES = sorted(path.name for path in (BENCH / "timeline").glob("*.jsonl"))
 
@@ -69,3 +69,21 @@ def test_each_story_mistake_is_told_at_the_item_that_made_it() -> None:
     assert len(mistakes) == 2
     assert mistakes[0].startswith("f3 [ar] W2 → #1") and "MERGE with W1 ×2" in mistakes[0]
     assert mistakes[1].startswith("f4 [en] W1 → new story") and "SPLIT from #1 ×2 (its W1 was f1…f2)" in mistakes[1]
+
+
+def test_the_pairs_lost_are_counted_per_cut_story_and_per_merged_story() -> None:
+    # The same four reports: the Akkar fire (W2) merged into the Latakia story costs the pairs it
+    # forms with the two Latakia reports there; the Latakia story cut in two costs the pairs
+    # between its pieces, both with the Arabic report, and the cut-off report is named.
+    placed = [
+        Placed("f1", "W1", "1", "en", "Wildfire near Latakia", "new_story", 0.0, "new_story"),
+        Placed("f2", "W1", "1", "ar", "حريق قرب اللاذقية", "update", 0.97, "duplicate"),
+        Placed("f3", "W2", "1", "ar", "حرائق في عكار", "development", 0.79, "new_story"),
+        Placed("f4", "W1", "2", "en", "Latakia fire contained", "new_story", 0.2, "development"),
+    ]
+    summary, cut, merge = lost_pairs(placed)
+    # One right pair (f1, f2); two wrong (f3 with f1, f2); two missed (f4 with f1, f2).
+    assert summary.startswith("lost pairs: missed 2 (1 across languages), wrong 2 (1 across languages)")
+    assert "F1 0.33: 0.50 with no missed pair, 0.50 with no wrong pair" in summary
+    assert cut.startswith("  cut W1 (3 = 2+1): 2 pairs, 1 across languages; cut off: f4 [en] development/new_story")
+    assert merge == "  merge #1 (W1 ×2, W2 ×1): 2 pairs, 1 across languages"
