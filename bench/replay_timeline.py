@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import combinations
@@ -165,32 +166,35 @@ def story_errors(placed: list[Placed]) -> list[str]:
     return lines
 
 
+def _mixed_groups(
+    placed: list[Placed], key: Callable[[Placed], str], other: Callable[[Placed], str]
+) -> Iterator[tuple[str, list[Placed], Counter[str], int, int]]:
+    """Each group of ``placed`` by ``key`` whose members differ in ``other``: its key, members,
+    their counts by ``other``, and how many of its pairs differ (all, and across languages)."""
+    for value in dict.fromkeys(key(item) for item in placed):
+        members = [item for item in placed if key(item) == value]
+        counts = Counter(other(item) for item in members)
+        if len(counts) > 1:
+            apart = [(a, b) for a, b in combinations(members, 2) if other(a) != other(b)]
+            yield value, members, counts, len(apart), sum(a.language != b.language for a, b in apart)
+
+
 def lost_pairs(placed: list[Placed]) -> list[str]:
     """Where the same-story score loses its pairs, in the replay's final stories: each true story
     cut into pieces (its missed pairs: items of one true story in different stories) and each
     story holding several true stories (its wrong pairs), with the cross-language share of each.
     A cut's reports are those outside the true story's largest piece."""
-    lines: list[str] = []
-    missed = missed_across = wrong = wrong_across = 0
     cuts: list[tuple[int, str]] = []
-    for truth in dict.fromkeys(item.truth for item in placed):
-        members = [item for item in placed if item.truth == truth]
-        pieces = Counter(item.story for item in members)
-        if len(pieces) < 2:
-            continue
-        cost = across = 0
-        for a, b in combinations(members, 2):
-            if a.story != b.story:
-                cost += 1
-                across += a.language != b.language
+    missed = missed_across = wrong = wrong_across = 0
+    for truth, members, pieces, cost, across in _mixed_groups(placed, lambda i: i.truth, lambda i: i.story):
         missed, missed_across = missed + cost, missed_across + across
         main = pieces.most_common(1)[0][0]
-        cut_off = [item for item in members if item.story != main]
-        sizes = "+".join(str(n) for _, n in pieces.most_common())
         reports = "; ".join(
             f"{item.id} [{item.language}] {item.expected}/{item.decided} {item.score} {item.title[:60]}"
-            for item in cut_off
+            for item in members
+            if item.story != main
         )
+        sizes = "+".join(str(n) for _, n in pieces.most_common())
         cuts.append(
             (
                 cost,
@@ -199,16 +203,7 @@ def lost_pairs(placed: list[Placed]) -> list[str]:
             )
         )
     merges: list[tuple[int, str]] = []
-    for story in dict.fromkeys(item.story for item in placed):
-        members = [item for item in placed if item.story == story]
-        truths = Counter(item.truth for item in members)
-        if len(truths) < 2:
-            continue
-        cost = across = 0
-        for a, b in combinations(members, 2):
-            if a.truth != b.truth:
-                cost += 1
-                across += a.language != b.language
+    for story, _, truths, cost, across in _mixed_groups(placed, lambda i: i.story, lambda i: i.truth):
         wrong, wrong_across = wrong + cost, wrong_across + across
         parts = ", ".join(f"{truth} ×{n}" for truth, n in truths.most_common())
         merges.append((cost, f"  merge #{story} ({parts}): {cost} pairs, {across} across languages"))
@@ -217,11 +212,11 @@ def lost_pairs(placed: list[Placed]) -> list[str]:
     def f1(wrong_pairs: int, missed_pairs: int) -> float:
         return 2 * right / (2 * right + wrong_pairs + missed_pairs) if right else 0.0
 
-    lines.append(
+    lines = [
         f"lost pairs: missed {missed} ({missed_across} across languages), wrong {wrong} ({wrong_across} across"
         f" languages); F1 {f1(wrong, missed):.2f}: {f1(wrong, 0):.2f} with no missed pair,"
         f" {f1(0, missed):.2f} with no wrong pair"
-    )
+    ]
     lines += [text for _, text in sorted(cuts, key=lambda pair: -pair[0])]
     lines += [text for _, text in sorted(merges, key=lambda pair: -pair[0])]
     return lines
