@@ -6,6 +6,7 @@ once per process."""
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from operator import attrgetter
@@ -65,8 +66,12 @@ _analyser: Analyser | None = None
 _preparer: Preparer | None = None
 
 
-def init_worker(watches: Mapping[str, str]) -> None:
+def init_worker(watches: Mapping[str, str], niceness: int = 0) -> None:
+    """Build the analyser and the preparer of this worker process; ``niceness`` (added to the
+    process's nice value) lets the stages after parsing go first when the cores are short."""
     global _analyser, _preparer
+    if niceness:
+        os.nice(niceness)
     from ingest.prepare import Preparer
     from stories.analysis import Analyser
     from stories.concepts import Lexicon

@@ -221,12 +221,13 @@ class WorkerPool:
         self.close()
 
 
-def worker_pool(config: RaqibConfig, *, beside_decider: bool = True) -> WorkerPool:
+def worker_pool(config: RaqibConfig, *, beside_decider: bool = True, niceness: int = 0) -> WorkerPool:
     """The parse/extract workers (started by the first feed that needs parsing, or by the crawl's
     start when it will surely parse). Unless the config says how many: one per CPU core, less the
     one the decide process works on (``beside_decider``): parsing a 300-feed cycle is a few
     seconds of one core, and a worker fewer is ~45 MB less. Cheap to import and call: a crawl
-    calls it before importing Scrapy and SQLAlchemy."""
+    calls it before importing Scrapy and SQLAlchemy. ``niceness``: added to each worker's nice
+    value (``ingest.tasks.init_worker``)."""
     import os
 
     from ingest.tasks import init_worker
@@ -238,5 +239,5 @@ def worker_pool(config: RaqibConfig, *, beside_decider: bool = True) -> WorkerPo
         size,
         memory_cap=settings.worker_memory,
         initializer=init_worker,
-        initargs=({w.name: w.query for w in config.watches},),
+        initargs=({w.name: w.query for w in config.watches}, niceness),
     )

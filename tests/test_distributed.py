@@ -23,7 +23,7 @@ from support.workers import GeneratedFeeds, Workers, restart_pg, running_workers
 from test_alerts import ENV, SECRET, webhook_alert
 from test_watch_lock import FeedSpec
 
-from raqib.distributed.batch_crawl import crawl_database
+from raqib.distributed.batch_crawl import PARSE_NICENESS, crawl_database
 from raqib.feedserver import FeedServer
 from storage import feed_repo
 from storage.crawl_locks import FeedLocks
@@ -323,6 +323,18 @@ def _crawl_processes(worker_pid: int) -> list[int]:
     return found
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _nice(pid: int) -> int:
+    """A process's nice value (field 19 of /proc/PID/stat)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def _batches_per_process(log: str) -> dict[int, list[int]]:
     """From the worker's log: each crawl process's pid and the numbers of the batches it ran."""
     served: dict[int, list[int]] = {}
@@ -352,6 +364,11 @@ def test_one_crawl_process_runs_batch_after_batch_and_a_killed_one_fails_only_it
         (worker,) = workers.start(1, "--crawl-batches", "4")
         assert answering.wait(120), workers.logs()
         (victim,) = _crawl_processes(worker.process.pid)
+        # Its parse process (a child of its forkserver) runs nicer: with several workers on a
+        # machine, the stores go first and parsing waits for a free core.
+        parsing = [pid for child in _children(victim) for pid in _children(child)]
+        assert parsing, "the crawl process parses in a process of its own"
+        assert all(_nice(pid) == _nice(victim) + PARSE_NICENESS for pid in parsing), [_nice(p) for p in parsing]
         os.kill(victim, signal.SIGKILL)  # mid-crawl: feed 6 asked for, not answered
         release.set()
         assert wait_for(lambda: counts(pg_server, fresh_pg_url)["fetched_feeds"] == 10, 120, 0.5), workers.logs()

@@ -32,6 +32,14 @@ from storage.db import Database
 # their feeds are still due, and they are crawled again. The same holds for a decide job or an
 # alert built on a lost store: its own commit would have made that store durable first.
 ASYNC_COMMIT = "-c synchronous_commit=off"
+# The parse process runs this much nicer than the crawl process. Several workers on one machine
+# (one per core) want more CPU than there is, and a worker's throughput is that of its store
+# (its writer thread and its PostgreSQL backend): parsing runs ahead of the store by up to
+# ``ingest.handler.PARSED_AHEAD`` feeds, so it can wait for a core where the store cannot. With
+# equal priorities the parse processes (two-fifths of all the CPU) took cores from the stores,
+# which then fell behind and held their parse processes up. On free cores (one worker alone)
+# the nice value changes nothing.
+PARSE_NICENESS = 10
 
 
 def crawl_database(url: str) -> Database:
@@ -61,7 +69,7 @@ class BatchCrawler:
             update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})}
         )
         self.database = crawl_database(self.config.database)
-        self.pool = worker_pool(self.config, beside_decider=False)
+        self.pool = worker_pool(self.config, beside_decider=False, niceness=PARSE_NICENESS)
         self.service = CrawlService(scrapy_settings(self.config))
         self.service.start()
 
