@@ -50,12 +50,14 @@ def decide_batch(
     for the next transaction. A match's cost varies twentyfold (a copy of a stored report, or a
     report compared by meaning with a long story), so a batch sized from earlier ones alone held
     the write lock for up to a second. At least one match is placed, so the queue always moves.
-    ``ahead``: what ``look_ahead`` found for the batch before the transaction.
+    ``ahead``: what ``look_ahead`` found for the batch before the transaction; the batch is the
+    matches it looked ahead at (a match queued since waits for the next transaction).
 
     The watch stays locked until the transaction ends (PostgreSQL): a crawl storing a revised
     report of the watch waits, rather than rewriting a story's memory beside this batch."""
     watch_locks.lock_watches(session, [watch])  # before any story of the watch is read
-    queued = repo.undecided(session, watch, limit, only)
+    wanted = only if only is not None else ahead.article_ids if ahead is not None and ahead.queued else None
+    queued = repo.undecided(session, watch, limit, wanted)
     if not queued:
         return {}
     articles = repo.articles_by_id(session, [u.article_id for u in queued])
@@ -134,7 +136,7 @@ def look_ahead(
     ahead = desk.look_ahead(
         session, watch, [(u.article_id, prepared[u.article_id], u.event_at) for u in queued if u.article_id in prepared]
     )
-    return dataclasses.replace(ahead, queued=len(queued))
+    return dataclasses.replace(ahead, queued=len(queued), article_ids=tuple(u.article_id for u in queued))
 
 
 def decide_watch(

@@ -44,6 +44,10 @@ class Lookahead:
 
     near: Mapping[int, list[tuple[int, float]]]
     queued: int = 0  # the watch's queued matches it read (``ingest.decide.look_ahead``)
+    # Their article ids: the batch decides these, not matches the crawl queued since (a report
+    # of an older event committed meanwhile comes first in the queue, but was not looked ahead:
+    # it comes with its own notice and is looked ahead then).
+    article_ids: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)
