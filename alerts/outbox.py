@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 
 from alerts.rules import ChannelRules
 from alerts.types import AlertEvent, ArticleRef, StoryRef
-from storage.models import Article, Feed, OutboxEntry, Story, WatchMatch
+from storage.models import Feed, OutboxEntry, Story
 from storage.outbox import PENDING, event_id
+from storage.story_repo import ArticleHead, Decided
 
 
-def build_event(match: WatchMatch, story: Story, article: Article, feed: str, base_url: str) -> AlertEvent:
+def build_event(match: Decided, story: Story, article: ArticleHead, feed: str, base_url: str) -> AlertEvent:
+    if match.id is None:
+        raise ValueError("an alert is built from a written match: its id is the event's")
     explanation: dict[str, Any] = match.explanation or {}
     return AlertEvent(
         id=event_id(match.id),
@@ -65,7 +68,7 @@ class OutboxWriter:
         self.channels = list(channels)
         self.base_url = base_url.rstrip("/")
 
-    def enqueue(self, session: Session, match: WatchMatch, story: Story, article: Article, now: datetime) -> int:
+    def enqueue(self, session: Session, match: Decided, story: Story, article: ArticleHead, now: datetime) -> int:
         if not self.channels:
             return 0
         categories = [item.get("category", "") for item in (match.explanation or {}).get("developments", [])]

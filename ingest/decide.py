@@ -15,10 +15,9 @@ from sqlalchemy.orm import Session
 from alerts.outbox import OutboxWriter
 from ingest.desk import Lookahead, StoryDesk
 from ingest.prepare import PreparedArticle
-from storage import repo, watch_locks
+from storage import repo, story_repo, watch_locks
 from storage.db import Database
-from storage.models import Article, Story, WatchMatch
-from storage.types import Undecided
+from storage.models import Article, Story
 from stories.types import Entry, EventType
 
 DECIDE_BATCH = 100
@@ -60,20 +59,15 @@ def decide_batch(
     queued = repo.undecided(session, watch, limit, wanted)
     if not queued:
         return {}
-    articles = repo.articles_by_id(session, [u.article_id for u in queued])
+    articles = story_repo.article_heads(session, [u.article_id for u in queued])
     ready = prepared if prepared is not None else {}
-    batch: list[tuple[Undecided, Article, PreparedArticle]] = []
-    for item in queued:
-        article = articles.get(item.article_id)
-        if article is None:
-            continue
-        ready_one = ready.get(article.id)
-        if ready_one is None:
-            ready_one = desk.prepare(entry_of(article), "ar" if article.language == "ar" else "en")
-        batch.append((item, article, ready_one))
+    unprepared = [article_id for article_id in articles if article_id not in ready]
+    for stored in repo.articles_by_id(session, unprepared).values() if unprepared else ():
+        ready[stored.id] = desk.prepare(entry_of(stored), "ar" if stored.language == "ar" else "en")
+    batch = [(item, articles[u], ready[u]) for item in queued if (u := item.article_id) in articles]
     desk.begin(session, watch, [(article.id, ready_one, item.event_at) for item, article, ready_one in batch], ahead)
     events: dict[int, EventType] = {}
-    decided: list[tuple[WatchMatch, Story, Article, bool]] = []
+    decided: list[tuple[story_repo.Decided, Story, story_repo.ArticleHead, bool]] = []
     try:
         for item, article, ready_one in batch:
             if decided and deadline is not None and time.perf_counter() >= deadline:
@@ -82,7 +76,8 @@ def decide_batch(
             explanation = decision.explanation()
             if item.history:
                 explanation["history"] = True  # older than the history bound when first seen: no alert
-            match = repo.new_match(article.id, watch, item.terms, story.id, decision.event.value, explanation, now)
+            event = decision.event.value
+            match = story_repo.Decided(article.id, watch, list(item.terms), story.id, event, explanation, now)
             decided.append((match, story, article, item.history))
             events[article.id] = decision.event
         desk.save_states()
@@ -91,7 +86,7 @@ def decide_batch(
         raise
     # The batch's matches and story rows in one flush (the alert's event id derives from the
     # match row's id), then the alert rows.
-    repo.add_matches(session, [match for match, _, _, _ in decided])
+    story_repo.add_decisions(session, [match for match, _, _, _ in decided])
     if outbox is not None:
         for match, story, article, history in decided:
             if not history:

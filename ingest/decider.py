@@ -196,7 +196,10 @@ def _death(process: BaseProcess) -> str:
 def _decide_main(
     inbox: Connection, reply: Connection, parts_of: Callable[[], DecideParts], clock: Clock, preload: bool = False
 ) -> None:
+    from storage import write_lock
+
     _name_process(PROCESS_NAME)
+    write_lock.prefer_this_process()  # the cycle waits for deciding, not for storing
     figures = DecideFigures()
     parts = None
     try:

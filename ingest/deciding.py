@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 # cost varies twentyfold, so that size is only the plan: each transaction also stops placing
 # matches ``DECIDE_PLACING`` seconds after it took the lock (``decide_batch``'s deadline).
 DECIDE_STEP = 16
-DECIDE_MOST = 512
+DECIDE_MOST = 1024
 DECIDE_HOLD = 0.25
 # Seconds a watch whose queue was emptied rests before its next transaction while the crawl is
 # still storing, so that the matches of the feeds stored meanwhile are decided together. In a
@@ -176,10 +176,15 @@ class DecideLoop:
         if events:
             # A transaction's fixed costs are spread over its matches: a short one (the queue's
             # tail) says little of the next full one, so it weighs by its size; one its deadline
-            # cut short was full.
+            # cut short was full. Averaged as a rate (matches per second held), not as seconds per
+            # match: one slow transaction (a core taken by the crawl, a story compared by meaning
+            # at length) otherwise shrank the next batches to ``DECIDE_STEP`` for a dozen
+            # transactions, each waiting for the lock again; a batch too large for the lock's
+            # time is cut short by its deadline anyway.
             weight = 1.0 if finished >= deadline else min(1.0, len(events) / planned)
-            this = held / len(events)
-            self.per_match = this if self.per_match is None else (1 - weight / 2) * self.per_match + weight / 2 * this
+            this = len(events) / max(held, 1e-6)
+            rate = this if self.per_match is None else (1 - weight / 2) / self.per_match + weight / 2 * this
+            self.per_match = 1 / rate
         del self.pending[watch]
         if events and (limit >= planned or len(events) < limit):  # more may be queued, or some were left
             self.pending[watch] = None

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from ingest.prepare import PreparedArticle, Preparer
 from storage import bands, story_repo
-from storage.models import Article, Story, WatchMatch
+from storage.models import Story, WatchMatch
+from storage.story_repo import ArticleHead
 from stories.categories import NO_CATEGORIES, Categoriser
 from stories.concepts import Lexicon
 from stories.decide import Decision, DecisionSettings, StoryCandidate, copy_needs_meaning, decide, in_span
@@ -127,9 +128,8 @@ class StoryDesk:
             story_of = story_repo.stories_of(session, sorted({a for found in near.values() for a, _ in found}), watch)
             planned = _Batch(watch, {}, firsts, near, story_of)
             self._plan_encoding(planned, reports)
-            texts = [text for texts in planned.ahead for text in texts]
-            if texts:  # some report will be compared by meaning: with the stories open at its time
-                texts.extend(self._absorbed_before_compared(planned, reports))
+            ahead = [text for texts in planned.ahead for text in texts]
+            if ahead:  # some report will be compared by meaning: with the stories open at its time
                 times = [at for _, _, at in reports]
                 earliest, latest = min(times), max(times)
                 open_then = story_repo.active_stories(
@@ -141,7 +141,11 @@ class StoryDesk:
                     if in_span(memory, earliest, self.settings.decision)
                     or in_span(memory, latest, self.settings.decision)
                 ]
-                texts.extend(text for memory in compared for text in memory.unembedded())
+                # What the first comparison needs first: past the bound, the last reports' own
+                # sentences are left to ``_encode_ahead``.
+                texts = [text for memory in compared for text in memory.unembedded()]
+                texts.extend(self._absorbed_before_compared(planned, reports))
+                texts.extend(ahead)
                 self.encoder.encode(texts[:LOOK_AHEAD_TEXTS])
                 for memory in compared:  # their matrices, from the cache
                     memory.vectors("texts", self.encoder)
@@ -263,7 +267,7 @@ class StoryDesk:
     # -- per watch --------------------------------------------------------------------------
 
     def place(
-        self, session: Session, article: Article, prepared: PreparedArticle, at: datetime
+        self, session: Session, article: ArticleHead, prepared: PreparedArticle, at: datetime
     ) -> tuple[Story, Decision]:
         """Decide the article's story and event at event time ``at``, in the batch ``begin``
         started (the reports in the order given there); create or update the story."""

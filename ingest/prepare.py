@@ -6,13 +6,17 @@ call per report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from multiprocessing.reduction import ForkingPickler
+from typing import Any
 
 from stories.concepts import Lexicon
-from stories.features import ArticleFeatures, extract_features
+from stories.features import ArticleFeatures, Sentence, extract_features
+from stories.figures import Figure
 from stories.fingerprint import MinHasher, body_fingerprint
 from stories.text import tokenise
 from stories.types import Entry, Language
+from stories.wording import Label
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +44,23 @@ class Preparer:
             signature=signature,
             band_keys=self.hasher.band_keys(signature),
         )
+
+
+def _by_fields(cls: type) -> None:
+    """Pickle ``cls`` (a frozen dataclass with slots, no ``__post_init__``) between our processes
+    as its constructor and its field values. The parse workers hand every matched report's
+    ``PreparedArticle`` to the crawl, which hands it on to the decide process: the default way
+    (``dataclasses``' ``__setstate__``, which lists the class's fields again for every object, a
+    report holding dozens of sentences and figures) took the decide process ~70 us a report, a
+    twentieth of its time per match in a dense stream; this takes a third of that. Registered
+    with ``ForkingPickler`` only, what ``multiprocessing`` sends: the object is rebuilt equal."""
+    names = tuple(item.name for item in fields(cls))
+
+    def reduce(value: Any) -> tuple[type, tuple[Any, ...]]:
+        return cls, tuple(getattr(value, name) for name in names)
+
+    ForkingPickler.register(cls, reduce)
+
+
+for _class in (PreparedArticle, ArticleFeatures, Sentence, Figure, Label):
+    _by_fields(_class)

@@ -3,7 +3,8 @@
 Tasks (functions of a Core connection) queue up; the writer gathers those that follow one another within
 ``linger`` seconds (for at most ``gather`` seconds, without holding the write lock), then runs
 them and whatever was queued meanwhile in one transaction, and commits once the queue is empty or
-the transaction has run ``max_seconds`` (the rest go in the next). One failing task is rolled back
+the transaction has run ``max_seconds`` or the decide process waits for the write lock
+(``storage.write_lock.prefer_this_process``: the rest go in the next). One failing task is rolled back
 alone: the first task of a transaction runs without a SAVEPOINT (if it fails, the transaction,
 which holds nothing else yet, is rolled back and the others go in the next one), every later
 task in its own SAVEPOINT. Most transactions hold one or two feeds' stores, and a SAVEPOINT with
@@ -103,6 +104,8 @@ class Writer:
                 with self.database.transaction() as connection:
                     started = time.monotonic()
                     while time.monotonic() - started < self.max_seconds:
+                        if batch and self.database.write_wanted():
+                            break  # the decide process waits: what is stored goes in, the rest next
                         if not pending and not stop:
                             # What was queued meanwhile joins this transaction, without waiting.
                             try:

@@ -80,6 +80,11 @@ class Database:
             with self._sessions().begin() as session:
                 yield session
 
+    def write_wanted(self) -> bool:
+        """Whether a preferred writer (``storage.write_lock.prefer_this_process``) waits for the
+        write lock: a long transaction can commit what it has and let it in."""
+        return self._write_lock is not None and self._write_lock.wanted()
+
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A session for reading only: on SQLite it does not take the write lock (so it never

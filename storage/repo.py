@@ -1,12 +1,12 @@
 """Repository functions for articles, their matches and the decide stage's queue: the SQL the
 crawler, the CLI and the web page need, nothing more (feeds and their fetch record are in
-``storage.feed_repo``, stories in ``storage.story_repo``, a crawl's bulk article writes in
-``storage.article_writes``).
+``storage.feed_repo``, stories and the decisions' match rows in ``storage.story_repo``, a
+crawl's bulk article writes in ``storage.article_writes``).
 
 Every function takes an open transaction and leaves committing to its caller, so a stage writes its
 whole batch in one transaction: the Core ones a connection or a session (``storage.db.Executor``:
 a crawl's writer holds a connection and never loads the ORM), the few that hand out or take ORM
-objects (a revised report, a decision's matches) a ``Session``, and they import the ORM models.
+objects (a revised report, a match to revise) a ``Session``, and they import the ORM models.
 The decisions (identity, matching, events) are made in ``stories/`` and strung together in
 ``ingest/``; these functions only record them, in bulk where a crawl writes many.
 Callers get plain dataclasses from ``storage.types``, never ORM objects.
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 
@@ -24,9 +24,9 @@ from stories.types import Entry
 
 from . import search_index
 from .article_writes import driver_json, driver_utc
-from .chunking import IN_CHUNK, in_chunks
+from .chunking import in_chunks
 from .db import Executor, core
-from .tables import undecided_matches, watch_matches
+from .tables import undecided_matches
 from .types import Undecided
 
 if TYPE_CHECKING:
@@ -99,56 +99,6 @@ def matches_of(session: Session, article_id: int) -> dict[str, WatchMatch]:
     return {
         match.watch: match for match in session.scalars(select(WatchMatch).where(WatchMatch.article_id == article_id))
     }
-
-
-def new_match(
-    article_id: int,
-    watch: str,
-    terms: Sequence[str],
-    story_id: int,
-    event: str,
-    explanation: dict[str, Any],
-    now: datetime,
-) -> WatchMatch:
-    """A decision's match row, not yet written (``add_matches`` writes a batch of them)."""
-    from .models import WatchMatch
-
-    return WatchMatch(
-        article_id=article_id,
-        watch=watch,
-        terms=list(terms),
-        story_id=story_id,
-        event=event,
-        explanation=explanation,
-        created_at=now,
-    )
-
-
-def add_matches(session: Session, matches: Sequence[WatchMatch]) -> None:
-    """Write a batch of decisions' matches (``new_match``) in one multi-row statement, and give
-    each its id (the alert's event id derives from it). Core, not the ORM's unit of work: the
-    rows are plain inserts and the matches stay out of the session."""
-    if not matches:
-        return
-    connection = core(session)  # the stories the matches point at are written (and new ones have ids)
-    table = watch_matches
-    values = [
-        {
-            "article_id": match.article_id,
-            "watch": match.watch,
-            "terms": match.terms,
-            "story_id": match.story_id,
-            "event": match.event,
-            "explanation": match.explanation,
-            "created_at": match.created_at,
-        }
-        for match in matches
-    ]
-    for start in range(0, len(values), IN_CHUNK):
-        chunk = values[start : start + IN_CHUNK]
-        result = connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
-        for match, (match_id,) in zip(matches[start : start + IN_CHUNK], result, strict=True):
-            match.id = match_id
 
 
 # --- the decide queue ----------------------------------------------------------------------

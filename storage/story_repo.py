@@ -1,18 +1,89 @@
-"""The rows the decide stage (ingest.desk) reads and writes: stories and earlier matches."""
+"""The rows the decide stage (ingest.decide, ingest.desk) reads and writes: stories, earlier
+matches, the decided reports' heads and the decisions' match rows."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.sql import Executable
 
-from .chunking import in_chunks
+from .chunking import IN_CHUNK, in_chunks
+from .db import core
 from .models import Story, WatchMatch
 from .tables import articles, watch_matches
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleHead:
+    """What deciding a stored report and its alert read of its row: not its text (the decide
+    process has it prepared), not an ORM object (loading thousands a cycle was a twentieth of
+    deciding a dense stream)."""
+
+    id: int
+    feed_id: int
+    title: str
+    url: str | None
+    language: str
+    published_at: datetime | None
+
+
+def article_heads(session: Session, ids: Collection[int]) -> dict[int, ArticleHead]:
+    connection = core(session)
+    c = articles.c
+    found: dict[int, ArticleHead] = {}
+    for chunk in in_chunks(sorted(set(ids))):
+        rows = connection.execute(
+            select(c.id, c.feed_id, c.title, c.url, c.language, c.published_at).where(c.id.in_(chunk))
+        )
+        found.update((row[0], ArticleHead(*row)) for row in rows)
+    return found
+
+
+@dataclass(slots=True)
+class Decided:
+    """A decision's match row (``add_decisions`` writes a batch of them and sets ``id``, from
+    which the alert's event id derives)."""
+
+    article_id: int
+    watch: str
+    terms: list[str]
+    story_id: int
+    event: str
+    explanation: dict[str, Any]
+    created_at: datetime
+    id: int | None = None
+
+
+def add_decisions(session: Session, decided: Sequence[Decided]) -> None:
+    """Write a batch of decisions' match rows in one multi-row statement each ``IN_CHUNK``, and give
+    each its id. Core, not the ORM's unit of work: the rows are plain inserts."""
+    if not decided:
+        return
+    connection = core(session)  # the stories the matches point at are written (and new ones have ids)
+    table = watch_matches
+    values = [
+        {
+            "article_id": match.article_id,
+            "watch": match.watch,
+            "terms": match.terms,
+            "story_id": match.story_id,
+            "event": match.event,
+            "explanation": match.explanation,
+            "created_at": match.created_at,
+        }
+        for match in decided
+    ]
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = values[start : start + IN_CHUNK]
+        result = connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
+        for match, (match_id,) in zip(decided[start : start + IN_CHUNK], result, strict=True):
+            match.id = match_id
 
 
 def active_stories(session: Session, watch: str, since: datetime, limit: int) -> dict[int, Story]:

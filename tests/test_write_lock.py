@@ -73,3 +73,56 @@ def test_a_writer_waits_for_another_process_to_commit_and_readers_do_not(tmp_pat
     assert feed_names(db) == ["قناة الأخبار", "Wire"]
     assert (tmp_path / "raqib.db.write.lock").exists()
     db.dispose()
+
+
+def test_a_preferred_writer_goes_before_ordinary_ones_and_a_long_store_lets_it_in(tmp_path: Path) -> None:
+    # The decide process prefers its writes (storage.write_lock.prefer_this_process): the crawl's
+    # writer, in the middle of a long run of stores, commits what it has and lets it in, and no
+    # other ordinary writer goes before it.
+    from ingest.writer import Writer
+    from storage.write_lock import WriteLock
+
+    url = f"sqlite:///{tmp_path / 'raqib.db'}"
+    crawl = Database(url)
+    crawl.upgrade()
+    stores: list[float] = []
+
+    def store(connection: object) -> None:
+        time.sleep(0.05)  # one feed's store
+        stores.append(time.monotonic())
+
+    writer = Writer(crawl, linger=0.0, gather=0.0, max_seconds=30.0)
+    decide = WriteLock(tmp_path / "raqib.db", timeout=30, preferred=True)
+    other = WriteLock(tmp_path / "raqib.db", timeout=30, preferred=False)
+    order: list[str] = []
+    try:
+        futures = [writer.submit(store) for _ in range(60)]  # 3 s of stores, in one transaction alone
+        while not stores:
+            time.sleep(0.005)
+        assert not other.wanted()
+        waiting = threading.Event()
+
+        def ordinary() -> None:
+            waiting.wait(10)
+            time.sleep(0.05)  # after the preferred writer began waiting
+            with other.held():
+                order.append("ordinary")
+
+        late = threading.Thread(target=ordinary)
+        late.start()
+        started = time.monotonic()
+        waiting.set()
+        with decide.held():
+            took = time.monotonic() - started
+            order.append("preferred")
+            left = sum(not future.done() for future in futures)
+        late.join(10)
+        for future in futures:
+            future.result(timeout=30)
+    finally:
+        writer.close()
+        crawl.dispose()
+    assert took < 1.0, f"the preferred writer waited {took:.2f} s for the crawl's run of stores"
+    assert left > 20  # it went in between the stores, not after them
+    assert order == ["preferred", "ordinary"]
+    assert not decide.wanted()
