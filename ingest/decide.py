@@ -134,6 +134,14 @@ def look_ahead(
     return dataclasses.replace(ahead, queued=len(queued), article_ids=tuple(u.article_id for u in queued))
 
 
+def refresh_statistics(database: Database) -> None:
+    """Before a batch's look-ahead: PostgreSQL's statistics of the tables deciding reads, kept
+    up with a crawl that fills them faster than autovacuum looks (``story_repo.refresh_statistics``)."""
+    if not database.is_sqlite:
+        with database.transaction() as connection:
+            story_repo.refresh_statistics(connection)
+
+
 def decide_watch(
     database: Database,
     desk: StoryDesk,
@@ -149,6 +157,7 @@ def decide_watch(
     decided = 0
     ready = prepared if prepared is not None else {}
     while True:
+        refresh_statistics(database)
         with database.read_session() as session:
             ahead = look_ahead(session, desk, watch, prepared=ready)
         if not ahead.queued:

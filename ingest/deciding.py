@@ -123,12 +123,13 @@ class DecideLoop:
     def _step(self, watch: str) -> None:
         """One batch of the watch's queue in one transaction; the watch goes to the back of the
         line, or leaves it when its queue is empty."""
-        from ingest.decide import DECIDE_PLACING, decide_batch, look_ahead
+        from ingest.decide import DECIDE_PLACING, decide_batch, look_ahead, refresh_statistics
         from storage import watch_locks
 
         desk = self._desk()
         planned = batch_size(self.per_match)
         started, started_cpu = time.perf_counter(), time.process_time()
+        refresh_statistics(self.parts.database)
         with self.parts.database.read_session() as session:  # waits for no writer
             ahead = look_ahead(
                 session,

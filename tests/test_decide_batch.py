@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from support.workers import wait_for
 
 from config.loader import BUNDLED_DEFAULT, load_config
 from ingest.decide import decide_batch, decide_watch, look_ahead
@@ -23,6 +24,7 @@ from ingest.tasks import ParsedItem
 from storage import feed_repo
 from storage.db import Database
 from storage.models import Article, Story, UndecidedMatch, WatchMatch
+from storage.story_repo import refresh_statistics
 from stories.analysis import Analyser
 from stories.categories import Categoriser, Category
 from stories.concepts import Lexicon
@@ -88,13 +90,14 @@ class RecordingModel:
 
 
 def store_stream(
-    tmp_path: Path, name: str, desk: StoryDesk, entries: list[Entry]
+    tmp_path: Path, name: str, desk: StoryDesk, entries: list[Entry], url: str | None = None
 ) -> tuple[Database, dict[int, PreparedArticle], datetime]:
     """The entries stored a feed at a time, as a crawl stores them, their matches queued for
-    ``WATCH``; the database, what the store prepared for deciding, and the time it was stored."""
+    ``WATCH``; the database (``url``, else a SQLite file), what the store prepared for deciding,
+    and the time it was stored."""
     config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
     analyser = Analyser({watch.name: watch.query for watch in config.watches if watch.name == WATCH})
-    database = Database(f"sqlite:///{tmp_path / name}.db")
+    database = Database(url or f"sqlite:///{tmp_path / name}.db")
     database.upgrade()
     feeds = list(dict.fromkeys(entry.feed for entry in entries))
     with database.session() as session:
@@ -326,3 +329,37 @@ def test_looked_ahead_before_the_write_lock_the_model_is_not_asked_under_it(tmp_
         decided.append(decided_rows(database))
         database.dispose()
     assert decided[0] == decided[1]
+
+
+def test_postgresql_learns_the_size_of_tables_a_crawl_filled_before_deciding_reads_them(
+    fresh_pg_url: str, tmp_path: Path
+) -> None:
+    """A first crawl fills empty tables in less than autovacuum's minute; PostgreSQL, planning from
+    statistics of empty tables, read all of a watch's matches for each body deciding looked up.
+    The decide stage analyses a table once it changed by more rows than it was last counted at."""
+    database, _, _ = store_stream(tmp_path, "pg", StoryDesk(Lexicon()), long_stream(240), url=fresh_pg_url)
+
+    def counted(table: str) -> float:
+        with database.transaction() as connection:
+            rows = connection.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = %(t)s", {"t": table})
+            return float(rows.scalar_one())
+
+    analysed: list[str] = []
+
+    def refreshed() -> bool:  # the server's activity counts reach its statistics within a second or so
+        with database.transaction() as connection:
+            analysed.extend(refresh_statistics(connection))
+        return "articles" in analysed
+
+    try:
+        assert counted("articles") <= 0  # never analysed
+        assert wait_for(refreshed, 30, interval=0.2), "the 240 stored reports never made the table stale"
+        assert counted("articles") == 240
+        with database.transaction() as connection:
+            assert refresh_statistics(connection) == [], "analysed again with nothing changed"
+    finally:
+        database.dispose()
+    sqlite, _, _ = store_stream(tmp_path, "lite", StoryDesk(Lexicon()), long_stream(240))
+    with sqlite.transaction() as connection:
+        assert refresh_statistics(connection) == []  # SQLite plans from its indexes
+    sqlite.dispose()
