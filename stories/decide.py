@@ -19,7 +19,7 @@ from typing import Any
 
 from stories.features import ArticleFeatures
 from stories.memory import GENERIC_ENTITIES, StoryMemory
-from stories.names import name_key
+from stories.names import name_key, region_keys
 from stories.non_statements import says_nothing
 from stories.novelty import Novelty, NoveltySettings, assess, figure_changes, known_value
 from stories.semantic import SentenceEncoder, best_match
@@ -211,16 +211,19 @@ def similarity(
     tolerance: float = 0.1,
     encoder: SentenceEncoder | None = None,
     weights: Mapping[str, float] | None = None,
+    full_size: bool = False,
 ) -> tuple[float, float]:
     """How likely the article reports the story's event, 0..1, and the same without the story's
     size (``JOIN_EVIDENCE``'s "size"): how well the story tells the report, to choose among the
     open stories. With an encoder: the logistic model over ``join_evidence``. Without one: shared
-    entities and categories, agreeing figures and (same language only) shared wording."""
+    entities and categories, agreeing figures and (same language only) shared wording.
+    ``full_size``: the first value as against a story of full size (``another_region``)."""
     if encoder is not None:
         evidence = join_evidence(features, memory, encoder, tolerance, weights)
         z = JOIN_BIAS + sum(w * x for w, x in zip(JOIN_WEIGHTS, evidence, strict=True))
         unsized = z - JOIN_WEIGHTS[SIZE] * evidence[SIZE]
-        return 1 / (1 + math.exp(-z)), 1 / (1 + math.exp(-unsized))
+        sized = unsized + JOIN_WEIGHTS[SIZE] if full_size else z
+        return 1 / (1 + math.exp(-sized)), 1 / (1 + math.exp(-unsized))
     entities = _overlap(features.entities, memory.entities, memory)
     categories = _overlap(features.categories, memory.categories, memory)
     agreeing = len(
@@ -274,6 +277,22 @@ def places_new_to(features: ArticleFeatures, memory: StoryMemory, watch_names: f
     known = {key for keys in memory.names.values() for key in keys}
     keys = {name_key(place) for place in features.lead_places}
     return frozenset(key for key in keys - watch_names - known if key)
+
+
+def regions(texts: Iterable[str]) -> set[str]:
+    """The keys of the first-level regions ``texts`` name (``stories.names.region_keys``)."""
+    return {key for text in texts for key in region_keys(text)}
+
+
+def another_region(features: ArticleFeatures, memory: StoryMemory) -> bool:
+    """The report's title or lead puts its event in a region ("Bryansk region", "منطقة بريانسك")
+    and the story's titles and leads named regions, none of them the report's: another event of
+    the watch, elsewhere."""
+    named = regions(sentence.text for sentence in features.sentences[:2])
+    if not named:
+        return False
+    known = regions(memory.leads)
+    return bool(known) and not named & known
 
 
 def decide(
@@ -330,13 +349,23 @@ def decide(
     weights = name_weights([c.memory.matched for c in open_stories], watch_names)
     with_weak = name_weights([c.memory for c in open_stories], watch_names)
 
+    # A report whose title or lead says nothing ("is closely monitoring", "welcomed") states no
+    # event of its own, so it cannot be another event matching a big story by chance: the story's
+    # size raises no bar for it (wildfire left out: the UN "closely monitoring" the Latakia fires
+    # split from its story of 16 reports at 0.10, story F1 0.78 -> 0.75).
+    silent = any(says_nothing(sentence.text) for sentence in features.sentences[:2])
+
     def story_score(memory: StoryMemory) -> tuple[float, float]:
         """The report against the story's core, or against all its members less the penalty:
-        its probability of joining, and the same without the story's size (to rank stories)."""
-        core = similarity(features, memory.matched, tolerance, encoder, weights)
+        its probability of joining, and the same without the story's size (to rank stories).
+        A report of an event in another region than the story's is judged as against a story
+        of full size: a young story's readiness to take its follow-ups is not for another
+        event of the watch (the same kind of strike a day later, in the next region)."""
+        full = not silent and another_region(features, memory)
+        core = similarity(features, memory.matched, tolerance, encoder, weights, full)
         if memory.core is None:
             return core
-        weak = similarity(features, memory, tolerance, encoder, with_weak)
+        weak = similarity(features, memory, tolerance, encoder, with_weak, full)
         penalty = settings.weak_member_penalty
         return max(core[0], weak[0] - penalty), max(core[1], weak[1] - penalty)
 
@@ -345,11 +374,6 @@ def decide(
         key=lambda pair: pair[0][1],
         reverse=True,
     )
-    # A report whose title or lead says nothing ("is closely monitoring", "welcomed") states no
-    # event of its own, so it cannot be another event matching a big story by chance: the story's
-    # size raises no bar for it (wildfire left out: the UN "closely monitoring" the Latakia fires
-    # split from its story of 16 reports at 0.10, story F1 0.78 -> 0.75).
-    silent = any(says_nothing(sentence.text) for sentence in features.sentences[:2])
     scored = [(rank if silent else score, c) for (score, rank), c in ranked]
     join, fold = (
         (settings.join_probability, settings.fold_probability)

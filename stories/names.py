@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["arabic_keys", "english_keys", "name_key", "arabic_place_names", "place_names", "query_keys"]
+__all__ = ["arabic_keys", "english_keys", "name_key", "arabic_place_names", "place_names", "query_keys", "region_keys"]
 
 MIN_KEY = 3
 
@@ -117,7 +117,7 @@ _PLACE_WORDS = (
 )
 _PLACE = re.compile(
     rf"\b(?:in|near|at|outside|around|across|into|inside|off)\s+(?:(?:{_PLACE_WORDS})\s+){{0,4}}"
-    r"((?:[A-Z][A-Za-z'’]+(?:\s+|$))+)"
+    r"((?:[A-Z][A-Za-z'’]+(?:\s+|$))*[A-Z][A-Za-z'’]+)"
 )
 
 
@@ -154,6 +154,32 @@ _AR_PLACE = re.compile(
 def arabic_place_names(sentence: str) -> set[str]:
     """The words an Arabic sentence gives as places (``_AR_PLACE``)."""
     return set(_AR_PLACE.findall(sentence))
+
+
+# The first-level region a sentence puts its event in: "Russia's Bryansk region", "Latakia
+# province", "Hama Governorate", "Kursk Oblast"; in Arabic the word after "منطقة / محافظة /
+# مقاطعة / ولاية / إقليم" ("في منطقة بريانسك"). A possessive before the name is the country; "state" only in lowercase
+# ("Islamic State" is no region).
+_REGION = re.compile(
+    r"((?:[A-Z][A-Za-z'’-]+\s+){1,3})(?:[Rr]egion|[Pp]rovince|[Oo]blast|[Gg]overnorate|state|[Cc]ounty)\b"
+)
+_AR_REGION = re.compile(r"(?<![\u0621-\u064a])[وبف]?(?:منطقة|محافظة|مقاطعة|ولاية|إقليم)\s+([\u0621-\u064a]{3,})")
+
+
+def region_keys(sentence: str) -> set[str]:
+    """The keys of the first-level regions a sentence names (``_REGION``, ``_AR_REGION``), in
+    either script: "Bryansk region" and "منطقة بريانسك" give the same key."""
+    keys = set()
+    for match in _REGION.finditer(sentence):
+        for word in match.group(1).split():
+            if word.endswith(("'s", "’s")):
+                continue
+            if key := name_key(word):
+                keys.add(key)
+    for word in _AR_REGION.findall(sentence):
+        if key := name_key(word):
+            keys.add(key)
+    return keys
 
 
 _QUERY_WORD = re.compile(r"[^\W\d_]+")

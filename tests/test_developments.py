@@ -19,6 +19,7 @@ from stories.decide import (
     Decision,
     DecisionSettings,
     StoryCandidate,
+    another_region,
     decide,
     join_evidence,
     name_weights,
@@ -27,7 +28,7 @@ from stories.decide import (
 from stories.features import ArticleFeatures, extract_features
 from stories.figures import extract_figures
 from stories.memory import StoryMemory
-from stories.names import name_key, query_keys
+from stories.names import name_key, place_names, query_keys
 from stories.novelty import assess
 from stories.semantic import SentenceEncoder, load_encoder
 from stories.types import Entry, EventType
@@ -516,6 +517,56 @@ def test_the_same_kind_of_event_a_day_later_in_another_place_starts_its_own_stor
     assert (there.event, there.story_id) == (EventType.UPDATE, 1), there.reason
 
 
+def test_an_arabic_report_of_the_same_event_in_another_region_starts_its_own_story(encoder: SentenceEncoder) -> None:
+    # The Sudzha strike story names "Kursk region" / "منطقة كورسك". Arabic footage a day later of
+    # the same kind of strike "in the Bryansk region" (منطقة بريانسك) is another event, however
+    # young the story and close the wording (about 0.5 against a two-report story); the same
+    # footage in the Kursk region is a re-report of the story's own event.
+    def footage(where: str) -> Decision:
+        desk = kursk_desk(encoder)
+        for hours, report in enumerate(SUDZHA_STRIKE):
+            desk.report(*report, at=T0 + timedelta(hours=3 * hours))
+        return desk.report(
+            f"لقطات لجنود من كوريا الشمالية تحت نيران المسيرات قرب {where.split(' في ')[0]}",
+            "أظهرت لقطات نشرتها القوات الخاصة الأوكرانية يوم السبت جنودا من كوريا الشمالية تحت نيران المسيرات "
+            f"{where}.",
+            "ar",
+            at=T0 + timedelta(hours=26),
+        )
+
+    elsewhere = footage("مدينة كلينتسي في منطقة بريانسك الروسية، بعيدا عن جبهة كورسك")
+    assert elsewhere.event is EventType.NEW_STORY, elsewhere.reason
+    there = footage("سودجا في منطقة كورسك الروسية حيث يقاتلون منذ الخريف")
+    assert (there.event, there.story_id) == (EventType.UPDATE, 1), there.reason
+
+
+def test_a_region_is_another_only_when_the_story_named_regions_and_none_of_the_reports() -> None:
+    story = StoryMemory()
+    story.absorb(
+        extract_features(Entry(feed="wire", title=SUDZHA_STRIKE[0][0], text=SUDZHA_STRIKE[0][1]), "en", LEXICON)
+    )
+
+    def elsewhere(title: str, language: str = "ar") -> bool:
+        report = extract_features(Entry(feed="wire", title=title, text="لم تذكر أي أرقام."), language, LEXICON)  # type: ignore[arg-type]
+        return another_region(report, story)
+
+    assert elsewhere("جنود من كوريا الشمالية تحت النيران في منطقة بريانسك")  # Bryansk, not Kursk
+    assert elsewhere("جنود من كوريا الشمالية تحت النيران في مقاطعة بريانسك وكلينتسي")
+    assert not elsewhere("جنود من كوريا الشمالية تحت النيران في منطقة كورسك")  # the story's region, across scripts
+    assert not elsewhere("جنود من كوريا الشمالية تحت النيران قرب كلينتسي")  # a town, no region named
+    assert not elsewhere("North Korean soldiers under fire in Russia's Kursk region", "en")
+    assert elsewhere("North Korean soldiers under fire in Russia's Bryansk Oblast", "en")
+    # A story that never named a region is not judged by it.
+    no_region = StoryMemory()
+    no_region.absorb(
+        extract_features(Entry(feed="wire", title="كوريا الشمالية ترسل جنودا", text="لم تذكر أي أرقام."), "ar", LEXICON)
+    )
+    report = extract_features(
+        Entry(feed="wire", title="جنود في منطقة بريانسك", text="لم تذكر أي أرقام."), "ar", LEXICON
+    )
+    assert not another_region(report, no_region)
+
+
 def test_a_place_is_new_to_a_story_only_when_no_report_named_it_in_either_script() -> None:
     arabic_only = StoryMemory()
     arabic_only.absorb(
@@ -544,6 +595,18 @@ def test_a_place_is_new_to_a_story_only_when_no_report_named_it_in_either_script
     assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب سودجا") == frozenset()
     assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب مدينة كلينتسي في منطقة بريانسك") == {"klnts", "brnsk"}
     assert arabic_places("جنود من كوريا الشمالية تحت النيران قرب الحدود") == frozenset()  # no name: no key
+
+
+def test_a_place_before_a_comma_or_a_full_stop_is_a_place() -> None:
+    # "near Zaporizhzhia, Ukraine says": a place name is where the event is whatever follows it.
+    assert place_names("Pyongyang engineers build bridges near Zaporizhzhia, Ukraine says", frozenset()) == {
+        "zaporizhzhia"
+    }
+    assert place_names("Sappers build crossings across the Dnipro near Zaporizhzhia.", frozenset()) == {
+        "dnipro",
+        "zaporizhzhia",
+    }
+    assert place_names("North Korean soldiers hit in Russia's Kursk region", frozenset()) == {"russia", "kursk"}
 
 
 def test_a_report_joins_the_story_that_has_been_where_it_happened(encoder: SentenceEncoder) -> None:
