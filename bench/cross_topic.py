@@ -1,7 +1,7 @@
 """Does the joining model transfer across topics? Fit on one topic's dev timeline, score on the other's.
 
-For every matched item of each ``*-dev.jsonl`` timeline, the evidence of ``stories.decide``
-(``join_evidence``) against the stories built so far from the labels (``fit_join.evidence_by_item``)
+For every matched item of each ``*-dev.jsonl`` timeline, the evidence of the join model
+(``stories.join.join_evidence``) against the stories built so far from the labels (``fit_join.evidence_by_item``)
 is computed. A logistic model (``fit_join.fit``) is fitted on one topic's items, over every piece
 of evidence or over a subset, and used as the decision does: an item joins its best-scoring open
 story when the model's probability reaches ``join_probability``, else it starts a story. Printed:
@@ -41,8 +41,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_join import Item, evidence_by_item, fit  # noqa: E402
 from replay_timeline import TIMELINES, Scores, lost_pairs, replay  # noqa: E402
 
-import stories.decide  # noqa: E402
-from stories.decide import JOIN_EVIDENCE, DecisionSettings  # noqa: E402
+import stories.join  # noqa: E402
+from stories.decide import DecisionSettings  # noqa: E402
+from stories.join import JOIN_EVIDENCE  # noqa: E402
 
 # Evidence that does not depend on the watch's lexicon or wording: meaning (encoder), names
 # across scripts, agreeing figures, and whether the story has the report's language yet.
@@ -89,12 +90,12 @@ def replay_with(items: list[Item], path: Path, l2: float = L2, names: Sequence[s
     full = [0.0] * len(JOIN_EVIDENCE)
     for column, value in zip(columns, w[:-1], strict=True):
         full[column] = float(value)
-    shipped = stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS
-    stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS = tuple(full), float(w[-1])
+    shipped = stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS
+    stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS = tuple(full), float(w[-1])
     try:
         return replay(path)
     finally:
-        stories.decide.JOIN_WEIGHTS, stories.decide.JOIN_BIAS = shipped
+        stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS = shipped
 
 
 TOPIC_OF: dict[int, str] = {}  # id of each item list's first item -> its topic (set in main)
@@ -130,7 +131,7 @@ def main() -> None:
     if "--left-out" not in sys.argv[1:]:
         one_on_one(data, shipped, threshold)
     print(f"\nleft out: fitted on every other dev file (L2 {l2}, evidence {', '.join(names)}), replayed on the one")
-    print("left out (shipped: the model in stories.decide)")
+    print("left out (shipped: the model in stories.join)")
     errors = "--errors" in sys.argv[1:]
     chosen = option("--topics", ",".join(data)).split(",")
     for test in (name for name in data if any(name.startswith(topic) for topic in chosen)):

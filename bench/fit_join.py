@@ -1,11 +1,11 @@
-"""Fit the weights of ``stories.decide.JOIN_WEIGHTS`` on the dev timelines (never the holdout).
+"""Fit the weights of ``stories.join.JOIN_WEIGHTS`` on the dev timelines (never the holdout).
 
 For every matched item of each ``*-dev.jsonl`` timeline, in order, the evidence
-(``stories.decide.join_evidence``) is computed against every story of the file built so far from
+(``stories.join.join_evidence``) is computed against every story of the file built so far from
 the labels (each story's memory holds its true reports) and open at the item's time (the
 decision's span rule), labelled 1 for the item's own story and
 0 for the others. A logistic regression (numpy, L2, full-batch gradient descent) is fitted on
-those pairs and its weights printed, ready to paste into ``stories/decide.py``.
+those pairs and its weights printed, ready to paste into ``stories/join.py``.
 
     .venv/bin/python bench/fit_join.py [bench/timeline/kursk-dev.jsonl ...]   # default: every *-dev file
 """
@@ -26,8 +26,9 @@ from replay_timeline import TIMELINES, config_for, entry_of, item_time  # noqa: 
 from config.loader import load_config  # noqa: E402
 from raqib.compose import story_desk  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
-from stories.decide import JOIN_EVIDENCE, in_span, join_evidence, name_weights  # noqa: E402
+from stories.decide import in_span  # noqa: E402
 from stories.features import extract_features  # noqa: E402
+from stories.join import JOIN_EVIDENCE, join_evidence, name_weights  # noqa: E402
 from stories.memory import StoryMemory  # noqa: E402
 
 Item = tuple[str, list[tuple[str, tuple[float, ...]]]]  # the true story, (open story, evidence) each

@@ -1,6 +1,6 @@
 """Compare a report with a story's totals or with its single reports? (issue 8, not adopted)
 
-For every matched item of each timeline, in order, the join evidence (``stories.decide``) is
+For every matched item of each timeline, in order, the join evidence (``stories.join``) is
 computed against each story built so far from the labels and open at its time (oracle stories,
 as ``fit_join`` does), twice: against the story's memory (its totals: what the decision uses) and
 against a memory of each of its reports alone. Printed, per file, the same-story pairwise F1 at
@@ -39,8 +39,9 @@ from replay_timeline import TIMELINES, config_for, entry_of, item_time  # noqa: 
 from config.loader import load_config  # noqa: E402
 from raqib.compose import story_desk  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
-from stories.decide import JOIN_BIAS, JOIN_WEIGHTS, DecisionSettings, in_span, join_evidence, name_weights  # noqa: E402
+from stories.decide import DecisionSettings, in_span  # noqa: E402
 from stories.features import extract_features  # noqa: E402
+from stories.join import JOIN_BIAS, JOIN_WEIGHTS, join_evidence, name_weights  # noqa: E402
 from stories.memory import StoryMemory  # noqa: E402
 
 Evidence = tuple[tuple[float, ...], list[tuple[float, ...]]]  # (against the totals, against each report)

@@ -70,7 +70,7 @@ class Categoriser:
         self.categories = tuple(categories)
         # The name keys of the watch's own query (``stories.names.query_keys``): every report of
         # the watch names them, so they weigh little as evidence that two reports tell one event
-        # (``stories.decide.name_weights``).
+        # (``stories.join.name_weights``).
         self.watch_names = watch_names
         self.encoder = encoder
         self.threshold = threshold

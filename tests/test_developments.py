@@ -14,19 +14,10 @@ import pytest
 from config.loader import BUNDLED_DEFAULT, load_config
 from stories.categories import Categoriser, Category
 from stories.concepts import Lexicon
-from stories.decide import (
-    JOIN_EVIDENCE,
-    Decision,
-    DecisionSettings,
-    StoryCandidate,
-    another_region,
-    decide,
-    join_evidence,
-    name_weights,
-    places_new_to,
-)
+from stories.decide import Decision, DecisionSettings, StoryCandidate, another_region, decide, places_new_to
 from stories.features import ArticleFeatures, extract_features
 from stories.figures import extract_figures
+from stories.join import JOIN_EVIDENCE, join_evidence, name_weights
 from stories.memory import StoryMemory
 from stories.names import name_key, place_names, query_keys
 from stories.novelty import assess
