@@ -13,7 +13,8 @@ cascading joins included), beside the shipped model's replay of the same file. L
 left out: a model fitted on every other dev file is used in a real replay of the one left out,
 the nearest thing on dev data to a topic nobody tuned on.
 
-    .venv/bin/python bench/cross_topic.py [--left-out] [--errors] [--account] [--topics kursk,yemen] [--no-shipped]
+    .venv/bin/python bench/cross_topic.py [--left-out] [--errors] [--account] [--alert-account]
+        [--topics kursk,yemen] [--no-shipped]
 
 ``--left-out``: only the last part. ``--errors``: for each topic left out, also its wrong merges and
 splits in the real replay and, with the labels' stories, the mean evidence of the (item, story)
@@ -21,7 +22,9 @@ pairs the left-out model gets wrong: an item's own story under the join bar (a s
 story over the bar and above its own (a merge). ``--account``: for each topic left out, the pairs
 its replay's final stories lose (``replay_timeline.lost_pairs``): each true story cut into pieces
 (missed pairs, and the reports cut off) and each story holding several true stories (wrong
-pairs), with the cross-language share of each. ``--topics``: leave out only these (names' starts).
+pairs), with the cross-language share of each. ``--alert-account``: for each topic left out, its false alerts and
+misses by class (decided, expected) with the evidence novelty had (``bench/alert_account.py``),
+then a table of the classes. ``--topics``: leave out only these (names' starts).
 ``--no-shipped``: skip the shipped model's replays.
 """
 
@@ -38,6 +41,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from alert_account import AlertCase, account, summary  # noqa: E402
 from fit_join import Item, evidence_by_item, fit  # noqa: E402
 from replay_timeline import TIMELINES, Scores, lost_pairs, replay  # noqa: E402
 
@@ -80,7 +84,9 @@ def logistic(items: list[Item], names: Sequence[str]) -> Score:
     return lambda evidence: float(1 / (1 + np.exp(-(w[:-1] @ np.array([evidence[c] for c in columns]) + w[-1]))))
 
 
-def replay_with(items: list[Item], path: Path, l2: float = L2, names: Sequence[str] = JOIN_EVIDENCE) -> Scores:
+def replay_with(
+    items: list[Item], path: Path, l2: float = L2, names: Sequence[str] = JOIN_EVIDENCE, alert_account: bool = False
+) -> Scores:
     """Replay ``path`` with the join model fitted on ``items`` over the evidence ``names`` (the
     others weigh 0), L2 strength ``l2``."""
     columns = [JOIN_EVIDENCE.index(name) for name in names]
@@ -93,7 +99,7 @@ def replay_with(items: list[Item], path: Path, l2: float = L2, names: Sequence[s
     shipped = stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS
     stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS = tuple(full), float(w[-1])
     try:
-        return replay(path)
+        return replay(path, alert_account=alert_account)
     finally:
         stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS = shipped
 
@@ -134,9 +140,11 @@ def main() -> None:
     print("left out (shipped: the model in stories.join)")
     errors = "--errors" in sys.argv[1:]
     chosen = option("--topics", ",".join(data)).split(",")
+    alert_account = "--alert-account" in sys.argv[1:]
+    accounted: dict[str, list[AlertCase]] = {}
     for test in (name for name in data if any(name.startswith(topic) for topic in chosen)):
         others = [name for name in data if name != test]
-        left_out = replay_with(pooled(data, others), TIMELINES / f"{test}.jsonl", l2, names)
+        left_out = replay_with(pooled(data, others), TIMELINES / f"{test}.jsonl", l2, names, alert_account)
         print_replay(f"all but {test}", test, left_out)
         if test in shipped:
             print_replay("shipped", test, shipped[test])
@@ -147,6 +155,13 @@ def main() -> None:
         if "--account" in sys.argv[1:]:
             for line in lost_pairs(left_out.placed):
                 print("    " + line)
+        if alert_account:
+            accounted[test.removesuffix("-dev")] = left_out.alert_cases
+            for line in account(test, left_out.alert_cases):
+                print("  " + line)
+    if alert_account:
+        print("\nfalse alerts and misses left out, by (decided, expected) class:")
+        print("\n".join(summary(accounted)))
 
 
 def print_wrong_pairs(items: list[Item], score: Score, threshold: float) -> None:

@@ -31,6 +31,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from alert_account import AlertCase, NoveltyProbe, account, is_case, summary  # noqa: E402
 
 from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
 from ingest.desk import StoryDesk  # noqa: E402
@@ -82,6 +85,7 @@ class Scores:
     seconds: float
     story_errors: list[str] = field(default_factory=list)
     placed: list[Placed] = field(default_factory=list)
+    alert_cases: list[AlertCase] = field(default_factory=list)
 
 
 def config_for(path: Path) -> Path:
@@ -222,7 +226,19 @@ def lost_pairs(placed: list[Placed]) -> list[str]:
     return lines
 
 
-def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None = None) -> Scores:
+def replay(
+    path: Path, verbose: bool = False, decision: DecisionSettings | None = None, alert_account: bool = False
+) -> Scores:
+    """``alert_account``: also record each false alert and each miss with the evidence novelty had
+    (``Scores.alert_cases``, ``bench/alert_account.py``)."""
+    probe = NoveltyProbe()
+    if not alert_account:
+        return _replay(path, verbose, decision, None)
+    with probe.installed():
+        return _replay(path, verbose, decision, probe)
+
+
+def _replay(path: Path, verbose: bool, decision: DecisionSettings | None, probe: NoveltyProbe | None) -> Scores:
     items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="raqib-replay-") as scratch:
         config = load_config(config_for(path), data_dir=Path(scratch))
@@ -245,9 +261,12 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
         disagreements: list[str] = []
         stories: list[tuple[str, str, str]] = []
         placed: list[Placed] = []
+        cases: list[AlertCase] = []
         started = time.perf_counter()
         for item in items:
             at, entry = item_time(item), entry_of(item)
+            if probe is not None:
+                probe.reset()
             analysis = analyser.analyse(entry)
             with database.session() as session:
                 outcome = save_article(session, item["feed"], entry, analysis, desk=desk, now=at)
@@ -270,6 +289,20 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
                         decided,
                         explanation.get("score", "-"),
                         expected,
+                    )
+                )
+            if probe is not None and is_case(decided, expected):
+                cases.append(
+                    AlertCase(
+                        item["id"],
+                        item["language"],
+                        decided,
+                        expected,
+                        item["title"],
+                        explanation.get("score", "-"),
+                        str(explanation.get("reason", "")),
+                        explanation,
+                        probe.last,
                     )
                 )
             alerted, should = decided in ALERTING, expected in ALERTING
@@ -301,6 +334,7 @@ def replay(path: Path, verbose: bool = False, decision: DecisionSettings | None 
         seconds=seconds,
         story_errors=story_errors(placed),
         placed=placed,
+        alert_cases=cases,
     )
 
 
@@ -328,13 +362,19 @@ def main() -> None:
         help="also print each item's wrong merge or wrong split, then the pairs each cut story and each"
         " merged story costs (not for --figures-only files)",
     )
+    parser.add_argument(
+        "--alert-account",
+        action="store_true",
+        help="also print each false alert and each miss by class (decided, expected) with the evidence"
+        " novelty had, and a table of the classes (not for --figures-only files)",
+    )
     args = parser.parse_args()
     paths = args.timelines or sorted(TIMELINES.glob("*.jsonl"))
     print(f"{'timeline':<22} {'items':>5} {'alert P':>8} {'alert R':>8} {'story F1':>9} {'x-lang F1':>10}")
     results = []
     for path in paths:
         blind = items_hidden(path, args.figures_only)
-        scores = replay(path, args.verbose and not blind)
+        scores = replay(path, args.verbose and not blind, alert_account=args.alert_account and not blind)
         if blind:
             scores = replace(scores, confusion=Counter(), disagreements=[], story_errors=[])
         results.append((path, scores))
@@ -371,6 +411,12 @@ def main() -> None:
                 print("  " + line)
             for line in lost_pairs(scores.placed):
                 print(line)
+        if args.alert_account:
+            for line in account(path.stem, scores.alert_cases):
+                print(line)
+    if args.alert_account:
+        shown = {path.stem: scores.alert_cases for path, scores in results if not items_hidden(path, args.figures_only)}
+        print("\n" + "\n".join(summary(shown)))
 
 
 if __name__ == "__main__":
