@@ -11,14 +11,13 @@ in Russia), then times in this one process:
   could be called "matching".
 
 It prints items/s, seconds and the ratio (analysis / baseline). If /work/shared/data/fetched
-exists, it also reports feedparser's parse rate over the real feed samples there, and the
+exists, it also reports the feed parsing rate (ingest.parse) over the real feed samples there, and the
 analysis rate over their real entries. The best of R repetitions is reported for each figure.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import re
 import sys
@@ -180,43 +179,35 @@ def report(label: str, seconds: float, count: int, matched: int | None = None) -
     return rate
 
 
-def bench_feedparser(repeat: int) -> None:
-    import feedparser  # the crawler's parser; imported here so the benchmark runs without it
+def bench_feed_parsing(repeat: int) -> None:
+    from ingest.parse import parse_feed  # the crawler's parsing; imported here so the benchmark runs without it
 
     files = sorted(path for path in FETCHED.rglob("*") if path.suffix.lower() in (".xml", ".rss", ".atom"))
     if not files:
         print("  (no feed files found)")
         return
     samples = [(path, path.read_bytes()) for path in files]
-    entries_per_pass = sum(len(feedparser.parse(io.BytesIO(data)).entries) for _, data in samples)
+
+    def parse(path: Path, data: bytes) -> list[Entry]:
+        return parse_feed(data, None, feed_name=path.stem, base_url=f"http://samples.example/{path.name}").entries
+
+    entries_per_pass = sum(len(parse(path, data)) for path, data in samples)
     start = time.perf_counter()
     passes = 0
     while time.perf_counter() - start < 2.0:
-        for _, data in samples:
-            feedparser.parse(io.BytesIO(data))
+        for path, data in samples:
+            parse(path, data)
         passes += 1
     seconds = time.perf_counter() - start
     size = sum(len(data) for _, data in samples)
     print(f"  {len(files)} files, {size / 1024:.0f} KiB, {entries_per_pass} entries per pass, {passes} passes")
-    parse_rate = report("feedparser.parse", seconds, entries_per_pass * passes)
+    parse_rate = report("ingest.parse.parse_feed", seconds, entries_per_pass * passes)
 
-    entries = []
-    for path, data in samples:
-        parsed = feedparser.parse(io.BytesIO(data))
-        for raw in parsed.entries:
-            entries.append(
-                Entry(
-                    feed=path.stem,
-                    title=raw.get("title", ""),
-                    summary=raw.get("summary", ""),
-                    guid=raw.get("id"),
-                    url=raw.get("link"),
-                )
-            )
+    entries = [entry for path, data in samples for entry in parse(path, data)]
     watches = {"nk-troops-kursk": DEFAULT_WATCH, **MORE_WATCHES}
     seconds, matched = bench_analysis(entries * 20, watches, repeat)
     analysis_rate = report("Analyser.analyse on these entries (5 watches)", seconds, len(entries) * 20, matched)
-    print(f"  analysis is {analysis_rate / parse_rate:.1f}x the feedparser rate")
+    print(f"  analysis is {analysis_rate / parse_rate:.1f}x the parse rate")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -246,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if FETCHED.is_dir():
         print(f"\nreal feed samples in {FETCHED}:")
-        bench_feedparser(args.repeat)
+        bench_feed_parsing(args.repeat)
 
 
 if __name__ == "__main__":

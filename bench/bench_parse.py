@@ -1,14 +1,15 @@
-"""The parse worker's cost per item, step by step, beside feedparser alone on the same bytes.
+"""The parse worker's cost per item, step by step, beside a parser alone on the same bytes.
 
 The bench feeds of ``bench_pipeline`` (2 % of items match its watch) and of ``bench_crawl``
 (about 90 % match), 300 feeds × 50 items each, half Arabic and half English, are parsed in this
 process by ``ingest.tasks.parse_task``, the function a parse worker runs. Printed per workload,
 in CPU ms per item: the task as a whole, then each of its steps run on its own over the same input
-(charset, feedparser as the task calls it, with ``ingest.feedparser_tuning``, HTML to text and
+(charset, fastfeedparser as the task calls it, the well-formedness check, HTML to text and
 entries, analysis, search text, preparing matched reports, pickling the result for the parent),
-each beside the baseline of the same run, ``feedparser.parse`` alone with its defaults as
-released (the tuning taken off for it, and the collector at its default thresholds), and as a
-ratio to it.
+each beside the baseline of the same run, and as a ratio to it. The baseline is the parser the task
+used before fastfeedparser, ``feedparser.parse`` alone with its defaults, when feedparser is
+installed (it is no dependency of Raqib: ``pip install feedparser`` for the comparison), else
+``fastfeedparser.parse`` alone; both under the collector's default thresholds.
 
 ``--save FILE`` writes every item the task returned, as plain data; ``--compare FILE`` checks
 today's output against such a file field by field and stops on the first difference, so a
@@ -32,7 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import feedparser
+import fastfeedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,9 +41,9 @@ import bench_crawl  # noqa: E402
 import bench_pipeline  # noqa: E402
 
 from config.loader import BUNDLED_DEFAULT, load_config  # noqa: E402
-from ingest import feedparser_tuning, tasks  # noqa: E402
-from ingest.encoding import prepare_for_feedparser  # noqa: E402
-from ingest.parse import parse_feed, run_feedparser  # noqa: E402
+from ingest import tasks  # noqa: E402
+from ingest.encoding import decode_feed  # noqa: E402
+from ingest.parse import malformation, parse_feed, read_feed, xml_for_parser  # noqa: E402
 from storage.search_text import index_content  # noqa: E402
 from stories.identity import canonical_url  # noqa: E402
 from stories.types import Entry, LanguageHint  # noqa: E402
@@ -143,7 +144,7 @@ def report_differences(saved: Any, now: Any, what: str, examples: int = 3) -> in
 def steps(work: Workload) -> list[tuple[str, Callable[[], object]]]:
     """Each step of the task run alone over the workload's input (made by the step before)."""
     analyser = tasks._ready()
-    decoded = [prepare_for_feedparser(body, CONTENT_TYPE) for body in work.feeds]
+    xml = [xml_for_parser(decode_feed(body, CONTENT_TYPE).body)[0] for body in work.feeds]
     entries: list[Entry] = [
         entry
         for index, body in enumerate(work.feeds)
@@ -160,21 +161,15 @@ def steps(work: Workload) -> list[tuple[str, Callable[[], object]]]:
     preparer = tasks._preparer
     assert preparer is not None
 
-    def feedparser_as_called() -> None:
-        for index, prepared in enumerate(decoded):
-            run_feedparser(prepared, url(index))
-
     def parse_whole() -> None:
         for index, body in enumerate(work.feeds):
             parse_feed(body, CONTENT_TYPE, feed_name="f", base_url=url(index), language=language(index))
 
     return [
-        (
-            "charset (prepare_for_feedparser)",
-            lambda: [prepare_for_feedparser(body, CONTENT_TYPE) for body in work.feeds],
-        ),
-        ("feedparser, as parse_feed calls it", feedparser_as_called),
-        ("parse_feed whole (charset + feedparser + HTML to text + entries)", parse_whole),
+        ("charset (decode_feed)", lambda: [decode_feed(body, CONTENT_TYPE) for body in work.feeds]),
+        ("fastfeedparser, as parse_feed calls it (read_feed)", lambda: [read_feed(utf8) for utf8 in xml]),
+        ("well-formedness (malformation: strict lxml)", lambda: [malformation(utf8) for utf8 in xml]),
+        ("parse_feed whole (charset + parsers + HTML to text + entries)", parse_whole),
         (
             "analyse (tokenise, match, identity, hashes, language)",
             lambda: [analyser.analyse(entry) for entry in entries],
@@ -191,6 +186,15 @@ def steps(work: Workload) -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
+def baseline_parser() -> tuple[str, Callable[[bytes], object]]:
+    """feedparser, the parser before fastfeedparser, when it is installed; else fastfeedparser alone."""
+    try:
+        import feedparser  # type: ignore[import-untyped]  # optional: the parser this task used before
+    except ImportError:
+        return "fastfeedparser.parse alone, default options (feedparser not installed)", fastfeedparser.parse
+    return f"feedparser {feedparser.__version__} .parse alone, default options (the parser before)", feedparser.parse
+
+
 def measure(work: Workload, repeat: int) -> list[dict[str, Any]]:
     tasks.init_worker({"bench": work.watch})
 
@@ -203,13 +207,11 @@ def measure(work: Workload, repeat: int) -> list[dict[str, Any]]:
     results = task()  # warms the caches the way a worker's first feeds do
     items = sum(len(result.items) for result in results)
     matched = sum(1 for result in results for item in result.items if item.analysis.hits)
-    # feedparser as released, without ingest.feedparser_tuning, and under the collector's default
-    # thresholds (init_worker raises them for the parse processes)
+    baseline_name, baseline_parse = baseline_parser()
     tuned_gc = gc.get_threshold()
-    with feedparser_tuning.original():
-        gc.set_threshold(*DEFAULT_GC)
-        baseline = best_of(repeat, lambda: [feedparser.parse(body) for body in work.feeds])
-        gc.set_threshold(*tuned_gc)
+    gc.set_threshold(*DEFAULT_GC)
+    baseline = best_of(repeat, lambda: [baseline_parse(body) for body in work.feeds])
+    gc.set_threshold(*tuned_gc)
     whole = best_of(repeat, task)
     size = sum(len(pickle.dumps(result, pickle.HIGHEST_PROTOCOL)) for result in results)
     print(
@@ -218,9 +220,9 @@ def measure(work: Workload, repeat: int) -> list[dict[str, Any]]:
     )
 
     def line(label: str, seconds: float) -> None:
-        print(f"  {label:<72} {1000 * seconds / items:7.4f} ms/item  {seconds / baseline:5.2f}x feedparser alone")
+        print(f"  {label:<72} {1000 * seconds / items:7.4f} ms/item  {seconds / baseline:6.3f}x baseline")
 
-    line("baseline: feedparser.parse alone, default options", baseline)
+    line(f"baseline: {baseline_name}", baseline)
     line("parse_task, the whole worker task", whole)
     for label, run in steps(work):
         line(f"  step: {label}", best_of(repeat, run))

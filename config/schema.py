@@ -94,7 +94,7 @@ class PipelineSettings(_Section):
     processes; one over its time budget or memory cap is killed and recorded as that feed's or
     page's error."""
 
-    parse_budget: PositiveDuration = timedelta(seconds=20)  # per feed: charset, feedparser, matching
+    parse_budget: PositiveDuration = timedelta(seconds=20)  # per feed: charset, parsing, matching
     extract_budget: PositiveDuration = timedelta(seconds=20)  # per article page: trafilatura
     worker_memory: ByteCount = 1024 * 2**20  # address space a worker may add to what it holds at start
     workers: int = Field(default=0, ge=0)  # worker processes; 0: one per CPU core but the decide process's

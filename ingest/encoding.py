@@ -1,9 +1,10 @@
-"""Pick the character encoding of a feed that does not declare one, or that declares a wrong one.
+"""Decode a feed's bytes to UTF-8 before parsing: the charset its HTTP header states, else its BOM,
+else its XML declaration, else a guess; a feed that declares none or a wrong one is common.
 
-feedparser falls back to UTF-8 and then windows-1252 when neither the HTTP header nor the XML
-declaration names a charset. windows-1252 decodes every byte, so an Arabic feed in windows-1256 or
-ISO-8859-6 comes out as Latin mojibake without any error. We decide first and hand feedparser
-UTF-8 with the charset stated.
+The parser (fastfeedparser, over libxml2) reads only the BOM and the XML declaration, never the
+HTTP header, and falls back to UTF-8; a naive fallback to windows-1252 decodes every byte, so an
+Arabic feed in windows-1256 or ISO-8859-6 would come out as Latin mojibake without any error. So the
+parser is always given UTF-8 bytes whose XML declaration, if any, says UTF-8.
 
 A feed that declares a charset its bytes are not in (windows-1256 served as UTF-8, a common CMS
 mistake) would come out as mojibake or replacement characters, match nothing and look healthy.
@@ -34,8 +35,7 @@ _CANDIDATES = ("cp1256", "iso-8859-6", "windows-1252")
 
 @dataclass(frozen=True, slots=True)
 class DecodedFeed:
-    body: bytes  # what to give feedparser
-    content_type: str  # the Content-Type header to give feedparser with it
+    body: bytes  # the feed in UTF-8, without a BOM; its XML declaration, if any, says utf-8
     encoding: str  # what we decided (or what was declared)
     detected: bool  # True when we had to guess
     note: str | None = None  # what was done about a declared charset that was wrong
@@ -91,39 +91,56 @@ def guess_encoding(body: bytes) -> str:
     return best_name
 
 
-def prepare_for_feedparser(body: bytes, content_type: str | None) -> DecodedFeed:
-    """Return bytes and headers for feedparser; transcode to UTF-8 only when no charset is declared."""
-    media_type = (content_type or "application/xml").split(";")[0].strip() or "application/xml"
+def decode_feed(body: bytes, content_type: str | None) -> DecodedFeed:
+    """The feed as UTF-8 bytes for the parser, with the charset it was in."""
     declared = declared_charset(content_type, body)
+    if declared == "bom":
+        codec = "utf-8-sig" if body.startswith(b"\xef\xbb\xbf") else "utf-16"
+        return _as_utf8(body, codec, detected=False)
     if declared is not None:
+        if not _known(declared):
+            guessed = guess_encoding(body)
+            note = f"declared charset {declared} is unknown; decoded as {guessed} (guessed)"
+            return _as_utf8(body, guessed, detected=True, note=note)
         if _decodes(body, declared):
-            return DecodedFeed(body, content_type or media_type, declared, detected=False)
+            return _as_utf8(body, declared, detected=False)
         detected = _detect(body)
-        if detected is None:  # nothing better found: feedparser decodes it and says it is malformed
-            return DecodedFeed(body, content_type or media_type, declared, detected=False)
+        if detected is None:  # nothing better found: what does not decode becomes U+FFFD, and the feed is marked
+            note = f"declared charset {declared} does not decode the feed; undecodable bytes replaced"
+            return _as_utf8(body, declared, detected=False, note=note)
         note = f"declared charset {declared} does not decode the feed; decoded as {detected} (detected)"
-        return _as_utf8(body, detected, media_type, note)
-    encoding = guess_encoding(body)
-    if encoding == "utf-8":
-        return DecodedFeed(body, f"{media_type}; charset=utf-8", "utf-8", detected=True)
-    return _as_utf8(body, encoding, media_type, None)
+        return _as_utf8(body, detected, detected=True, note=note)
+    return _as_utf8(body, guess_encoding(body), detected=True)
 
 
-def _as_utf8(body: bytes, encoding: str, media_type: str, note: str | None) -> DecodedFeed:
-    utf8 = body.decode(encoding, errors="replace").encode("utf-8")
-    utf8 = _XML_DECL.sub(b'<?xml version="1.0" encoding="utf-8"?>', utf8.removeprefix(b"\xef\xbb\xbf"), count=1)
-    return DecodedFeed(utf8, f"{media_type}; charset=utf-8", encoding, detected=True, note=note)
+_UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8"})
 
 
-def _decodes(body: bytes, charset: str) -> bool:
-    """Whether the declared charset decodes the bytes without error (unknown names: assume so,
-    feedparser reports them)."""
-    if charset == "bom":
-        return True
+def _as_utf8(body: bytes, encoding: str, *, detected: bool, note: str | None = None) -> DecodedFeed:
+    if encoding.lower() in _UTF8_NAMES:  # already checked to decode (or replaced below when not)
+        utf8 = body.removeprefix(b"\xef\xbb\xbf") if note is None else body.decode("utf-8", "replace").encode()
+    else:
+        utf8 = body.decode(encoding, errors="replace").encode("utf-8").removeprefix(b"\xef\xbb\xbf")
+    declaration = _XML_DECL_ENCODING.match(utf8[:512])
+    if declaration is not None and declaration.group(1).lower() not in _UTF8_NAMES_BYTES:
+        # The declaration would make the parser decode these UTF-8 bytes as the declared charset.
+        utf8 = _XML_DECL.sub(b'<?xml version="1.0" encoding="utf-8"?>', utf8, count=1)
+    return DecodedFeed(utf8, encoding, detected=detected, note=note)
+
+
+_UTF8_NAMES_BYTES = frozenset(name.encode() for name in _UTF8_NAMES)
+
+
+def _known(charset: str) -> bool:
     try:
         codecs.lookup(charset)
     except LookupError:
-        return True
+        return False
+    return True
+
+
+def _decodes(body: bytes, charset: str) -> bool:
+    """Whether the declared (and known) charset decodes the bytes without error."""
     try:
         body.decode(charset)
     except UnicodeDecodeError:

@@ -1,5 +1,5 @@
 """The CPU stages, as functions a worker process runs: parse a feed's bytes into analysed
-entries (charset, feedparser, watch matching, search text) and
+entries (charset, fastfeedparser, watch matching, search text) and
 extract an article page (trafilatura, then the same analysis). ``init_worker`` builds their tools
 once per process."""
 
@@ -17,7 +17,7 @@ from stories.types import Analysis, Entry, LanguageHint
 
 if TYPE_CHECKING:
     # Loaded by the workers only (init_worker, parse_task): the crawl's own process hands tasks
-    # on and a cycle of unchanged feeds never pays for feedparser and the analyser (~0.1 s).
+    # on and a cycle of unchanged feeds never pays for loading the parser and the analyser (~0.1 s).
     from ingest.prepare import PreparedArticle, Preparer
     from stories.analysis import Analyser
 
@@ -58,7 +58,7 @@ def _rebuild_item(*values: Any) -> ParsedItem:
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
     items: list[ParsedItem]
-    problem: str | None  # feedparser's bozo exception, in words; the usable entries are kept
+    problem: str | None  # why the feed is malformed or was mended, in words; the usable entries are kept
     failure: str | None = None  # why the answer is not a feed at all: the feed's error
 
 
@@ -78,7 +78,7 @@ def init_worker(watches: Mapping[str, str], niceness: int = 0) -> None:
 
     _analyser = Analyser(watches)
     _preparer = Preparer(Lexicon())
-    # Parsing a feed makes many short-lived objects (feedparser's dicts, the entries): the young
+    # Parsing a feed makes many short-lived objects (the parser's dicts, the entries): the young
     # generation collected every 10,000 allocations rather than 700 holds a few MiB more and
     # saved a tenth of the parse task's CPU (bench_parse: 0.221 -> 0.201 ms per item).
     gc.set_threshold(10_000, 10, 10)

@@ -197,7 +197,7 @@ def _health(feed_id: int, result: FetchResult) -> dict[str, Any]:
     success = result.status in SUCCESS_STATUSES
     failed = result.status is FetchStatus.ERROR
     if success:
-        error = result.error  # a usable but malformed feed (feedparser's bozo) records its problem
+        error = result.error  # a usable but malformed feed (not well-formed XML) records its problem
     elif failed:
         error = result.error or "error"
     else:

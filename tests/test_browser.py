@@ -15,13 +15,14 @@ import hashlib
 import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import feedparser
+import fastfeedparser
 import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Error, Page, Request, Response, ViewportSize
@@ -550,8 +551,8 @@ def test_atom_feed_parses_back(site: Site) -> None:
         response = client.get(f"/feeds/watch/{WATCH}.atom")
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/atom+xml")
-        parsed = feedparser.parse(response.content)
-        assert parsed.bozo == 0, parsed.get("bozo_exception")
+        ET.fromstring(response.content)  # well-formed: a strict XML parser reads it
+        parsed = fastfeedparser.parse(response.content)
         assert len(parsed.entries) >= 1
         titles = [entry.title for entry in parsed.entries]
         assert any("كوريا" in title for title in titles), titles
@@ -561,13 +562,14 @@ def test_atom_feed_parses_back(site: Site) -> None:
         # The hostile report's story feed carries every event of it, whatever event it was.
         hostile = next(item for item in site.articles.values() if LITERAL_TITLE in item["title"])
         hostile_story = client.get(f"/feeds/story/{hostile['story_ids'][WATCH]}.atom")
-        hostile_titles = [entry.title for entry in feedparser.parse(hostile_story.content).entries]
+        hostile_titles = [entry.title for entry in fastfeedparser.parse(hostile_story.content).entries]
         assert any(LITERAL_TITLE in title for title in hostile_titles), "hostile text comes back as the same text"
         assert b"<script>window.__pwned" not in hostile_story.content, "as escaped text, never as markup"
 
         story = _bilingual_story(site)
-        story_feed = feedparser.parse(client.get(f"/feeds/story/{story['id']}.atom").content)
-        assert story_feed.bozo == 0 and len(story_feed.entries) == story["reports"]
+        story_body = client.get(f"/feeds/story/{story['id']}.atom").content
+        ET.fromstring(story_body)  # well-formed
+        assert len(fastfeedparser.parse(story_body).entries) == story["reports"]
 
 
 def test_openapi_document(site: Site) -> None:

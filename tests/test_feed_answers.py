@@ -9,7 +9,7 @@ from pathlib import Path
 
 from support.crawl import crawl_json, serve_bytes, write_config
 
-from ingest.encoding import prepare_for_feedparser
+from ingest.encoding import decode_feed
 from raqib.feedserver import FeedServer
 
 ARABIC_FEED = (
@@ -48,7 +48,7 @@ def test_a_windows_1256_feed_declaring_utf8_is_read_as_arabic_and_the_feed_says_
 
 def test_a_correctly_declared_feed_is_left_as_it_is() -> None:
     body = ARABIC_FEED.encode("utf-8")
-    prepared = prepare_for_feedparser(body, "application/rss+xml; charset=utf-8")
+    prepared = decode_feed(body, "application/rss+xml; charset=utf-8")
     assert prepared.body is body and prepared.note is None and not prepared.detected
 
 
