@@ -208,8 +208,9 @@ def _known_number(value: int, memory: StoryMemory, tolerance: float) -> bool:
 
 # A number at least this large, written in the story's sentences in any form, is not new.
 MIN_WRITTEN = 100
-_WRITTEN = re.compile(r"\d{1,3}(?:,\d{3})+(?![\d.])|(?<![\d.,])\d+(?![\d.,]\d)")
-_WESTERN_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩٬", "0123456789,")
+# A run of digits of either script (int() reads Arabic-Indic digits) with its separators; a run
+# with a decimal point ("69.80", "2.2 million") is no whole number.
+_WRITTEN = re.compile(r"[0-9\u0660-\u0669][0-9\u0660-\u0669.,\u066c]*")
 
 
 def written_numbers(memory: StoryMemory) -> set[int]:
@@ -218,9 +219,10 @@ def written_numbers(memory: StoryMemory) -> set[int]:
     (``stories.figures.quantities`` leaves compounds out), yet a report giving "329 seats" or
     "2,000 pounds" restates them."""
     found: set[int] = set()
-    for text in memory.texts:
-        for match in _WRITTEN.finditer(text.translate(_WESTERN_DIGITS)):
-            value = int(match.group().replace(",", ""))
+    for run in _WRITTEN.findall("\n".join(memory.texts)):
+        digits = run.rstrip(".,\u066c")
+        if "." not in digits:
+            value = int(digits.replace(",", "").replace("\u066c", ""))
             if value >= MIN_WRITTEN:
                 found.add(value)
     return found
@@ -310,7 +312,14 @@ def assess(
     new_entities = {entity for entity in features.entities if entity not in memory.entities} - GENERIC_ENTITIES
     changed = {change.new.value for change in changes}
     known_pairs = memory.known_pairs
-    written = written_numbers(memory)
+    written: set[int] | None = None  # read only when a count is not known otherwise (a regex over the story)
+
+    def unwritten(value: int) -> bool:
+        nonlocal written
+        if written is None:
+            written = written_numbers(memory)
+        return value not in written
+
     scores = said + [1.0] * (len(features.sentences) - len(said))  # beyond the encoded lead: said
     # Every body sentence all but a translation of a stored one (``restated``, not merely said:
     # the encoder reads "delivered attack drones" as said by troop reports at 0.5-0.6, and then
@@ -347,7 +356,7 @@ def assess(
         new_number = any(
             not _known_number(n, memory, settings.figure_tolerance)
             and not _known_to_watch(n, others, settings.figure_tolerance)
-            and n not in written
+            and unwritten(n)
             for n in sentence.numbers
             if n not in changed
         )
