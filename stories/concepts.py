@@ -184,6 +184,34 @@ DEFAULT_ACTIONS: dict[str, tuple[ConceptKind, tuple[str, ...]]] = {
     ),
     "denial": ("action", ("deny", "denied", "denies", "fake", "false reports", "نفى", "نفت", "ينفي", "تنفي", "مزيفة")),
     "exchange": ("action", ("swap*", "exchange*", "hand over", "repatriat*", "مبادلة", "تبادل", "تسليمهم", "إعادتهم")),
+    # A stance on a proposal, a demand or a deal is news in any watch: the encoder reads "the
+    # government accepts the envoy's plan" or "rejects any pretext" as close to the plan or the
+    # demand the story told (0.5-0.7). Not "agreement" (the deal itself) nor قبل ("before").
+    "acceptance": (
+        "action",
+        (
+            "accept*",
+            "agree",
+            "agreed",
+            "agrees",
+            "agreeing",
+            "approv*",
+            "endorse*",
+            "وافق",
+            "وافقت",
+            "توافق",
+            "يوافق",
+            "موافقة",
+            "موافقته",
+            "موافقتها",
+            "قبول",
+            "قبلت",
+        ),
+    ),
+    "refusal": (
+        "action",
+        ("reject*", "refus*", "turned down", "turns down", "رفض", "رفضت", "يرفض", "ترفض", "رفضه", "رفضها", "رفضا"),
+    ),
 }
 
 

@@ -186,3 +186,36 @@ def test_a_number_the_story_wrote_in_a_compound_is_not_new(encoder: SentenceEnco
         T0 + timedelta(days=5),
     )
     assert registered.event is EventType.DEVELOPMENT and registered.story_id == 1, registered.reason
+
+
+def test_a_party_rejecting_a_stored_proposal_is_a_development_and_its_restatement_is_not(
+    encoder: SentenceEncoder,
+) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    proposal = desk.report(
+        "AU mediator proposes 72-hour truce around El Obeid",
+        "The African Union mediator proposed on Monday a 72-hour truce around El Obeid to let aid convoys "
+        "reach the besieged city, and asked both sides to answer within two days.",
+        "en",
+        T0,
+    )
+    assert proposal.event is EventType.NEW_STORY, proposal.reason
+    # Read as close to the proposal by the encoder; what is new is the answer.
+    rejected = desk.report(
+        "الجيش السوداني يرفض مقترح الهدنة حول الأبيض",
+        "رفض الجيش السوداني الثلاثاء مقترح الوسيط الأفريقي لهدنة مدتها 72 ساعة حول مدينة الأبيض للسماح "
+        "بدخول قوافل المساعدات.",
+        "ar",
+        T0 + timedelta(days=1),
+    )
+    assert rejected.story_id == 1, rejected.reason
+    assert rejected.event is EventType.DEVELOPMENT, rejected.reason
+    restated = desk.report(
+        "Sudan's army rejects AU truce proposal for El Obeid",
+        "Sudan's army on Tuesday rejected the African Union mediator's proposal for a 72-hour truce around "
+        "El Obeid to let aid convoys in.",
+        "en",
+        T0 + timedelta(days=1, hours=4),
+    )
+    assert restated.story_id == 1, restated.reason
+    assert restated.event in (EventType.UPDATE, EventType.DUPLICATE), restated.reason
