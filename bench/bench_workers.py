@@ -198,6 +198,8 @@ def run(
         try:
             done = wait_for(watch.done, args.timeout, interval=0.5)
             settled = time.time()
+            # Read while the workers run: a worker's row, and so its jobs' worker ids, goes as it stops.
+            activity = worker_activity(server, dbname, started, settled) if done else {}
             spent = sampler.seconds()
             processes = sampler.processes()
             own = resource.getrusage(resource.RUSAGE_SELF)
@@ -221,6 +223,7 @@ def run(
                 for phase, seconds in job_timeline(server, dbname, feeds.fetched, started).items()
             }
         )
+    result.update({f"activity {phase}": seconds for phase, seconds in activity.items()})
     lags = [times[0] - started for times in feeds.fetched.values()]
     result.update(
         wall=wall,
@@ -247,6 +250,41 @@ TIMELINE = (
     "other jobs",
     "no job running",
 )
+
+
+ACTIVITY = ("crawl jobs", "other jobs", "before its first job", "between jobs", "after its last job")
+
+
+def worker_activity(server: PgServer, dbname: str, started: float, settled: float) -> dict[str, float]:
+    """What the workers' job slots did during the cycle, in seconds summed over the workers (any
+    count, from procrastinate's job events and the jobs' worker ids): running crawl jobs, running
+    other jobs (decide, schedule), and none: before a worker's first job (its start), between
+    jobs (fetching the next one, or nothing queued) and after its last job (the tail: nothing left
+    for it while another worker still crawled or decided). Meaningful at concurrency 1."""
+    query = (
+        "SELECT j.worker_id, j.task_name, extract(epoch FROM min(e.at) FILTER (WHERE e.type = 'started')), "
+        "extract(epoch FROM max(e.at) FILTER (WHERE e.type IN ('succeeded', 'failed'))) "
+        "FROM procrastinate.procrastinate_jobs j JOIN procrastinate.procrastinate_events e ON e.job_id = j.id "
+        "WHERE j.worker_id IS NOT NULL "
+        "GROUP BY j.id HAVING min(e.at) FILTER (WHERE e.type = 'started') IS NOT NULL ORDER BY 3"
+    )
+    with psycopg.connect(server.admin_dsn(dbname)) as connection:
+        rows = [
+            (int(worker), task, float(start), float(end or settled))
+            for worker, task, start, end in connection.execute(query)
+        ]
+    figures = dict.fromkeys(ACTIVITY, 0.0)
+    for worker in {row[0] for row in rows}:
+        jobs = [row for row in rows if row[0] == worker]
+        figures["before its first job"] += jobs[0][2] - started
+        busy_until = jobs[0][2]
+        for _, task, start, end in jobs:
+            figures["between jobs"] += max(0.0, start - busy_until)
+            figures["crawl jobs" if task == "raqib:crawl" else "other jobs"] += max(0.0, end - max(start, busy_until))
+            busy_until = max(busy_until, end)
+        figures["after its last job"] += max(0.0, settled - busy_until)
+    figures["workers seen"] = float(len({row[0] for row in rows}))
+    return figures
 
 
 def job_timeline(server: PgServer, dbname: str, fetched: dict[int, list[float]], started: float) -> dict[str, float]:
@@ -474,6 +512,13 @@ def main() -> None:
                     + " (per crawl process, parse processes are its forkserver, multiprocessing's resource tracker and "
                     "its parse worker, DEFAULT_PARSE_WORKERS = 1)"
                 )
+                if result.get("activity workers seen"):
+                    seen = result["activity workers seen"]
+                    print(
+                        f"  job slots of {seen:.0f} worker(s), seconds summed over them "
+                        f"(of {seen * result['wall']:.1f}): "
+                        + ", ".join(f"{phase} {result[f'activity {phase}']:.1f}" for phase in ACTIVITY)
+                    )
                 if "timeline crawl jobs" in result:
                     phases = {phase: result[f"timeline {phase}"] for phase in TIMELINE}
                     fetching = result["timeline fetching a batch (first to last GET, per job)"]
