@@ -23,7 +23,8 @@ from support.workers import GeneratedFeeds, Workers, restart_pg, running_workers
 from test_alerts import ENV, SECRET, webhook_alert
 from test_watch_lock import FeedSpec
 
-from raqib.distributed.batch_crawl import PARSE_NICENESS, crawl_database
+from raqib.distributed.batch_crawl import crawl_database
+from raqib.distributed.crawl_child import PARSE_NICENESS
 from raqib.feedserver import FeedServer
 from storage import feed_repo
 from storage.crawl_locks import FeedLocks
@@ -341,6 +342,25 @@ def _batches_per_process(log: str) -> dict[int, list[int]]:
     for match in re.finditer(r"\(crawl process (\d+), its batch (\d+)\)", log):
         served.setdefault(int(match[1]), []).append(int(match[2]))
     return served
+
+
+def test_a_crawling_worker_starts_its_crawl_process_before_any_crawl_job(tmp_path: Path, fresh_pg_url: str) -> None:
+    """Its start (imports, Scrapy, the parse process) is not paid in the first job's time; a
+    worker that does not crawl starts none, and none outlives its worker."""
+    config = use_database(write_config(tmp_path, [{"name": "Wire", "url": "http://127.0.0.1:9/rss"}]), fresh_pg_url)
+    assert raqib(config, "db", "upgrade").returncode == 0
+    workers = Workers(config, concurrency=1)
+    try:
+        crawling, other = workers.start(1, "--queues", "crawl") + workers.start(1, "--queues", "decide,deliver")
+        # No schedule runs here, so no crawl job is ever queued.
+        assert wait_for(lambda: len(_crawl_processes(crawling.process.pid)) == 1, 60, 0.2), workers.logs()
+        (prestarted,) = _crawl_processes(crawling.process.pid)
+        assert wait_for(lambda: "raqib worker" in other.output(), 60, 0.2), workers.logs()
+        assert wait_for(lambda: _children(prestarted) != [], 60, 0.2), "its parse process starts with it"
+        assert _crawl_processes(other.process.pid) == []
+    finally:
+        workers.stop()
+    assert not Path(f"/proc/{prestarted}").exists(), "the crawl process ended with its worker"
 
 
 def test_one_crawl_process_runs_batch_after_batch_and_a_killed_one_fails_only_its_job(

@@ -15,11 +15,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from config.loader import load_config
+from config.schema import RaqibConfig
 from crawler.runner import CrawlService, scrapy_settings
 from ingest.clock import Clock
 from ingest.crawl import crawl_cycle
-from ingest.workers import worker_pool
+from ingest.workers import WorkerPool
 from raqib.compose import story_desk
 from storage import feed_repo, queue_status, repo
 from storage.crawl_locks import FeedLocks
@@ -32,14 +32,6 @@ from storage.db import Database
 # their feeds are still due, and they are crawled again. The same holds for a decide job or an
 # alert built on a lost store: its own commit would have made that store durable first.
 ASYNC_COMMIT = "-c synchronous_commit=off"
-# The parse process runs this much nicer than the crawl process. Several workers on one machine
-# (one per core) want more CPU than there is, and a worker's throughput is that of its store
-# (its writer thread and its PostgreSQL backend): parsing runs ahead of the store by up to
-# ``ingest.handler.PARSED_AHEAD`` feeds, so it can wait for a core where the store cannot. With
-# equal priorities the parse processes (two-fifths of all the CPU) took cores from the stores,
-# which then fell behind and held their parse processes up. On free cores (one worker alone)
-# the nice value changes nothing.
-PARSE_NICENESS = 10
 
 
 def crawl_database(url: str) -> Database:
@@ -61,15 +53,12 @@ def resident_bytes() -> int:
 
 class BatchCrawler:
     """What every batch of this process shares: the config, one database engine, the parse
-    pool (its processes start with the first feed to parse and stay) and the running reactor."""
+    pool (started by ``crawl_child`` as the process starts, kept) and the running reactor."""
 
-    def __init__(self, config_path: Path, data_dir: Path, parse_workers: int) -> None:
-        config = load_config(config_path, data_dir=data_dir)
-        self.config = config.model_copy(
-            update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})}
-        )
+    def __init__(self, config: RaqibConfig, pool: WorkerPool) -> None:
+        self.config = config
         self.database = crawl_database(self.config.database)
-        self.pool = worker_pool(self.config, beside_decider=False, niceness=PARSE_NICENESS)
+        self.pool = pool
         self.service = CrawlService(scrapy_settings(self.config))
         self.service.start()
 
@@ -119,7 +108,10 @@ class BatchCrawler:
             locks.release()
             # Fresh connections for the next batch, as a process per batch had: a connection's
             # prepared statements keep plans made when the tables were smaller (on a new
-            # database, plans for empty tables: PostgreSQL's CPU per item doubled).
+            # database, plans for empty tables: PostgreSQL's CPU per item doubled). Keeping the
+            # connections and dropping their statements with DEALLOCATE ALL was tried: psycopg
+            # notices only the first DEALLOCATE ALL of a connection, and then runs statements
+            # it believes prepared ("prepared statement _pg3_3 does not exist").
             self.database.engine.dispose()
 
     def stop(self) -> None:

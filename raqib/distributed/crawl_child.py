@@ -40,11 +40,22 @@ from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from config.schema import RaqibConfig
+    from ingest.workers import WorkerPool
     from raqib.distributed.batch_crawl import BatchCrawler
 
 # Nothing heavy is imported here, at the top of the process's main module: multiprocessing runs
 # the main module again in every process it starts, so a parse process would import Scrapy,
 # Twisted and SQLAlchemy for nothing (0.6 s of CPU and 60 MiB each). ``main`` imports them.
+
+# The parse process runs this much nicer than the crawl process. Several workers on one machine
+# (one per core) want more CPU than there is, and a worker's throughput is that of its store
+# (its writer thread and its PostgreSQL backend): parsing runs ahead of the store by up to
+# ``ingest.handler.PARSED_AHEAD`` feeds, so it can wait for a core where the store cannot. With
+# equal priorities the parse processes (two-fifths of all the CPU) took cores from the stores,
+# which then fell behind and held their parse processes up. On free cores (one worker alone)
+# the nice value changes nothing.
+PARSE_NICENESS = 10
 
 
 def serve(crawler: BatchCrawler, batches: TextIO, replies: TextIO) -> None:
@@ -72,6 +83,21 @@ def serve(crawler: BatchCrawler, batches: TextIO, replies: TextIO) -> None:
             return
 
 
+def parse_pool(config_path: Path, data_dir: Path, parse_workers: int) -> tuple[RaqibConfig, WorkerPool]:
+    """The config (with ``parse_workers`` parse processes) and its parse pool, started: a crawl
+    process parses nearly every batch it is given, and the parse processes' own start (a
+    forkserver, then each worker importing the parsers) runs beside this process's import of
+    Scrapy, Twisted and SQLAlchemy instead of after it, before the first feed can be parsed."""
+    from config.loader import load_config
+    from ingest.workers import worker_pool
+
+    config = load_config(config_path, data_dir=data_dir)
+    config = config.model_copy(update={"pipeline": config.pipeline.model_copy(update={"workers": parse_workers})})
+    pool = worker_pool(config, beside_decider=False, niceness=PARSE_NICENESS)
+    pool.start()
+    return config, pool
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m raqib.distributed.crawl_child")
     parser.add_argument("--config", required=True, type=Path)
@@ -82,9 +108,14 @@ def main() -> None:
     # print (here or in a parse process) goes to the log instead of into the protocol.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    from raqib.distributed.batch_crawl import BatchCrawler
+    config, pool = parse_pool(args.config, args.data, args.parse_workers)
+    try:
+        from raqib.distributed.batch_crawl import BatchCrawler
 
-    crawler = BatchCrawler(args.config, args.data, args.parse_workers)
+        crawler = BatchCrawler(config, pool)
+    except BaseException:
+        pool.close()
+        raise
     # What was imported and started so far lives as long as the process: the collector stops
     # walking it, and runs a tenth as often (a batch's garbage is short-lived; the writer collects
     # fully every few commits). Without this, the writer's full collections walked every module of

@@ -72,6 +72,11 @@ class CrawlChildren:
         self._idle: list[CrawlChild] = []
         self.started = 0  # processes started in this worker's life
 
+    async def prestart(self) -> None:
+        """Start a process now, to wait idle for the first crawl job: its start (imports, Scrapy,
+        its parse process) runs beside the worker's own rather than in the first job's time."""
+        self._idle.append(await self._spawn())
+
     async def crawl(self, feeds: list[str]) -> tuple[dict[str, Any], int, int]:
         """Crawl one batch in an idle process (or a new one): its answer, the process's pid and
         which of its batches this was."""
@@ -105,6 +110,9 @@ class CrawlChildren:
             log.warning(
                 "idle crawl process %d had exited (%s): starting another", child.process.pid, child.process.returncode
             )
+        return await self._spawn()
+
+    async def _spawn(self) -> CrawlChild:
         process = await asyncio.create_subprocess_exec(
             *self.command,
             stdin=asyncio.subprocess.PIPE,

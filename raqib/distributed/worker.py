@@ -22,7 +22,6 @@ from typing import Any
 
 from procrastinate import App
 
-from alerts.channels import build_deliverer
 from config.schema import RaqibConfig
 from raqib import compose
 from raqib.distributed.app import build_app, require_postgres
@@ -54,7 +53,7 @@ def delivery_lease(config: RaqibConfig) -> timedelta:
     return max(timedelta(seconds=20), 3 * config.network.timeout)
 
 
-async def _serve(app: App, options: dict[str, Any], children: CrawlChildren) -> None:
+async def _serve(app: App, options: dict[str, Any]) -> None:
     """Run the procrastinate worker until SIGINT or SIGTERM, starting it again when it stops on
     its own: it does when its database connection breaks (PostgreSQL restarted), and its running
     jobs are then retried by the others. The first signal lets running jobs finish; a second one
@@ -76,33 +75,30 @@ async def _serve(app: App, options: dict[str, Any], children: CrawlChildren) -> 
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, on_signal, signum)
-    try:
-        while not stopping.is_set():
-            try:
-                async with app.open_async():
-                    if "schedule" in (options["queues"] or QUEUES):
-                        await schedule_now(app)
-                    current = asyncio.create_task(app.run_worker_async(**options))
-                    if restarts:
-                        log.info("worker running again (restart %d)", restarts)
-                    await current
-            except asyncio.CancelledError:
-                if not stopping.is_set():
-                    raise
-            except Exception as error:  # noqa: BLE001 - the database may be gone: wait and retry
-                log.warning("worker stopped: %s: %s", type(error).__name__, error)
-            finally:
-                current = None
+    while not stopping.is_set():
+        try:
+            async with app.open_async():
+                if "schedule" in (options["queues"] or QUEUES):
+                    await schedule_now(app)
+                current = asyncio.create_task(app.run_worker_async(**options))
+                if restarts:
+                    log.info("worker running again (restart %d)", restarts)
+                await current
+        except asyncio.CancelledError:
             if not stopping.is_set():
-                restarts += 1
-                log.warning(
-                    "the worker stopped on its own (database connection lost?); starting again in %d s",
-                    RESTART_SECONDS,
-                )
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), RESTART_SECONDS)
-    finally:
-        await children.close()  # the crawl processes read the end of their input and exit
+                raise
+        except Exception as error:  # noqa: BLE001 - the database may be gone: wait and retry
+            log.warning("worker stopped: %s: %s", type(error).__name__, error)
+        finally:
+            current = None
+        if not stopping.is_set():
+            restarts += 1
+            log.warning(
+                "the worker stopped on its own (database connection lost?); starting again in %d s",
+                RESTART_SECONDS,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), RESTART_SECONDS)
 
 
 def crawl_children(
@@ -146,50 +142,61 @@ def run_worker(
     require_postgres(config.database)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
-    database = Database(config.database)
-    database.upgrade()  # Raqib's tables and procrastinate's schema, as `raqib db upgrade`
-    deliverer = build_deliverer(config, database, env) if any(a.enabled for a in config.alerts) else None
-    if deliverer is not None:
-        deliverer.lease = delivery_lease(config)
-        # Leases and due times by the database's clock: a worker whose clock runs ahead would
-        # otherwise take over alerts another worker is still sending.
-        deliverer.clock = database_clock(database)
-    decider = Decider(lambda: compose.story_desk(config), compose.outbox_writer(config))
-    stalled_after = timedelta(seconds=3 * heartbeat)
-    children = crawl_children(config_path, data_dir, env, parse_workers=parse_workers, max_batches=crawl_batches)
-    runtime = Runtime(
-        config=config,
-        database=database,
-        deliverer=deliverer,
-        decider=decider,
-        crawl_children=children,
-        batch_size=batch_size,
-        stalled_after=stalled_after,
-    )
     chosen = list(queues) or None
-    name = f"{socket.gethostname()}:{os.getpid()}"
-    app = build_app(config.database, max_connections=concurrency + 4)
-    log.info(
-        "raqib worker %s: %d feeds, %d watches, queues %s, concurrency %d, database %s",
-        name,
-        len(config.feeds),
-        len(config.watches),
-        ", ".join(chosen or QUEUES),
-        concurrency,
-        database.engine.url.render_as_string(hide_password=True),
-    )
-    options: dict[str, Any] = {
-        "name": name,
-        "queues": chosen,
-        "concurrency": concurrency,
-        "additional_context": {"raqib": runtime},
-        "update_heartbeat_interval": heartbeat,
-        "stalled_worker_timeout": stalled_after.total_seconds(),
-        "fetch_job_polling_interval": 2.0,
-        "install_signal_handlers": False,  # ours: see _serve
-    }
-    try:
-        asyncio.run(_serve(app, options, children))
-    finally:
-        database.dispose()
+    children = crawl_children(config_path, data_dir, env, parse_workers=parse_workers, max_batches=crawl_batches)
+    with asyncio.Runner() as loop:
+        if "crawl" in (chosen or QUEUES):
+            # The first crawl process starts now and waits idle for the first crawl job: its own
+            # start (imports, Scrapy, its parse process: about a second) runs beside this worker's
+            # (the schema check, the deliverer, the job queue, the first schedule) instead of in
+            # the first job's time.
+            loop.run(children.prestart())
+        database = Database(config.database)
+        try:
+            database.upgrade()  # Raqib's tables and procrastinate's schema, as `raqib db upgrade`
+            deliverer = None
+            if any(a.enabled for a in config.alerts):
+                from alerts.channels import build_deliverer  # the channels' libraries: only where alerts are sent
+
+                deliverer = build_deliverer(config, database, env)
+                deliverer.lease = delivery_lease(config)
+                # Leases and due times by the database's clock: a worker whose clock runs ahead
+                # would otherwise take over alerts another worker is still sending.
+                deliverer.clock = database_clock(database)
+            decider = Decider(lambda: compose.story_desk(config), compose.outbox_writer(config))
+            stalled_after = timedelta(seconds=3 * heartbeat)
+            runtime = Runtime(
+                config=config,
+                database=database,
+                deliverer=deliverer,
+                decider=decider,
+                crawl_children=children,
+                batch_size=batch_size,
+                stalled_after=stalled_after,
+            )
+            name = f"{socket.gethostname()}:{os.getpid()}"
+            app = build_app(config.database, max_connections=concurrency + 4)
+            log.info(
+                "raqib worker %s: %d feeds, %d watches, queues %s, concurrency %d, database %s",
+                name,
+                len(config.feeds),
+                len(config.watches),
+                ", ".join(chosen or QUEUES),
+                concurrency,
+                database.engine.url.render_as_string(hide_password=True),
+            )
+            options: dict[str, Any] = {
+                "name": name,
+                "queues": chosen,
+                "concurrency": concurrency,
+                "additional_context": {"raqib": runtime},
+                "update_heartbeat_interval": heartbeat,
+                "stalled_worker_timeout": stalled_after.total_seconds(),
+                "fetch_job_polling_interval": 2.0,
+                "install_signal_handlers": False,  # ours: see _serve
+            }
+            loop.run(_serve(app, options))
+        finally:
+            loop.run(children.close())  # the crawl processes read the end of their input and exit
+            database.dispose()
     log.info("worker %s stopped", name)
