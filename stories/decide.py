@@ -5,7 +5,9 @@ A report joins the story that tells its event best: shared places, actors and ca
 figures, shared wording within a language and, in any language, what its title and lead mean
 (the sentence encoder) and the names it shares across scripts (``stories.names``). A story has a
 bounded span in event time: a report far from its events (``max_gap``, ``max_span``) starts a new
-story even when it names the same places. Stories never read a clock: ``at`` is handed in.
+story even when it names the same places, and a report whose lead puts its event in a country
+the story never named (``another_country``) is no report of it. Stories never read a clock:
+``at`` is handed in.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from stories.countries import located, mentioned
 from stories.features import ArticleFeatures
 from stories.join import name_weights, similarity
 from stories.memory import GENERIC_ENTITIES, StoryMemory
@@ -137,6 +140,17 @@ def another_region(features: ArticleFeatures, memory: StoryMemory) -> bool:
     return bool(known) and not named & known
 
 
+def another_country(features: ArticleFeatures, memory: StoryMemory) -> bool:
+    """The report's title or lead puts its event in a country ("in north Lebanon", "شمال لبنان")
+    and the story's titles and leads named or qualified countries ("Syria's Latakia", "Israeli
+    tanks", "الدفاع المدني السوري"), never that one: another event of the watch, across a border."""
+    where = frozenset().union(*(located(sentence.text) for sentence in features.sentences[:2]))
+    if not where:
+        return False
+    known = frozenset().union(*(mentioned(lead) for lead in memory.leads))
+    return bool(known) and not where & known
+
+
 def decide(
     features: ArticleFeatures,
     candidates: Sequence[StoryCandidate],
@@ -203,6 +217,10 @@ def decide(
         A report of an event in another region than the story's is judged as against a story
         of full size: a young story's readiness to take its follow-ups is not for another
         event of the watch (the same kind of strike a day later, in the next region)."""
+        # Across a border it is another event of the watch, however alike the wording (fires in
+        # north Lebanon a day after Latakia's: left out, wildfire story F1 0.77 -> 0.86).
+        if another_country(features, memory):
+            return 0.0, 0.0
         full = not silent and another_region(features, memory)
         core = similarity(features, memory.matched, tolerance, encoder, weights, full)
         if memory.core is None:
