@@ -34,6 +34,7 @@ from stories.figure_words import (
     _MONTH_EN_W,
     _NATIONAL_W,
     _NEEDS_PEOPLE_W,
+    _ORDINALS,
     _PEOPLE_W,
     _PERCENT_W,
     _STOP_W,
@@ -77,6 +78,8 @@ class _Word:
     part_before: bool  # makes the count after it a part of a toll: "another", "including"
     increment: bool  # after a count, makes it an increment: "two more", "3 قتلى جدد"
     latin: bool
+    ordinal: int  # "third", "ثالث", "الثالثة" -> 3; 0 for any other word
+    definite: bool  # an Arabic word with its article: "الثالث" (after its noun), not "ثالث"
 
 
 _MAX_CLITIC = max(map(len, PROCLITICS))
@@ -113,6 +116,7 @@ def _word(raw: str) -> _Word:
         (phrase, kind, key in conj_keys and key != norm) for key in keys for phrase, kind in _KIND_PHRASES.get(key, ())
     )
     frozen = frozenset(keys)
+    ordinal_key = norm if norm in _ORDINALS else next((key for key in keys if key in _ORDINALS), "")
     return _Word(
         keys=frozen,
         conj_keys=frozenset(conj_keys),
@@ -141,6 +145,8 @@ def _word(raw: str) -> _Word:
         part_before=not frozen.isdisjoint(_SUBSET_W) or not frozen.isdisjoint(_INCREMENT_BEFORE_W),
         increment=not frozen.isdisjoint(_INCREMENT_AFTER_W),
         latin=latin,
+        ordinal=_ORDINALS[ordinal_key] if ordinal_key else 0,
+        definite=bool(ordinal_key) and norm[: -len(ordinal_key)].endswith("ال"),
     )
 
 

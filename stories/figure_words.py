@@ -134,6 +134,21 @@ def _check_kinds() -> None:
 
 _check_kinds()
 
+_ORDINALS: dict[str, int] = dict(_DATA["ordinals"]["en"]) | {
+    alt: value for source, value in _DATA["ordinals"]["ar"].items() for alt in _alternatives(source)
+}
+_DETERMINER_W = _words(_DATA["ordinals"]["determiners"])
+_RANK_W = _words(_DATA["ordinals"]["ranks"])
+_MODIFIED_W = _words(_DATA["ordinals"]["modified"])
+# first word -> [(unit phrase, hectares per unit)], longest phrase first
+_AREA_UNITS: dict[str, list[tuple[_Phrase, float]]] = {}
+for _source, _hectares in _DATA["areas"].items():
+    _p = _phrase(_source)
+    for _first in _p[0]:
+        _AREA_UNITS.setdefault(_first, []).append((_p, float(_hectares)))
+for _units in _AREA_UNITS.values():
+    _units.sort(key=lambda entry: -len(entry[0]))
+
 _PRICED_W = _words(_DATA["prices"]["priced"])
 _FALL_W = _words(_DATA["prices"]["falls"])
 _RISE_W = _words(_DATA["prices"]["rises"])

@@ -49,9 +49,17 @@ How a figure is read
    as are increments and named parts anywhere ("two more killed", "another 3 dead", "3 قتلى
    جدد", "including four medics"): an alert says "killed: 9 → 11", never "killed: 11 → 2".
 
+6. Two kinds are read apart from counts. An ordinal next to a counted noun is the count it
+   reached ("captured a third North Korean soldier" is captured=3, "ثالث جندي", "الجندي
+   الثالث"; not "the third time", "a second drone attack", "ثاني أكبر"): ``figure_ordinals``.
+   An area with its unit ("14,000 hectares", "35,000 acres", "140 square kilometres", "14 ألف
+   هكتار", "400 دونم") is the kind ``area`` in hectares, so units and languages compare:
+   ``figure_areas``. Prices and price moves are ``figure_prices``.
+
 The module is split along those steps: ``figure_words`` loads the word tables from
 ``stories/data/figure_words.toml``, ``figure_tokens`` is step 1, ``figure_quantities`` steps 2-3,
-``figure_attach`` step 4 and what step 5 needs; this module puts them together and compares figures.
+``figure_attach`` step 4 and what step 5 needs, ``figure_ordinals``, ``figure_areas`` and
+``figure_prices`` step 6; this module puts them together and compares figures.
 
 A text may state one kind several times ("rose from 300 to 600"): each distinct figure is
 returned once, in text order. ``summarise`` keeps one per kind, ``compare`` says what changed.
@@ -62,7 +70,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from stories.figure_areas import area_figures
 from stories.figure_attach import _attach, _evidence, _is_part, _is_total
+from stories.figure_ordinals import ordinal_counts
 from stories.figure_prices import PRICE_KINDS, format_price, price_figures
 from stories.figure_quantities import _Quantity, _quantity
 from stories.figure_tokens import _Tokens
@@ -120,7 +130,11 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
     tokens = _Tokens(text)
     figures: list[Figure] = []
     seen: set[tuple[str, int, bool, bool]] = set()
-    for _, kind, value, quantity, first, last in _tolls_only(tokens, _read(tokens)):
+    read = _read(tokens)
+    ordinals = ordinal_counts(tokens)
+    if ordinals:
+        read = sorted(read + ordinals, key=lambda entry: entry[0])
+    for _, kind, value, quantity, first, last in _tolls_only(tokens, read):
         key = (kind, value, quantity.approximate, quantity.vague)
         if key in seen:
             continue
@@ -135,6 +149,13 @@ def extract_figures(text: str, language: Language) -> list[Figure]:
             if tokens.gap(end).startswith(("%", "٪")):
                 evidence += tokens.gap(end)[0]  # the sign is punctuation after the last token
             figures.append(Figure(kind, value, False, False, evidence))
+    for hectares, quantity, unit_end in area_figures(tokens):
+        key = ("area", hectares, quantity.approximate, False)
+        if key not in seen:
+            seen.add(key)
+            figures.append(
+                Figure("area", hectares, quantity.approximate, False, _evidence(tokens, quantity.start, unit_end))
+            )
     return figures
 
 
@@ -240,9 +261,11 @@ def _salience(figure: Figure) -> tuple[bool, int, bool]:
 
 
 def format_figure(figure: Figure) -> str:
-    """A figure as an alert shows it: "12,000", "~300", "thousands", "69.80", "4%"."""
+    """A figure as an alert shows it: "12,000", "~300", "thousands", "69.80", "4%", "14,000 ha"."""
     if figure.kind in PRICE_KINDS:
         return format_price(figure.kind, figure.value)
+    if figure.kind == "area":
+        return ("~" if figure.approximate else "") + f"{figure.value:,} ha"
     if figure.vague:
         return _vague_words(figure.value)
     return ("~" if figure.approximate else "") + f"{figure.value:,}"

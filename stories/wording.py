@@ -91,6 +91,7 @@ FIGURE_LABELS: dict[str, Label] = {
     "missiles": Label("missiles", "الصواريخ"),
     "shells": Label("shells", "القذائف"),
     "artillery": Label("artillery", "المدافع"),
+    "area": Label("area", "المساحة"),
 }
 
 
