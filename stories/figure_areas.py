@@ -15,31 +15,48 @@ from stories.figure_quantities import _approximate, _number, _Quantity
 from stories.figure_tokens import _Tokens
 from stories.figure_words import _AREA_UNITS
 
+# A number before a unit spans at most this many tokens: "three hundred and fifty", "12 ألف".
+_MAX_NUMBER_TOKENS = 6
+
 
 def area_figures(tokens: _Tokens) -> list[tuple[int, _Quantity, int]]:
-    """(hectares, quantity, end token of the unit) of each area ``tokens`` states, in text order."""
+    """(hectares, quantity, end token of the unit) of each area ``tokens`` states, in text order.
+
+    Read from the units back (few texts name one), so a text without an area costs one pass."""
     found: list[tuple[int, _Quantity, int]] = []
-    resume = 0
-    for i, tok in enumerate(tokens.toks):
-        if i < resume or not tok.candidate:
+    after_last = 0
+    for j, tok in enumerate(tokens.toks):
+        if j == 0 or tok.word is None or not tok.word.area_unit or tokens.brk(j):
             continue
-        parsed = _number(tokens, i)
-        if parsed is None:
+        per_unit, unit_end = _unit(tokens, j)
+        if not per_unit:
             continue
-        end, value, vague = parsed
-        resume = end
-        per_unit, unit_end = _unit(tokens, end)
-        if not per_unit or vague or (i and tokens.gap(i).strip().endswith("-")):
+        start = _number_before(tokens, max(after_last, j - _MAX_NUMBER_TOKENS), j)
+        if start is None:
             continue
+        parsed = _number(tokens, start)
+        assert parsed is not None
+        _, value, vague = parsed
         hectares = round(value * per_unit)
-        if hectares < 1:
+        if vague or hectares < 1 or (start and tokens.gap(start).strip().endswith("-")):
             continue
-        quantity = _approximate(tokens, _Quantity(i, end, i, end, value, False, False))
+        after_last = unit_end
+        quantity = _approximate(tokens, _Quantity(start, j, start, j, value, False, False))
         before = tokens.word(quantity.start - 1)
         if before is not None and before.part_before and not tokens.brk(quantity.start):
             continue  # "200 hectares, including 20 hectares of cedars": a part, not the area
         found.append((hectares, quantity, unit_end))
     return found
+
+
+def _number_before(tokens: _Tokens, first: int, end: int) -> int | None:
+    """The first token, from ``first`` on, of a number that ends just before token ``end``."""
+    for k in range(first, end):
+        if tokens.toks[k].candidate:
+            parsed = _number(tokens, k)
+            if parsed is not None and parsed[0] == end:
+                return k
+    return None
 
 
 def _unit(tokens: _Tokens, start: int) -> tuple[float, int]:

@@ -19,6 +19,7 @@ from stories.figure_words import (
     _AGREEING_W,
     _AR_DUAL_W,
     _AR_NUMBERS,
+    _AREA_UNITS,
     _AUX_W,
     _CUE_W,
     _CURRENCY_W,
@@ -80,6 +81,7 @@ class _Word:
     latin: bool
     ordinal: int  # "third", "ثالث", "الثالثة" -> 3; 0 for any other word
     definite: bool  # an Arabic word with its article: "الثالث" (after its noun), not "ثالث"
+    area_unit: bool  # may start an area unit: "hectares", "square", "هكتار", "كيلومترا"
 
 
 _MAX_CLITIC = max(map(len, PROCLITICS))
@@ -147,6 +149,7 @@ def _word(raw: str) -> _Word:
         latin=latin,
         ordinal=_ORDINALS[ordinal_key] if ordinal_key else 0,
         definite=bool(ordinal_key) and norm[: -len(ordinal_key)].endswith("ال"),
+        area_unit=not frozen.isdisjoint(_AREA_UNITS),
     )
 
 
