@@ -5,10 +5,10 @@ internal part of ``stories.figures``).
 An ordinal is read only right next to a noun of a figure kind, so "the third time", "the second
 round", "a second batch of troops" and "ثاني أكبر" are no counts: in English after a determiner
 ("a", "the", "its") and before the noun, past nationalities only; in Arabic before an indefinite
-noun ("ثالث جندي") or, with its article, after its definite noun ("الجندي الكوري الثالث"). A kind
-noun that modifies the next word ("a second drone attack") counts that word, not the kind. What
-happened to people is read as for any count ("captured a third soldier" is captured = 3; "lost a
-second drone" stays drones = 2).
+noun ("ثالث جندي") or after its noun, past nationalities ("جندي كوري ثالث", "الجندي الكوري
+الثالث"). A kind noun that modifies the next word ("a second drone attack") counts that word,
+not the kind. What happened to people is read as for any count ("captured a third soldier" is
+captured = 3; "lost a second drone" stays drones = 2).
 """
 
 from __future__ import annotations
@@ -82,9 +82,11 @@ def _noun(tokens: _Tokens, i: int) -> tuple[str, int, int] | None:
             return None
         return _noun_after(tokens, i + 1, _MAX_NATIONALS)
     if not word.definite:
-        return _noun_after(tokens, i + 1, 0)  # "ثالث جندي"
+        after = _noun_after(tokens, i + 1, 0)  # "ثالث جندي"
+        if after is not None:
+            return after
     k = i - 1
-    for _ in range(_MAX_NATIONALS + 1):  # "الجندي الكوري الشمالي الثالث"
+    for _ in range(_MAX_NATIONALS + 1):  # "الجندي الكوري الشمالي الثالث", "جندي كوري ثالث"
         if k < 0 or tokens.brk(k + 1):
             return None
         found = _kind_ending_at(tokens, k)

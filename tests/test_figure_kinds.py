@@ -59,6 +59,7 @@ def test_measures_that_are_no_area_stay_out() -> None:
         ("قال الجيش الأوكراني إنه أسر ثالث جندي روسي قرب فوفتشانسك", "ar", [("captured", 3, False)]),
         ("أعلنت كييف أسر الجندي الروسي الثالث قرب فوفتشانسك", "ar", [("captured", 3, False)]),
         ("أسقطت الدفاعات المسيرة الثانية فوق الميناء", "ar", [("drones", 2, False)]),
+        ("قالت كييف إنها أسرت جنديا روسيا رابعا في المنطقة", "ar", [("captured", 4, False)]),
         ("It was the second time the plant was hit, the third largest in Europe.", "en", []),
         ("Russia launched a second drone attack on the plant.", "en", []),
         ("عقدت الجولة الثانية في تشرين الثاني وكانت ثاني أكبر جولة", "ar", []),
