@@ -91,6 +91,9 @@ def _noun(tokens: _Tokens, i: int) -> tuple[str, int, int] | None:
             return None
         found = _kind_ending_at(tokens, k)
         if found is not None:
+            head = tokens.word(found[1] - 1) if not tokens.brk(found[1]) else None
+            if head is not None and not head.keys.isdisjoint(_MODIFIED_W):
+                return None  # "صفقة الأسرى الثالثة": the third deal
             return found[0], found[1], k + 1
         before = tokens.word(k)
         if before is None or not before.national:

@@ -62,6 +62,8 @@ def test_measures_that_are_no_area_stay_out() -> None:
         ("قالت كييف إنها أسرت جنديا روسيا رابعا في المنطقة", "ar", [("captured", 4, False)]),
         ("It was the second time the plant was hit, the third largest in Europe.", "en", []),
         ("Russia launched a second drone attack on the plant.", "en", []),
+        ("The third prisoner exchange took place on Friday.", "en", []),
+        ("تمت صفقة الأسرى الثالثة يوم الجمعة", "ar", []),
         ("عقدت الجولة الثانية في تشرين الثاني وكانت ثاني أكبر جولة", "ar", []),
     ],
 )
