@@ -16,8 +16,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from stories.features import ArticleFeatures
+from stories.figure_novelty import known_value
 from stories.memory import GENERIC_ENTITIES, StoryMemory
-from stories.novelty import known_value
 from stories.semantic import SentenceEncoder, best_match
 
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from stories.features import ACTION_PREFIX, ArticleFeatures, Sentence
-from stories.figures import PRICE_KINDS, Figure, FigureChange, compare, format_figure
+from stories.figure_novelty import known_number, known_to_watch, new_figures, written_numbers
+from stories.figures import Figure, FigureChange, format_figure
 from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
 from stories.non_statements import says_nothing
 from stories.semantic import SentenceEncoder, best_match
@@ -115,64 +116,10 @@ class Novelty:
         }
 
 
-# Below this, a troop count is a handful of soldiers in an anecdote ("two soldiers"), not a deployment.
-MIN_TROOPS = 100
-# A number at least this large that the story already gave under another kind is the same fact
-# read differently ("القتلى ... بنحو 300 جندي" read as 300 troops, later "300 killed").
-MIN_CROSS_KIND = 50
-
-
-def _close(a: int, b: int, tolerance: float) -> bool:
-    return abs(a - b) <= tolerance * max(abs(a), abs(b))  # a price fall is negative
-
-
-def known_value(figure: Figure, memory: StoryMemory, tolerance: float) -> bool:
-    """Whether the story already gave this figure (any earlier value counts: a late re-report of
-    an old toll is not news)."""
-    values = memory.figure_values.get(figure.kind, [])
-    if figure.vague:
-        return bool(values)  # "thousands" says nothing new next to any stated figure
-    if any(_close(figure.value, value, tolerance) for value in values):
-        return True
-    if figure.kind in PRICE_KINDS:
-        return False  # kept in hundredths: no count of the story is the same number
-    if any(_close(figure.value, value, tolerance) for value in memory.numbers):
-        return True  # the story gave the number, read as another kind or as no kind at all
-    return figure.value >= MIN_CROSS_KIND and any(
-        _close(figure.value, value, tolerance) for others in memory.figure_values.values() for value in others
-    )
-
-
-def _known_to_watch(value: int, others: Sequence[StoryMemory], tolerance: float) -> bool:
-    """Whether another open story of the watch gave this count (a large one: small counts recur
-    by chance). Its alert told the user; a report that carries it into this story is not news
-    for it ("what we know": the drones another story reported)."""
-    return value >= MIN_CROSS_KIND and any(_known_number(value, other, tolerance) for other in others)
-
-
-def _figure_changes(
-    figures: Sequence[Figure], memory: StoryMemory, tolerance: float, others: Sequence[StoryMemory] = ()
-) -> list[FigureChange]:
-    """One change per kind: the first figure of that kind the story (or, for a large count, the
-    watch's other open stories, ``others``) never gave."""
-    changes: dict[str, FigureChange] = {}
-    for figure in figures:
-        if figure.kind in changes or known_value(figure, memory, tolerance):
-            continue
-        if not figure.vague and figure.kind not in PRICE_KINDS and _known_to_watch(figure.value, others, tolerance):
-            continue
-        if figure.kind == "troops" and figure.value < MIN_TROOPS:
-            continue
-        old = {figure.kind: memory.figures[figure.kind]} if figure.kind in memory.figures else {}
-        for change in compare(old, {figure.kind: figure}, tolerance):
-            changes[figure.kind] = change
-    return list(changes.values())
-
-
 def figure_changes(figures: Sequence[Figure], memory: StoryMemory, settings: NoveltySettings) -> list[FigureChange]:
     """The figures ``assess`` reports as changed for a report with no other open story beside
     ``memory``'s (a copy of one of its reports)."""
-    return _figure_changes(figures, memory, settings.figure_tolerance)
+    return new_figures(figures, memory, settings.figure_tolerance)
 
 
 def _strong(pair: tuple[str, str]) -> bool:
@@ -199,33 +146,6 @@ def _sentence_is_new(
     unseen = len(words - memory.vocabulary(language).keys())
     best = max(len(words & known) / len(words) for known in stored)
     return unseen >= settings.min_unseen_words and best < settings.known_sentence_containment
-
-
-def _known_number(value: int, memory: StoryMemory, tolerance: float) -> bool:
-    known = memory.numbers + [v for values in memory.figure_values.values() for v in values]
-    return any(_close(value, other, tolerance) for other in known)
-
-
-# A number at least this large, written in the story's sentences in any form, is not new.
-MIN_WRITTEN = 100
-# A run of digits of either script (int() reads Arabic-Indic digits) with its separators; a run
-# with a decimal point ("69.80", "2.2 million") is no whole number.
-_WRITTEN = re.compile(r"[0-9\u0660-\u0669][0-9\u0660-\u0669.,\u066c]*")
-
-
-def written_numbers(memory: StoryMemory) -> set[int]:
-    """The whole numbers of at least ``MIN_WRITTEN`` that the story's sentences write in digits,
-    however they are used: "the 329-seat parliament" or "a 2,000-pound bomb" give no count
-    (``stories.figures.quantities`` leaves compounds out), yet a report giving "329 seats" or
-    "2,000 pounds" restates them."""
-    found: set[int] = set()
-    for run in _WRITTEN.findall("\n".join(memory.texts)):
-        digits = run.rstrip(".,\u066c")
-        if "." not in digits:
-            value = int(digits.replace(",", "").replace("\u066c", ""))
-            if value >= MIN_WRITTEN:
-                found.add(value)
-    return found
 
 
 def _headline_of_body(features: ArticleFeatures) -> bool:
@@ -307,7 +227,7 @@ def assess(
     for category, evidence in features.categories.items():
         if category not in memory.categories and evidence not in restated and not says_nothing(evidence):
             developments.append(Development(category, evidence, features.labels.get(category)))
-    changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance, others)
+    changes = new_figures(features.all_figures, memory, settings.figure_tolerance, others)
     new_facts: list[str] = []
     new_entities = {entity for entity in features.entities if entity not in memory.entities} - GENERIC_ENTITIES
     changed = {change.new.value for change in changes}
@@ -354,8 +274,8 @@ def assess(
         # A count the story never gave is news even in a sentence that reads like a stored one
         # ("cases rose to 1,200"): figures outside the figure kinds keep an exact path too.
         new_number = any(
-            not _known_number(n, memory, settings.figure_tolerance)
-            and not _known_to_watch(n, others, settings.figure_tolerance)
+            not known_number(n, memory, settings.figure_tolerance)
+            and not known_to_watch(n, others, settings.figure_tolerance)
             and unwritten(n)
             for n in sentence.numbers
             if n not in changed
@@ -393,7 +313,7 @@ def _assess_by_words(
     for category, evidence in features.categories.items():
         if category not in memory.categories:
             developments.append(Development(category, evidence, features.labels.get(category)))
-    changes = _figure_changes(features.all_figures, memory, settings.figure_tolerance, others)
+    changes = new_figures(features.all_figures, memory, settings.figure_tolerance, others)
     new_facts: list[str] = []
     new_entities = {entity for entity in features.entities if entity not in memory.entities}
     known_pairs = memory.known_pairs

@@ -1,0 +1,95 @@
+"""Which of a report's figures a story has not given: a figure the story (or, for a large count, another
+open story of the watch) already gave in any kind, unit, language or wording is not news.
+
+Kept apart from ``stories.novelty``, which judges a report's sentences, categories and places and
+calls these for its figures; ``stories.join`` reads ``known_value`` for its agreeing-figures
+evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from stories.figures import PRICE_KINDS, Figure, FigureChange, compare
+from stories.memory import StoryMemory
+
+# Below this, a troop count is a handful of soldiers in an anecdote ("two soldiers"), not a deployment.
+MIN_TROOPS = 100
+# A number at least this large that the story already gave under another kind is the same fact
+# read differently ("القتلى ... بنحو 300 جندي" read as 300 troops, later "300 killed").
+MIN_CROSS_KIND = 50
+
+
+def close_values(a: int, b: int, tolerance: float) -> bool:
+    return abs(a - b) <= tolerance * max(abs(a), abs(b))  # a price fall is negative
+
+
+def known_value(figure: Figure, memory: StoryMemory, tolerance: float) -> bool:
+    """Whether the story already gave this figure (any earlier value counts: a late re-report of
+    an old toll is not news)."""
+    values = memory.figure_values.get(figure.kind, [])
+    if figure.vague:
+        return bool(values)  # "thousands" says nothing new next to any stated figure
+    if any(close_values(figure.value, value, tolerance) for value in values):
+        return True
+    if figure.kind in PRICE_KINDS:
+        return False  # kept in hundredths: no count of the story is the same number
+    if any(close_values(figure.value, value, tolerance) for value in memory.numbers):
+        return True  # the story gave the number, read as another kind or as no kind at all
+    return figure.value >= MIN_CROSS_KIND and any(
+        close_values(figure.value, value, tolerance) for others in memory.figure_values.values() for value in others
+    )
+
+
+def known_to_watch(value: int, others: Sequence[StoryMemory], tolerance: float) -> bool:
+    """Whether another open story of the watch gave this count (a large one: small counts recur
+    by chance). Its alert told the user; a report that carries it into this story is not news
+    for it ("what we know": the drones another story reported)."""
+    return value >= MIN_CROSS_KIND and any(known_number(value, other, tolerance) for other in others)
+
+
+def new_figures(
+    figures: Sequence[Figure], memory: StoryMemory, tolerance: float, others: Sequence[StoryMemory] = ()
+) -> list[FigureChange]:
+    """One change per kind: the first figure of that kind the story (or, for a large count, the
+    watch's other open stories, ``others``) never gave."""
+    changes: dict[str, FigureChange] = {}
+    for figure in figures:
+        if figure.kind in changes or known_value(figure, memory, tolerance):
+            continue
+        if not figure.vague and figure.kind not in PRICE_KINDS and known_to_watch(figure.value, others, tolerance):
+            continue
+        if figure.kind == "troops" and figure.value < MIN_TROOPS:
+            continue
+        old = {figure.kind: memory.figures[figure.kind]} if figure.kind in memory.figures else {}
+        for change in compare(old, {figure.kind: figure}, tolerance):
+            changes[figure.kind] = change
+    return list(changes.values())
+
+
+def known_number(value: int, memory: StoryMemory, tolerance: float) -> bool:
+    known = memory.numbers + [v for values in memory.figure_values.values() for v in values]
+    return any(close_values(value, other, tolerance) for other in known)
+
+
+# A number at least this large, written in the story's sentences in any form, is not new.
+MIN_WRITTEN = 100
+# A run of digits of either script (int() reads Arabic-Indic digits) with its separators; a run
+# with a decimal point ("69.80", "2.2 million") is no whole number.
+_WRITTEN = re.compile(r"[0-9\u0660-\u0669][0-9\u0660-\u0669.,\u066c]*")
+
+
+def written_numbers(memory: StoryMemory) -> set[int]:
+    """The whole numbers of at least ``MIN_WRITTEN`` that the story's sentences write in digits,
+    however they are used: "the 329-seat parliament" or "a 2,000-pound bomb" give no count
+    (``stories.figures.quantities`` leaves compounds out), yet a report giving "329 seats" or
+    "2,000 pounds" restates them."""
+    found: set[int] = set()
+    for run in _WRITTEN.findall("\n".join(memory.texts)):
+        digits = run.rstrip(".,\u066c")
+        if "." not in digits:
+            value = int(digits.replace(",", "").replace("\u066c", ""))
+            if value >= MIN_WRITTEN:
+                found.add(value)
+    return found
