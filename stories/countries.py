@@ -1,7 +1,9 @@
 """Which countries a sentence names, and which one it puts its event in, in Arabic or English.
 
-The names are the Unicode CLDR's (through Babel), in both languages, with the adjective most
-countries form from them ("Syrian" / "سوري", "Lebanese" / "اللبنانية", "Israeli" / "إسرائيلية").
+The names are the Unicode CLDR's in both languages (``stories/data/countries.tsv``, written from
+Babel by ``scripts/country_names.py``: Babel's locale data loaded here would cost every deciding
+process about 11 MiB for 250 names), with the adjective most countries form from them ("Syrian" /
+"سوري", "Lebanese" / "اللبنانية", "Israeli" / "إسرائيلية").
 ``mentioned`` is every country a sentence names or qualifies ("Israeli tanks", "the Lebanese
 army"); ``located`` only those it puts something in ("in south Lebanon", "near Syria's border",
 "في عكار شمال لبنان", "جنوبي لبنان"): a country that acts ("Egypt agrees to receive flights",
@@ -13,24 +15,17 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-
-from babel import Locale
+from importlib.resources import files
 
 __all__ = ["located", "mentioned"]
 
 _AR_LETTER = "\u0621-\u064a"
 
 
-def _names(language: str) -> dict[str, str]:
-    """Country code -> CLDR name: two-letter codes only (no continents or groupings such as the
-    UN or the EU), and no name that needs its parenthesis or dash ("Congo - Kinshasa")."""
-    territories = Locale(language).territories
-    groupings = {"UN", "EU", "EZ", "QO", "XA", "XB", "ZZ"}
-    return {
-        code: name
-        for code, name in territories.items()
-        if len(code) == 2 and code.isalpha() and code not in groupings and not re.search(r"[-()]", name)
-    }
+def _names(column: int) -> dict[str, str]:
+    """Country code -> CLDR name in one language of the table (1 English, 2 Arabic)."""
+    rows = files("stories").joinpath("data/countries.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    return {cells[0]: cells[column] for cells in (row.split("\t") for row in rows) if cells[column]}
 
 
 _EN_SUFFIXES = ("ian", "ese", "ish", "an", "i")  # Syri-an, Leban-ese, Israel-i, Egypt-ian
@@ -53,7 +48,7 @@ def _arabic_stem(bare: str) -> str:
     return bare[:-2] if bare.endswith("يا") else bare[:-1] if bare.endswith("ا") else bare
 
 
-_EN_NAMES, _AR_NAMES = _names("en"), _names("ar")
+_EN_NAMES, _AR_NAMES = _names(1), _names(2)
 _EN_BY_NAME = {name: code for code, name in _EN_NAMES.items()}
 _EN_BY_STEM = {_english_stem(name): code for code, name in _EN_NAMES.items()}
 _AR_BY_NAME = {_arabic_bare(name): code for code, name in _AR_NAMES.items()}

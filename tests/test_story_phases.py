@@ -11,7 +11,10 @@ spraying teams to Kassala") or is only qualified is no place, and the report sta
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from test_developments import Desk
@@ -137,3 +140,20 @@ def test_a_country_is_another_only_when_the_story_named_countries_and_never_that
     unnamed = StoryMemory()
     unnamed.absorb(features("Locust swarms devour crops in Kassala"))
     assert not another_country(features("Locust swarms reach farms in eastern Chad"), unnamed)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_country_table_is_the_cldr_names_babel_ships_and_deciding_does_not_load_babel() -> None:
+    check = subprocess.run(
+        [sys.executable, "scripts/country_names.py", "--check"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert check.returncode == 0, check.stderr
+    # Babel's locale data would cost every deciding process about 11 MiB: the table is read instead.
+    probe = (
+        "import sys, stories.decide, stories.countries as c; "
+        "print('babel' in sys.modules, len(c.mentioned('قوات في شمال لبنان وسوريا')))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert loaded.stdout.split() == ["False", "2"], loaded.stderr
