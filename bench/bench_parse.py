@@ -8,7 +8,7 @@ in CPU ms per item: the task as a whole, then each of its steps run on its own o
 entries, analysis, search text, preparing matched reports, pickling the result for the parent),
 each beside the baseline of the same run, and as a ratio to it. The baseline is the parser the task
 used before fastfeedparser, ``feedparser.parse`` alone with its defaults, when feedparser is
-installed (it is no dependency of Raqib: ``pip install feedparser`` for the comparison), else
+installed (no dependency of Raqib: the ``test`` extra installs it for the comparison), else
 ``fastfeedparser.parse`` alone; both under the collector's default thresholds.
 
 ``--save FILE`` writes every item the task returned, as plain data; ``--compare FILE`` checks
