@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+import weakref
 import zlib
 from pathlib import Path
 
@@ -73,6 +74,9 @@ class TableRows:
 
     def __init__(self, path: Path) -> None:
         self._descriptor = os.open(path, os.O_RDONLY)
+        # Closed when the table is collected or, at the latest, when the interpreter exits (a
+        # ``__del__`` run during shutdown finds the ``os`` module already torn down).
+        weakref.finalize(self, os.close, self._descriptor)
         # Slot per piece (-1: not read yet), and the rows read, in the order they were first met:
         # the array is reserved whole but only the pages written to become resident.
         self._slot = np.full(ROWS, -1, dtype=np.int32)
@@ -97,9 +101,6 @@ class TableRows:
     @property
     def resident_rows(self) -> int:
         return self._count
-
-    def __del__(self) -> None:
-        os.close(self._descriptor)
 
 
 def cached_table(weights: Path, version: str, cache_dir: Path) -> TableRows | None:
