@@ -72,18 +72,17 @@ class NoveltyProbe:
     def installed(self) -> Iterator[NoveltyProbe]:
         original = stories.novelty.said_already
 
-        def recording(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> list[float]:
-            scores = original(features, memory, encoder)
-            nearest = [""] * len(scores)
-            if features.vectors is not None and memory.texts and len(scores):
-                rows = features.vectors @ memory.vectors("texts", encoder).T
-                nearest = [memory.texts[int(index)] for index in rows.argmax(axis=1)]
+        def recording(
+            features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder
+        ) -> tuple[list[float], list[int]]:
+            scores, rows = original(features, memory, encoder)
+            nearest = [memory.texts[row] if row >= 0 else "" for row in rows]
             self.last = Probe(
                 [Judged(s.text, score, near) for s, score, near in zip(features.encoded, scores, nearest, strict=True)],
                 sorted(features.categories),
                 sorted(memory.categories),
             )
-            return scores
+            return scores, rows
 
         stories.novelty.said_already = recording
         try:

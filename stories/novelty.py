@@ -21,7 +21,7 @@ from stories.figure_novelty import known_number, known_to_watch, new_figures, wr
 from stories.figures import Figure, FigureChange, format_figure
 from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
 from stories.non_statements import says_nothing
-from stories.semantic import SentenceEncoder, best_match
+from stories.semantic import SentenceEncoder
 from stories.wording import Label
 
 
@@ -157,24 +157,26 @@ def _headline_of_body(features: ArticleFeatures) -> bool:
     )
 
 
-def said_already(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> list[float]:
-    """For each encoded sentence of the article, its highest cosine against the story's sentences."""
-    if features.vectors is None or not memory.texts:
-        return [0.0] * len(features.encoded)
-    return [float(x) for x in best_match(features.vectors, memory.vectors("texts", encoder))]
+def said_already(
+    features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder
+) -> tuple[list[float], list[int]]:
+    """For each encoded sentence of the article, its highest cosine against the story's sentences
+    (any language), and which of ``memory.texts`` gives it (-1 when the story has none): one
+    product of the two sets of vectors gives both."""
+    if features.vectors is None or not len(features.vectors) or not memory.texts:
+        return [0.0] * len(features.encoded), [-1] * len(features.encoded)
+    cosines = features.vectors @ memory.vectors("texts", encoder).T
+    return [float(x) for x in cosines.max(axis=1)], [int(row) for row in cosines.argmax(axis=1)]
 
 
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 
 
-def nearest_in_other_language(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> list[bool]:
+def nearest_in_other_language(features: ArticleFeatures, memory: StoryMemory, nearest: Sequence[int]) -> list[bool]:
     """For each encoded sentence of the article, whether the story's sentence nearest to it in
-    meaning is in the other language (the story holds Arabic and English sentences)."""
-    if features.vectors is None or not len(features.vectors) or not memory.texts:
-        return [False] * len(features.encoded)
-    nearest = (features.vectors @ memory.vectors("texts", encoder).T).argmax(axis=1)
+    meaning (``nearest``, from ``said_already``) is in the other language."""
     in_arabic = features.language == "ar"
-    return [bool(_ARABIC_LETTER.search(memory.texts[int(row)])) != in_arabic for row in nearest]
+    return [row >= 0 and bool(_ARABIC_LETTER.search(memory.texts[row])) != in_arabic for row in nearest]
 
 
 def body_said_in_other_language(
@@ -211,14 +213,14 @@ def assess(
     ``others``: the watch's other open stories (a large count one of them gave is not news)."""
     if encoder is None or features.vectors is None:
         return _assess_by_words(features, memory, settings, others)
-    said = said_already(features, memory, encoder)
+    said, nearest = said_already(features, memory, encoder)
     developments: list[Development] = []
     # A category the story did not have is news unless the sentence showing it is said by the
     # story (then the story held the fact and only missed the category: a watch's terms are
     # often in one language, so a restatement in the other names the category the report it
     # restates did not). Until session 10 only a sentence all but a translation (``restated``)
     # counted as said: left out alert P iraqvote 0.86 -> 0.88, Kursk 0.93 -> 0.96, Yemen 0.86 -> 0.95.
-    across = nearest_in_other_language(features, memory, encoder)
+    across = nearest_in_other_language(features, memory, nearest)
     restated = {
         sentence.text[:300]
         for sentence, score, other in zip(features.encoded, said, across, strict=True)
