@@ -79,10 +79,10 @@ class MarkupTexts:
     bodies: list[str] = field(default_factory=list)
 
 
-def entries_with_ids(utf8: bytes, entries: int) -> list[bool] | None:
-    """For each entry in document order, whether it has an id element of its own (guid, id,
-    rdf:about); None when the document does not give the parser's number of entries."""
-    root = _recovered(utf8)
+def entries_with_ids(root: etree._Element | None, entries: int) -> list[bool] | None:
+    """For each entry of the document (``recovered_tree``) in document order, whether it has an id
+    element of its own (guid, id, rdf:about); None when it does not give the parser's number of
+    entries."""
     if root is None:
         return None
     found = [
@@ -93,7 +93,8 @@ def entries_with_ids(utf8: bytes, entries: int) -> list[bool] | None:
     return found if len(found) == entries else None
 
 
-def _recovered(utf8: bytes) -> etree._Element | None:
+def recovered_tree(utf8: bytes) -> etree._Element | None:
+    """The document's tree as libxml2 recovers it (a malformed feed included), or None."""
     try:
         return etree.fromstring(utf8, _RECOVER)
     except etree.XMLSyntaxError:
@@ -108,11 +109,10 @@ def _inner_markup(element: etree._Element) -> str:
     return (element.text or "") + "".join(etree.tostring(child, encoding="unicode") for child in element)
 
 
-def markup_texts(utf8: bytes, entries: int) -> list[MarkupTexts] | None:
-    """For each entry (RSS item, Atom entry) in document order, its title and body elements that
-    hold child elements, as markup; None when the document does not give the parser's number of
-    entries (then it is not known which entry is which)."""
-    root = _recovered(utf8)
+def markup_texts(root: etree._Element | None, entries: int) -> list[MarkupTexts] | None:
+    """For each entry (RSS item, Atom entry) of the document (``recovered_tree``) in document
+    order, its title and body elements that hold child elements, as markup; None when it does not
+    give the parser's number of entries (then it is not known which entry is which)."""
     if root is None:
         return None
     found = []

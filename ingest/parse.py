@@ -17,8 +17,10 @@ are resolved against the feed's address here (fastfeedparser leaves them as writ
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +31,7 @@ import nh3
 from fastfeedparser.main import _parse_date as fastfeedparser_date
 
 from ingest.encoding import decode_feed
-from ingest.feed_xml import MarkupTexts, entries_with_ids, malformation, markup_texts, xml_for_parser
+from ingest.feed_xml import MarkupTexts, entries_with_ids, malformation, markup_texts, recovered_tree, xml_for_parser
 from stories.types import Entry, LanguageHint
 
 _BLOCK_TAGS = frozenset(
@@ -128,13 +130,13 @@ class _FeedIds:
     permalinks: bool  # the feed's guids are links to the article (no isPermaLink="false" anywhere)
 
     @classmethod
-    def of(cls, xml: bytes, entries: int) -> _FeedIds:
+    def of(cls, xml: bytes, entries: int, tree: Callable[[], Any]) -> _FeedIds:
         permalinks = _NOT_PERMALINK.search(xml) is None
         id_elements = len(_HAS_IDS.findall(xml))
         if id_elements == 0 or id_elements >= entries:  # none has one, or each has (the usual feeds)
             return cls([id_elements > 0] * entries, permalinks)
         # Some have, some have not: which is which, from the document's tree.
-        return cls(entries_with_ids(xml, entries) or [True] * entries, permalinks)
+        return cls(entries_with_ids(tree(), entries) or [True] * entries, permalinks)
 
 
 def _guid(raw: Any, has_id: bool, permalinks: bool, base_url: str) -> str | None:
@@ -230,11 +232,13 @@ def parse_feed(
         return ParsedFeed(entries=[], title="", encoding=decoded.encoding, problem=None, failure=failure)
     entries: list[Entry] = []
     raws = parsed.get("entries") or []
-    ids = _FeedIds.of(xml, len(raws))
+    # The recovered tree, parsed at most once and only when the ids or the markup need it.
+    tree = functools.cache(functools.partial(recovered_tree, xml))
+    ids = _FeedIds.of(xml, len(raws), tree)
     texts = [(html_to_text(str(raw.get("title") or ""), MAX_TITLE_CHARS), _entry_body(raw)) for raw in raws]
     malformed = malformation(xml)
     if _MARKUP_INSIDE.search(xml) or any(not title or not summary for title, summary in texts):
-        texts = _with_markup(texts, markup_texts(xml, len(raws)), only_empty=malformed is not None)
+        texts = _with_markup(texts, markup_texts(tree(), len(raws)), only_empty=malformed is not None)
     for raw, (title, summary), has_id in zip(raws, texts, ids.has_id, strict=True):
         if not title and not summary:
             continue
