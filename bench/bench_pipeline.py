@@ -15,12 +15,12 @@ with nothing sampling them (the sampler's reads of /proc cost ~5 ms of CPU each,
 taken from the cycle measured): the first once, the second ``--second-cycles`` times, their median
 against the target; then both run again on a fresh database, sampled, for memory, CPU and phases.
 Printed: wall times, ratios, match counts (must equal the number of feeds), the CPU time of each
-crawl (all its processes, sampled from /proc like the memory: the forkserver's children are never
-waited for, so ``RUSAGE_CHILDREN`` would miss them) in all and per role beside that of
+crawl (all its processes, sampled from /proc like the memory: a forkserver's children, as a crawl
+once had, are never waited for, so ``RUSAGE_CHILDREN`` would miss them) in all and per role beside that of
 ``raqib --help``, the least wall time that CPU allows on this machine's cores, and the peak memory of the
-crawl summed over all its processes (the crawl, its forkserver, its parse workers and its decide
-process), sampled every 20 ms, as RSS and as PSS (a page shared between forked processes counted
-once), and the peak PSS of one process of each role. The sentence encoder's unpacked table
+crawl summed over all its processes (the crawl, its parse workers and its decide process),
+sampled every 20 ms, as RSS and as PSS (a page shared between processes counted once), and the
+peak PSS and RSS of one process of each role. The sentence encoder's unpacked table
 (``stories.encoder_table``) is put in the user's cache folder first if it is missing, as the first
 crawl after an install does, so the memory measured is that of every later crawl.
 
@@ -179,9 +179,9 @@ class TreeMemory:
         self.peak = 0
         self.peak_pss = 0
         self.roles: dict[str, int] = {}  # role -> the highest PSS one process of it reached
-        # pid -> (role, CPU seconds at its last sample). The parse workers and the decide process
-        # are children of the forkserver, which the crawl never waits for: RUSAGE_CHILDREN misses
-        # them, so their CPU is read here (a process's last <= 20 ms after its last sample is lost).
+        self.roles_rss: dict[str, int] = {}  # role -> the highest RSS one process of it reached
+        # pid -> (role, CPU seconds at its last sample), read here for every process of the tree,
+        # whoever waits for it (a process's last <= 20 ms after its last sample is lost).
         self.cpu: dict[int, tuple[str, float]] = {}
         # At every sample: (seconds since the start, pid -> (role, CPU seconds, seconds spent
         # runnable but waiting for a core, summed over its threads)): the timeline.
@@ -217,7 +217,8 @@ class TreeMemory:
         return 0
 
     def _role(self, pid: int) -> str:
-        """crawl, forkserver, decide (the decide process names itself) or worker."""
+        """crawl, decide (the decide process names itself) or worker (or forkserver and resource
+        tracker, which a crawl started before ingest.processes)."""
         if pid == self.pid:
             return "crawl"
         try:
@@ -232,8 +233,9 @@ class TreeMemory:
             return "worker"
         if b"resource_tracker" in command:
             return "resource tracker"
-        # The workers are forked by the forkserver and keep its command line; it is the crawl's child.
-        return "forkserver" if parent == self.pid else "worker"
+        # A crawl started its parse workers from a forkserver (its child, whose command line they
+        # kept) before ingest.processes: a forkserver still shows as one, the rest are workers.
+        return "forkserver" if parent == self.pid and b"multiprocessing.forkserver" in command else "worker"
 
     def _cpu(self, pid: int) -> float | None:
         """User + system CPU seconds the process has used so far."""
@@ -254,13 +256,15 @@ class TreeMemory:
     def _run(self) -> None:
         while not self._stop.is_set():
             tree = self._tree()
-            self.peak = max(self.peak, sum(self._field(pid, "status", "VmRSS:") for pid in tree))
+            rss = {pid: self._field(pid, "status", "VmRSS:") for pid in tree}
+            self.peak = max(self.peak, sum(rss.values()))
             pss = {pid: self._field(pid, "smaps_rollup", "Pss:") for pid in tree}
             sample: dict[int, tuple[str, float, float]] = {}
             self.peak_pss = max(self.peak_pss, sum(pss.values()))
             for pid, size in pss.items():
                 role = self._role(pid)
                 self.roles[role] = max(self.roles.get(role, 0), size)
+                self.roles_rss[role] = max(self.roles_rss.get(role, 0), rss[pid])
                 seconds = self._cpu(pid)
                 if seconds is not None:
                     self.cpu[pid] = (role, seconds)
@@ -268,11 +272,11 @@ class TreeMemory:
             self.samples.append((time.perf_counter() - self._started, sample))
             time.sleep(0.02)
 
-    def stop(self) -> tuple[int, int, dict[str, int]]:
-        """(peak summed RSS, peak summed PSS, peak PSS of one process per role) in bytes."""
+    def stop(self) -> tuple[int, int, dict[str, int], dict[str, int]]:
+        """(peak summed RSS, peak summed PSS, peak PSS and peak RSS of one process per role) in bytes."""
         self._stop.set()
         self._thread.join()
-        return self.peak, self.peak_pss, self.roles
+        return self.peak, self.peak_pss, self.roles, self.roles_rss
 
 
 def _run_queue_wait(pid: int) -> float:
@@ -376,8 +380,8 @@ def children_cpu() -> float:
 
 def raqib_cycle(
     config: Path, *, show_timeline: bool = False, show_phases: bool = False
-) -> tuple[float, dict[str, Any], tuple[int, int, dict[str, int]], dict[str, float]]:
-    """(wall seconds, the crawl's JSON report, peak summed (RSS, PSS) and PSS per role, CPU seconds
+) -> tuple[float, dict[str, Any], tuple[int, int, dict[str, int], dict[str, int]], dict[str, float]]:
+    """(wall seconds, the crawl's JSON report, peak summed (RSS, PSS), PSS and RSS per role, CPU seconds
     per role of the crawl and every process it started, sampled: a figure a busy machine disturbs
     less than the wall time)."""
     started = time.perf_counter()
@@ -612,12 +616,14 @@ def run(args: argparse.Namespace, fresh_database: Callable[[str], str] | None) -
     print(f"encoder table copy: {table}")
     print(bytecode)
     print(
-        f"peak memory, crawl + forkserver + workers + decide process (target <= 300 MB): summed RSS first "
+        f"peak memory, crawl + workers + decide process (target <= 300 MB): summed RSS first "
         f"{peak1[0] / 2**20:.0f} MiB, second {peak2[0] / 2**20:.0f} MiB; summed PSS (shared pages counted once) "
         f"first {peak1[1] / 2**20:.0f} MiB, second {peak2[1] / 2**20:.0f} MiB"
     )
     roles = ", ".join(f"{role} {size / 2**20:.0f}" for role, size in sorted(peak1[2].items()))
     print(f"  first cycle, peak PSS of one process per role (MiB): {roles}")
+    roles = ", ".join(f"{role} {size / 2**20:.0f}" for role, size in sorted(peak1[3].items()))
+    print(f"  first cycle, peak RSS of one process per role (MiB): {roles}")
 
 
 if __name__ == "__main__":

@@ -16,18 +16,17 @@ crawl reports why it died, and the next cycle's decide process starts with what 
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
 import signal
 import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import Connection, Pipe, wait
 from typing import TYPE_CHECKING
 
 from ingest.clock import Clock
 from ingest.deciding import DecideLoop
+from ingest.processes import ChildProcess
 
 if TYPE_CHECKING:
     # Imported by the decide process only (``ingest.deciding``): the crawl's process that starts it,
@@ -37,9 +36,8 @@ if TYPE_CHECKING:
     from ingest.prepare import PreparedArticle
     from storage.db import Database
 
-# The same start method as the parse workers (ingest.workers): one forkserver serves both, and
-# the process starts from a clean interpreter, not a copy of the crawl's threads and reactor.
-_CONTEXT = multiprocessing.get_context("forkserver")
+# Started as the parse workers are (ingest.processes): from a clean interpreter, not a copy of the
+# crawl's threads and reactor.
 PROCESS_NAME = "raqib-decide"  # as ``ps`` and ``top`` show it (Linux)
 
 
@@ -90,7 +88,7 @@ class DecideProcess:
     def __init__(self, parts: Callable[[], DecideParts], clock: Clock) -> None:
         self._parts = parts  # picklable: it is called in the decide process
         self._clock = clock
-        self._process: BaseProcess | None = None
+        self._process: ChildProcess | None = None
         self._answers: Connection | None = None
         self._outbox: queue.SimpleQueue[tuple[list[str], dict[int, PreparedArticle]] | None] = queue.SimpleQueue()
         self._sender: threading.Thread | None = None
@@ -114,14 +112,9 @@ class DecideProcess:
         with self._lock:
             if self._process is not None:
                 return
-            inbox, notices = _CONTEXT.Pipe(duplex=False)
-            answers, reply = _CONTEXT.Pipe(duplex=False)
-            process = _CONTEXT.Process(
-                target=_decide_main,
-                args=(inbox, reply, self._parts, self._clock, preload),
-                name=PROCESS_NAME,
-                daemon=True,
-            )
+            inbox, notices = Pipe(duplex=False)
+            answers, reply = Pipe(duplex=False)
+            process = ChildProcess(_decide_main, (inbox, reply, self._parts, self._clock, preload))
             process.start()
             inbox.close()
             reply.close()
@@ -177,7 +170,7 @@ class DecideProcess:
                 process.join()
 
 
-def _death(process: BaseProcess) -> str:
+def _death(process: ChildProcess) -> str:
     code = process.exitcode
     if code is not None and code < 0:
         try:

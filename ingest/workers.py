@@ -10,21 +10,18 @@ task's budget; over it, the worker is killed and replaced and the task fails wit
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from multiprocessing.connection import Connection, Pipe
 from typing import TYPE_CHECKING, Any
+
+from ingest.processes import ChildProcess
 
 if TYPE_CHECKING:
     from config.schema import RaqibConfig
-
-_CONTEXT = multiprocessing.get_context("forkserver")
-
 
 _OUT_OF_MEMORY = "ran out of memory"
 
@@ -91,16 +88,12 @@ def _cap_memory(headroom: int) -> None:
 class _Worker:
     def __init__(self, pool: WorkerPool) -> None:
         self.pool = pool
-        self.process: BaseProcess | None = None
+        self.process: ChildProcess | None = None
         self.connection: Connection | None = None
 
     def start(self) -> None:
-        parent, child = _CONTEXT.Pipe()
-        process = _CONTEXT.Process(
-            target=_worker_main,
-            args=(child, self.pool.memory_cap, self.pool.initializer, self.pool.initargs),
-            daemon=True,
-        )
+        parent, child = Pipe()
+        process = ChildProcess(_worker_main, (child, self.pool.memory_cap, self.pool.initializer, self.pool.initargs))
         process.start()
         child.close()
         self.process, self.connection = process, parent

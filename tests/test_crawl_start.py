@@ -74,6 +74,7 @@ def test_a_first_crawl_starts_its_workers_and_decide_process_before_its_first_an
     # own start (imports, schema, Scrapy), not once the first feed is parsed and matched.
     crawls: list[subprocess.Popen[str]] = []
     running: list[list[str]] = []
+    commands: list[bytes] = []
 
     def once_deciding_started(handler: FeedRequestHandler) -> None:
         deadline = time.monotonic() + 8  # one starting it at the first match would wait for ever
@@ -82,6 +83,7 @@ def test_a_first_crawl_starts_its_workers_and_decide_process_before_its_first_an
             names = [named(pid) for pid in descendants(crawls[0].pid)]
             time.sleep(0.01)
         running.append(names)
+        commands.extend(command_line(pid) for pid in descendants(crawls[0].pid))
         handler.serve_file("/ar_utf8.xml")
 
     feed_server.routes["/first.xml"] = once_deciding_started
@@ -96,8 +98,17 @@ def test_a_first_crawl_starts_its_workers_and_decide_process_before_its_first_an
     assert len(running) == 1 and "raqib-decide" in running[0], running
     assert crawls[0].returncode == 0, err
     assert '"new": 0' not in out  # the feed was stored
-    # Beside it, the forkserver and the parse worker it forked (named as the interpreter).
-    assert len([name for name in running[0] if name != "raqib-decide"]) >= 2
+    # Beside it, the parse worker (named as the interpreter), and nothing else: no forkserver,
+    # no resource tracker (ingest.processes).
+    assert len([name for name in running[0] if name != "raqib-decide"]) >= 1
+    assert not [command for command in commands if b"forkserver" in command or b"resource_tracker" in command]
+
+
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _run(code: str) -> str:

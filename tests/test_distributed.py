@@ -384,9 +384,9 @@ def test_one_crawl_process_runs_batch_after_batch_and_a_killed_one_fails_only_it
         (worker,) = workers.start(1, "--crawl-batches", "4")
         assert answering.wait(120), workers.logs()
         (victim,) = _crawl_processes(worker.process.pid)
-        # Its parse process (a child of its forkserver) runs nicer: with several workers on a
-        # machine, the stores go first and parsing waits for a free core.
-        parsing = [pid for child in _children(victim) for pid in _children(child)]
+        # Its parse process (its child) runs nicer: with several workers on a machine, the
+        # stores go first and parsing waits for a free core.
+        parsing = _children(victim)
         assert parsing, "the crawl process parses in a process of its own"
         assert all(_nice(pid) == _nice(victim) + PARSE_NICENESS for pid in parsing), [_nice(p) for p in parsing]
         os.kill(victim, signal.SIGKILL)  # mid-crawl: feed 6 asked for, not answered
