@@ -1,0 +1,150 @@
+"""Restatements told by how news is written (issue 8): a round-up or explainer of a story, and a
+sentence pointing back in time, restate the story and are no new alert, in either language,
+however far the encoder puts their wording from the story's; a development that carries such a
+background sentence is still a development. The examples are written for this test (not taken
+from the timelines); the decision runs with the real bundled encoder."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_developments import Desk  # the decide loop as the story desk runs it, in memory
+
+from stories.categories import Categoriser
+from stories.restatements import is_roundup, looks_back
+from stories.semantic import SentenceEncoder, load_encoder
+from stories.types import EventType
+
+T0 = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> SentenceEncoder:
+    return load_encoder(2)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Aden refinery fire: what we know so far",
+        "Explainer: why Aden's refinery keeps burning",
+        "Factbox: the Aden refinery and its fuel",
+        "Here's what you need to know about the refinery blaze",
+        "How many tankers have left Aden since the fire?",
+        "ما الذي نعرفه عن حريق مصفاة عدن؟",
+        "كل ما تريد معرفته عن مصفاة عدن",
+        "أسئلة وأجوبة: لماذا تأخر إخماد الحريق",
+    ],
+)
+def test_round_up_and_explainer_headlines_are_read_in_both_languages(title: str) -> None:
+    assert is_roundup(title)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Fire breaks out at Aden refinery, two workers hurt",
+        "Aden refinery fire toll rises to five so far",
+        "اندلاع حريق في مصفاة عدن وإصابة عاملين",
+        "Firefighters contain the Aden refinery blaze after three days",
+    ],
+)
+def test_news_headlines_are_no_round_up(title: str) -> None:
+    assert not is_roundup(title)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The company had earlier said the unit was safe.",
+        "The ministry last inspected the refinery in October.",
+        "The governor said in January that the plant needed repairs.",
+        "Output had previously been cut by a third.",
+        "وكانت شركة المصافي قد أعلنت في وقت سابق توقف وحدة التكرير.",
+        "وكان المحافظ قد حذر الشهر الماضي من نقص الوقود.",
+    ],
+)
+def test_sentences_pointing_back_in_time_are_read_in_both_languages(sentence: str) -> None:
+    assert looks_back(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The fire brigade said it had put out the blaze at dawn.",  # reported speech, not the past
+        "Two tankers left the port on Tuesday.",
+        "وقال الدفاع المدني إن الحريق امتد إلى خزانين.",
+        "ولم يتضح ما إذا كانت الوحدة قد تضررت.",  # a clause of doubt, not a sentence's background
+    ],
+)
+def test_news_sentences_do_not_point_back(sentence: str) -> None:
+    assert not looks_back(sentence)
+
+
+def refinery_fire(encoder: SentenceEncoder) -> Desk:
+    desk = Desk(encoder, Categoriser(()))  # a watch without categories: new facts decide
+    first = desk.report(
+        "Fire breaks out at Aden refinery",
+        "A fire broke out at the Aden refinery on Monday, sending thick smoke over the city. "
+        "Two workers were taken to hospital with burns, the civil defence said.",
+        "en",
+        T0,
+    )
+    assert first.event is EventType.NEW_STORY, first.reason
+    arabic = desk.report(
+        "اندلاع حريق في مصفاة عدن",
+        "اندلع حريق في مصفاة عدن الاثنين وتصاعدت أعمدة الدخان فوق المدينة. "
+        "وقال الدفاع المدني إن عاملين نقلا إلى المستشفى مصابين بحروق.",
+        "ar",
+        T0 + timedelta(hours=2),
+    )
+    assert arabic.story_id == 1, arabic.reason
+    return desk
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "language"),
+    [
+        (
+            "Aden refinery fire: what we know so far",
+            "A fire broke out at the Aden refinery on Monday and two workers were burned. "
+            "The refinery, built by a British company in 1954, was once the largest in the region.",
+            "en",
+        ),
+        (
+            "ما الذي نعرفه عن حريق مصفاة عدن؟",
+            "اندلع حريق في مصفاة عدن الاثنين وأصيب عاملان بحروق. "
+            "وأنشأت شركة بريطانية المصفاة عام 1954 وكانت يوما أكبر مصفاة في المنطقة.",
+            "ar",
+        ),
+    ],
+)
+def test_a_round_up_of_the_story_is_no_alert(encoder: SentenceEncoder, title: str, text: str, language: str) -> None:
+    desk = refinery_fire(encoder)
+    # Its history of the refinery reads as new to the encoder (a sentence the story never had).
+    roundup = desk.report(title, text, language, T0 + timedelta(hours=8))
+    assert roundup.story_id == 1, roundup.reason
+    assert roundup.event in (EventType.UPDATE, EventType.DUPLICATE), roundup.reason
+
+
+def test_an_arabic_background_sentence_is_no_new_fact_and_the_news_beside_it_is(encoder: SentenceEncoder) -> None:
+    desk = refinery_fire(encoder)
+    background = desk.report(
+        "الدخان لا يزال يتصاعد من مصفاة عدن",
+        "لا يزال الدخان يتصاعد من مصفاة عدن بعد اندلاع الحريق الاثنين وإصابة عاملين. "
+        "وكانت نقابة عمال المصفاة قد حذرت قبل أشهر من تهالك خطوط الأنابيب وغياب الصيانة.",
+        "ar",
+        T0 + timedelta(hours=6),
+    )
+    assert background.story_id == 1, background.reason
+    assert background.event in (EventType.UPDATE, EventType.DUPLICATE), background.reason
+    news = desk.report(
+        "توقف ضخ الوقود من مصفاة عدن إلى محطات الكهرباء",
+        "أعلنت شركة مصافي عدن وقف ضخ الوقود إلى محطات الكهرباء في المدينة بعد أن التهم الحريق خزانين. "
+        "وكانت النقابة قد حذرت من تهالك خطوط الأنابيب.",
+        "ar",
+        T0 + timedelta(hours=10),
+    )
+    assert news.story_id == 1, news.reason
+    assert news.event is EventType.DEVELOPMENT, news.reason
