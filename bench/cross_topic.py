@@ -11,7 +11,8 @@ the cascade of a wrong join in a real replay (bench/replay_timeline.py). Then th
 piece of evidence are used in a real replay of the other topic's dev file (the decision path,
 cascading joins included), beside the shipped model's replay of the same file. Last, each topic is
 left out: a model fitted on every other dev file is used in a real replay of the one left out,
-the nearest thing on dev data to a topic nobody tuned on.
+the nearest thing on dev data to a topic nobody tuned on; the mean of each figure over the topics
+left out is printed last, to three places.
 
     .venv/bin/python bench/cross_topic.py [--left-out] [--errors] [--account] [--alert-account]
         [--topics kursk,yemen] [--no-shipped]
@@ -142,10 +143,12 @@ def main() -> None:
     chosen = option("--topics", ",".join(data)).split(",")
     alert_account = "--alert-account" in sys.argv[1:]
     accounted: dict[str, list[AlertCase]] = {}
+    left_out_scores: list[Scores] = []
     for test in (name for name in data if any(name.startswith(topic) for topic in chosen)):
         others = [name for name in data if name != test]
         left_out = replay_with(pooled(data, others), TIMELINES / f"{test}.jsonl", l2, names, alert_account)
         print_replay(f"all but {test}", test, left_out)
+        left_out_scores.append(left_out)
         if test in shipped:
             print_replay("shipped", test, shipped[test])
         if errors:
@@ -159,9 +162,25 @@ def main() -> None:
             accounted[test.removesuffix("-dev")] = left_out.alert_cases
             for line in account(test, left_out.alert_cases):
                 print("  " + line)
+    print_means(left_out_scores)
     if alert_account:
         print("\nfalse alerts and misses left out, by (decided, expected) class:")
         print("\n".join(summary(accounted)))
+
+
+def print_means(scores: list[Scores]) -> None:
+    """The mean of each left-out figure over the topics left out, to three places: the figures a
+    change of the model or the decision is judged by (two places hide a change of one pair)."""
+    if not scores:
+        return
+    figures = {
+        "alert P": [s.precision for s in scores],
+        "R": [s.recall for s in scores],
+        "story F1": [s.same_story.f1 for s in scores],
+        "x-lang F1": [s.across_languages.f1 for s in scores],
+    }
+    means = " ".join(f"{name} {float(np.mean(values)):.3f}" for name, values in figures.items())
+    print(f"mean of {len(scores)} left out: {means}")
 
 
 def print_wrong_pairs(items: list[Item], score: Score, threshold: float) -> None:

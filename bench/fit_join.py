@@ -7,7 +7,11 @@ decision's span rule), labelled 1 for the item's own story and
 0 for the others. A logistic regression (numpy, L2, full-batch gradient descent) is fitted on
 those pairs and its weights printed, ready to paste into ``stories/join.py``.
 
-    .venv/bin/python bench/fit_join.py [bench/timeline/kursk-dev.jsonl ...]   # default: every *-dev file
+    .venv/bin/python bench/fit_join.py [--per-topic] [bench/timeline/kursk-dev.jsonl ...]   # default: every *-dev file
+
+``--per-topic``: also the weights fitted on each file alone, one row a file: evidence whose weight
+changes sign from topic to topic (or whose pooled weight has the sign of none of them) is told by
+which topic a pair comes from, not by whether it is the item's own story.
 """
 
 from __future__ import annotations
@@ -107,12 +111,16 @@ def main() -> None:
 
     rows: list[tuple[float, ...]] = []
     labels: list[int] = []
+    per_topic: dict[str, np.ndarray] = {}
+    paths = [Path(arg) for arg in sys.argv[1:] if not arg.startswith("--")]
     with tempfile.TemporaryDirectory() as scratch:
-        for path in [Path(arg) for arg in sys.argv[1:]] or sorted(TIMELINES.glob("*-dev.jsonl")):
+        for path in paths or sorted(TIMELINES.glob("*-dev.jsonl")):
             file_rows, file_labels = pairs(path, Path(scratch))
             rows += file_rows
             labels += file_labels
             print(f"{path.name}: {len(file_labels)} pairs, {sum(file_labels)} same story")
+            if "--per-topic" in sys.argv[1:]:
+                per_topic[path.stem] = fit(np.array(file_rows), np.array(file_labels))
     x, y = np.array(rows), np.array(labels)
     w = fit(x, y)
     p = 1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))
@@ -127,6 +135,11 @@ def main() -> None:
     print(f"JOIN_BIAS = {w[-1]:.2f}")
     for name, value in zip(JOIN_EVIDENCE, w[:-1], strict=True):
         print(f"  {name:<14} {value:+.2f}")
+    if per_topic:
+        print("fitted on each file alone:")
+        print(f"  {'':<14} " + " ".join(f"{name[:8]:>8}" for name in (*JOIN_EVIDENCE, "bias")))
+        for topic, weights in per_topic.items():
+            print(f"  {topic:<14} " + " ".join(f"{value:>8.2f}" for value in weights))
 
 
 if __name__ == "__main__":
