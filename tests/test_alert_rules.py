@@ -61,11 +61,13 @@ terms = { en = ["more troops", "withdraw*"] }
 """
 
 
-def setup(tmp_path: Path, receiver: Receiver, alert_extra: str) -> Desk:
+def setup(tmp_path: Path, receiver: Receiver, alert_extra: str, timeout: str = "3s") -> Desk:
+    """``timeout``: the network's, which bounds each send."""
     receiver.secret = SECRET
     config_path = write_config(
         tmp_path,
         [],
+        timeout=timeout,
         extra=f"""
 [[alerts]]
 name = "hook"
