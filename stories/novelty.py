@@ -205,6 +205,21 @@ def body_said_in_other_language(
     return bool(body) and all(said[index] >= settings.said_similarity and across[index] for index in body)
 
 
+def written_up_across(
+    features: ArticleFeatures, said: Sequence[float], across: Sequence[bool], settings: NoveltySettings
+) -> bool:
+    """Whether the report is a write-up of what the story told in the other language: its headline
+    (over a body) and at least one body sentence are said (``said_similarity``), each by a story
+    sentence in the other language (``across``, from ``nearest_in_other_language``)."""
+    if not _headline_of_body(features) or not said or said[0] < settings.said_similarity or not across[0]:
+        return False
+    return any(
+        said[index] >= settings.said_similarity and across[index]
+        for index, sentence in enumerate(features.encoded)
+        if index and len(sentence.words) >= settings.min_sentence_words
+    )
+
+
 def _rephrased(sentence: Sentence, memory: StoryMemory, language: str, containment: float) -> bool:
     """Whether one stored sentence in ``language`` holds at least ``containment`` of its words."""
     stored = memory.sentences.get(language)
@@ -267,6 +282,7 @@ def assess(
         return value not in written
 
     scores = said + [1.0] * (len(features.sentences) - len(said))  # beyond the encoded lead: said
+    write_up = written_up_across(features, said, across, settings)
     # Every body sentence all but a translation of a stored one (``restated``, not merely said:
     # the encoder reads "delivered attack drones" as said by troop reports at 0.5-0.6, and then
     # the headline is what tells the news).
@@ -313,6 +329,11 @@ def assess(
         if not new_number and len(sentence.numbers) >= settings.known_counts:
             bar = min(bar, settings.said_similarity_known_counts)
         if not new_number and score >= bar:
+            continue
+        # In a write-up of the story's reports in the other language, a sentence whose nearest
+        # story sentence is in that language is the write-up's own wording of it: the encoder reads
+        # such rewordings at 0.2-0.5 across languages (a quote, a detail the original gave).
+        if write_up and not new_number and index < len(across) and across[index]:
             continue
         # Within its language, a sentence most of whose words one stored sentence holds is that
         # sentence reworded, however far the encoder puts it (an outlet's edit of a wire copy).

@@ -148,3 +148,44 @@ def test_an_arabic_background_sentence_is_no_new_fact_and_the_news_beside_it_is(
     )
     assert news.story_id == 1, news.reason
     assert news.event is EventType.DEVELOPMENT, news.reason
+
+
+def test_an_arabic_write_up_of_an_english_report_is_no_alert_for_its_free_rendering_of_a_quote(
+    encoder: SentenceEncoder,
+) -> None:
+    desk = Desk(encoder, Categoriser(()))
+    desk.report(
+        "Fire breaks out at Aden refinery",
+        "A fire broke out at the Aden refinery on Monday, sending thick smoke over the city.",
+        "en",
+        T0,
+    )
+    spread = desk.report(
+        "Aden refinery fire spreads to two fuel tanks",
+        "The fire at the Aden refinery spread to two fuel storage tanks on Tuesday, the refinery company said. "
+        '"It is a disaster for a city that already lives in the dark," said Mona Saeed, a teacher in Crater.',
+        "en",
+        T0 + timedelta(days=1),
+    )
+    assert spread.event is EventType.DEVELOPMENT, spread.reason
+    # Headline and lead read as said by the English reports (0.7); the quote, rendered freely,
+    # reads under 0.5 against it: a new sentence without the write-up rule.
+    write_up = desk.report(
+        "امتداد حريق مصفاة عدن إلى خزاني وقود",
+        "امتد الحريق في مصفاة عدن الثلاثاء إلى خزانين لتخزين الوقود، بحسب شركة المصافي. "
+        "وقالت إحدى سكان كريتر: «نعيش في العتمة أصلا، وهذا ما كان ينقصنا».",
+        "ar",
+        T0 + timedelta(days=1, hours=3),
+    )
+    assert write_up.story_id == 1, write_up.reason
+    assert write_up.event in (EventType.UPDATE, EventType.DUPLICATE), write_up.reason
+    # The same write-up with a turn of its own is a development.
+    turn = desk.report(
+        "إجلاء سكان حي كريتر مع امتداد حريق مصفاة عدن",
+        "امتد الحريق في مصفاة عدن إلى خزانين لتخزين الوقود، بحسب شركة المصافي. "
+        "وأمرت السلطات المحلية بإجلاء نحو ألفي أسرة من الأحياء المجاورة للمصفاة مساء الثلاثاء.",
+        "ar",
+        T0 + timedelta(days=1, hours=6),
+    )
+    assert turn.story_id == 1, turn.reason
+    assert turn.event is EventType.DEVELOPMENT, turn.reason
