@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from stories.features import ArticleFeatures
+from stories.figures import Figure
 from stories.text import normalise
 
 # Headline genres that restate: matched on the normalised title (lower case, Arabic folded) as
@@ -67,3 +69,22 @@ def looks_back(sentence: str) -> bool:
     """Whether ``sentence`` points back in time: background restated under the news."""
     folded = normalise(sentence)
     return bool(_BACK_EN.search(folded) or _BACK_AR.search(folded))
+
+
+def figures_of_news(features: ArticleFeatures) -> tuple[Figure, ...]:
+    """Every figure of the report but those of sentences pointing back in time (background)."""
+    background = [figure for sentence in features.sentences if looks_back(sentence.text) for figure in sentence.figures]
+    if not background:
+        return features.all_figures
+    return tuple(figure for figure in features.all_figures if not any(figure is b for b in background))
+
+
+def roundup_report(features: ArticleFeatures) -> bool:
+    """Whether the report's headline (its first sentence) marks a round-up or an explainer (``is_roundup``)."""
+    first = features.sentences[0] if features.sentences else None
+    return (
+        first is not None
+        and bool(features.title_words)
+        and first.words == features.title_words
+        and is_roundup(first.text)
+    )

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from test_developments import Desk  # the decide loop as the story desk runs it, in memory
 
-from stories.categories import Categoriser
+from stories.categories import Categoriser, Category
 from stories.restatements import is_roundup, looks_back
 from stories.semantic import SentenceEncoder, load_encoder
 from stories.types import EventType
+from stories.wording import Label
 
 T0 = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)
 
@@ -189,3 +190,43 @@ def test_an_arabic_write_up_of_an_english_report_is_no_alert_for_its_free_render
     )
     assert turn.story_id == 1, turn.reason
     assert turn.event is EventType.DEVELOPMENT, turn.reason
+
+
+def test_a_figure_of_the_background_is_no_new_figure(encoder: SentenceEncoder) -> None:
+    desk = refinery_fire(encoder)
+    # "three workers were killed" is a toll the story never gave, told of a fire years before.
+    background = desk.report(
+        "Smoke still rises over Aden refinery",
+        "Smoke was still rising over the Aden refinery on Tuesday, a day after the fire broke out and two workers "
+        "were burned. The refinery had previously caught fire in 2019, when three workers were killed.",
+        "en",
+        T0 + timedelta(hours=20),
+    )
+    assert background.story_id == 1, background.reason
+    assert background.event in (EventType.UPDATE, EventType.DUPLICATE), background.reason
+    assert not background.novelty.figure_changes
+
+
+def test_an_english_write_up_naming_a_category_only_its_terms_catch_is_no_alert(encoder: SentenceEncoder) -> None:
+    # The watch's terms are English only: the Arabic report of the evacuation has no category.
+    evacuation = [Category("evacuation", Label("evacuation", "إجلاء"), terms=("evacuat*",))]
+    desk = Desk(encoder, Categoriser(evacuation, encoder))
+    first = desk.report(
+        "إجلاء سكان قرب مصفاة عدن مع امتداد الحريق",
+        "أمرت السلطات في عدن بإجلاء سكان الأحياء المجاورة للمصفاة الثلاثاء مع امتداد الحريق إلى خزانين للوقود. "
+        "وقال الدفاع المدني إن فرق الإطفاء تكافح النيران منذ يومين.",
+        "ar",
+        T0,
+    )
+    assert first.event is EventType.NEW_STORY, first.reason
+    # Its body reads as said by the Arabic report (0.7); its headline, the one sentence naming
+    # the category, reads 0.54: under the bar a category's sentence is said at across languages.
+    english = desk.report(
+        "Residents evacuated as Aden refinery fire spreads to fuel tanks",
+        "Authorities in Aden ordered residents of districts near the refinery to leave on Tuesday as the fire "
+        "spread to two fuel tanks. Civil defence said firefighters had been battling the flames for two days.",
+        "en",
+        T0 + timedelta(hours=3),
+    )
+    assert english.story_id == 1, english.reason
+    assert english.event in (EventType.UPDATE, EventType.DUPLICATE), english.reason
