@@ -3,9 +3,9 @@ locks the batch's feeds, keeps those still due by the database clock, crawls and
 (the pipeline of ``raqib crawl`` without its decide stage) and answers what it did; see
 ``crawl_child`` for the protocol and the order of those steps.
 
-Kept out of ``crawl_child``, the process's main module: multiprocessing imports the main module
-again in every process it starts (the parse processes), and this one imports Scrapy, Twisted and
-SQLAlchemy, which a parse process never uses (0.6 s of CPU and 60 MiB in each).
+Kept out of ``crawl_child``, the process's main module: this one imports Scrapy, Twisted and
+SQLAlchemy, and ``crawl_child`` starts its parse processes before importing it, so that they
+start and import the parsers beside that import rather than after it.
 """
 
 from __future__ import annotations

@@ -44,9 +44,8 @@ if TYPE_CHECKING:
     from ingest.workers import WorkerPool
     from raqib.distributed.batch_crawl import BatchCrawler
 
-# Nothing heavy is imported here, at the top of the process's main module: multiprocessing runs
-# the main module again in every process it starts, so a parse process would import Scrapy,
-# Twisted and SQLAlchemy for nothing (0.6 s of CPU and 60 MiB each). ``main`` imports them.
+# Nothing heavy is imported here, at the top of the process's main module: ``main`` starts the
+# parse processes first, then imports Scrapy, Twisted and SQLAlchemy while they start.
 
 # The parse process runs this much nicer than the crawl process. Several workers on one machine
 # (one per core) want more CPU than there is, and a worker's throughput is that of its store
@@ -85,8 +84,8 @@ def serve(crawler: BatchCrawler, batches: TextIO, replies: TextIO) -> None:
 
 def parse_pool(config_path: Path, data_dir: Path, parse_workers: int) -> tuple[RaqibConfig, WorkerPool]:
     """The config (with ``parse_workers`` parse processes) and its parse pool, started: a crawl
-    process parses nearly every batch it is given, and the parse processes' own start (a
-    forkserver, then each worker importing the parsers) runs beside this process's import of
+    process parses nearly every batch it is given, and the parse processes' own start (a fresh
+    interpreter each, importing the parsers) runs beside this process's import of
     Scrapy, Twisted and SQLAlchemy instead of after it, before the first feed can be parsed."""
     from config.loader import load_config
     from ingest.workers import worker_pool
