@@ -15,7 +15,7 @@ the nearest thing on dev data to a topic nobody tuned on; the mean of each figur
 left out is printed last, to three places.
 
     .venv/bin/python bench/cross_topic.py [--left-out] [--errors] [--account] [--alert-account]
-        [--topics kursk,yemen] [--no-shipped]
+        [--topics kursk,yemen] [--pool cholera,kursk,...] [--no-shipped]
 
 ``--left-out``: only the last part. ``--errors``: for each topic left out, also its wrong merges and
 splits in the real replay and, with the labels' stories, the mean evidence of the (item, story)
@@ -25,7 +25,9 @@ its replay's final stories lose (``replay_timeline.lost_pairs``): each true stor
 (missed pairs, and the reports cut off) and each story holding several true stories (wrong
 pairs), with the cross-language share of each. ``--alert-account``: for each topic left out, its false alerts and
 misses by class (decided, expected) with the evidence novelty had (``bench/alert_account.py``),
-then a table of the classes. ``--topics``: leave out only these (names' starts).
+then a table of the classes. ``--topics``: leave out only these (names' starts). ``--pool``: fit the
+left-out models on these dev files only (names' starts; default every one): the figures of a
+smaller set of topics, comparable with those measured before more dev files were written.
 ``--no-shipped``: skip the shipped model's replays.
 """
 
@@ -144,8 +146,9 @@ def main() -> None:
     alert_account = "--alert-account" in sys.argv[1:]
     accounted: dict[str, list[AlertCase]] = {}
     left_out_scores: list[Scores] = []
+    pool = option("--pool", ",".join(data)).split(",")
     for test in (name for name in data if any(name.startswith(topic) for topic in chosen)):
-        others = [name for name in data if name != test]
+        others = [name for name in data if name != test and any(name.startswith(topic) for topic in pool)]
         left_out = replay_with(pooled(data, others), TIMELINES / f"{test}.jsonl", l2, names, alert_account)
         print_replay(f"all but {test}", test, left_out)
         left_out_scores.append(left_out)
