@@ -84,8 +84,8 @@ PROCESS_CLASSES = ("workers", "crawl processes", "parse processes", "PostgreSQL"
 
 class ProcessCpu:
     """CPU seconds (user + system) per class of process, sampled from /proc every half second
-    while a run lasts: the crawl's parse processes are children of a forkserver that no worker
-    reaps, so the workers' own child counters miss them. ``classify`` names a process's class
+    while a run lasts: the crawl's parse processes are the crawl process's children, which no
+    worker reaps, so the workers' own child counters miss them. ``classify`` names a process's class
     from its pid, environment and command line, or None to leave it out; it is asked once per
     process. A process's last sample counts, so one that lives less than half a second is missed.
     The sampler's own CPU is kept apart (it runs in the benchmark's process, beside the feed
@@ -155,7 +155,7 @@ class ProcessCpu:
 def process_class(marker: bytes, postmaster: int, bench_backend: int) -> Callable[[int, bytes, bytes], str | None]:
     """The class of a run's process: PostgreSQL's (the server and its backends), or one the run's
     workers started (every such process inherits the run's ``RAQIB_DATA``): a worker, a crawl
-    process, or a parse process (the forkserver's children and the forkserver)."""
+    process, or a parse process (the crawl process's parse workers)."""
 
     def classify(pid: int, environ: bytes, cmdline: bytes) -> str | None:
         if pid == postmaster or _parent(pid) == postmaster:
@@ -504,13 +504,12 @@ def main() -> None:
                 print(f"  {bottleneck(result, os.cpu_count() or 1)}")
                 print("  CPU per item: " + ", ".join(f"{role} {ms:.3f} ms" for role, ms in per_item_ms(result).items()))
                 # What the workers started: per crawl job running at once, a crawl process and its
-                # parse pool (a forkserver, a resource tracker and one parse worker); two workers
+                # parse pool (one parse worker, started by ingest.processes); two workers
                 # start twice as many, each pool sized for one job, not for the machine's cores.
                 print(
                     "  processes seen: "
                     + ", ".join(f"{kind} {result[f'processes {kind}']:.0f}" for kind in PROCESS_CLASSES[:3])
-                    + " (per crawl process, parse processes are its forkserver, multiprocessing's resource tracker and "
-                    "its parse worker, DEFAULT_PARSE_WORKERS = 1)"
+                    + " (per crawl process, the parse processes are its parse workers, DEFAULT_PARSE_WORKERS = 1)"
                 )
                 if result.get("activity workers seen"):
                     seen = result["activity workers seen"]
