@@ -34,15 +34,16 @@ _QUESTION = re.compile(r"[?؟]\s*[\"'»”]?\s*$")
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 # English: the past perfect of a report's own earlier news ("had earlier said"), a time before the
-# news ("last month", "earlier this week"), a month given to a statement ("said in July": news of
-# the day names its day). Not "had" alone: reported speech shifts every tense ("said it had fired").
+# news ("last month", "earlier this week", "last raised prices in March", not "the last besieged
+# town"), a month given to a statement ("said in July": news of the day names its day). Not "had"
+# alone: reported speech shifts every tense ("said it had fired").
 _BACK_EN = re.compile(
     r"\b(?:had (?:earlier|previously|already|first)"
     r"|earlier (?:this|last) (?:week|month|year)"
     r"|(?:last|previous) (?:week|month|year)"
     r"|previously"
     rf"|last (?:{_MONTHS})"
-    r"|last (?!week|month|year|night)\w+ed"
+    rf"|last (?!week|month|year|night)\w+ed (?:\w+ ){{0,4}}in (?:{_MONTHS}|\d{{4}})"
     rf"|(?:said|announced|reported|warned|confirmed|agreed|pledged|promised|denied) (?:in|last) (?:{_MONTHS}))\b"
 )
 # Arabic (normalised): a sentence opening with the past perfect "وكان X قد أعلن", the background

@@ -60,6 +60,7 @@ def test_news_headlines_are_no_round_up(title: str) -> None:
     [
         "The company had earlier said the unit was safe.",
         "The ministry last inspected the refinery in October.",
+        "The company last raised fuel prices in 2023.",
         "The governor said in January that the plant needed repairs.",
         "Output had previously been cut by a third.",
         "وكانت شركة المصافي قد أعلنت في وقت سابق توقف وحدة التكرير.",
@@ -75,6 +76,7 @@ def test_sentences_pointing_back_in_time_are_read_in_both_languages(sentence: st
     [
         "The fire brigade said it had put out the blaze at dawn.",  # reported speech, not the past
         "Two tankers left the port on Tuesday.",
+        "The last licensed fuel dealer in Crater closed on Tuesday.",
         "وقال الدفاع المدني إن الحريق امتد إلى خزانين.",
         "ولم يتضح ما إذا كانت الوحدة قد تضررت.",  # a clause of doubt, not a sentence's background
     ],
