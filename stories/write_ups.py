@@ -29,6 +29,15 @@ def headline_of_body(features: ArticleFeatures) -> bool:
     )
 
 
+def _judged_body(features: ArticleFeatures, settings: NoveltySettings) -> list[int]:
+    """The indices of the encoded sentences after the headline that are long enough to judge."""
+    return [
+        index
+        for index, sentence in enumerate(features.encoded)
+        if index and len(sentence.words) >= settings.min_sentence_words
+    ]
+
+
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064a]")
 
 
@@ -45,11 +54,7 @@ def body_said_in_other_language(
     """Every judged body sentence (after the headline) is said (its score from ``said_already``
     reaches ``said_similarity``) and the story sentence nearest to each is in the other language
     (``across``): the body is a write-up of what the story told in the other language."""
-    body = [
-        index
-        for index, sentence in enumerate(features.encoded)
-        if index and len(sentence.words) >= settings.min_sentence_words
-    ]
+    body = _judged_body(features, settings)
     return bool(body) and all(said[index] >= settings.said_similarity and across[index] for index in body)
 
 
@@ -61,8 +66,4 @@ def written_up_across(
     sentence in the other language (``across``, from ``nearest_in_other_language``)."""
     if not headline_of_body(features) or not said or said[0] < settings.said_similarity or not across[0]:
         return False
-    return any(
-        said[index] >= settings.said_similarity and across[index]
-        for index, sentence in enumerate(features.encoded)
-        if index and len(sentence.words) >= settings.min_sentence_words
-    )
+    return any(said[index] >= settings.said_similarity and across[index] for index in _judged_body(features, settings))
