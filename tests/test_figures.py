@@ -310,3 +310,19 @@ def test_barrels_are_counted_in_english_as_in_arabic() -> None:
     arabic = "سيرفع تحالف أوبك+ الإنتاج بمقدار 411 ألف برميل يوميا في يونيو."
     assert quantities(english) == quantities(arabic) == [411_000]
     assert quantities("The convoy drove 300 km to the camp.") == []  # a measure is still no count
+
+
+def test_money_written_with_a_currency_code_is_no_count_in_english_as_in_arabic() -> None:
+    # A write-up restates the sum the other language gave in its currency's name: neither is a count.
+    assert quantities("Police seized cash worth EGP 40 million, the ministry said.") == []
+    assert quantities("ضبطت الشرطة عملات قيمتها 40 مليون جنيه، بحسب الوزارة.") == []
+    assert quantities("The fund lent Egypt USD 8 billion.") == []
+    assert quantities("Police seized 40 million shares.") == [40_000_000]  # a count, no currency
+
+
+def test_definite_arabic_teens_are_read_whole() -> None:
+    # "the twelve MPs" is 12, as "twelve MPs" is; the article was read as ten before.
+    assert quantities("منعت المفوضية النواب الاثني عشر من الترشح للانتخابات.") == [12]
+    assert quantities("منعت المفوضية اثني عشر نائبا من الترشح للانتخابات.") == [12]
+    assert quantities("Twelve MPs were barred from the election.") == [12]
+    assert quantities("أفرجت السلطات عن المعتقلين الإحدى عشرة.") == [11]
