@@ -1,6 +1,7 @@
 """Sentences in which a source says it has nothing to say: "declined to comment", "could not
-confirm", "is monitoring the situation", "رفض التعليق", "لم يتسنَّ التحقق", or only welcomes
-what happened ("welcomed the extension", "رحب بتمديد"). A new actor who says
+confirm", "is monitoring the situation", "رفض التعليق", "لم يتسنَّ التحقق", only welcomes
+what happened ("welcomed the extension", "رحب بتمديد"), appeals to everyone ("urged all parties
+to respect the truce", "دعا جميع الأطراف") or notes that nobody claimed an attack. A new actor who says
 nothing is not news (the labelling rule of bench/timeline/README.md), yet such a sentence is new
 to the encoder and names an actor the story never had, so it alerted. The phrases are the stock
 formulas of wire copy in both languages, not a watch's vocabulary: they apply to every watch.
@@ -26,6 +27,14 @@ PHRASES: tuple[str, ...] = (
     "could not be verified", "could not be confirmed", "unable to verify",
     "would neither confirm nor deny", "is monitoring", "are monitoring", "was monitoring",
     "were monitoring", "closely monitoring", "monitoring closely", "silent on",
+    "cannot comment", "could not comment", "unable to comment", "can't comment",
+    # No claim of an attack: the absence is the wire's filler, not a fact about the attack.
+    "no group claimed", "no group has claimed", "no group immediately claimed", "no one claimed",
+    "no one has claimed", "no one immediately claimed", "there was no claim of responsibility",
+    # An appeal to everyone: the diplomat's formula that names no step and no party.
+    "urged all parties", "urges all parties", "urged all sides", "urges all sides",
+    "called on all parties", "calls on all parties", "called on all sides", "calls on all sides",
+    "urged all countries", "urges all countries",
     # A reaction that only welcomes what happened: the event is the news, the welcome is not.
     "welcomed", "welcomes", "welcoming", "hailed the", "hails the",
     # Arabic
@@ -34,6 +43,10 @@ PHRASES: tuple[str, ...] = (
     "لا يمكن تاكيد", "لم يتسن التحقق", "لم يتسن تاكيد", "لم يتسن لنا التحقق", "تعذر التحقق",
     "تعذر تاكيد", "لم يتمكن من تاكيد", "لم تتمكن من تاكيد", "لم يؤكد ولم ينف", "لم تؤكد ولم تنف",
     "يتابع عن كثب", "تتابع عن كثب", "التزم الصمت", "التزمت الصمت",
+    "لا يستطيع التعليق", "لا تستطيع التعليق", "لا يمكنه التعليق", "لا يمكنها التعليق", "لا يمكننا التعليق",
+    "لم تتبن اي جهة", "لم تتبن أي جهة", "لم يتبن أحد", "لم تعلن أي جهة مسؤوليتها",
+    # "دعا ... جميع الأطراف إلى ضبط النفس": the appeal's construction ("اتفقت جميع الأطراف على" is news).
+    "جميع الأطراف إلى", "كافة الأطراف إلى", "كل الأطراف إلى", "جميع الدول إلى",
     "رحب", "رحبت", "يرحب", "ترحب", "رحبوا",
 )  # fmt: skip
 

@@ -232,3 +232,32 @@ def test_an_english_write_up_naming_a_category_only_its_terms_catch_is_no_alert(
     )
     assert english.story_id == 1, english.reason
     assert english.event in (EventType.UPDATE, EventType.DUPLICATE), english.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "language"),
+    [
+        (
+            "Kremlin has no comment on refinery fire reports",
+            "Kremlin spokesman Dmitry Peskov said on Tuesday he could not comment on reports about the Aden refinery.",
+            "en",
+        ),
+        (
+            "الأمم المتحدة تدعو إلى التهدئة بعد حريق مصفاة عدن",
+            "دعا المتحدث باسم الأمم المتحدة جميع الأطراف إلى ضبط النفس وتجنب أي تصعيد حول مصفاة عدن.",
+            "ar",
+        ),
+        (
+            "No claim of responsibility for Aden refinery blaze",
+            "No group has claimed responsibility for the fire at the Aden refinery, security sources said.",
+            "en",
+        ),
+    ],
+)
+def test_a_source_with_nothing_to_say_about_the_fire_is_no_alert(
+    encoder: SentenceEncoder, title: str, text: str, language: str
+) -> None:
+    desk = refinery_fire(encoder)
+    silent = desk.report(title, text, language, T0 + timedelta(hours=5))
+    assert silent.story_id == 1, silent.reason
+    assert silent.event in (EventType.UPDATE, EventType.DUPLICATE), silent.reason
