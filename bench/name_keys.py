@@ -9,6 +9,9 @@ keys of the watch's query (every report of the watch has them). Prints, per file
   other-language report of their story (what the join sees: a report against its story);
 - different stories of the watch, across languages: the share of pairs that share a key (how
   often the keys tie two events together);
+- of the pairs of either kind that share no key, those that would meet through a country both
+  name (other than the query's: "Egypt" and "مصر" give no common key) and through a key of two
+  consonants (``stories.names`` drops them as too short: "Taiz" / "تعز", "Kyiv" / "كييف");
 - the lead's countries (``stories.countries.located`` / ``mentioned`` over the title and first
   sentence), per language: the share of items whose lead places its event in a country, and of
   same-story cross-language pairs placed in two different countries.
@@ -24,8 +27,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -39,7 +44,7 @@ from config.loader import load_config  # noqa: E402
 from stories.concepts import Lexicon  # noqa: E402
 from stories.countries import located, mentioned  # noqa: E402
 from stories.features import _STOP_EN, extract_features, split_sentences  # noqa: E402
-from stories.names import _CAPITALISED, name_key, query_keys  # noqa: E402
+from stories.names import _ARABIC_WORD, _CAPITALISED, name_key, query_keys  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -49,62 +54,46 @@ class Item:
     language: str
     title: str
     body: str
-    keys: frozenset[str]
+    keys: frozenset[str]  # its name keys, less the query's
+    countries: frozenset[str]  # the countries it names anywhere (stories.countries.mentioned), less the query's
+    short: frozenset[str]  # the two-consonant keys its names would give (under MIN_KEY), less the query's
 
     @property
     def lead(self) -> list[str]:
         return [self.title, *split_sentences(self.body)[:1]]
 
 
-@dataclass
-class Counts:
-    same_pairs: int = 0
-    same_shared: int = 0
-    same_reports: int = 0  # items with an earlier other-language report of their story
-    same_reports_shared: int = 0
-    other_pairs: int = 0
-    other_shared: int = 0
-    leads: dict[str, int] | None = None
-    located: dict[str, int] | None = None
-    mentioned: dict[str, int] | None = None
-    placed_pairs: int = 0  # same-story cross-language pairs both of whose leads place the event
-    placed_apart: int = 0  # ... in disjoint sets of countries
-
-    def add(self, other: Counts) -> None:
-        for name in ("same_pairs", "same_shared", "same_reports", "same_reports_shared", "other_pairs"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.other_shared += other.other_shared
-        self.placed_pairs += other.placed_pairs
-        self.placed_apart += other.placed_apart
-        for name in ("leads", "located", "mentioned"):
-            mine = getattr(self, name) or {}
-            for language, n in (getattr(other, name) or {}).items():
-                mine[language] = mine.get(language, 0) + n
-            setattr(self, name, mine)
-
-    def line(self, label: str) -> str:
-        def share(part: int, whole: int) -> str:
-            return f"{part / whole:.2f} ({part}/{whole})" if whole else "-"
-
-        leads, loc, men = self.leads or {}, self.located or {}, self.mentioned or {}
-        countries = " ".join(
-            f"{lang} located {share(loc.get(lang, 0), leads.get(lang, 0))} mentioned "
-            f"{share(men.get(lang, 0), leads.get(lang, 0))}"
-            for lang in ("en", "ar")
-        )
-        return (
-            f"{label:10} same-story pairs {share(self.same_shared, self.same_pairs):18} "
-            f"report vs earlier other-language {share(self.same_reports_shared, self.same_reports):16} "
-            f"other-story pairs {share(self.other_shared, self.other_pairs):18} | {countries} | "
-            f"placed apart {share(self.placed_apart, self.placed_pairs)}"
-        )
+def _english_names(sentence: str) -> list[str]:
+    """The words ``stories.names.english_keys`` reads as names: capitalised, not the first word,
+    not a stop word, without a possessive."""
+    words = [m.group().split("'")[0].split("’")[0] for m in _CAPITALISED.finditer(sentence) if m.start()]
+    return [word for word in words if word.lower() not in _STOP_EN]
 
 
-def items_of(path: Path) -> tuple[list[Item], frozenset[str]]:
+def _short_keys(sentences: list[str], language: str) -> set[str]:
+    """The keys of two consonants the item's names would give ("Taiz" / "تعز" -> "tz"), which
+    ``stories.names`` drops as too short: the words ``english_keys`` / ``arabic_keys`` read."""
+    keys: set[str] = set()
+    for sentence in sentences:
+        words = _english_names(sentence) if language == "en" else _ARABIC_WORD.findall(sentence)
+        keys.update(key for word in words if len(key := name_key(word, SHORT)) == SHORT)
+    return keys
+
+
+SHORT = 2
+
+
+def query_of(path: Path) -> str:
+    """The query of the watch a timeline is labelled for."""
     with tempfile.TemporaryDirectory() as scratch:
-        config = load_config(config_for(path), data_dir=Path(scratch))
-    watch = config.watches[0]
-    ignored = query_keys(watch.query)
+        return load_config(config_for(path), data_dir=Path(scratch)).watches[0].query
+
+
+def items_of(path: Path) -> list[Item]:
+    query = query_of(path)
+    ignored = query_keys(query)
+    ignored_short = {key for word in re.findall(r"[^\W\d_]+", query) if (key := name_key(word, SHORT))}
+    ignored_countries = mentioned(query)
     lexicon = Lexicon()
     items = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -114,45 +103,84 @@ def items_of(path: Path) -> tuple[list[Item], frozenset[str]]:
         entry = entry_of(raw)
         features = extract_features(entry, raw["language"], lexicon)
         body = entry.text or entry.summary
-        items.append(Item(raw["id"], raw["story"], raw["language"], entry.title, body, features.names - ignored))
-    return items, ignored
+        sentences = [entry.title, *split_sentences(body)]
+        countries = frozenset().union(*(mentioned(sentence) for sentence in sentences)) - ignored_countries
+        short = frozenset(_short_keys(sentences, raw["language"]) - ignored_short)
+        items.append(
+            Item(
+                raw["id"], raw["story"], raw["language"], entry.title, body, features.names - ignored, countries, short
+            )
+        )
+    return items
 
 
-def measure(items: list[Item]) -> Counts:
-    counts = Counts(leads={}, located={}, mentioned={})
-    assert counts.leads is not None and counts.located is not None and counts.mentioned is not None
+def _placed(item: Item) -> frozenset[str]:
+    return frozenset().union(*(located(sentence) for sentence in item.lead))
+
+
+def measure(items: list[Item]) -> Counter[str]:
+    """Counts, by name: ``same`` / ``other`` cross-language pairs of one story / of two, ``*_shared``
+    those sharing a key; of those sharing none, ``*_country`` the ones naming a common country and
+    ``*_short`` those sharing a two-consonant key; ``reports`` items with an earlier
+    other-language report of their story, ``reports_shared`` those sharing a key with one;
+    ``lead:<language>`` items, ``located:`` / ``mentioned:<language>`` those whose lead places
+    its event in / names a country; ``placed`` same-story pairs both of whose leads place their
+    event, ``placed_apart`` those placing it in no common country."""
+    counts: Counter[str] = Counter()
     for item in items:
-        lead = item.lead
-        counts.leads[item.language] = counts.leads.get(item.language, 0) + 1
-        if any(located(sentence) for sentence in lead):
-            counts.located[item.language] = counts.located.get(item.language, 0) + 1
-        if any(mentioned(sentence) for sentence in lead):
-            counts.mentioned[item.language] = counts.mentioned.get(item.language, 0) + 1
+        counts[f"lead:{item.language}"] += 1
+        counts[f"located:{item.language}"] += any(located(sentence) for sentence in item.lead)
+        counts[f"mentioned:{item.language}"] += any(mentioned(sentence) for sentence in item.lead)
     for a, b in combinations(items, 2):
         if a.language == b.language:
             continue
-        shared = bool(a.keys & b.keys)
-        if a.story == b.story:
-            counts.same_pairs += 1
-            counts.same_shared += shared
-            places_a = frozenset().union(*(located(s) for s in a.lead))
-            places_b = frozenset().union(*(located(s) for s in b.lead))
-            if places_a and places_b:
-                counts.placed_pairs += 1
-                counts.placed_apart += not places_a & places_b
+        kind = "same" if a.story == b.story else "other"
+        counts[kind] += 1
+        if a.keys & b.keys:
+            counts[f"{kind}_shared"] += 1
         else:
-            counts.other_pairs += 1
-            counts.other_shared += shared
+            counts[f"{kind}_country"] += bool(a.countries & b.countries)
+            counts[f"{kind}_short"] += bool(a.short & b.short)
+        if kind == "same" and (places_a := _placed(a)) and (places_b := _placed(b)):
+            counts["placed"] += 1
+            counts["placed_apart"] += not places_a & places_b
     for index, item in enumerate(items):
         earlier = [o for o in items[:index] if o.story == item.story and o.language != item.language]
         if earlier:
-            counts.same_reports += 1
-            counts.same_reports_shared += bool(item.keys & frozenset().union(*(o.keys for o in earlier)))
+            counts["reports"] += 1
+            counts["reports_shared"] += bool(item.keys & frozenset().union(*(o.keys for o in earlier)))
     return counts
 
 
-def misses(items: list[Item], limit: int, seed: int = 12) -> list[str]:
-    """Up to ``limit`` same-story cross-language pairs that share no key, described."""
+def _share(counts: Counter[str], part: str, whole: str) -> str:
+    return f"{counts[part] / counts[whole]:.2f} ({counts[part]}/{counts[whole]})" if counts[whole] else "-"
+
+
+def line(label: str, counts: Counter[str]) -> str:
+    """One printed row of ``measure``'s counts."""
+    unshared = {kind: Counter({"n": counts[kind] - counts[f"{kind}_shared"]}) + counts for kind in ("same", "other")}
+    rescued = " ".join(
+        f"{kind}: country {_share(unshared[kind], f'{kind}_country', 'n')} "
+        f"short {_share(unshared[kind], f'{kind}_short', 'n')}"
+        for kind in ("same", "other")
+    )
+    countries = " ".join(
+        f"{lang} located {_share(counts, f'located:{lang}', f'lead:{lang}')} "
+        f"mentioned {_share(counts, f'mentioned:{lang}', f'lead:{lang}')}"
+        for lang in ("en", "ar")
+    )
+    return (
+        f"{label:9} same-story {_share(counts, 'same_shared', 'same'):17} "
+        f"vs earlier {_share(counts, 'reports_shared', 'reports'):15} "
+        f"other-story {_share(counts, 'other_shared', 'other'):18}\n"
+        f"{'':9} sharing none, would meet by {rescued}\n"
+        f"{'':9} lead countries: {countries}; same-story pairs placed apart {_share(counts, 'placed_apart', 'placed')}"
+    )
+
+
+def misses(items: list[Item], query_words: frozenset[str], limit: int, seed: int = 12) -> list[str]:
+    """Up to ``limit`` same-story cross-language pairs that share no key, described: the English
+    item's names with their keys (two consonants shown too; ``query_words``: the query's words)."""
     pairs = [
         (a, b) if a.language == "en" else (b, a)
         for a, b in combinations(items, 2)
@@ -161,17 +189,17 @@ def misses(items: list[Item], limit: int, seed: int = 12) -> list[str]:
     random.Random(seed).shuffle(pairs)
     lines = []
     for english, arabic in pairs[:limit]:
-        text = " ".join([english.title, english.body])
         names = sorted(
             {
-                f"{m.group()}={name_key(m.group())}"
-                for m in _CAPITALISED.finditer(text)
-                if m.group().lower() not in _STOP_EN and name_key(m.group())
+                f"{word}={name_key(word, SHORT)}{'(query)' if word in query_words else ''}"
+                for sentence in (english.title, *split_sentences(english.body))
+                for word in _english_names(sentence)
+                if name_key(word, SHORT)
             }
         )
-        lines.append(f"  {english.id}/{arabic.id} ({english.story}) en: {' '.join(names)}")
+        lines.append(f"  {english.id}/{arabic.id} ({english.story}) en names: {' '.join(names)}")
         lines.append(f"      ar title: {arabic.title}")
-        lines.append(f"      ar keys: {' '.join(sorted(arabic.keys))}")
+        lines.append(f"      ar keys (less the query's): {' '.join(sorted(arabic.keys))}")
     return lines
 
 
@@ -181,17 +209,18 @@ def main() -> None:
     parser.add_argument("--misses", type=int, default=0, help="same-story pairs sharing no key to show, per file")
     args = parser.parse_args()
     files = args.files or sorted(TIMELINES.glob("*-dev.jsonl"))
-    total = Counts(leads={}, located={}, mentioned={})
+    total: Counter[str] = Counter()
     for path in files:
         if "holdout" in path.name:
             raise SystemExit(f"{path.name}: holdouts are not read here")
-        items, _ = items_of(path)
+        items = items_of(path)
         counts = measure(items)
-        total.add(counts)
-        print(counts.line(path.name.removesuffix("-dev.jsonl")))
+        total.update(counts)
+        print(line(path.name.removesuffix("-dev.jsonl"), counts))
         if args.misses:
-            print("\n".join(misses(items, args.misses)))
-    print(total.line("all"))
+            query_words = frozenset(re.findall(r"[^\W\d_]+", query_of(path)))
+            print("\n".join(misses(items, query_words, args.misses)))
+    print(line("all", total))
 
 
 if __name__ == "__main__":

@@ -71,8 +71,9 @@ def _collapse(classes: list[str]) -> str:
     return "".join(out)
 
 
-def name_key(word: str) -> str:
-    """The consonant skeleton of a name in either script ("" when too short to be telling)."""
+def name_key(word: str, shortest: int = MIN_KEY) -> str:
+    """The consonant skeleton of a name in either script ("" when shorter than ``shortest``
+    consonants: too short to be telling)."""
     if not word:
         return ""
     if word.isascii():
@@ -84,7 +85,7 @@ def name_key(word: str) -> str:
         key = _collapse([_LATIN[ch] for ch in text if ch in _LATIN])
     else:
         key = _collapse([_ARABIC[ch] for ch in _ARTICLE.sub("", word) if ch in _ARABIC])
-    return key if len(key) >= MIN_KEY else ""
+    return key if len(key) >= shortest else ""
 
 
 def english_keys(sentence: str, stop: frozenset[str]) -> set[str]:
