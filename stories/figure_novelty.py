@@ -55,9 +55,17 @@ def new_figures(
     """One change per kind: the first figure of that kind the story (or, for a large count, the
     watch's other open stories, ``others``) never gave."""
     changes: dict[str, FigureChange] = {}
+    written: set[int] | None = None  # read only for a price the story's figures lack
     for figure in figures:
         if figure.kind in changes or known_value(figure, memory, tolerance):
             continue
+        # A price is read only beside its currency or a price word, which one language often gives
+        # and the other not ("30.9 جنيه" / "the official rate stayed at about 30.9"): a price whose
+        # number the story wrote is the story's. Left out, egypt alert P 0.84 -> 0.90 (e003, e022).
+        if figure.kind in PRICE_KINDS and not figure.vague:
+            written = written_prices(memory) if written is None else written
+            if figure.value in written:
+                continue
         if not figure.vague and figure.kind not in PRICE_KINDS and known_to_watch(figure.value, others, tolerance):
             continue
         if figure.kind == "troops" and figure.value < MIN_TROOPS:
@@ -92,4 +100,19 @@ def written_numbers(memory: StoryMemory) -> set[int]:
             value = int(digits.replace(",", "").replace("\u066c", ""))
             if value >= MIN_WRITTEN:
                 found.add(value)
+    return found
+
+
+def written_prices(memory: StoryMemory) -> set[int]:
+    """The numbers the story's sentences write in digits, in hundredths as prices are kept. A
+    price one language gives with its currency ("بقي السعر الرسمي عند 30.9 جنيه") and the other
+    without it ("the official rate stayed pinned at about 30.9") is one figure, but only the
+    first is read as a price: the story gave it all the same."""
+    found: set[int] = set()
+    for run in _WRITTEN.findall("\n".join(memory.texts)):
+        digits = run.rstrip(".,\u066c").replace(",", "").replace("\u066c", "")
+        try:
+            found.add(round(float(digits) * 100))
+        except ValueError:  # "1.2.3": no number
+            continue
     return found

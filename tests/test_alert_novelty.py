@@ -219,3 +219,34 @@ def test_a_party_rejecting_a_stored_proposal_is_a_development_and_its_restatemen
     )
     assert restated.story_id == 1, restated.reason
     assert restated.event in (EventType.UPDATE, EventType.DUPLICATE), restated.reason
+
+
+def test_a_price_the_story_wrote_without_its_currency_is_not_new(encoder: SentenceEncoder) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    first = desk.report(
+        "Lebanese pound slides past 90,000 per dollar on the parallel market",
+        "The Lebanese pound weakened past 90,000 to the dollar on the parallel market on Monday, dealers said, "
+        "while the official rate stayed at 15,000. Fuel importers said they could not pay for cargoes.",
+        "en",
+        T0,
+    )
+    assert first.event is EventType.NEW_STORY, first.reason
+    # The Arabic write-up names the currency, so only it is read as a price (15,000 pounds).
+    arabic = desk.report(
+        "الليرة اللبنانية تتخطى 90 ألفا مقابل الدولار في السوق الموازية",
+        "تراجعت الليرة اللبنانية الاثنين إلى ما بعد 90 ألفا مقابل الدولار في السوق الموازية، "
+        "بينما بقي السعر الرسمي عند 15000 ليرة، وقال مستوردو الوقود إنهم عاجزون عن دفع ثمن الشحنات.",
+        "ar",
+        T0 + timedelta(hours=3),
+    )
+    assert arabic.story_id == 1, arabic.reason
+    assert not arabic.novelty.figure_changes, arabic.reason
+    assert arabic.event in (EventType.UPDATE, EventType.DUPLICATE), arabic.reason
+    moved = desk.report(
+        "لبنان يرفع السعر الرسمي لليرة إلى 89500 مقابل الدولار",
+        "أعلن مصرف لبنان رفع السعر الرسمي إلى 89500 ليرة مقابل الدولار بدءا من الأول من الشهر المقبل.",
+        "ar",
+        T0 + timedelta(days=2),
+    )
+    assert moved.story_id == 1, moved.reason
+    assert moved.novelty.figure_changes and moved.event is EventType.DEVELOPMENT, moved.reason
