@@ -285,7 +285,13 @@ def assess(
             continue
         # Within its language, a sentence most of whose words one stored sentence holds is that
         # sentence reworded, however far the encoder puts it (an outlet's edit of a wire copy).
-        if not new_number and _rephrased(sentence, memory, features.language, settings.rephrased_containment):
+        # Not when it ties a new action to a known thing: "the government accepts the envoy's
+        # proposal" holds most words of "the envoy proposes ...", and the one it adds is the news.
+        if (
+            not new_number
+            and not strong
+            and _rephrased(sentence, memory, features.language, settings.rephrased_containment)
+        ):
             continue
         # A source saying it has nothing to say ("declined to comment", "لم يتسنَّ التحقق") tells
         # the reader nothing, however new the sentence reads and whoever the source.

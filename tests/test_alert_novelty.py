@@ -250,3 +250,40 @@ def test_a_price_the_story_wrote_without_its_currency_is_not_new(encoder: Senten
     )
     assert moved.story_id == 1, moved.reason
     assert moved.novelty.figure_changes and moved.event is EventType.DEVELOPMENT, moved.reason
+
+
+@pytest.mark.parametrize(
+    ("talks", "answer", "language"),
+    [
+        (
+            (
+                "المبعوث الأممي يقدم مقترحا لفتح 3 معابر في الحديدة على مراحل",
+                "بدأ وفدا الحكومة والحوثيين في مسقط مفاوضات برعاية الأمم المتحدة لفتح المعابر المغلقة في الحديدة. "
+                "وبحث الوفدان مقترح المبعوث الأممي بشأن معابر الحديدة دون التوصل إلى اتفاق.",
+            ),
+            "الحكومة توافق على مقترح المبعوث الأممي بشأن معابر الحديدة",
+            "ar",
+        ),
+        (
+            (
+                "Yemen talks in Muscat end without deal on prisoners or salaries",
+                "Government and Houthi delegations began UN-sponsored talks in Muscat on opening closed crossings "
+                "in Hodeidah. Talks also covered the UN envoy's proposal on the Hodeidah crossings, a prisoner swap, "
+                "public salaries and flights from Sanaa airport, but ended without agreement.",
+            ),
+            "Government accepts UN envoy's proposal on Hodeidah crossings",
+            "en",
+        ),
+    ],
+)
+def test_an_answer_worded_with_the_proposal_s_own_words_is_a_development(
+    encoder: SentenceEncoder, talks: tuple[str, str], answer: str, language: str
+) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    first = desk.report(*talks, language, T0)
+    assert first.event is EventType.NEW_STORY, first.reason
+    # A headline alone, most of whose words a stored sentence holds: the word it adds, the
+    # acceptance, is the news, not a rewording of the talks.
+    accepted = desk.report(answer, "", language, T0 + timedelta(days=1))
+    assert accepted.story_id == 1, accepted.reason
+    assert accepted.event is EventType.DEVELOPMENT, accepted.reason
