@@ -33,26 +33,46 @@ ROUNDUP_PHRASES: tuple[str, ...] = (
 _QUESTION = re.compile(r"[?؟]\s*[\"'»”]?\s*$")
 
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-# English: the past perfect of a report's own earlier news ("had earlier said"), a time before the
-# news ("last month", "earlier this week", "last raised prices in March", not "the last besieged
-# town"), a month given to a statement ("said in July": news of the day names its day). Not "had"
-# alone: reported speech shifts every tense ("said it had fired").
-_BACK_EN = re.compile(
-    r"\b(?:had (?:earlier|previously|already|first)"
-    r"|earlier (?:this|last) (?:week|month|year)"
+_DAYS_EN = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# A report's main clause told in the past of its own earlier news: the English past perfect
+# ("had earlier said"; not "had" alone: reported speech shifts every tense, "said it had fired")
+# and the Arabic background opener "وكان X قد أعلن". These date the sentence they govern.
+_BACK_MAIN_EN = re.compile(r"\bhad (?:earlier|previously|already|first)\b")
+_BACK_MAIN_AR = re.compile(r"^و?(?:كان|كانت|كانوا|كانا)(?: \S+){0,5} قد ")
+# A time before the news ("last month", "earlier this week", "last raised prices in March", not
+# "the last besieged town"), a month given to a statement ("said in July": news of the day names
+# its day), "كان قد" past the opener, "في وقت سابق". They date the clause they stand in.
+_BACK_TIME_EN = re.compile(
+    r"\b(?:earlier (?:this|last) (?:week|month|year)"
     r"|(?:last|previous) (?:week|month|year)"
     r"|previously"
     rf"|last (?:{_MONTHS})"
     rf"|last (?!week|month|year|night)\w+ed (?:\w+ ){{0,4}}in (?:{_MONTHS}|\d{{4}})"
     rf"|(?:said|announced|reported|warned|confirmed|agreed|pledged|promised|denied) (?:in|last) (?:{_MONTHS}))\b"
 )
-# Arabic (normalised): a sentence opening with the past perfect "وكان X قد أعلن", the background
-# formula of Arabic news writing; "كان قد" anywhere; a time before the news.
-_BACK_AR = re.compile(
-    r"^و?(?:كان|كانت|كانوا|كانا)(?: \S+){0,5} قد "
-    r"|(?:^| )(?:كان|كانت|كانوا) قد "
+_BACK_TIME_AR = re.compile(
+    r"(?:^| )(?:كان|كانت|كانوا) قد "
     r"|في وقت سابق|الشهر الماضي|الاسبوع الماضي|العام الماضي|السنه الماضيه|سبق ان|سبق ل"
 )
+# A clause of its own: a relative clause ("troops who had previously withdrawn are back on the
+# front", "الجنود الذين كانوا قد انسحبوا"), or a clause of time or comparison after a main clause
+# of some length ("Cholera has killed 19 people in the camp, up from seven reported last week",
+# "سجل 47.30 جنيه بعد ان كان قد هبط"): the time before the news dates that clause, and the
+# sentence may state today's news. Not after a main clause of a few words: "ويأتي ذلك بعد ان ...",
+# "the move comes after ..." say nothing but the background.
+_RELATIVE_EN = re.compile(r"\b(?:who|whom|which)\b")
+_RELATIVE_AR = re.compile(r"(?:^| )(?:الذي|التي|الذين|اللذين|اللتين|اللواتي)(?= |$)")
+_CLAUSE_EN = re.compile(
+    r"\b(?:(?:up|down|rising|falling|increasing|decreasing) from|compared (?:with|to)|since|after)\b"
+)
+_CLAUSE_AR = re.compile(r"(?:^| )(?:بعد ان|منذ|ارتفاعا من|انخفاضا من|مقارنه|مقابل)(?= |$)")
+_MAIN_CLAUSE_WORDS = 4
+# The news day named before the time pointing back ("approved on Wednesday a request to replace
+# the candidate killed last week", "قال يوم الاثنين انه اوقف ... الاسبوع الماضي"): the sentence
+# tells that day's news. Not for the markers of the main clause (``_BACK_MAIN_*``).
+_NEWS_DAY_EN = re.compile(rf"\b(?:on (?:{_DAYS_EN})|today)\b")
+_DAYS_AR = "الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|الاحد|اليوم"
+_NEWS_DAY_AR = re.compile(rf"(?:^| )(?:يوم )?(?:{_DAYS_AR})(?! الماضي)(?= |$)")
 
 
 @cache
@@ -67,9 +87,29 @@ def is_roundup(title: str) -> bool:
 
 
 def looks_back(sentence: str) -> bool:
-    """Whether ``sentence`` points back in time: background restated under the news."""
+    """Whether ``sentence`` points back in time: background restated under the news. A time
+    before the news in a clause of its own, or after the news day, dates that clause only."""
     folded = normalise(sentence)
-    return bool(_BACK_EN.search(folded) or _BACK_AR.search(folded))
+    for main in (_BACK_MAIN_EN.search(folded), _BACK_MAIN_AR.search(folded)):
+        if main is not None and not _in_own_clause(folded[: main.start()]):
+            return True
+    for back in (*_BACK_TIME_EN.finditer(folded), *_BACK_TIME_AR.finditer(folded)):
+        before = folded[: back.start()]
+        if not _in_own_clause(before) and not (_NEWS_DAY_EN.search(before) or _NEWS_DAY_AR.search(before)):
+            return True
+    return False
+
+
+def _in_own_clause(before: str) -> bool:
+    """Whether the text ``before`` a phrase opens a clause of its own: a relative clause after
+    a word or more, a clause of time or comparison after a main clause of some length."""
+    for relative in (*_RELATIVE_EN.finditer(before), *_RELATIVE_AR.finditer(before)):
+        if before[: relative.start()].strip():
+            return True
+    for opener in (*_CLAUSE_EN.finditer(before), *_CLAUSE_AR.finditer(before)):
+        if len(before[: opener.start()].split()) >= _MAIN_CLAUSE_WORDS:
+            return True
+    return False
 
 
 def figures_of_news(features: ArticleFeatures) -> tuple[Figure, ...]:

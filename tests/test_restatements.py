@@ -85,6 +85,38 @@ def test_news_sentences_do_not_point_back(sentence: str) -> None:
     assert not looks_back(sentence)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The time before the news dates a clause of its own; the main clause is today's news.
+        "Fire has destroyed four fuel tanks at the Aden refinery, up from two reported last week.",
+        "Workers who had previously been evacuated returned to the refinery on Thursday.",
+        "The port reopened on Thursday, the first ship to dock since the fire broke out last month.",
+        "The governor on Wednesday sacked the manager appointed last month.",
+        "ارتفع سعر لتر البنزين في عدن إلى 1500 ريال بعد أن كان قد بلغ 1200 ريال قبل الحريق.",
+        "عاد العمال الذين كانوا قد أجلوا من المصفاة إلى مواقعهم صباح الخميس.",
+        "قال الدفاع المدني يوم الأربعاء إنه أخمد الحريق الذي اندلع الأسبوع الماضي.",
+    ],
+)
+def test_a_time_before_the_news_in_a_clause_of_its_own_dates_that_clause_only(sentence: str) -> None:
+    assert not looks_back(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # A main clause of a few words before "after" / "بعد أن" says nothing but the background.
+        "The move comes after the refinery was shut last month.",
+        "ويأتي ذلك بعد أن توقفت المصفاة الشهر الماضي.",
+        # The past perfect governs the sentence whatever day it names.
+        "The company had earlier said on Monday that the unit was safe.",
+        "وكانت الشركة قد أعلنت يوم الاثنين توقف الوحدة التي تضررت.",
+    ],
+)
+def test_background_sentences_stay_background_whatever_clause_follows(sentence: str) -> None:
+    assert looks_back(sentence)
+
+
 def refinery_fire(encoder: SentenceEncoder) -> Desk:
     desk = Desk(encoder, Categoriser(()))  # a watch without categories: new facts decide
     first = desk.report(
@@ -261,3 +293,29 @@ def test_a_source_with_nothing_to_say_about_the_fire_is_no_alert(
     silent = desk.report(title, text, language, T0 + timedelta(hours=5))
     assert silent.story_id == 1, silent.reason
     assert silent.event in (EventType.UPDATE, EventType.DUPLICATE), silent.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "language"),
+    [
+        (
+            "Aden refinery fire",
+            "The company halted all fuel deliveries to the city's power stations on Thursday, "
+            "which it had previously cut by half.",
+            "en",
+        ),
+        (
+            "حريق مصفاة عدن",
+            "أعلنت شركة مصافي عدن وقف ضخ الوقود إلى محطات الكهرباء كلها صباح الخميس، "
+            "بعد أن كانت قد خفضته إلى النصف الأسبوع الماضي.",
+            "ar",
+        ),
+    ],
+)
+def test_news_told_beside_a_clause_pointing_back_is_a_development(
+    encoder: SentenceEncoder, title: str, text: str, language: str
+) -> None:
+    desk = refinery_fire(encoder)
+    news = desk.report(title, text, language, T0 + timedelta(days=3))
+    assert news.story_id == 1, news.reason
+    assert news.event is EventType.DEVELOPMENT, news.reason
