@@ -16,7 +16,7 @@ from typing import Any
 
 from stories.concepts import Lexicon
 from stories.figures import Figure, extract_figures, quantities, summarise
-from stories.names import arabic_keys, arabic_place_names, english_keys, place_names
+from stories.names import arabic_keys, arabic_place_names, country_keys, english_keys, place_names
 from stories.query_match import Document
 from stories.semantic import SentenceEncoder
 from stories.text import tokenise
@@ -119,7 +119,8 @@ class ArticleFeatures:
     words: frozenset[str] = frozenset()  # all content words, title included
     # One unit vector per sentence for the first MAX_ENCODED sentences (None without an encoder).
     vectors: Any = None
-    names: frozenset[str] = frozenset()  # transliteration keys of its names (stories.names)
+    # Transliteration keys of its names, and the countries its title and lead place it in (stories.names)
+    names: frozenset[str] = frozenset()
     labels: Mapping[str, Label] = field(default_factory=dict)  # concept/category id → label
     # The feed's summary when the body is the fetched text and does not open with it: what the
     # report says (a story remembers it, so a write-up of the summary in the other language is
@@ -184,6 +185,7 @@ def extract_features(
         all_words |= words
         names |= english_keys(raw, _STOP_EN) if language == "en" else arabic_keys(raw)
         if index < 2:
+            names |= country_keys(raw)
             lead_places |= place_names(raw, _STOP_EN) if language == "en" else arabic_place_names(raw)
         for concept in found:
             if concept not in lexicon.actions:
