@@ -103,6 +103,23 @@ def written_numbers(memory: StoryMemory) -> set[int]:
     return found
 
 
+def written_in(value: int, text: str) -> bool:
+    """Whether ``text`` writes ``value`` in digits of either script, to the nearest whole: a
+    sentence's counts are kept whole ("13.75 pounds" gives 14). Asked of the story sentence nearest
+    in meaning to a report's sentence: "ما لا يقل عن ١٠ مسيرات كل يوم" restates "Ukraine downs 10 a
+    day", where the story counted no drones (the number is in a headline, or of a kind it reads
+    as no count), and the same number in the sentence it restates is the same fact."""
+    for run in _WRITTEN.findall(text):
+        digits = run.rstrip(".,\u066c").replace(",", "").replace("\u066c", "")
+        try:
+            written = float(digits)
+        except ValueError:  # "1.2.3": no number
+            continue
+        if abs(written - value) < 1:
+            return True
+    return False
+
+
 def written_prices(memory: StoryMemory) -> set[int]:
     """The numbers the story's sentences write in digits, in hundredths as prices are kept. A
     price one language gives with its currency ("بقي السعر الرسمي عند 30.9 جنيه") and the other

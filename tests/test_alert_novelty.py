@@ -17,6 +17,7 @@ import pytest
 from test_developments import Desk  # the decide loop as the story desk runs it, in memory
 
 from stories.categories import Categoriser, Category
+from stories.figure_novelty import written_in
 from stories.semantic import SentenceEncoder, load_encoder
 from stories.types import EventType
 from stories.wording import Label
@@ -287,3 +288,107 @@ def test_an_answer_worded_with_the_proposal_s_own_words_is_a_development(
     accepted = desk.report(answer, "", language, T0 + timedelta(days=1))
     assert accepted.story_id == 1, accepted.reason
     assert accepted.event is EventType.DEVELOPMENT, accepted.reason
+
+
+FIRE_EN = (
+    "Wildfire tears through forests near Chefchaouen",
+    "A wildfire tore through pine forests near the Moroccan town of Chefchaouen on Tuesday, forcing the "
+    "evacuation of two villages. Civil protection chief Mohamed Alami said strong winds and the dry scrub were "
+    "feeding the flames, and water bombers could not fly at night.",
+    "en",
+)
+FIRE_AR = (
+    "حريق يلتهم غابات قرب شفشاون",
+    "اندلع حريق الثلاثاء في غابات الصنوبر قرب مدينة شفشاون المغربية وأجبر سكان قريتين على المغادرة. "
+    "وقال رئيس الوقاية المدنية محمد العلمي إن الرياح القوية وجفاف الأعشاب يغذيان النيران، "
+    "وإن طائرات الإطفاء لا تستطيع التحليق ليلا.",
+    "ar",
+)
+
+
+@pytest.mark.parametrize(
+    ("story", "report"),
+    [
+        (
+            FIRE_EN,
+            (
+                "المغرب يكافح حريقا في غابات الريف لليوم الثاني",
+                "اندلع حريق في غابات الصنوبر قرب مدينة شفشاون المغربية الثلاثاء وأجبر سكان قريتين على المغادرة. "
+                "وقال رئيس الوقاية المدنية محمد العلمي إن الرياح القوية وجفاف الغطاء النباتي تساعد على انتشار "
+                "الحريق.",
+                "ar",
+            ),
+        ),
+        (
+            FIRE_AR,
+            (
+                "Moroccan firefighters battle Chefchaouen blaze for a second day",
+                "Fire broke out in pine forests near the Moroccan town of Chefchaouen on Tuesday, and residents of "
+                "two villages had to leave. Mohamed Alami of the civil protection said high winds and parched grass "
+                "were helping the fire spread.",
+                "en",
+            ),
+        ),
+    ],
+)
+def test_a_quote_reworded_in_the_other_language_is_not_news_and_a_new_detail_is(
+    encoder: SentenceEncoder, story: tuple[str, str, str], report: tuple[str, str, str]
+) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    first = desk.report(*story, T0)
+    assert first.event is EventType.NEW_STORY, first.reason
+    # The quote reads 0.47 against the story's own, in the other language: said, as a rendering.
+    reworded = desk.report(*report, T0 + timedelta(hours=3))
+    assert reworded.story_id == 1, reworded.reason
+    assert reworded.event in (EventType.UPDATE, EventType.DUPLICATE), reworded.reason
+    found = {
+        "ar": "وعثر عناصر الإنقاذ على جثة راع في إحدى القريتين اللتين أخليتا، بحسب مسؤول محلي.",
+        "en": "A shepherd was found dead in one of the evacuated villages, a local official said.",
+    }[report[2]]
+    developed = desk.report(report[0], f"{report[1]} {found}", report[2], T0 + timedelta(hours=5))
+    assert developed.story_id == 1, developed.reason
+    assert developed.event is EventType.DEVELOPMENT, developed.reason
+
+
+KASSALA_EN = (
+    "Cholera overwhelms clinics in Sudan's Kassala",
+    "Clinics in the Sudanese city of Kassala are overwhelmed as cholera spreads, health officials said on "
+    "Monday. The city's 60-bed isolation centre is full, they said.",
+    "en",
+)
+
+
+def test_a_number_the_restated_sentence_writes_is_not_new(encoder: SentenceEncoder) -> None:
+    desk = Desk(encoder, Categoriser([]))
+    assert desk.report(*KASSALA_EN, T0).event is EventType.NEW_STORY
+    # "60-bed" is no count of the story ("60 سريرا" is one): the sentence it restates writes it.
+    body = (
+        "قال مسؤولو الصحة في مدينة كسلا السودانية الاثنين إن العيادات مكتظة مع انتشار الكوليرا. "
+        "وأضافوا أن مركز العزل في المدينة، الذي يضم 60 سريرا، ممتلئ."
+    )
+    restated = desk.report("الكوليرا تنهك عيادات كسلا", body, "ar", T0 + timedelta(hours=3))
+    assert restated.story_id == 1, restated.reason
+    assert restated.event in (EventType.UPDATE, EventType.DUPLICATE), restated.reason
+    counted = desk.report(
+        "الكوليرا تنهك عيادات كسلا",
+        body.replace("ممتلئ.", "ممتلئ، وإنه استقبل 85 مريضا منذ الأحد."),
+        "ar",
+        T0 + timedelta(hours=6),
+    )
+    assert counted.story_id == 1, counted.reason
+    assert counted.event is EventType.DEVELOPMENT, counted.reason
+
+
+@pytest.mark.parametrize(
+    ("value", "text", "written"),
+    [
+        (10, "Zelensky says Ukraine downs 10 drones a day", True),
+        (10, "قال زيلينسكي إن القوات الأوكرانية تسقط ١٠ مسيرات كل يوم", True),
+        (14, "ليصل لتر بنزين 92 إلى 13.75 جنيه", True),  # counts are kept whole
+        (12, "ليصل لتر بنزين 92 إلى 13.75 جنيه", False),
+        (1200, "cases rose to 1,200 from 980", True),
+        (98, "cases rose to 1,200 from 980", False),
+    ],
+)
+def test_a_number_is_written_in_either_script(value: int, text: str, written: bool) -> None:
+    assert written_in(value, text) is written
