@@ -20,7 +20,7 @@ from stories.figure_novelty import known_number, known_to_watch, new_figures, wr
 from stories.figures import Figure, FigureChange, format_figure
 from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
 from stories.non_statements import says_nothing
-from stories.restatements import figures_of_news, looks_back, roundup_report
+from stories.restatements import earlier_values, figures_of_news, looks_back, roundup_report
 from stories.semantic import SentenceEncoder
 from stories.wording import Label
 from stories.write_ups import (
@@ -284,6 +284,7 @@ def assess(
             and not known_to_watch(n, others, settings.figure_tolerance)
             and unwritten(n)
             and not written_in(n, restating)
+            and not any(abs(earlier - n) < 1 for earlier in earlier_values(sentence.text))
             for n in sentence.numbers
             if n not in changed
         )

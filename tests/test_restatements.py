@@ -12,7 +12,7 @@ import pytest
 from test_developments import Desk  # the decide loop as the story desk runs it, in memory
 
 from stories.categories import Categoriser, Category
-from stories.restatements import is_roundup, looks_back
+from stories.restatements import earlier_values, is_roundup, looks_back
 from stories.semantic import SentenceEncoder, load_encoder
 from stories.types import EventType
 from stories.wording import Label
@@ -319,3 +319,18 @@ def test_news_told_beside_a_clause_pointing_back_is_a_development(
     news = desk.report(title, text, language, T0 + timedelta(days=3))
     assert news.story_id == 1, news.reason
     assert news.event is EventType.DEVELOPMENT, news.reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "earlier"),
+    [
+        ("Petrol rose to 13.75 pounds a litre from 12.50, and diesel to 10 pounds from 8.25.", [12.5, 8.25]),
+        ("Deaths rose from 12 to 23 on Monday.", [12.0]),
+        ("ارتفع سعر لتر البنزين من 12.5 إلى 13.75 جنيه.", [12.5]),
+        ("ارتفع سعر لتر البنزين إلى 13.75 جنيه من 12.5 جنيه.", [12.5]),
+        ("Rescuers arrived from 12 countries to help.", []),
+        ("وصل 300 لاجئ من 12 دولة.", []),
+    ],
+)
+def test_the_value_a_change_started_from_is_read_in_both_languages(sentence: str, earlier: list[float]) -> None:
+    assert sorted(set(earlier_values(sentence))) == sorted(earlier)
