@@ -28,7 +28,10 @@ misses by class (decided, expected) with the evidence novelty had (``bench/alert
 then a table of the classes. ``--topics``: leave out only these (names' starts). ``--pool``: fit the
 left-out models on these dev files only (names' starts; default every one): the figures of a
 smaller set of topics, comparable with those measured before more dev files were written.
-``--no-shipped``: skip the shipped model's replays.
+``--no-shipped``: skip the shipped model's replays. ``--procedure``: how each model is fitted
+(``fit_join.PROCEDURES``: plain, prior, nonnegative, new-only; default plain), ``--l2`` its L2
+strength. ``--in-sample``: instead of leaving topics out, replay each with the model fitted on
+every ``--pool`` file (the weights that procedure would ship).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from alert_account import AlertCase, account, summary  # noqa: E402
-from fit_join import Item, evidence_by_item, fit  # noqa: E402
+from fit_join import Item, evidence_by_item, fit, procedure_arguments  # noqa: E402
 from replay_timeline import TIMELINES, Scores, lost_pairs, replay  # noqa: E402
 
 import stories.join  # noqa: E402
@@ -95,7 +98,8 @@ def replay_with(
     columns = [JOIN_EVIDENCE.index(name) for name in names]
     x = np.array([[evidence[c] for c in columns] for _, candidates in items for _, evidence in candidates])
     y = np.array([int(story == truth) for truth, candidates in items for story, _ in candidates])
-    w = fit(x, y, l2=l2, topics=topics_of(items) if "--by-topic" in sys.argv[1:] else None)
+    topics = topics_of(items) if "--by-topic" in sys.argv[1:] else None
+    w = fit(x, y, l2=l2, topics=topics, **procedure_arguments(option("--procedure", "plain"), names))
     full = [0.0] * len(JOIN_EVIDENCE)
     for column, value in zip(columns, w[:-1], strict=True):
         full[column] = float(value)
@@ -137,9 +141,16 @@ def main() -> None:
         data = {path.stem: evidence_by_item(path, Path(scratch)) for path in sorted(TIMELINES.glob("*-dev.jsonl"))}
     TOPIC_OF.update({id(items[0]): name for name, items in data.items() if items})
     shipped = {test: replay(TIMELINES / f"{test}.jsonl") for test in data if "--no-shipped" not in sys.argv[1:]}
+    procedure = option("--procedure", "plain")
+    if "--in-sample" in sys.argv[1:]:
+        in_sample(data, l2, names)
+        return
     if "--left-out" not in sys.argv[1:]:
         one_on_one(data, shipped, threshold)
-    print(f"\nleft out: fitted on every other dev file (L2 {l2}, evidence {', '.join(names)}), replayed on the one")
+    print(
+        f"\nleft out: fitted on every other dev file (L2 {l2}, procedure {procedure}, evidence {', '.join(names)}), "
+        "replayed on the one"
+    )
     print("left out (shipped: the model in stories.join)")
     errors = "--errors" in sys.argv[1:]
     chosen = option("--topics", ",".join(data)).split(",")
@@ -169,6 +180,20 @@ def main() -> None:
     if alert_account:
         print("\nfalse alerts and misses left out, by (decided, expected) class:")
         print("\n".join(summary(accounted)))
+
+
+def in_sample(data: dict[str, list[Item]], l2: float, names: Sequence[str]) -> None:
+    """Each chosen topic replayed with the model fitted on every ``--pool`` file, itself included:
+    the dev figures the weights this procedure would ship give."""
+    pool = option("--pool", ",".join(data)).split(",")
+    chosen = option("--topics", ",".join(data)).split(",")
+    fitted = [name for name in data if any(name.startswith(topic) for topic in pool)]
+    print(f"\nin sample: fitted on {', '.join(fitted)} (L2 {l2}, procedure {option('--procedure', 'plain')})")
+    scores: list[Scores] = []
+    for test in (name for name in data if any(name.startswith(topic) for topic in chosen)):
+        scores.append(replay_with(pooled(data, fitted), TIMELINES / f"{test}.jsonl", l2, names))
+        print_replay("in sample", test, scores[-1])
+    print_means(scores)
 
 
 def print_means(scores: list[Scores]) -> None:

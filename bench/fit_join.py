@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,34 @@ def pairs(path: Path, scratch: Path) -> tuple[list[tuple[float, ...]], list[int]
     return rows, labels
 
 
+# The weights shipped before "founding" (session 9's fit on the seven old dev files, bias -3.25):
+# the centre of ``fit``'s prior for the procedures that keep behaviour (``PROCEDURES``).
+SESSION9_WEIGHTS = {
+    "lead": 3.35, "coverage": 4.07, "names": 2.18, "entities": -3.66, "categories": 0.87, "wording": 0.68,
+    "title": 3.28, "figures": 2.99, "new_language": 3.38, "size": -4.17,
+}  # fmt: skip
+SESSION9_BIAS = -3.25
+# How a refit is constrained: "plain" (L2 towards 0), "prior" (L2 towards the session 9 weights,
+# so evidence the data does not pin down keeps its weight; evidence they lack is not held back),
+# "nonnegative" (no evidence but the story's size may count against a join), "new-only" (the
+# session 9 weights held; only evidence they lack, and the bias, are fitted).
+PROCEDURES = ("plain", "prior", "nonnegative", "new-only")
+
+
+def procedure_arguments(procedure: str, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """``fit``'s prior, fixed and nonnegative arguments for ``procedure`` over the evidence ``names``."""
+    if procedure == "plain":
+        return {}
+    prior = np.array([*(SESSION9_WEIGHTS.get(name, 0.0) for name in names), SESSION9_BIAS])
+    if procedure == "prior":
+        return {"prior": prior, "penalised": np.array([*(name in SESSION9_WEIGHTS for name in names), False])}
+    if procedure == "nonnegative":
+        return {"nonnegative": np.array([*(name != "size" for name in names), False])}
+    if procedure == "new-only":
+        return {"prior": prior, "fixed": np.array([*(name in SESSION9_WEIGHTS for name in names), False])}
+    raise ValueError(f"unknown procedure {procedure!r}: one of {', '.join(PROCEDURES)}")
+
+
 def fit(
     x: np.ndarray,
     y: np.ndarray,
@@ -84,9 +113,17 @@ def fit(
     steps: int = 60_000,
     rate: float = 2.0,
     topics: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
+    fixed: np.ndarray | None = None,
+    nonnegative: np.ndarray | None = None,
+    penalised: np.ndarray | None = None,
 ) -> np.ndarray:
     """Weights then bias, balanced classes (each class weighs half). ``topics``: each pair's
-    timeline; given, each topic weighs the same within each class, however many pairs it has."""
+    timeline; given, each topic weighs the same within each class, however many pairs it has.
+    ``prior``: weights then bias the L2 term pulls the weights towards (default 0) and the start
+    of the descent; ``fixed``: a mask (weights then bias) of those held at the prior's values;
+    ``nonnegative``: a mask of those kept at 0 or above; ``penalised``: a mask of those the L2
+    term pulls (default every weight, never the bias)."""
     xb = np.hstack([x, np.ones((len(x), 1))])
     weight = np.where(y == 1, 0.5 / max(1, y.sum()), 0.5 / max(1, (1 - y).sum()))
     if topics is not None:
@@ -98,12 +135,22 @@ def fit(
                 classes_present = sum(bool(((topics == t) & (y == label)).any()) for t in names)
                 if mask.any():
                     weight[mask] = 0.5 / classes_present / mask.sum()
-    w = np.zeros(xb.shape[1])
+    centre = np.zeros(xb.shape[1]) if prior is None else prior.astype(float)
+    w = centre.copy()
+    free = np.ones(xb.shape[1]) if fixed is None else (~fixed).astype(float)
+    pull = np.r_[np.ones(xb.shape[1] - 1), 0.0] if penalised is None else penalised.astype(float)
     for _ in range(steps):
         p = 1 / (1 + np.exp(-xb @ w))
-        grad = xb.T @ (weight * (p - y)) + l2 * np.r_[w[:-1], 0.0]
-        w -= rate * grad
+        grad = xb.T @ (weight * (p - y)) + l2 * pull * (w - centre)
+        w -= rate * grad * free
+        if nonnegative is not None:
+            w[nonnegative] = np.maximum(w[nonnegative], 0.0)
     return w
+
+
+def option(name: str, default: str) -> str:
+    args = sys.argv[1:]
+    return args[args.index(name) + 1] if name in args else default
 
 
 def main() -> None:
@@ -112,7 +159,8 @@ def main() -> None:
     rows: list[tuple[float, ...]] = []
     labels: list[int] = []
     per_topic: dict[str, np.ndarray] = {}
-    paths = [Path(arg) for arg in sys.argv[1:] if not arg.startswith("--")]
+    values = {sys.argv[i + 1] for i, arg in enumerate(sys.argv[1:-1], 1) if arg in ("--procedure", "--l2")}
+    paths = [Path(arg) for arg in sys.argv[1:] if not arg.startswith("--") and arg not in values]
     with tempfile.TemporaryDirectory() as scratch:
         for path in paths or sorted(TIMELINES.glob("*-dev.jsonl")):
             file_rows, file_labels = pairs(path, Path(scratch))
@@ -122,7 +170,9 @@ def main() -> None:
             if "--per-topic" in sys.argv[1:]:
                 per_topic[path.stem] = fit(np.array(file_rows), np.array(file_labels))
     x, y = np.array(rows), np.array(labels)
-    w = fit(x, y)
+    procedure = option("--procedure", "plain")
+    w = fit(x, y, l2=float(option("--l2", "1e-3")), **procedure_arguments(procedure, JOIN_EVIDENCE))
+    print(f"procedure {procedure}")
     p = 1 / (1 + np.exp(-(np.hstack([x, np.ones((len(x), 1))]) @ w)))
     for threshold in (0.3, 0.45, 0.5, 0.6):
         predicted = p >= threshold
