@@ -193,10 +193,10 @@ def in_sample(data: dict[str, list[Item]], l2: float, names: Sequence[str]) -> N
     for test in (name for name in data if any(name.startswith(topic) for topic in chosen)):
         scores.append(replay_with(pooled(data, fitted), TIMELINES / f"{test}.jsonl", l2, names))
         print_replay("in sample", test, scores[-1])
-    print_means(scores)
+    print_means(scores, "in sample")
 
 
-def print_means(scores: list[Scores]) -> None:
+def print_means(scores: list[Scores], label: str = "left out") -> None:
     """The mean of each left-out figure over the topics left out, to three places: the figures a
     change of the model or the decision is judged by (two places hide a change of one pair)."""
     if not scores:
@@ -208,7 +208,7 @@ def print_means(scores: list[Scores]) -> None:
         "x-lang F1": [s.across_languages.f1 for s in scores],
     }
     means = " ".join(f"{name} {float(np.mean(values)):.3f}" for name, values in figures.items())
-    print(f"mean of {len(scores)} left out: {means}")
+    print(f"mean of {len(scores)} {label}: {means}")
 
 
 def print_wrong_pairs(items: list[Item], score: Score, threshold: float) -> None:
