@@ -85,7 +85,21 @@ def known_number(value: int, memory: StoryMemory, tolerance: float) -> bool:
 MIN_WRITTEN = 100
 # A run of digits of either script (int() reads Arabic-Indic digits) with its separators; a run
 # with a decimal point ("69.80", "2.2 million") is no whole number.
-_WRITTEN = re.compile(r"[0-9\u0660-\u0669][0-9\u0660-\u0669.,\u066c]*")
+DIGIT_RUN = r"[0-9\u0660-\u0669][0-9\u0660-\u0669.,\u066c]*"
+_WRITTEN = re.compile(DIGIT_RUN)
+
+
+def digits_value(run: str) -> float | None:
+    """The value a run of ``DIGIT_RUN`` writes, its separators dropped; None for no number ("1.2.3")."""
+    try:
+        return float(run.rstrip(".,\u066c").replace(",", "").replace("\u066c", ""))
+    except ValueError:
+        return None
+
+
+def values_written(text: str) -> list[float]:
+    """Every number ``text`` writes in digits of either script (float() reads Arabic-Indic digits)."""
+    return [value for run in _WRITTEN.findall(text) if (value := digits_value(run)) is not None]
 
 
 def written_numbers(memory: StoryMemory) -> set[int]:
@@ -109,15 +123,7 @@ def written_in(value: int, text: str) -> bool:
     in meaning to a report's sentence: "ما لا يقل عن ١٠ مسيرات كل يوم" restates "Ukraine downs 10 a
     day", where the story counted no drones (the number is in a headline, or of a kind it reads
     as no count), and the same number in the sentence it restates is the same fact."""
-    for run in _WRITTEN.findall(text):
-        digits = run.rstrip(".,\u066c").replace(",", "").replace("\u066c", "")
-        try:
-            written = float(digits)
-        except ValueError:  # "1.2.3": no number
-            continue
-        if abs(written - value) < 1:
-            return True
-    return False
+    return any(abs(written - value) < 1 for written in values_written(text))
 
 
 def written_prices(memory: StoryMemory) -> set[int]:
@@ -125,11 +131,4 @@ def written_prices(memory: StoryMemory) -> set[int]:
     price one language gives with its currency ("بقي السعر الرسمي عند 30.9 جنيه") and the other
     without it ("the official rate stayed pinned at about 30.9") is one figure, but only the
     first is read as a price: the story gave it all the same."""
-    found: set[int] = set()
-    for run in _WRITTEN.findall("\n".join(memory.texts)):
-        digits = run.rstrip(".,\u066c").replace(",", "").replace("\u066c", "")
-        try:
-            found.add(round(float(digits) * 100))
-        except ValueError:  # "1.2.3": no number
-            continue
-    return found
+    return {round(value * 100) for value in values_written("\n".join(memory.texts))}

@@ -16,6 +16,7 @@ import re
 from functools import cache
 
 from stories.features import ArticleFeatures
+from stories.figure_novelty import DIGIT_RUN, digits_value
 from stories.figures import Figure
 from stories.text import normalise
 
@@ -112,31 +113,23 @@ def _in_own_clause(before: str) -> bool:
     return False
 
 
-_NUMBER = r"[0-9\u0660-\u0669][0-9\u0660-\u0669.,\u066c]*"
 # The value a change started from: "rose to 13.75 pounds from 12.50", "from 12.50 to 13.75", "up
 # from 980", "من 12.5 إلى 13.75 جنيه", "إلى 13.75 جنيه من 12.5". Only beside the value it changed
 # to ("from 12 countries" is no earlier value).
 _EARLIER = (
-    re.compile(rf"\bto (?:about |around |nearly |some )?{_NUMBER}[^.;\d]{{0,40}}?\bfrom ({_NUMBER})"),
-    re.compile(rf"\bfrom ({_NUMBER})[^.;\d]{{0,30}}?\bto (?:about |around |nearly )?{_NUMBER}"),
-    re.compile(rf"\b(?:up|down) from ({_NUMBER})"),
-    re.compile(rf"(?:^| )من ({_NUMBER})[^.؛\d]{{0,30}}? (?:الى|إلى) {_NUMBER}"),
-    re.compile(rf"(?:^| )(?:الى|إلى) {_NUMBER}[^.؛\d]{{0,40}}? من ({_NUMBER})"),
+    re.compile(rf"\bto (?:about |around |nearly |some )?{DIGIT_RUN}[^.;\d]{{0,40}}?\bfrom ({DIGIT_RUN})"),
+    re.compile(rf"\bfrom ({DIGIT_RUN})[^.;\d]{{0,30}}?\bto (?:about |around |nearly )?{DIGIT_RUN}"),
+    re.compile(rf"\b(?:up|down) from ({DIGIT_RUN})"),
+    re.compile(rf"(?:^| )من ({DIGIT_RUN})[^.؛\d]{{0,30}}? (?:الى|إلى) {DIGIT_RUN}"),
+    re.compile(rf"(?:^| )(?:الى|إلى) {DIGIT_RUN}[^.؛\d]{{0,40}}? من ({DIGIT_RUN})"),
 )
 
 
 def earlier_values(sentence: str) -> list[float]:
     """The values a sentence gives as where a change started ("rose to 13.75 from 12.50": 12.5):
     the story's own earlier figure, or the background of the news, never the news itself."""
-    values: list[float] = []
-    for pattern in _EARLIER:
-        for run in pattern.findall(sentence.lower()):
-            digits = run.rstrip(".,\u066c").replace(",", "").replace("\u066c", "")
-            try:
-                values.append(float(digits))
-            except ValueError:  # "1.2.3": no number
-                continue
-    return values
+    runs = (run for pattern in _EARLIER for run in pattern.findall(sentence.lower()))
+    return [value for run in runs if (value := digits_value(run)) is not None]
 
 
 def figures_of_news(features: ArticleFeatures) -> tuple[Figure, ...]:
