@@ -5,8 +5,10 @@ A party that gives way ("the government agreed to let passengers travel on Sanaa
 refused to accept the passports", "رفضت الحكومة قبول الجوازات"), yet the encoder reads the two
 as one topic (0.7-0.8): same parties, same object. Which stance each side takes is what tells the
 turn (``stories.novelty.assess``). The words are the ``acceptance`` and ``refusal`` actions of
-``stories.concepts`` (news in any watch); refusal governs an acceptance word ("refused to
-accept", "رفضت قبول") and so does a negation right before it ("did not accept", "لم توافق").
+``stories.concepts`` (news in any watch); refusal governs an acceptance word a few words after
+it ("refused to accept", "رفضت الحكومة قبول") and so does a negation right before it ("did not
+accept", "لم توافق"). A sentence telling both stances apart ("Hamas accepted the plan, which
+Israel rejected") takes neither: which party gave way is not read.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ _NEGATED_AR = re.compile(
     r"(?:^| )(?:(?:لم|لن|لا|عدم|دون)|(?:فشل|فشلت|فشلوا)(?: \S+){0,2} في) "
     r"(?:ال)?(?:وافق|توافق|يوافق|موافق|قبول|تقبل|يقبل)"
 )
+# A refusal governing an acceptance word: "refused to accept", "rejects any deal to approve",
+# "رفضت الحكومة المعترف بها دوليا قبول".
+_GOVERNED_EN = re.compile(r"\b(?:reject|refus|turn(?:s|ed)? down)\w*(?: \S+){0,5} (?:accept|agree|approv|endors)")
+_GOVERNED_AR = re.compile(r"(?:^| )(?:ال)?رفض\S*(?: \S+){0,5} (?:ال)?(?:قبول|موافق|الاعتراف|الاقرار)")
 
 
 @cache
@@ -41,11 +47,11 @@ def _lexicon() -> Lexicon:
 def stance(text: str) -> str | None:
     """``REFUSAL``, ``ACCEPTANCE`` or None: what ``text`` says a party did with a proposal."""
     found = _lexicon().find(Document.from_tokens(tokenise(text)))
-    if REFUSAL in found:
-        return REFUSAL
     if ACCEPTANCE not in found:
-        return None
+        return REFUSAL if REFUSAL in found else None
     folded = normalise(text)
+    if REFUSAL in found:
+        return REFUSAL if _GOVERNED_EN.search(folded) or _GOVERNED_AR.search(folded) else None
     if _NEGATED_EN.search(folded) or _NEGATED_AR.search(folded):
         return REFUSAL
     return ACCEPTANCE

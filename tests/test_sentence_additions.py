@@ -53,6 +53,9 @@ def test_sums_of_money_are_read_with_their_scale_in_both_languages(text: str, su
         ("لم توافق الحكومة على الخطة.", REFUSAL),
         ("فشلت الأطراف في التوافق على تمديد الهدنة.", REFUSAL),
         ("The first flight left Sanaa on Monday.", None),
+        # Both stances told apart: which party gave way is not read.
+        ("Hamas accepted the proposal, which Israel rejected.", None),
+        ("وافقت حماس على المقترح الذي رفضته إسرائيل.", None),
     ],
 )
 def test_a_stance_on_a_proposal_is_read_in_both_languages(text: str, expected: str | None) -> None:
