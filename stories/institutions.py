@@ -11,10 +11,11 @@ The list is hand-written (``stories/data/institutions.toml``): no maintained bil
 organisations ships offline. CLDR (``stories.countries``) has countries, not organisations;
 Wikidata has the labels but is an online service or a dump of tens of gigabytes. It holds the
 bodies a newsroom meets in any topic (UN agencies, lenders, unions of states, relief and health
-bodies, security services, armed movements) and a country's armed forces, not the names of one
-watch. An office every country has ("the central bank", "civil defence") or an umbrella ("the
-UN": its envoy, agencies and spokesman alike) is matched, so that it is not read as a shorter
-name, but gives no key: it tells no event of a watch from another.
+bodies, security services, armed movements), a country's armed forces, and the seas, straits and
+regions news names in words ("the Red Sea" / "البحر الأحمر"), not the names of one watch. An
+office every country has ("the central bank", "civil defence") or an umbrella ("the UN": its
+envoy, agencies and spokesman alike) is matched, so that it is not read as a shorter name, but
+gives no key: it tells no event of a watch from another.
 
 Weighed as names are, these keys would join a report's name keys (``stories.features``) and the
 watch's (``stories.names.query_keys``); ``bench/name_keys.py`` measures them. Not yet joined:

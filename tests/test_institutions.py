@@ -57,6 +57,12 @@ def test_an_army_is_named_by_its_country_in_either_script() -> None:
     assert institution_keys("the army deployed") == frozenset()
 
 
+def test_a_place_named_in_words_gives_one_key_in_either_script() -> None:
+    assert institution_keys("ships attacked in the Red Sea") == institution_keys("في البحر الأحمر") == {"#RED_SEA"}
+    assert institution_keys("the Suez Canal Authority said") == {"#SUEZ_CANAL_AUTHORITY"}
+    assert institution_keys("بلغ المتوسط 12 في المئة") == frozenset()  # "the average", not the sea
+
+
 def test_every_institution_is_written_in_both_languages() -> None:
     with files("stories").joinpath("data/institutions.toml").open("rb") as handle:
         entries = tomllib.load(handle)
