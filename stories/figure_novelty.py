@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
-from stories.figures import PRICE_KINDS, Figure, FigureChange, compare
+from stories.figure_tokens import _Tokens
+from stories.figures import PRICE_KINDS, Figure, FigureChange, compare, quantities
 from stories.memory import StoryMemory
 
 # Below this, a troop count is a handful of soldiers in an anecdote ("two soldiers"), not a deployment.
@@ -124,6 +126,15 @@ def written_in(value: int, text: str) -> bool:
     day", where the story counted no drones (the number is in a headline, or of a kind it reads
     as no count), and the same number in the sentence it restates is the same fact."""
     return any(abs(written - value) < 1 for written in values_written(text))
+
+
+@lru_cache(maxsize=8192)
+def stated_values(text: str) -> frozenset[int]:
+    """Every count ``text`` states, in digits or number words, whatever it counts ("four", "أربع",
+    "300"; not dates, years, money), and every ordinal ("a fourth member", "رابعة"): what a
+    sentence says of a count that the figure reader may read in one language and not the other."""
+    ordinals = {tok.word.ordinal for tok in _Tokens(text).toks if tok.word is not None and tok.word.ordinal}
+    return frozenset(quantities(text, minimum=1)) | ordinals
 
 
 def written_prices(memory: StoryMemory) -> set[int]:

@@ -233,13 +233,36 @@ def _is_noise(tokens: _Tokens, i: int, end: int) -> bool:
         before.currency or before.month or before.age or before.model or (before.label and not counted_next)
     ):
         return True
+    return _noise_after(tokens, end) or _coordinated_noise(tokens, i, end)
+
+
+def _noise_after(tokens: _Tokens, end: int) -> bool:
+    """Whether what follows the number ending at token ``end`` makes it no count: a unit, an age,
+    a currency, a month, a percentage."""
+    after = tokens.word(end) if end < tokens.n and not tokens.brk(end) else None
     if after is None:
-        return False
+        return "%" in tokens.gap(end)
     if after.percent or after.currency or after.unit or after.month:
         return True
     if after.keys.isdisjoint(_NOISE_STARTS):
         return False
     return any(tokens.matches(end, phrase) for phrase in (_PER_CENT, _AR_PER_CENT, _YEARS_OLD))
+
+
+def _coordinated_noise(tokens: _Tokens, i: int, end: int) -> bool:
+    """Whether the number in tokens [i, end) shares the reading of a number it is coordinated with:
+    "20 and 26 years old", "البالغين 20 و26 عاما" (the unit after the second dates both), "aged 20
+    and 26" (the age word before the first)."""
+    joiner = tokens.word(end) if end + 1 < tokens.n and not tokens.brk(end) else None
+    if joiner is not None and not joiner.keys.isdisjoint(_AND_W) and tokens.toks[end + 1].type == _NUM:
+        second = _number(tokens, end + 1)
+        if second is not None and not tokens.brk(end + 1) and _noise_after(tokens, second[0]):
+            return True
+    before = tokens.word(i - 1) if i >= 3 and not tokens.brk(i) else None
+    if before is None or before.keys.isdisjoint(_AND_W) or tokens.toks[i - 2].type != _NUM or tokens.brk(i - 1):
+        return False
+    first = tokens.word(i - 3) if not tokens.brk(i - 2) else None
+    return first is not None and (first.age or first.currency or first.month)
 
 
 def _quantity(tokens: _Tokens, i: int) -> tuple[_Quantity | None, int]:

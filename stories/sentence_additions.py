@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from stories.features import Sentence
+from stories.features import ArticleFeatures, Sentence
 from stories.figure_money import money_given, new_money
-from stories.figure_novelty import known_number, known_to_watch, written_in, written_numbers
+from stories.figure_novelty import known_number, known_to_watch, stated_values, written_in, written_numbers
+from stories.figures import PRICE_KINDS, FigureChange
 from stories.memory import StoryMemory
 from stories.restatements import earlier_values
 from stories.stances import reverses
@@ -76,3 +77,21 @@ class StoryNumbers:
             or self.new_sum(sentence, restating)
             or reverses(sentence.text, restating)
         )
+
+
+def restated_change(
+    change: FigureChange, features: ArticleFeatures, memory: StoryMemory, nearest: Sequence[int]
+) -> bool:
+    """Whether a sentence of the report giving ``change``'s new figure restates a story sentence
+    (``nearest``, from ``stories.novelty.said_already``) that states the same number in any form:
+    "لترتفع الإصابات إلى أربع" nearest "a fourth member of the family tested positive", which the
+    figure reader does not read as a count. Prices are kept in hundredths: not compared here."""
+    new = change.new
+    if new.kind in PRICE_KINDS or new.vague:
+        return False
+    return any(
+        row >= 0
+        and any(figure.kind == new.kind and figure.value == new.value for figure in sentence.figures)
+        and new.value in stated_values(memory.texts[row])
+        for sentence, row in zip(features.encoded, nearest, strict=False)
+    )

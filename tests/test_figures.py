@@ -326,3 +326,20 @@ def test_definite_arabic_teens_are_read_whole() -> None:
     assert quantities("منعت المفوضية اثني عشر نائبا من الترشح للانتخابات.") == [12]
     assert quantities("Twelve MPs were barred from the election.") == [12]
     assert quantities("أفرجت السلطات عن المعتقلين الإحدى عشرة.") == [11]
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        # A number coordinated with another shares its reading: both are ages, or percentages.
+        ("The two captured soldiers, 20 and 26 years old, are held in Kyiv.", []),
+        ("The two captured soldiers, aged 20 and 26, are held in Kyiv.", []),
+        ("وقال الجهاز إن الأسيرين، البالغين 20 و26 عاما، محتجزان في كييف.", []),
+        ("Turnout was between 20 and 30 per cent.", []),
+        # Counts of their own stay counts.
+        ("The strikes killed 20 and wounded 26.", [20, 26]),
+        ("قتل 20 و26 جريحا في القصف.", [20, 26]),
+    ],
+)
+def test_a_number_coordinated_with_an_age_or_a_unit_is_no_count(text: str, counts: list[int]) -> None:
+    assert quantities(text) == counts
