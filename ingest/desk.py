@@ -33,7 +33,9 @@ __all__ = ["Lookahead", "PreparedArticle", "StoryDesk", "StorySettings"]
 
 @dataclass(frozen=True, slots=True)
 class StorySettings:
-    window: timedelta = timedelta(days=7)  # stories with an event within this are open for new reports
+    # Stories with an event within this are open for new reports; past it, up to
+    # ``DecisionSettings.max_gap``, only for a report of their own kind (``stories.decide.of_its_kind``).
+    window: timedelta = timedelta(days=7)
     max_candidates: int = 200  # the most recently active stories of a watch that are compared
     decision: DecisionSettings = field(default_factory=DecisionSettings)
 
@@ -179,7 +181,7 @@ class StoryDesk:
         story_of = story_repo.stories_of(session, sorted({a for found in near.values() for a, _ in found}), watch)
         since = min((at for _, _, at in reports), default=None)
         stories = (
-            story_repo.active_stories(session, watch, since - self.settings.window, self.settings.max_candidates)
+            story_repo.active_stories(session, watch, since - self._reach(), self.settings.max_candidates)
             if since is not None
             else {}
         )
@@ -288,7 +290,10 @@ class StoryDesk:
             self._embed_stories([self._memory(story) for story in candidates.values()], at)
         decision = decide(
             features,
-            [StoryCandidate(story.id, self._memory(story)) for story in candidates.values()],
+            [
+                StoryCandidate(story.id, self._memory(story), story.last_seen < at - self.settings.window)
+                for story in candidates.values()
+            ],
             self.settings.decision,
             duplicate_story=duplicate_story,
             duplicate_of=duplicate_of,
@@ -326,13 +331,19 @@ class StoryDesk:
     def _open_stories(self, batch: _Batch, at: datetime) -> dict[int, Story]:
         """``story_repo.active_stories`` at ``at``, from the batch's stories as they stand now
         (a story the batch created or moved forward in time counts as the database would)."""
-        since = at - self.settings.window
+        since = at - self._reach()
         open_now = sorted(
             (story for story in batch.stories.values() if story.last_seen >= since),
             key=lambda story: (story.last_seen, story.id),
             reverse=True,
         )
         return {story.id: story for story in open_now[: self.settings.max_candidates]}
+
+    def _reach(self) -> timedelta:
+        """How far back a story's last event may lie for it to be compared: the window, or up to
+        ``DecisionSettings.max_gap`` for a report of the story's own kind (``decide``'s late
+        candidates)."""
+        return max(self.settings.window, self.settings.decision.max_gap)
 
     def _tagged(
         self, features: ArticleFeatures, categoriser: Categoriser, copied: StoryMemory | None

@@ -144,7 +144,9 @@ def test_seed_case(database: Database, tmp_path: Path) -> None:
     assert explanations["duplicate"]["duplicate_of"] is not None
 
 
-@pytest.mark.parametrize("hours", [0, 200])
+# 300 hours: past ``DecisionSettings.max_gap`` (10 days). Between the desk's 7-day window and
+# max_gap a story takes only a report of its own kind (tests/test_late_developments.py).
+@pytest.mark.parametrize("hours", [0, 300])
 def test_a_report_after_the_story_window_starts_a_new_story(database: Database, tmp_path: Path, hours: int) -> None:
     config = load_config(BUNDLED_DEFAULT, data_dir=tmp_path)
     analyser = Analyser({watch.name: watch.query for watch in config.watches})
@@ -159,7 +161,7 @@ def test_a_report_after_the_story_window_starts_a_new_story(database: Database, 
         outcome = save_article(
             session, "Wire", later, analyser.analyse(later), desk=desk, now=T0 + timedelta(hours=1 + hours)
         )
-    expected = EventType.DEVELOPMENT if hours == 0 else EventType.NEW_STORY  # the window is 7 days
+    expected = EventType.DEVELOPMENT if hours == 0 else EventType.NEW_STORY
     assert outcome.events[WATCH] is expected
 
 

@@ -33,11 +33,12 @@ def test_every_topic_has_a_dev_file_and_the_checked_ones_a_holdout() -> None:
         assert (BENCH / "timeline" / f"{topic}.toml").exists(), topic
 
 
-# Two dev files of session 11 whose stories today's join gets wrong (issue 8, still open: one
-# mpox story swallows the emergency declarations and the cases abroad; the Egyptian float's week
-# merges): kept on main as the evidence, with a floor just under today's figure (0.29, 0.47) so
-# that a change making them worse fails here. Raising them to 0.5 is part of issue 8.
-STORY_FLOOR = {"mpox-dev.jsonl": 0.25, "egypt-dev.jsonl": 0.42}
+# A dev file of session 11 whose stories today's join gets wrong (issue 8, still open: one mpox
+# story swallows the emergency declarations and the cases abroad): kept on main as the evidence,
+# with a floor just under today's figure (0.30) so that a change making it worse fails here.
+# Raising it to 0.5 is part of issue 8 (egypt-dev, 0.47 with this floor at 0.42, is at 0.57 since
+# a story past the desk's window takes a report of its own kind: the general floor).
+STORY_FLOOR = {"mpox-dev.jsonl": 0.25}
 
 
 @pytest.mark.parametrize("name", TIMELINES)
