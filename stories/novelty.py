@@ -12,18 +12,17 @@ exact path (``stories.figures``): a changed figure is news whatever the sentence
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from stories.features import ACTION_PREFIX, ArticleFeatures, Sentence
+from stories.features import ArticleFeatures, Sentence
 from stories.figure_novelty import new_figures, written_in
-from stories.figures import Figure, FigureChange, format_figure
+from stories.figures import Figure, FigureChange
 from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
 from stories.non_statements import says_nothing
+from stories.novelty_types import Development, Novelty, NoveltySettings
+from stories.novelty_words import assess_by_words, strong_pair
 from stories.restatements import figures_of_news, looks_back, roundup_report
 from stories.semantic import SentenceEncoder
 from stories.sentence_additions import StoryNumbers, restated_change
-from stories.wording import Label
 from stories.write_ups import (
     body_said_in_other_language,
     headline_of_body,
@@ -31,101 +30,7 @@ from stories.write_ups import (
     written_up_across,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class NoveltySettings:
-    # A sentence whose best containment in a stored sentence reaches this is already known.
-    known_sentence_containment: float = 0.4
-    # ...and it must bring at least this many words the story never used, to count as new.
-    min_unseen_words: int = 5
-    min_sentence_words: int = 5
-    # Two estimates closer than this are the same figure; 10,000 → 11,000 troops is news.
-    figure_tolerance: float = 0.05
-    max_new_facts: int = 3
-    # With the encoder: a sentence this close (cosine) to one of the story's sentences, in any
-    # language, is already said. Set on the dev timelines (bench/replay_timeline.py).
-    said_similarity: float = 0.5
-    said_similarity_new_action: float = 0.6
-    # ...and from this in a report first in its language for the story (with no new action or
-    # number): the encoder reads one content lower across languages than within one (a minister's
-    # quote rendered in Arabic 0.48). Left out, ten dev topics: alert P mean 0.952 -> 0.956
-    # (wildfire f039), R unchanged.
-    said_similarity_across: float = 0.45
-    restated: float = 0.7
-    # A category the story lacked is news only when the sentence showing it is not said: no
-    # sentence of the story, in either language, reaches this against it (the bar of a sentence
-    # with a new action: a new category is a new kind of happening). See bench/timeline/README.md,
-    # session 10.
-    category_said: float = 0.6
-    # A sentence giving at least ``known_counts`` counts, every one of which the story already
-    # gave, is said from this similarity: agreeing counts are evidence the encoder misses when an
-    # outlet rewrites a long sentence in the other language (on the dev timelines 0.3-0.4 and one
-    # or two counts did the same: OPEC+ alert precision 0.75 -> 0.80, nothing else moved).
-    said_similarity_known_counts: float = 0.4
-    known_counts: int = 2
-    # With the encoder, within a language: a sentence with this share of its words in one stored
-    # sentence is a rewording of it (0.5 and 0.6 did the same on both dev timelines).
-    rephrased_containment: float = 0.55
-
-
-@dataclass(frozen=True, slots=True)
-class Development:
-    category: str  # a development category id, or an entity id (kind "entity")
-    evidence: str
-    label: Label | None = None
-    kind: str = "category"  # "category" | "entity"
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"category": self.category, "kind": self.kind, "evidence": self.evidence}
-        if self.label is not None:
-            data["labels"] = self.label.to_json()
-        return data
-
-
-@dataclass(frozen=True, slots=True)
-class Novelty:
-    developments: tuple[Development, ...] = ()
-    figure_changes: tuple[FigureChange, ...] = ()
-    new_facts: tuple[str, ...] = ()
-
-    @property
-    def adds_something(self) -> bool:
-        return bool(self.developments or self.figure_changes or self.new_facts)
-
-    @property
-    def adds_concepts_or_figures(self) -> bool:
-        return bool(self.developments or self.figure_changes)
-
-    def summary(self) -> str:
-        parts = [
-            ("new " if d.kind == "entity" else "") + (d.label.en if d.label else d.category.replace("_", " "))
-            for d in self.developments
-        ]
-        parts += [change.label for change in self.figure_changes]
-        if self.new_facts:
-            parts.append(f"{len(self.new_facts)} new sentence(s)")
-        return ", ".join(parts) if parts else "nothing new"
-
-    def to_json(self) -> dict[str, Any]:
-        developments = [d.to_json() for d in self.developments]
-        developments += [
-            {"category": "figure", "kind": "figure", "evidence": change.label} for change in self.figure_changes
-        ]
-        return {
-            "developments": developments,
-            "figures": [
-                {
-                    "kind": change.kind,
-                    "old": change.old.value if change.old else None,
-                    "new": change.new.value,
-                    "old_text": format_figure(change.old) if change.old else None,
-                    "new_text": format_figure(change.new),
-                    "label": change.label,
-                }
-                for change in self.figure_changes
-            ],
-            "new_facts": list(self.new_facts),
-        }
+__all__ = ["Development", "Novelty", "NoveltySettings", "assess", "figure_changes", "said_already"]
 
 
 def figure_changes(figures: Sequence[Figure], memory: StoryMemory, settings: NoveltySettings) -> list[FigureChange]:
@@ -134,35 +39,9 @@ def figure_changes(figures: Sequence[Figure], memory: StoryMemory, settings: Nov
     return new_figures(figures, memory, settings.figure_tolerance)
 
 
-def _strong(pair: tuple[str, str]) -> bool:
-    """A pair naming an action or a figure: "drones" + "delivered", "troops" + "troops:3000"."""
-    return any(item.startswith(ACTION_PREFIX) or ":" in item for item in pair)
-
-
 def _restated(pair: tuple[str, str], kinds: set[str]) -> bool:
     """Whether ``pair`` holds a figure of one of ``kinds`` ("drones:10" for kind "drones")."""
     return any(":" in item and item.split(":", 1)[0] in kinds for item in pair)
-
-
-def _sentence_is_new(
-    sentence: Sentence,
-    memory: StoryMemory,
-    language: str,
-    settings: NoveltySettings,
-    new_pairs: set[tuple[str, str]],
-) -> bool:
-    """New in what it says (a pairing of concepts, actions and figures that no stored sentence in
-    any language made) and in how it says it (wording the story's reports in its language do not
-    contain)."""
-    words = sentence.words
-    if len(words) < settings.min_sentence_words or not new_pairs:
-        return False
-    stored = memory.sentences.get(language)
-    if not stored:
-        return False  # nothing to compare wording with: concepts and figures decide instead
-    unseen = len(words - memory.vocabulary(language).keys())
-    best = max(len(words & known) / len(words) for known in stored)
-    return unseen >= settings.min_unseen_words and best < settings.known_sentence_containment
 
 
 def said_already(
@@ -196,7 +75,7 @@ def assess(
     """What ``features`` adds to ``memory``. ``encoder``: judge sentences by meaning (any language).
     ``others``: the watch's other open stories (a large count one of them gave is not news)."""
     if encoder is None or features.vectors is None:
-        return _assess_by_words(features, memory, settings, others)
+        return assess_by_words(features, memory, settings, others)
     said, nearest = said_already(features, memory, encoder)
     developments: list[Development] = []
     # A category the story did not have is news unless the sentence showing it is said by the
@@ -296,7 +175,7 @@ def assess(
         # A figure the restated sentence writes ties nothing new either.
         restated_kinds = {figure.kind for figure in sentence.figures if written_in(figure.value, restating)}
         strong = any(
-            _strong(pair)
+            strong_pair(pair)
             for pair in meaning_pairs(sentence.meaning) - known_pairs
             if not _restated(pair, restated_kinds)
         )
@@ -339,39 +218,4 @@ def assess(
         for entity in sorted(new_entities & sentence.concepts):
             developments.append(Development(entity, sentence.text, features.labels.get(entity), kind="entity"))
             new_entities.discard(entity)
-    return Novelty(tuple(developments), tuple(changes), tuple(new_facts[: settings.max_new_facts]))
-
-
-def _assess_by_words(
-    features: ArticleFeatures,
-    memory: StoryMemory,
-    settings: NoveltySettings,
-    others: Sequence[StoryMemory] = (),
-) -> Novelty:
-    developments: list[Development] = []
-    changes = new_figures(figures_of_news(features), memory, settings.figure_tolerance, others)
-    if roundup_report(features):
-        return Novelty(figure_changes=tuple(changes))
-    for category, evidence in features.categories.items():
-        if category not in memory.categories and not looks_back(evidence):
-            developments.append(Development(category, evidence, features.labels.get(category)))
-    new_facts: list[str] = []
-    new_entities = {entity for entity in features.entities if entity not in memory.entities}
-    known_pairs = memory.known_pairs
-    for sentence in features.sentences:
-        new_pairs = meaning_pairs(sentence.meaning) - known_pairs
-        fact = _sentence_is_new(sentence, memory, features.language, settings, new_pairs) and not looks_back(
-            sentence.text
-        )
-        if fact:
-            new_facts.append(sentence.text)
-        # A new place or actor counts when a new sentence names it, or when it does something
-        # the story has not seen (a new action or figure), not when it is a stock attribution.
-        if fact or any(_strong(pair) for pair in new_pairs):
-            named = sorted((new_entities & sentence.concepts) - GENERIC_ENTITIES)
-            for entity in named:
-                developments.append(Development(entity, sentence.text, features.labels.get(entity), kind="entity"))
-                new_entities.discard(entity)
-            if named and not fact:
-                new_facts.append(sentence.text)  # the alert quotes what the new actor did
     return Novelty(tuple(developments), tuple(changes), tuple(new_facts[: settings.max_new_facts]))

@@ -17,7 +17,7 @@ from stories.features import ArticleFeatures
 from stories.memory import StoryMemory
 
 if TYPE_CHECKING:
-    from stories.novelty import NoveltySettings
+    from stories.novelty_types import NoveltySettings
 
 
 def headline_of_body(features: ArticleFeatures) -> bool:
