@@ -67,7 +67,7 @@ class StoryCandidate:
     story_id: int
     memory: StoryMemory
     # Past the window in which the desk keeps stories open, though within ``max_gap``: open only
-    # to a report of its own kind (``of_its_kind``) that clears the join bar.
+    # to a report of its own kind (``of_its_kind``).
     late: bool = False
 
 
@@ -218,11 +218,12 @@ def decide(
     # its last report, another event of the watch matches its places and actors as well (the
     # window's 7 days against 10: left out, OPEC+ story F1 0.87 -> 0.62), while a report of its
     # own kind is its next turn (a vaccine campaign's next figure 9 days on; left out, ten dev
-    # files: egypt 0.49 -> 0.53, mpox 0.41 -> 0.46).
+    # files: egypt 0.49 -> 0.59, mpox 0.41 -> 0.46). Such a story then takes the report as an open
+    # one would, folding included (joins only: egypt 0.53, the president's word on the pound 8 days
+    # after its last report, at 0.2-0.33, apart).
     open_stories = [
         c for c in candidates if in_span(c.memory, at, settings) and (not c.late or of_its_kind(features, c.memory))
     ]
-    late_ids = {c.story_id for c in open_stories if c.late}
     weights = name_weights([c.memory.matched for c in open_stories], watch_names)
     with_weak = name_weights([c.memory for c in open_stories], watch_names)
 
@@ -260,12 +261,7 @@ def decide(
         key=lambda pair: pair[0][1],
         reverse=True,
     )
-    # A late story takes the report only over the join bar: it never folds one in.
-    scored = [
-        (rank if silent else score, c)
-        for (score, rank), c in ranked
-        if c.story_id not in late_ids or (rank if silent else score) >= join
-    ]
+    scored = [(rank if silent else score, c) for (score, rank), c in ranked]
     if scored:
         score, best = scored[0]
         # Among the stories the report could join, one that has been where the report puts its
