@@ -31,7 +31,10 @@ smaller set of topics, comparable with those measured before more dev files were
 ``--no-shipped``: skip the shipped model's replays. ``--procedure``: how each model is fitted
 (``fit_join.PROCEDURES``: plain, prior, nonnegative, new-only; default plain), ``--l2`` its L2
 strength. ``--in-sample``: instead of leaving topics out, replay each with the model fitted on
-every ``--pool`` file (the weights that procedure would ship).
+every ``--pool`` file (the weights that procedure would ship). ``--bars JOIN,FOLD``: the decision's
+join and fold probabilities (``DecisionSettings.join_probability``, ``fold_probability``) in every
+replay, the shipped model's included (default: ``DecisionSettings``'): a change of the bars is
+judged with the same bars in every fold, as it would ship.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from itertools import combinations
 from pathlib import Path
 
@@ -106,9 +110,18 @@ def replay_with(
     shipped = stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS
     stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS = tuple(full), float(w[-1])
     try:
-        return replay(path, alert_account=alert_account)
+        return replay(path, decision=bars(), alert_account=alert_account)
     finally:
         stories.join.JOIN_WEIGHTS, stories.join.JOIN_BIAS = shipped
+
+
+def bars() -> DecisionSettings | None:
+    """The decision settings every replay uses with ``--bars JOIN,FOLD``; without it None (the
+    desk's own, as ``replay_timeline`` replays)."""
+    if "--bars" not in sys.argv[1:]:
+        return None
+    join, fold = (float(value) for value in option("--bars", "").split(","))
+    return replace(DecisionSettings(), join_probability=join, fold_probability=fold)
 
 
 TOPIC_OF: dict[int, str] = {}  # id of each item list's first item -> its topic (set in main)
@@ -134,13 +147,18 @@ def option(name: str, default: str) -> str:
 
 
 def main() -> None:
-    threshold = DecisionSettings().join_probability
+    decision = bars() or DecisionSettings()
+    threshold = decision.join_probability
     l2 = float(option("--l2", str(L2)))
     names = option("--evidence", ",".join(JOIN_EVIDENCE)).split(",")
     with tempfile.TemporaryDirectory() as scratch:
         data = {path.stem: evidence_by_item(path, Path(scratch)) for path in sorted(TIMELINES.glob("*-dev.jsonl"))}
     TOPIC_OF.update({id(items[0]): name for name, items in data.items() if items})
-    shipped = {test: replay(TIMELINES / f"{test}.jsonl") for test in data if "--no-shipped" not in sys.argv[1:]}
+    shipped = {
+        test: replay(TIMELINES / f"{test}.jsonl", decision=bars())
+        for test in data
+        if "--no-shipped" not in sys.argv[1:]
+    }
     procedure = option("--procedure", "plain")
     if "--in-sample" in sys.argv[1:]:
         in_sample(data, l2, names)
@@ -149,7 +167,7 @@ def main() -> None:
         one_on_one(data, shipped, threshold)
     print(
         f"\nleft out: fitted on every other dev file (L2 {l2}, procedure {procedure}, evidence {', '.join(names)}), "
-        "replayed on the one"
+        f"replayed on the one (join bar {threshold}, fold bar {decision.fold_probability})"
     )
     print("left out (shipped: the model in stories.join)")
     errors = "--errors" in sys.argv[1:]
