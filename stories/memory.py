@@ -67,6 +67,9 @@ class StoryMemory:
     articles: int = 0
     texts: list[str] = field(default_factory=list)  # sentences as written, oldest first
     leads: list[str] = field(default_factory=list)  # titles and first sentences, oldest first
+    # The title and first sentence of the story's first report in each language, kept however
+    # long the story grows: the event the story was founded on (``stories.join.founding_similarity``).
+    founding: list[str] = field(default_factory=list)
     names: dict[str, Counter[str]] = field(default_factory=dict)  # language → name key → reports
     numbers: list[int] = field(default_factory=list)  # every count its reports stated, oldest first
     first_at: datetime | None = None  # the earliest and latest event time of its reports
@@ -91,11 +94,11 @@ class StoryMemory:
         return self._pairs
 
     def vectors(self, which: str, encoder: SentenceEncoder) -> Any:
-        """The encoder's vectors of ``texts`` or ``leads``, computed once per absorbed article
+        """The encoder's vectors of ``texts``, ``leads`` or ``founding``, computed once per absorbed article
         (a story is compared with every report that comes while it is open)."""
         import numpy as np
 
-        texts = self.texts if which == "texts" else self.leads
+        texts = {"texts": self.texts, "leads": self.leads, "founding": self.founding}[which]
         cached = self._vectors.get(which)
         if cached is not None and cached[0] == self.articles:
             return cached[2]
@@ -118,7 +121,7 @@ class StoryMemory:
         several stories embeds those of all of them in one call to the model (the encoder's
         cache then answers ``vectors``)."""
         missing: list[str] = []
-        for which, texts in (("texts", self.texts), ("leads", self.leads)):
+        for which, texts in (("texts", self.texts), ("leads", self.leads), ("founding", self.founding)):
             cached = self._vectors.get(which)
             if cached is not None and cached[0] == self.articles:
                 continue
@@ -191,6 +194,7 @@ class StoryMemory:
                     if not self._pair_counts[pair]:
                         del self._pair_counts[pair]
                         self._pairs.discard(pair)
+        first_in_language = not self.titles.get(language)
         titles = self.titles.setdefault(language, [])
         titles.append(features.title_words)
         del titles[:-MAX_TITLES_PER_LANGUAGE]
@@ -200,6 +204,8 @@ class StoryMemory:
         del self.texts[:-MAX_TEXTS]
         self.leads.extend(sentence.text for sentence in features.sentences[:2])
         del self.leads[:-MAX_LEADS]
+        if first_in_language:
+            self.founding.extend(sentence.text for sentence in features.sentences[:2])
         for sentence in (*features.sentences, *features.standfirst):
             self.numbers.extend(n for n in sentence.numbers if n not in self.numbers)
         del self.numbers[:-MAX_NUMBERS]
@@ -246,6 +252,7 @@ class StoryMemory:
             "articles": self.articles,
             "texts": self.texts,
             "leads": self.leads,
+            "founding": self.founding,
             "names": {language: dict(keys) for language, keys in self.names.items()},
             "numbers": self.numbers,
             "first_at": self.first_at.isoformat() if self.first_at else None,
@@ -281,6 +288,8 @@ class StoryMemory:
             articles=int(data.get("articles", 0)),
             texts=list(data.get("texts", [])),
             leads=list(data.get("leads", [])),
+            # States stored before it was kept: the oldest lead the story still holds.
+            founding=list(data.get("founding") or data.get("leads", [])[:2]),
             names={language: Counter(keys) for language, keys in (data.get("names") or {}).items()},
             numbers=[int(n) for n in data.get("numbers", [])],
             first_at=_time(data.get("first_at")),

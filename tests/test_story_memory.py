@@ -7,7 +7,7 @@ import json
 
 from ingest.prepare import Preparer
 from stories.concepts import Lexicon
-from stories.memory import StoryMemory
+from stories.memory import MAX_LEADS, StoryMemory
 from stories.types import Entry
 
 REPORTS = [
@@ -17,22 +17,27 @@ REPORTS = [
 ]
 
 
+def report(index: int, language: str, title: str, summary: str) -> Entry:
+    return Entry(
+        feed="wire",
+        title=title,
+        summary=summary,
+        guid=str(index),
+        url=f"https://wire.example/{index}",
+        text="",
+        published=None,
+        language_hint=language,
+    )
+
+
 def absorbed(weak: frozenset[int] = frozenset()) -> StoryMemory:
     """The story of ``REPORTS``; those numbered in ``weak`` joined it weakly (``core=False``)."""
     preparer = Preparer(Lexicon(), None)
     memory = StoryMemory()
     for index, (language, title, summary) in enumerate(REPORTS):
-        entry = Entry(
-            feed="wire",
-            title=title,
-            summary=summary,
-            guid=str(index),
-            url=f"https://wire.example/{index}",
-            text="",
-            published=None,
-            language_hint=language,
+        memory.absorb(
+            preparer.prepare(report(index, language, title, summary), language).features, core=index not in weak
         )
-        memory.absorb(preparer.prepare(entry, language).features, core=index not in weak)
     return memory
 
 
@@ -94,3 +99,23 @@ def test_a_memory_whose_members_are_all_core_is_what_it_matches_and_is_stored_as
     assert memory.matched is memory
     assert "core" not in memory.to_json(), "states of stories without a weak member keep their form"
     assert stored(memory).matched == memory
+
+
+def test_the_first_report_in_each_language_is_kept_however_long_the_story_grows() -> None:
+    # Which event the story is (``stories.join.founding_similarity``): the title and lead of its
+    # first report in each language stay when the newest leads have long taken their place.
+    preparer = Preparer(Lexicon(), None)
+    memory = StoryMemory()
+    for index in range(MAX_LEADS):
+        language, title, summary = REPORTS[index % len(REPORTS)]
+        memory.absorb(preparer.prepare(report(index, language, f"{title} ({index})", summary), language).features)
+    first, first_english = "قوات كورية شمالية تنتشر في كورسك (0)", "North Korean troops near Kursk (1)"
+    assert first not in memory.leads and first_english not in memory.leads, "the first leads made room"
+    assert memory.founding[0] == first and memory.founding[2] == first_english and len(memory.founding) == 4
+    assert stored(memory).founding == memory.founding
+
+
+def test_a_state_stored_before_the_first_report_was_kept_reads_its_oldest_lead() -> None:
+    state = absorbed().to_json()
+    del state["founding"]
+    assert StoryMemory.from_json(state).founding == state["leads"][:2]

@@ -35,10 +35,11 @@ def test_every_topic_has_a_dev_file_and_the_checked_ones_a_holdout() -> None:
 
 # A dev file of session 11 whose stories today's join gets wrong (issue 8, still open: one mpox
 # story swallows the emergency declarations and the cases abroad): kept on main as the evidence,
-# with a floor just under today's figure (0.30) so that a change making it worse fails here.
+# with a floor just under today's figure (0.46 since the join model is fitted on the ten dev
+# files with founding evidence; 0.30 before) so that a change making it worse fails here.
 # Raising it to 0.5 is part of issue 8 (egypt-dev, 0.47 with this floor at 0.42, is at 0.57 since
 # a story past the desk's window takes a report of its own kind: the general floor).
-STORY_FLOOR = {"mpox-dev.jsonl": 0.25}
+STORY_FLOOR = {"mpox-dev.jsonl": 0.42}
 
 
 @pytest.mark.parametrize("name", TIMELINES)
