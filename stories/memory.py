@@ -78,6 +78,10 @@ class StoryMemory:
     # the same memory over its core reports only. None while every report is core (and in
     # states stored before it existed).
     core: StoryMemory | None = None
+    # The story's first report alone: which event the story was started for, however far its
+    # later reports carried it (``stories.decide.founding_disowns``). None in states stored
+    # before it existed, and in ``core``.
+    first_report: StoryMemory | None = None
     _pairs: set[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
     # How many of ``meanings`` make each pairing: forgetting the oldest sentences takes away only
     # the pairings no remaining sentence makes, without going over all of them again.
@@ -127,8 +131,9 @@ class StoryMemory:
                 continue
             dropped = _dropped(cached[1], texts) if cached is not None else None
             missing.extend(texts[len(cached[1]) - dropped :] if cached is not None and dropped is not None else texts)
-        if self.core is not None:
-            missing.extend(self.core.unembedded())
+        for part in (self.core, self.first_report):
+            if part is not None:
+                missing.extend(part.unembedded())
         return missing
 
     def vocabulary(self, language: str) -> dict[str, None]:
@@ -150,8 +155,12 @@ class StoryMemory:
         ``texts``: the sentences the encoder reads of it (default: the encoded ones, else all).
         ``core``: whether it widens what the story matches (``matched``): a weak join belongs to
         the story but does not (``stories.decide.DecisionSettings.weak_member_penalty``)."""
+        if not self.articles and self.first_report is None:
+            self.first_report = StoryMemory()
+            self.first_report._absorb(features, at, texts)
         if not core and self.core is None:
             self.core = StoryMemory.from_json(self.to_json())
+            self.core.first_report = None
         elif core and self.core is not None:
             self.core.absorb(features, at, texts)
         self._absorb(features, at, texts)
@@ -258,6 +267,7 @@ class StoryMemory:
             "first_at": self.first_at.isoformat() if self.first_at else None,
             "last_at": self.last_at.isoformat() if self.last_at else None,
             **({"core": self.core.to_json()} if self.core is not None else {}),
+            **({"first_report": self.first_report.to_json()} if self.first_report is not None else {}),
         }
 
     @classmethod
@@ -295,6 +305,7 @@ class StoryMemory:
             first_at=_time(data.get("first_at")),
             last_at=_time(data.get("last_at")),
             core=cls.from_json(data["core"]) if data.get("core") else None,
+            first_report=cls.from_json(data["first_report"]) if data.get("first_report") else None,
         )
 
 
