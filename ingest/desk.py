@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from ingest.desk_batch import Batch, Lookahead, StorySettings
 from ingest.prepare import PreparedArticle, Preparer
 from storage import bands, story_repo
 from storage.models import Story, WatchMatch
 from storage.story_repo import ArticleHead
 from stories.categories import NO_CATEGORIES, Categoriser
 from stories.concepts import Lexicon
-from stories.decide import Decision, DecisionSettings, StoryCandidate, copy_needs_meaning, decide, in_span
+from stories.decide import Decision, StoryCandidate, copy_needs_meaning, decide, in_span
 from stories.features import MAX_ENCODED, ArticleFeatures, to_encode, with_vectors
 from stories.fingerprint import NEAR_DUPLICATE_THRESHOLD, MinHasher
 from stories.memory import StoryMemory
@@ -29,48 +29,6 @@ from stories.semantic import SentenceEncoder
 from stories.types import Entry, Language
 
 __all__ = ["Lookahead", "PreparedArticle", "StoryDesk", "StorySettings"]
-
-
-@dataclass(frozen=True, slots=True)
-class StorySettings:
-    # Stories with an event within this are open for new reports; past it, up to
-    # ``DecisionSettings.max_gap``, only for a report of their own kind (``stories.decide.of_its_kind``).
-    window: timedelta = timedelta(days=7)
-    max_candidates: int = 200  # the most recently active stories of a watch that are compared
-    decision: DecisionSettings = field(default_factory=DecisionSettings)
-
-
-@dataclass(frozen=True, slots=True)
-class Lookahead:
-    """What ``StoryDesk.look_ahead`` found before the write lock: each looked-up report's
-    near-duplicates, best first (article id -> (article id, similarity))."""
-
-    near: Mapping[int, list[tuple[int, float]]]
-    queued: int = 0  # the watch's queued matches it read (``ingest.decide.look_ahead``)
-    # Their article ids: the batch decides these, not matches the crawl queued since (a report
-    # of an older event committed meanwhile comes first in the queue, but was not looked ahead:
-    # it comes with its own notice and is looked ahead then).
-    article_ids: tuple[int, ...] = ()
-
-
-@dataclass(slots=True)
-class _Batch:
-    """What deciding one batch of a watch's reports reads, looked up once for the whole batch and
-    kept up to date as its reports are decided: the watch's open stories (and every story the
-    batch touched), the first reports of each body, and each report's near-duplicates with the
-    stories they joined."""
-
-    watch: str
-    stories: dict[int, Story]
-    firsts: dict[str, list[tuple[int, int]]]  # fingerprint -> the first two (article id, story id)
-    near: dict[int, list[tuple[int, float]]]  # article id -> its near-duplicates, best first
-    story_of: dict[int, int]  # article id -> its story under the watch (decided ones)
-    # The sentences each report will likely be judged by, in the batch's order, embedded a few
-    # reports ahead of placing them (``StoryDesk._encode_ahead``); how many reports are embedded.
-    ahead: list[list[str]] = field(default_factory=list)
-    position: dict[int, int] = field(default_factory=dict)  # article id -> its index in ``ahead``
-    embedded: int = 0
-
 
 # Reports whose sentences are embedded in one call to the model, ahead of placing them: a call
 # costs about a third per sentence of one per report, and a transaction cut short by its deadline
@@ -102,7 +60,7 @@ class StoryDesk:
         self._memories: dict[int, tuple[str, StoryMemory]] = {}
         # Stories whose memory changed since it was last written to their row (``save_states``).
         self._unsaved: dict[int, Story] = {}
-        self._batch: _Batch | None = None  # between ``begin`` and ``save_states``/``forget_unsaved``
+        self._batch: Batch | None = None  # between ``begin`` and ``save_states``/``forget_unsaved``
 
     # -- per article ------------------------------------------------------------------------
 
@@ -128,7 +86,7 @@ class StoryDesk:
         )
         if self.encoder is not None and reports:
             story_of = story_repo.stories_of(session, sorted({a for found in near.values() for a, _ in found}), watch)
-            planned = _Batch(watch, {}, firsts, near, story_of)
+            planned = Batch(watch, {}, firsts, near, story_of)
             self._plan_encoding(planned, reports)
             ahead = [text for texts in planned.ahead for text in texts]
             if ahead:  # some report will be compared by meaning: with the stories open at its time
@@ -185,7 +143,7 @@ class StoryDesk:
             if since is not None
             else {}
         )
-        self._batch = _Batch(watch, stories, firsts, near, story_of)
+        self._batch = Batch(watch, stories, firsts, near, story_of)
         self._plan_encoding(self._batch, reports)
 
     @staticmethod
@@ -202,7 +160,7 @@ class StoryDesk:
                 lookups.append(bands.NearLookup(article_id, one.band_keys, one.signature))
         return lookups
 
-    def _plan_encoding(self, batch: _Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
+    def _plan_encoding(self, batch: Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> None:
         """The sentences of the reports that will need them, in order. A copy of a stored report
         (same body, or a near-duplicate) usually does not: its decision rests on its figures
         unless its categories are found by meaning (``copy_needs_meaning``); if it turns out to
@@ -227,7 +185,7 @@ class StoryDesk:
             batch.ahead.append(texts)
 
     @staticmethod
-    def _absorbed_before_compared(batch: _Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> list[str]:
+    def _absorbed_before_compared(batch: Batch, reports: Sequence[tuple[int, PreparedArticle, datetime]]) -> list[str]:
         """The sentences the batch's likely copies add to their stories before its last report
         compared by meaning: that report embeds them then (``_embed_stories``, under the write
         lock), so the look-ahead embeds them first. A copy's sentences are what a report of its
@@ -240,7 +198,7 @@ class StoryDesk:
             for text in to_encode(prepared.features)
         ]
 
-    def _encode_ahead(self, batch: _Batch, article_id: int) -> None:
+    def _encode_ahead(self, batch: Batch, article_id: int) -> None:
         """Before placing a report: embed, in one call, its sentences and those of the next
         reports up to ``ENCODE_AHEAD``, unless they are embedded already."""
         position = batch.position.get(article_id)
@@ -328,7 +286,7 @@ class StoryDesk:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _open_stories(self, batch: _Batch, at: datetime) -> dict[int, Story]:
+    def _open_stories(self, batch: Batch, at: datetime) -> dict[int, Story]:
         """``story_repo.active_stories`` at ``at``, from the batch's stories as they stand now
         (a story the batch created or moved forward in time counts as the database would)."""
         since = at - self._reach()
@@ -397,7 +355,7 @@ class StoryDesk:
         self._memories[story.id] = (story.state_token, memory)
         self._unsaved[story.id] = story
 
-    def _duplicate(self, batch: _Batch, article_id: int, prepared: PreparedArticle) -> tuple[int | None, int | None]:
+    def _duplicate(self, batch: Batch, article_id: int, prepared: PreparedArticle) -> tuple[int | None, int | None]:
         """The story and article of an earlier report with the same body, else a near-duplicate."""
         for first, story_id in batch.firsts.get(prepared.fingerprint, []):
             if first != article_id:
