@@ -42,6 +42,9 @@ class NoveltySettings:
     # or two counts did the same: OPEC+ alert precision 0.75 -> 0.80, nothing else moved).
     said_similarity_known_counts: float = 0.4
     known_counts: int = 2
+    # A sentence stating one count that a story sentence at this cosine or more states is said
+    # (``stories.sentence_additions.counts_restated``): a count told again, read 0.3-0.45 across languages.
+    counts_restated_similarity: float = 0.3
     # With the encoder, within a language: a sentence with this share of its words in one stored
     # sentence is a rewording of it (0.5 and 0.6 did the same on both dev timelines).
     rephrased_containment: float = 0.55

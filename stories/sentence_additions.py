@@ -19,6 +19,7 @@ from stories.figure_novelty import known_number, known_to_watch, stated_values, 
 from stories.figures import PRICE_KINDS, FigureChange
 from stories.memory import StoryMemory
 from stories.restatements import earlier_values
+from stories.semantic import SentenceEncoder
 from stories.stances import reverses
 
 
@@ -95,3 +96,27 @@ def restated_change(
         and new.value in stated_values(memory.texts[row])
         for sentence, row in zip(features.encoded, nearest, strict=False)
     )
+
+
+def counts_restated(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder, bar: float) -> list[bool]:
+    """For each encoded sentence of the report, whether it states one count and a story sentence
+    at ``bar`` (cosine) or more against it states that count too: "Six women and a Lebanese soldier were
+    among the dead" after "بينهم ست نساء وجندي". A count agreeing in a sentence about the same
+    thing is the restatement the encoder reads low across languages (0.3-0.45). Two counts or
+    more the story gave are judged by ``NoveltySettings.known_counts`` (any story sentence)."""
+    if features.vectors is None or not len(features.vectors) or not memory.texts:
+        return [False] * len(features.encoded)
+    cosines = features.vectors @ memory.vectors("texts", encoder).T
+    stored: dict[int, frozenset[int]] = {}
+
+    def states_all(counts: frozenset[int], row: int) -> bool:
+        if row not in stored:
+            stored[row] = stated_values(memory.texts[row])
+        return counts <= stored[row]
+
+    restated = []
+    for sentence, row_cosines in zip(features.encoded, cosines, strict=True):
+        counts = stated_values(sentence.text)
+        near = [int(row) for row in (row_cosines >= bar).nonzero()[0]]
+        restated.append(len(counts) == 1 and any(states_all(counts, row) for row in near))
+    return restated
