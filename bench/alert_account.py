@@ -3,7 +3,7 @@ decided and the expected event) and the evidence the novelty judgement had.
 
 Used by ``bench/replay_timeline.py --alert-account`` and ``bench/cross_topic.py --alert-account``.
 While a replay runs, ``NoveltyProbe`` records, for the last novelty judgement of each report
-(``stories.novelty.assess`` through ``said_already``), every judged sentence's nearest sentence of
+(``stories.novelty.assess`` through ``sentence_cosines``), every judged sentence's nearest sentence of
 the story (cosine, any language), the report's categories and those its story already had.
 """
 
@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from numpy.typing import NDArray
 
 import stories.novelty
 from stories.features import ArticleFeatures
@@ -60,7 +62,7 @@ class Probe:
 
 
 class NoveltyProbe:
-    """Records each novelty judgement (``stories.novelty.said_already``) while installed."""
+    """Records each novelty judgement (``stories.novelty.sentence_cosines``) while installed."""
 
     def __init__(self) -> None:
         self.last = Probe()
@@ -70,25 +72,24 @@ class NoveltyProbe:
 
     @contextmanager
     def installed(self) -> Iterator[NoveltyProbe]:
-        original = stories.novelty.said_already
+        original = stories.novelty.sentence_cosines
 
-        def recording(
-            features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder
-        ) -> tuple[list[float], list[int]]:
-            scores, rows = original(features, memory, encoder)
+        def recording(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> NDArray[Any] | None:
+            cosines = original(features, memory, encoder)
+            scores, rows = stories.novelty.said_already(cosines, len(features.encoded))
             nearest = [memory.texts[row] if row >= 0 else "" for row in rows]
             self.last = Probe(
                 [Judged(s.text, score, near) for s, score, near in zip(features.encoded, scores, nearest, strict=True)],
                 sorted(features.categories),
                 sorted(memory.categories),
             )
-            return scores, rows
+            return cosines
 
-        stories.novelty.said_already = recording
+        stories.novelty.sentence_cosines = recording
         try:
             yield self
         finally:
-            stories.novelty.said_already = original
+            stories.novelty.sentence_cosines = original
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
 
 from stories.features import ArticleFeatures
 from stories.figure_novelty import known_value
@@ -68,11 +69,18 @@ def _names_shared(
     return min(1.0, shared / 3)
 
 
+def _title_and_lead_against(
+    features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder, which: Literal["leads", "founding"]
+) -> float:
+    """The highest cosine between the article's title and lead and the story's sentences ``which``."""
+    if features.vectors is None or not len(features.vectors) or not getattr(memory, which):
+        return 0.0
+    return float(best_match(features.vectors[:2], memory.vectors(which, encoder)).max())
+
+
 def lead_similarity(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> float:
     """The highest cosine between the article's title and lead and the story's, any language."""
-    if features.vectors is None or not len(features.vectors) or not memory.leads:
-        return 0.0
-    return float(best_match(features.vectors[:2], memory.vectors("leads", encoder)).max())
+    return _title_and_lead_against(features, memory, encoder, "leads")
 
 
 def founding_similarity(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> float:
@@ -80,9 +88,7 @@ def founding_similarity(features: ArticleFeatures, memory: StoryMemory, encoder:
     report in each language (``StoryMemory.founding``). ``lead_similarity`` takes the story's closest lead, so a story
     grown through a chain of reports, each close to the one before, has a member close to
     almost any report of its watch; its first report still says which event it is."""
-    if features.vectors is None or not len(features.vectors) or not memory.founding:
-        return 0.0
-    return float(best_match(features.vectors[:2], memory.vectors("founding", encoder)).max())
+    return _title_and_lead_against(features, memory, encoder, "founding")
 
 
 def coverage(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> float:

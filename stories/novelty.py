@@ -12,6 +12,9 @@ exact path (``stories.figures``): a changed figure is news whatever the sentence
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
+
+from numpy.typing import NDArray
 
 from stories.features import ArticleFeatures, Sentence
 from stories.figure_novelty import new_figures, written_in
@@ -30,7 +33,7 @@ from stories.write_ups import (
     written_up_across,
 )
 
-__all__ = ["Development", "Novelty", "NoveltySettings", "assess", "figure_changes", "said_already"]
+__all__ = ["Development", "Novelty", "NoveltySettings", "assess", "figure_changes", "said_already", "sentence_cosines"]
 
 
 def figure_changes(figures: Sequence[Figure], memory: StoryMemory, settings: NoveltySettings) -> list[FigureChange]:
@@ -44,15 +47,21 @@ def _restated(pair: tuple[str, str], kinds: set[str]) -> bool:
     return any(":" in item and item.split(":", 1)[0] in kinds for item in pair)
 
 
-def said_already(
-    features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder
-) -> tuple[list[float], list[int]]:
-    """For each encoded sentence of the article, its highest cosine against the story's sentences
-    (any language), and which of ``memory.texts`` gives it (-1 when the story has none): one
-    product of the two sets of vectors gives both."""
+def sentence_cosines(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder) -> NDArray[Any] | None:
+    """The cosine of each encoded sentence of the article against each of the story's sentences
+    (any language), one row per sentence; None when either side has none. Read once per
+    assessment: ``said_already`` and ``counts_restated`` both judge by it."""
     if features.vectors is None or not len(features.vectors) or not memory.texts:
-        return [0.0] * len(features.encoded), [-1] * len(features.encoded)
-    cosines = features.vectors @ memory.vectors("texts", encoder).T
+        return None
+    return features.vectors @ memory.vectors("texts", encoder).T
+
+
+def said_already(cosines: NDArray[Any] | None, sentences: int) -> tuple[list[float], list[int]]:
+    """For each of the ``sentences`` encoded sentences, its highest cosine against the story's
+    sentences (``sentence_cosines``), and which of ``memory.texts`` gives it (-1 when the story
+    has none)."""
+    if cosines is None:
+        return [0.0] * sentences, [-1] * sentences
     return [float(x) for x in cosines.max(axis=1)], [int(row) for row in cosines.argmax(axis=1)]
 
 
@@ -76,7 +85,8 @@ def assess(
     ``others``: the watch's other open stories (a large count one of them gave is not news)."""
     if encoder is None or features.vectors is None:
         return assess_by_words(features, memory, settings, others)
-    said, nearest = said_already(features, memory, encoder)
+    cosines = sentence_cosines(features, memory, encoder)
+    said, nearest = said_already(cosines, len(features.encoded))
     developments: list[Development] = []
     # A category the story did not have is news unless the sentence showing it is said by the
     # story (then the story held the fact and only missed the category: a watch's terms are
@@ -144,7 +154,7 @@ def assess(
     changed = {change.new.value for change in changes}
     known_pairs = memory.known_pairs
     numbers = StoryNumbers(memory, others, changed, settings.figure_tolerance)
-    restates_counts = counts_restated(features, memory, encoder, settings.counts_restated_similarity)
+    restates_counts = counts_restated(features, memory, cosines, settings.counts_restated_similarity)
 
     for index, (sentence, score) in enumerate(zip(features.sentences, scores, strict=True)):
         if len(sentence.words) < settings.min_sentence_words:

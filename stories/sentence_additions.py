@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from numpy.typing import NDArray
 
 from stories.features import ArticleFeatures, Sentence
 from stories.figure_money import money_given, new_money
@@ -19,7 +22,6 @@ from stories.figure_novelty import known_number, known_to_watch, stated_values, 
 from stories.figures import PRICE_KINDS, FigureChange
 from stories.memory import StoryMemory
 from stories.restatements import earlier_values
-from stories.semantic import SentenceEncoder
 from stories.stances import reverses
 
 
@@ -98,15 +100,17 @@ def restated_change(
     )
 
 
-def counts_restated(features: ArticleFeatures, memory: StoryMemory, encoder: SentenceEncoder, bar: float) -> list[bool]:
+def counts_restated(
+    features: ArticleFeatures, memory: StoryMemory, cosines: NDArray[Any] | None, bar: float
+) -> list[bool]:
     """For each encoded sentence of the report, whether it states one count and a story sentence
     at ``bar`` (cosine) or more against it states that count too: "Six women and a Lebanese soldier were
     among the dead" after "بينهم ست نساء وجندي". A count agreeing in a sentence about the same
     thing is the restatement the encoder reads low across languages (0.3-0.45). Two counts or
-    more the story gave are judged by ``NoveltySettings.known_counts`` (any story sentence)."""
-    if features.vectors is None or not len(features.vectors) or not memory.texts:
+    more the story gave are judged by ``NoveltySettings.known_counts`` (any story sentence).
+    ``cosines``: ``stories.novelty.sentence_cosines``."""
+    if cosines is None:
         return [False] * len(features.encoded)
-    cosines = features.vectors @ memory.vectors("texts", encoder).T
     stored: dict[int, frozenset[int]] = {}
 
     def states_all(counts: frozenset[int], row: int) -> bool:
