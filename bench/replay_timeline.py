@@ -385,11 +385,16 @@ def main() -> None:
     for path, scores in results:
         print(f"\n== {path.name}: {scores.items} items in {scores.seconds:.2f}s")
         if items_hidden(path, args.figures_only):
+            # The pairs' precision and recall are figures too: they say whether a holdout loses its
+            # story score to merges (precision) or to splits (recall) without showing an item.
             print(
                 f"alert precision {scores.precision:.2f}  recall {scores.recall:.2f}  "
+                f"false alerts {scores.false_alerts}  missed {scores.missed}  "
                 f"same-story F1 {scores.same_story.f1:.2f}  across languages F1 {scores.across_languages.f1:.2f}"
                 "  (figures only: items not shown)"
             )
+            for name, pairs in (("same story", scores.same_story), ("across languages", scores.across_languages)):
+                print(f"{name}: pairwise precision {pairs.precision:.2f} recall {pairs.recall:.2f} F1 {pairs.f1:.2f}")
             continue
         print(
             f"alert precision {scores.precision:.2f}  recall {scores.recall:.2f}  "

@@ -5,6 +5,9 @@ and only checked, so these floors guard against regressions, not the figures in 
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -64,6 +67,25 @@ def test_a_holdout_s_items_are_never_printed_however_the_replay_is_asked() -> No
     assert not items_hidden(Path("bench/timeline/kursk-dev.jsonl"), None)
     assert not items_hidden(Path("bench/timeline/kursk-dev.jsonl"), "holdout")
     assert items_hidden(Path("bench/timeline/kursk-dev.jsonl"), "kursk")
+
+
+def test_a_figures_only_replay_says_whether_stories_were_merged_or_cut_and_shows_no_item() -> None:
+    # A held-out file's story score is read once per session: its pairs' precision (merges) and
+    # recall (cuts) tell the next session where to look, without one item being printed.
+    script = BENCH / "replay_timeline.py"
+    timeline = BENCH / "timeline" / "cholera-dev.jsonl"
+    printed = subprocess.run(
+        [sys.executable, str(script), "--figures-only", "cholera", "--stories", "--alert-account", str(timeline)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert re.search(r"same story: pairwise precision \d\.\d\d recall \d\.\d\d F1 \d\.\d\d", printed), printed
+    assert re.search(r"false alerts \d+  missed \d+", printed), printed
+    items = [json.loads(line) for line in timeline.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for item in items:
+        assert item["id"] not in printed and item["title"] not in printed, item["id"]
 
 
 def test_each_story_mistake_is_told_at_the_item_that_made_it() -> None:
