@@ -67,9 +67,6 @@ class StoryMemory:
     articles: int = 0
     texts: list[str] = field(default_factory=list)  # sentences as written, oldest first
     leads: list[str] = field(default_factory=list)  # titles and first sentences, oldest first
-    # The title and first sentence of the story's first report in each language, kept however
-    # long the story grows: the event the story was founded on (``stories.join.founding_similarity``).
-    founding: list[str] = field(default_factory=list)
     names: dict[str, Counter[str]] = field(default_factory=dict)  # language → name key → reports
     numbers: list[int] = field(default_factory=list)  # every count its reports stated, oldest first
     first_at: datetime | None = None  # the earliest and latest event time of its reports
@@ -78,10 +75,11 @@ class StoryMemory:
     # the same memory over its core reports only. None while every report is core (and in
     # states stored before it existed).
     core: StoryMemory | None = None
-    # The story's first report alone: which event the story was started for, however far its
-    # later reports carried it (``stories.decide.founding_disowns``). None in states stored
-    # before it existed, and in ``core``.
-    first_report: StoryMemory | None = None
+    # The story's first report in each language, oldest first, each a memory of that report
+    # alone, kept however long the story grows: which event the story was started for, however
+    # far its later reports carried it. Their titles and leads are ``founding``; the first of
+    # them is ``first_report``. Empty in a memory of one report (it is its own first report).
+    first_reports: list[StoryMemory] = field(default_factory=list)
     _pairs: set[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
     # How many of ``meanings`` make each pairing: forgetting the oldest sentences takes away only
     # the pairings no remaining sentence makes, without going over all of them again.
@@ -96,6 +94,21 @@ class StoryMemory:
             self._pair_counts = Counter(pair for meaning in self.meanings for pair in meaning_pairs(meaning))
             self._pairs = set(self._pair_counts)
         return self._pairs
+
+    @property
+    def founding(self) -> list[str]:
+        """The title and lead of the story's first report in each language, oldest first (the
+        event the story was founded on: ``stories.join.founding_similarity``); a memory that kept
+        no first report (one report's own) reads its oldest lead."""
+        if not self.first_reports:
+            return self.leads[:2]
+        return [lead for report in self.first_reports for lead in report.leads]
+
+    @property
+    def first_report(self) -> StoryMemory | None:
+        """The story's first report alone (``stories.decide.founding_disowns``); None in states
+        stored before it was kept."""
+        return self.first_reports[0] if self.first_reports and self.first_reports[0].articles else None
 
     def vectors(self, which: str, encoder: SentenceEncoder) -> Any:
         """The encoder's vectors of ``texts``, ``leads`` or ``founding``, computed once per absorbed article
@@ -123,7 +136,15 @@ class StoryMemory:
     def unembedded(self) -> list[str]:
         """The texts and leads ``vectors`` has no rows for yet: a caller comparing a report with
         several stories embeds those of all of them in one call to the model (the encoder's
-        cache then answers ``vectors``)."""
+        cache then answers ``vectors``). Of the first reports, only the first is compared as a
+        whole (``stories.decide.founding_disowns``); the others are read through ``founding``."""
+        missing = self._unembedded()
+        for part in (self.core, self.first_report):
+            if part is not None:
+                missing.extend(part._unembedded())
+        return missing
+
+    def _unembedded(self) -> list[str]:
         missing: list[str] = []
         for which, texts in (("texts", self.texts), ("leads", self.leads), ("founding", self.founding)):
             cached = self._vectors.get(which)
@@ -131,9 +152,6 @@ class StoryMemory:
                 continue
             dropped = _dropped(cached[1], texts) if cached is not None else None
             missing.extend(texts[len(cached[1]) - dropped :] if cached is not None and dropped is not None else texts)
-        for part in (self.core, self.first_report):
-            if part is not None:
-                missing.extend(part.unembedded())
         return missing
 
     def vocabulary(self, language: str) -> dict[str, None]:
@@ -155,14 +173,14 @@ class StoryMemory:
         ``texts``: the sentences the encoder reads of it (default: the encoded ones, else all).
         ``core``: whether it widens what the story matches (``matched``): a weak join belongs to
         the story but does not (``stories.decide.DecisionSettings.weak_member_penalty``)."""
-        if not self.articles and self.first_report is None:
-            self.first_report = StoryMemory()
-            self.first_report._absorb(features, at, texts)
         if not core and self.core is None:
             self.core = StoryMemory.from_json(self.to_json())
-            self.core.first_report = None
         elif core and self.core is not None:
             self.core.absorb(features, at, texts)
+        if not self.titles.get(features.language):  # the story's first report in its language
+            alone = StoryMemory()
+            alone._absorb(features, at, texts)
+            self.first_reports.append(alone)
         self._absorb(features, at, texts)
 
     def _absorb(self, features: ArticleFeatures, at: datetime | None, texts: Sequence[str] | None) -> None:
@@ -203,7 +221,6 @@ class StoryMemory:
                     if not self._pair_counts[pair]:
                         del self._pair_counts[pair]
                         self._pairs.discard(pair)
-        first_in_language = not self.titles.get(language)
         titles = self.titles.setdefault(language, [])
         titles.append(features.title_words)
         del titles[:-MAX_TITLES_PER_LANGUAGE]
@@ -213,8 +230,6 @@ class StoryMemory:
         del self.texts[:-MAX_TEXTS]
         self.leads.extend(sentence.text for sentence in features.sentences[:2])
         del self.leads[:-MAX_LEADS]
-        if first_in_language:
-            self.founding.extend(sentence.text for sentence in features.sentences[:2])
         for sentence in (*features.sentences, *features.standfirst):
             self.numbers.extend(n for n in sentence.numbers if n not in self.numbers)
         del self.numbers[:-MAX_NUMBERS]
@@ -261,13 +276,12 @@ class StoryMemory:
             "articles": self.articles,
             "texts": self.texts,
             "leads": self.leads,
-            "founding": self.founding,
+            "first_reports": [report.to_json() for report in self.first_reports],
             "names": {language: dict(keys) for language, keys in self.names.items()},
             "numbers": self.numbers,
             "first_at": self.first_at.isoformat() if self.first_at else None,
             "last_at": self.last_at.isoformat() if self.last_at else None,
             **({"core": self.core.to_json()} if self.core is not None else {}),
-            **({"first_report": self.first_report.to_json()} if self.first_report is not None else {}),
         }
 
     @classmethod
@@ -298,15 +312,25 @@ class StoryMemory:
             articles=int(data.get("articles", 0)),
             texts=list(data.get("texts", [])),
             leads=list(data.get("leads", [])),
-            # States stored before it was kept: the oldest lead the story still holds.
-            founding=list(data.get("founding") or data.get("leads", [])[:2]),
             names={language: Counter(keys) for language, keys in (data.get("names") or {}).items()},
             numbers=[int(n) for n in data.get("numbers", [])],
             first_at=_time(data.get("first_at")),
             last_at=_time(data.get("last_at")),
             core=cls.from_json(data["core"]) if data.get("core") else None,
-            first_report=cls.from_json(data["first_report"]) if data.get("first_report") else None,
+            first_reports=[cls.from_json(report) for report in data["first_reports"]]
+            if "first_reports" in data
+            else _first_reports_stored_before(data),
         )
+
+
+def _first_reports_stored_before(data: dict[str, Any]) -> list[StoryMemory]:
+    """The first reports of a state stored before they were kept as memories: the first report
+    alone when it was kept ("first_report"), and the other titles and leads of "founding" (the
+    first report in another language), else the oldest lead the story still holds."""
+    first = [StoryMemory.from_json(data["first_report"])] if data.get("first_report") else []
+    founding = list(data.get("founding") or data.get("leads", [])[:2])
+    rest = founding[sum(len(report.leads) for report in first) :]
+    return first + ([StoryMemory(leads=rest)] if rest else [])
 
 
 @lru_cache(maxsize=1 << 16)

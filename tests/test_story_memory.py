@@ -115,7 +115,45 @@ def test_the_first_report_in_each_language_is_kept_however_long_the_story_grows(
     assert stored(memory).founding == memory.founding
 
 
+def test_the_first_report_in_each_language_is_one_memory_of_that_report_alone() -> None:
+    # The story's first report (``stories.decide.founding_disowns``) and the founding leads
+    # (``stories.join.founding_similarity``) are read from the same memories.
+    memory = absorbed()
+    arabic, english = memory.first_reports
+    assert arabic.articles == english.articles == 1 and memory.first_report is arabic
+    assert arabic.languages == {"ar"} and english.languages == {"en"}
+    assert memory.founding == arabic.leads + english.leads == [memory.leads[0], memory.leads[1], *memory.leads[2:4]]
+    assert "Pyongyang sends 3,000 more soldiers to Russia." in english.texts
+    assert stored(memory).first_reports == memory.first_reports
+
+
+def test_a_weak_first_report_in_a_language_is_not_the_first_of_what_the_story_matches() -> None:
+    # The English report joined weakly: the story was told in English first by it, what it
+    # matches (its core) only by a later English report.
+    preparer = Preparer(Lexicon(), None)
+    memory = absorbed(weak=frozenset({1}))
+    later = "North Korean soldiers dig in near Kursk"
+    memory.absorb(preparer.prepare(report(3, "en", later, "Troops were seen near Sudzha."), "en").features)
+    assert memory.founding[2] == "North Korean troops near Kursk"
+    assert memory.matched.founding[2] == later
+
+
 def test_a_state_stored_before_the_first_report_was_kept_reads_its_oldest_lead() -> None:
     state = absorbed().to_json()
-    del state["founding"]
-    assert StoryMemory.from_json(state).founding == state["leads"][:2]
+    del state["first_reports"]
+    read = StoryMemory.from_json(state)
+    assert read.founding == state["leads"][:2]
+    assert read.first_report is None, "no report is read as the story's first that was not kept as one"
+
+
+def test_a_state_stored_with_its_first_report_and_founding_leads_reads_both() -> None:
+    # The form of session 13: "first_report" (the first report alone) and "founding" (the title
+    # and lead of the first report in each language).
+    memory = absorbed()
+    state = memory.to_json()
+    del state["first_reports"]
+    state["first_report"] = memory.first_reports[0].to_json()
+    state["founding"] = memory.founding
+    read = StoryMemory.from_json(json.loads(json.dumps(state, ensure_ascii=False)))
+    assert read.founding == memory.founding
+    assert read.first_report is not None and read.first_report.texts == memory.first_reports[0].texts
