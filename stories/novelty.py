@@ -21,11 +21,12 @@ from stories.figure_novelty import new_figures, written_in
 from stories.figures import Figure, FigureChange
 from stories.memory import GENERIC_ENTITIES, StoryMemory, meaning_pairs
 from stories.non_statements import says_nothing
-from stories.novelty_types import Development, Novelty, NoveltySettings
+from stories.novelty_types import Development, Novelty, NoveltySettings, Turn
 from stories.novelty_words import assess_by_words, strong_pair
 from stories.restatements import figures_of_news, looks_back, roundup_report
 from stories.semantic import SentenceEncoder
 from stories.sentence_additions import StoryNumbers, counts_restated, restated_change
+from stories.turns import find_turns, stance_turn
 from stories.write_ups import (
     body_said_in_other_language,
     headline_of_body,
@@ -155,6 +156,8 @@ def assess(
     known_pairs = memory.known_pairs
     numbers = StoryNumbers(memory, others, changed, settings.figure_tolerance)
     restates_counts = counts_restated(features, memory, cosines, settings.counts_restated_similarity)
+    turns = find_turns(features, memory, cosines, settings.turn_similarity)
+    told_turns: list[Turn] = []
 
     for index, (sentence, score) in enumerate(zip(features.sentences, scores, strict=True)):
         if len(sentence.words) < settings.min_sentence_words:
@@ -180,7 +183,11 @@ def assess(
         # restated sentence's ("agreed to" after "refused to"): ten topics left out, alert R mean
         # 0.982 -> 0.990 (egypt e033, Yemen y026), P unchanged (``stories.sentence_additions``).
         restating = memory.texts[nearest[index]] if index < len(nearest) and nearest[index] >= 0 else ""
-        new_content = numbers.adds_to(sentence, restating)
+        # A turn of a state the story told ("returned" after "withdrew", "reopened" after
+        # "closed") or the first confirmation of what it told as reported is news too, and is
+        # named (``stories.turns``).
+        turn = (turns[index] if index < len(turns) else None) or stance_turn(sentence.text, restating)
+        new_content = numbers.adds_to(sentence, restating) or turn is not None
         # An action newly tied to a known thing ("drones" + "delivered" after "preparing drones")
         # is new up to a higher similarity: the encoder reads both as one topic.
         # A figure the restated sentence writes ties nothing new either.
@@ -232,7 +239,9 @@ def assess(
         if looks_back(sentence.text):
             continue
         new_facts.append(sentence.text)
+        if turn is not None and turn.category not in {told.category for told in told_turns}:
+            told_turns.append(turn)
         for entity in sorted(new_entities & sentence.concepts):
             developments.append(Development(entity, sentence.text, features.labels.get(entity), kind="entity"))
             new_entities.discard(entity)
-    return Novelty(tuple(developments), tuple(changes), tuple(new_facts[: settings.max_new_facts]))
+    return Novelty(tuple(developments), tuple(changes), tuple(new_facts[: settings.max_new_facts]), tuple(told_turns))

@@ -45,6 +45,10 @@ class NoveltySettings:
     # A sentence stating one count that a story sentence at this cosine or more states is said
     # (``stories.sentence_additions.counts_restated``): a count told again, read 0.3-0.45 across languages.
     counts_restated_similarity: float = 0.3
+    # A story sentence at this cosine or more against a report's sentence is about the same thing:
+    # the opposite state it tells, or the fact it told only as reported, makes the report's
+    # sentence a turn (``stories.turns``).
+    turn_similarity: float = 0.5
     # With the encoder, within a language: a sentence with this share of its words in one stored
     # sentence is a rewording of it (0.5 and 0.6 did the same on both dev timelines).
     rephrased_containment: float = 0.55
@@ -65,10 +69,27 @@ class Development:
 
 
 @dataclass(frozen=True, slots=True)
+class Turn:
+    """A report telling the opposite of a state its story told ("return after withdrawal",
+    "عودة بعد انسحاب"), or the first confirmation of what it told only as reported
+    (``stories.turns``): the sentence showing it is among the report's new facts."""
+
+    category: str  # an identifier, for filters ("return_after_withdrawal"); never shown
+    label: Label
+    evidence: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"category": self.category, "kind": "turn", "evidence": self.evidence, "labels": self.label.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
 class Novelty:
     developments: tuple[Development, ...] = ()
     figure_changes: tuple[FigureChange, ...] = ()
     new_facts: tuple[str, ...] = ()
+    # Not developments: a turn is the next step of the story's own event, so a report telling one
+    # may fold into its story under the join bar (``stories.decide``) as a new statement does.
+    turns: tuple[Turn, ...] = ()
 
     @property
     def adds_something(self) -> bool:
@@ -83,6 +104,7 @@ class Novelty:
             ("new " if d.kind == "entity" else "") + (d.label.en if d.label else d.category.replace("_", " "))
             for d in self.developments
         ]
+        parts += [turn.label.en for turn in self.turns]
         parts += [change.label for change in self.figure_changes]
         if self.new_facts:
             parts.append(f"{len(self.new_facts)} new sentence(s)")
@@ -90,6 +112,7 @@ class Novelty:
 
     def to_json(self) -> dict[str, Any]:
         developments = [d.to_json() for d in self.developments]
+        developments += [turn.to_json() for turn in self.turns]
         developments += [
             {"category": "figure", "kind": "figure", "evidence": change.label} for change in self.figure_changes
         ]

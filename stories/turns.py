@@ -1,0 +1,242 @@
+"""Turns: a report telling the opposite of a state its story told, or the first confirmation of
+what the story told only as reported.
+
+The encoder reads "the troops withdrew from the front" and "the troops returned to the front"
+as one sentence (0.75-0.95), and "reports say the troops were sent" and "Seoul confirms the
+troops were sent" nearly so (0.6-0.8): same actors, same things. What changed is a state
+(withdrawn / back, suspended / resumed, closed / reopened, expelled / allowed back, detained /
+released, imposed / lifted) or a fact's standing (reported, claimed, denied / confirmed). Both
+are read here from a small bilingual table of the news's own words (``stories/data/turns.toml``),
+not a watch's, so they apply to every watch.
+
+A report's sentence turns its story when the story sentence it restates (the nearest in meaning,
+at ``NoveltySettings.turn_similarity`` or more; within one language they must also share a
+content word besides the state's own, as ``stories.stances`` ties a stance to its proposal)
+tells the other side, and so does the latest story sentence about the same thing (at the same
+bar) that tells either: a turn told again ("the talks resumed" after the story told the
+resumption) is no turn. A confirmation is news when the restated sentence told the fact only as
+unconfirmed and no story sentence about the same thing confirmed it.
+``stories.novelty.assess`` judges the sentence new whatever its similarity and names the turn.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib.resources import files
+from typing import Any
+
+from numpy.typing import NDArray
+
+from stories.features import ArticleFeatures, content_words
+from stories.memory import StoryMemory
+from stories.novelty_types import Turn
+from stories.stances import ACCEPTANCE, REFUSAL, stance
+from stories.text import normalise, tokenise
+from stories.wording import Label
+
+CONFIRMATION = Turn("official_confirmation", Label("official confirmation", "تأكيد رسمي"), "")
+_STANCE_LABELS = {ACCEPTANCE: Label("acceptance", "موافقة"), REFUSAL: Label("refusal", "رفض")}
+
+# Words that make a state something not done: negated, refused, threatened, asked for, planned,
+# possible or conditional ("did not resume", "threatened to suspend", "calls for the withdrawal",
+# "if we return to war", "قد تستأنف", "طالب بانسحاب"). Read in the few words before the state's word.
+_UNREAL = re.compile(
+    r"(?<!\S)(?:not|never|no|nor|refus\S*|reject\S*|threat\S*|demand\S*|call|calls|called|calling|urg\S*|"
+    r"may|might|could|would|if|unless|plan\S*|consider\S*|weigh\S*|propos\S*|expected|likely|ready|willing|"
+    r"لم|لن|لا|عدم|دون|رفض\S*|ترفض|يرفض|هدد\S*|يهدد|تهدد|طالب\S*|يطالب|تطالب|مطالب\S*|دعا|دعت|يدعو|تدعو|"
+    r"قد|اذا|لو|حال|يعتزم|تعتزم|تخطط|يخطط|مستعد\S*|اقتراح|مقترح)(?!\S)"
+)
+# A clause opened by these tells what came before the news ("resumed after a two-month
+# suspension", "استئناف المفاوضات بعد تعليقها"): its state is the background, not the report's.
+_BEFORE = frozenset(normalise(word) for word in ("after", "following", "since", "بعد", "عقب", "إثر", "منذ"))
+_CLAUSES = re.compile(r"[,.;:!?()\[\]،؛؟\u2013\u2014]+|\s-\s")
+# A headline that gives its fact to reports or sources ("Reports: troops sent to Russia").
+_ATTRIBUTED_HEADLINE = re.compile(r"\s*(?:reports?|sources?|media|مصادر|تقارير)\s*:", re.IGNORECASE)
+_UNREAL_WINDOW = 4  # words before a state's word that can make it unreal
+_BEFORE_WINDOW = 5  # words after "after" that tell the background
+
+
+def _pattern(terms: Sequence[str], arabic: bool) -> re.Pattern[str]:
+    """Whole words of ``terms`` (normalised; a trailing * a prefix, "..." up to eight words between
+    two: "allowed ... to return", "اعادت ... فتح"); Arabic ones after proclitics."""
+    alternatives = []
+    for term in sorted(set(terms), key=len):
+        parts = [normalise(part.rstrip("*")) for part in term.rstrip("*").split("...")]
+        body = r" (?:\S+ ){0,8}".join(re.escape(part) for part in parts if part)
+        alternatives.append(body + (r"\S*" if term.endswith("*") else ""))
+    prefix = r"(?:[وف]?(?:لل|[بلك]?ال|[بلك])?)" if arabic else ""
+    return re.compile(r"(?<!\S)" + prefix + "(?:" + "|".join(reversed(alternatives)) + r")(?!\S)")
+
+
+def _both(entry: Mapping[str, Any]) -> re.Pattern[str]:
+    english, arabic = entry.get("en", []), entry.get("ar", [])
+    return re.compile(f"{_pattern(english, False).pattern}|{_pattern(arabic, True).pattern}")
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    name: str
+    label: Label
+    words: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """Two opposite states (``sides[0]``: withdrawn, suspended ...; ``sides[1]``: back, resumed ...)."""
+
+    name: str
+    sides: tuple[Side, Side]
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    unconfirmed: re.Pattern[str]
+    confirmed: re.Pattern[str]
+    not_confirming: re.Pattern[str]
+
+
+def _side(entry: Mapping[str, Any]) -> Side:
+    label = Label(str(entry["label"]["en"]), str(entry["label"]["ar"]))
+    return Side(label.en.replace(" ", "_"), label, _both(entry))
+
+
+@cache
+def _table() -> tuple[tuple[Family, ...], Standing]:
+    with files("stories").joinpath("data/turns.toml").open("rb") as handle:
+        data: dict[str, Any] = tomllib.load(handle)
+    standing = data.pop("standing")
+    families = []
+    for name, entry in data.items():
+        sides = tuple(_side(side) for side in (entry["from"], entry["to"]))
+        families.append(Family(name, (sides[0], sides[1])))
+    return tuple(families), Standing(
+        _both(standing["unconfirmed"]), _both(standing["confirmed"]), _both(standing["not_confirming"])
+    )
+
+
+def _clauses(text: str) -> list[str]:
+    """``text`` normalised, one string per clause (normalising drops the punctuation that ends one)."""
+    return [clause for clause in (normalise(piece) for piece in _CLAUSES.split(text)) if clause]
+
+
+def _real(clause: str, start: int) -> bool:
+    """Whether the state word at ``start`` of ``clause`` is told as done: not negated, asked
+    for or planned, and not in a clause telling what came before ("after ...")."""
+    before = clause[:start].split()
+    if _UNREAL.search(" ".join(before[-_UNREAL_WINDOW:])):
+        return False
+    return not any(word in _BEFORE for word in before[-_BEFORE_WINDOW:])
+
+
+@lru_cache(maxsize=8192)
+def states(text: str) -> dict[str, int]:
+    """Family name -> the side (0 or 1) ``text`` tells as done; a family whose both sides it
+    tells as done ("withdrew, then returned") is left out: which came last is not read."""
+    found: dict[str, set[int]] = {}
+    clauses = _clauses(text)
+    for family in _table()[0]:
+        for index, side in enumerate(family.sides):
+            if any(_real(clause, match.start()) for clause in clauses for match in side.words.finditer(clause)):
+                found.setdefault(family.name, set()).add(index)
+    return {name: next(iter(sides)) for name, sides in found.items() if len(sides) == 1}
+
+
+@lru_cache(maxsize=8192)
+def standing(text: str) -> str | None:
+    """ "confirmed" when ``text`` has a party confirm, acknowledge or admit a fact (not "could
+    not confirm", not "confirmed cases"), else "unconfirmed" when it tells it as reported,
+    claimed, suspected, sourced to unnamed people or denied, else None."""
+    table = _table()[1]
+    folded = normalise(text)
+    if _ATTRIBUTED_HEADLINE.match(text):  # "Reports: ...", "Sources: ...": the wire's "unconfirmed"
+        return "unconfirmed"
+    cleared = table.unconfirmed.sub(" ", table.not_confirming.sub(" ", folded))
+    if table.confirmed.search(cleared):
+        return "confirmed"
+    return "unconfirmed" if table.unconfirmed.search(folded) else None
+
+
+def _shared_subject(sentence: str, other: str, same_language: bool) -> bool:
+    """Within one language, two sentences about the same actor or thing share a content word
+    besides the states' own; across languages the encoder's reading is all there is."""
+    if not same_language:
+        return True
+    own, theirs = content_words(tokenise(sentence)), content_words(tokenise(other))
+    return bool((own & theirs) - _state_words(sentence) - _state_words(other))
+
+
+def _state_words(text: str) -> frozenset[str]:
+    families, table = _table()
+    words: set[str] = set()
+    folded = normalise(text)
+    for pattern in [side.words for family in families for side in family.sides] + [table.confirmed]:
+        for match in pattern.finditer(folded):
+            words |= content_words(match.group(0).split())
+    return frozenset(words)
+
+
+def _turn_of(family: Family, new: int, evidence: str) -> Turn:
+    now, before = family.sides[new].label, family.sides[1 - new].label
+    name = f"{family.sides[new].name}_after_{family.sides[1 - new].name}"
+    return Turn(name, Label(f"{now.en} after {before.en}", f"{now.ar} بعد {before.ar}"), evidence)
+
+
+def stance_turn(sentence: str, restated: str) -> Turn | None:
+    """The turn of a stance (``stories.stances``): "acceptance after refusal", "رفض بعد موافقة"."""
+    own, other = stance(sentence), stance(restated) if restated else None
+    if own is None or other is None or own == other:
+        return None
+    now, before = _STANCE_LABELS[own], _STANCE_LABELS[other]
+    return Turn(f"{own}_after_{other}", Label(f"{now.en} after {before.en}", f"{now.ar} بعد {before.ar}"), sentence)
+
+
+def find_turns(
+    features: ArticleFeatures, memory: StoryMemory, cosines: NDArray[Any] | None, bar: float
+) -> list[Turn | None]:
+    """For each encoded sentence of the report, the turn it tells against the story sentence it
+    restates (the nearest in meaning, at ``bar`` or more: ``stories.novelty.sentence_cosines``),
+    if any."""
+    if cosines is None:
+        return [None] * len(features.encoded)
+    languages = _languages(memory)
+    found: list[Turn | None] = []
+    for sentence, row_cosines in zip(features.encoded, cosines, strict=True):
+        rows = sorted(int(row) for row in (row_cosines >= bar).nonzero()[0])
+        nearest = int(row_cosines.argmax())
+        if nearest not in rows:
+            found.append(None)
+            continue
+        near = [(memory.texts[row], languages[row] == features.language) for row in rows]
+        found.append(turn(sentence.text, (memory.texts[nearest], languages[nearest] == features.language), near))
+    return found
+
+
+def turn(sentence: str, restated: tuple[str, bool], near: Sequence[tuple[str, bool]]) -> Turn | None:
+    """The turn ``sentence`` tells against ``restated`` (the story sentence nearest it, and
+    whether in its language), unless a story sentence about the same thing (``near``, oldest
+    first, each with whether in its language) told it already: the latest state they tell must
+    be ``restated``'s, and none may confirm what ``sentence`` confirms. Within one language a
+    sentence about another actor or thing (no content word shared) is not restated."""
+    if not _shared_subject(sentence, *restated):
+        return None
+    told_near = [text for text, same_language in near if _shared_subject(sentence, text, same_language)]
+    own, before = states(sentence), states(restated[0])
+    for family in _table()[0]:
+        if family.name not in own or before.get(family.name, own[family.name]) == own[family.name]:
+            continue
+        told = [states(text)[family.name] for text in told_near if family.name in states(text)]
+        if told and told[-1] != own[family.name]:
+            return _turn_of(family, own[family.name], sentence)
+    if standing(sentence) == "confirmed" and standing(restated[0]) == "unconfirmed":
+        if all(standing(text) != "confirmed" for text in told_near):
+            return Turn(CONFIRMATION.category, CONFIRMATION.label, sentence)
+    return None
+
+
+def _languages(memory: StoryMemory) -> list[str]:
+    """The language of each of ``memory.texts`` (Arabic letters or not)."""
+    return ["ar" if re.search(r"[\u0621-\u064a]", text) else "en" for text in memory.texts]
