@@ -200,6 +200,34 @@ REVERSALS: list[tuple[Report, Report, str]] = [
         ),
         "resumption after suspension",
     ),
+    # a town left, then taken back
+    (
+        (
+            "Somali army pulls out of Adan Yabaal",
+            "Somali government troops withdrew from the town of Adan Yabaal on Tuesday after a night of fighting, "
+            "residents said.",
+            "en",
+        ),
+        (
+            "الجيش الصومالي يستعيد بلدة عدن يابال",
+            "استعادت القوات الحكومية الصومالية السيطرة على بلدة عدن يابال الجمعة بعد معارك مع حركة الشباب، بحسب سكان.",
+            "ar",
+        ),
+        "عودة بعد انسحاب",
+    ),
+    (
+        (
+            "انسحاب الجيش الصومالي من عدن يابال",
+            "انسحبت القوات الحكومية الصومالية من بلدة عدن يابال الثلاثاء بعد ليلة من المعارك، بحسب سكان.",
+            "ar",
+        ),
+        (
+            "Somali army retakes Adan Yabaal",
+            "Somali government troops regained control of the town of Adan Yabaal on Friday, residents said.",
+            "en",
+        ),
+        "return after withdrawal",
+    ),
     # aid work
     (
         AID_EXPELLED,
