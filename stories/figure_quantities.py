@@ -48,12 +48,14 @@ _AND_ONE = frozenset({"واحد", "احد"})
 def _joins(current: float, value: float) -> bool:
     """Whether a number word joined by و continues the number so far: units then tens
     ("ثلاثة وعشرون", 3 + 20), and after a round hundred anything below a hundred
-    ("أربعمئة وأحد عشر", 400 + 11; "خمسمئة وثمانية وأربعون", 500 + 8 + 40)."""
-    if value > current:
-        return True
+    ("أربعمئة وأحد عشر", 400 + 11; "خمسمئة وثمانية وأربعون", 500 + 8 + 40). Two tens or two
+    units are two numbers ("ستين وثمانين ألف" is 60,000 and 80,000, not 140,000)."""
     below_hundred = current % 100
-    if current >= 100 and value < 100:
-        return below_hundred == 0 or (below_hundred < 10 and value % 10 == 0 and value >= 20)
+    tens = value in _TENS
+    if current < 100:
+        return 0 < current < 10 and tens
+    if value < 100:
+        return below_hundred == 0 or (below_hundred < 10 and tens)
     return False
 
 
@@ -110,7 +112,10 @@ def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
                 break
             if previous in ("u", "t"):
                 units = current % 100 if current >= 100 else current
-                teen = previous == "t" or (0 < units < 10 and not word.keys.isdisjoint(_TEN_AR))
+                # "ثلاثة عشر" is 13; "ثلاثة وعشرة" (with و) is 3 and 10
+                teen = previous == "t" or (
+                    0 < units < 10 and not word.number_conj and not word.keys.isdisjoint(_TEN_AR)
+                )
                 english_compound = word.latin and current in _TENS and value < 10
                 # "وأحد" (and one) folds to "واحد" (one) once hamza is dropped: its و is not seen.
                 conj = word.number_conj or word.keys >= _AND_ONE
@@ -290,22 +295,12 @@ def _quantity(tokens: _Tokens, i: int) -> tuple[_Quantity | None, int]:
             value, end, approximate = second[0], end + 1, True
         else:
             return None, end + 1
-    # "10,000 to 12,000", "between 20 and 30", "بين 20 و30": the upper bound, approximate.
-    # "rose from 300 to 600" is two figures, not a range.
-    joiner = tokens.word(end)
-    if (
-        joiner is not None
-        and end + 1 < tokens.n
-        and not tokens.brk(end)
-        and not tokens.brk(end + 1)
-        and (
-            (not joiner.keys.isdisjoint(_TO) and _FROM.isdisjoint(_keys(tokens, i - 1)))
-            or (not joiner.keys.isdisjoint(_AND_W) and not _BETWEEN.isdisjoint(_keys(tokens, i - 1)))
-        )
-    ):
-        upper = _number(tokens, end + 1)
-        if upper is not None and upper[1] > value and upper[2] == vague:
-            end, value, approximate = upper[0], upper[1], True
+    # "10,000 to 12,000", "between 20 and 30", "بين 20 و30", "بين ستين وثمانين ألف": the upper
+    # bound, approximate. "rose from 300 to 600" is two figures, not a range.
+    if not approximate:
+        upper = _upper_bound(tokens, i, end, value, vague)
+        if upper is not None:
+            end, value, approximate = upper
     strong = False
     if end < tokens.n and tokens.gap(end) == "-" and tokens.toks[end].type == _WORD:
         follower = tokens.toks[end].raw.lower()
@@ -326,6 +321,46 @@ def _quantity(tokens: _Tokens, i: int) -> tuple[_Quantity | None, int]:
     if strong:
         quantity.end += 1
     return _approximate(tokens, quantity), end
+
+
+def _upper_bound(tokens: _Tokens, i: int, end: int, value: float, vague: bool) -> tuple[int, float, bool] | None:
+    """The range whose lower bound is the number in tokens [i, end), as (end, upper bound, True),
+    or None. A range is "A to B" (not "from A to B": two figures), "between A and B", and two
+    numbers coordinated under the second's scale word: "ستين وثمانين ألف" (60,000 to 80,000),
+    "three and four million"."""
+    joiner = tokens.word(end)
+    if joiner is None or tokens.brk(end):
+        return None
+    between = not _BETWEEN.isdisjoint(_keys(tokens, i - 1))
+    if joiner.number is not None and joiner.number_conj:  # "وثمانين": the و is on the number
+        second = end
+    elif end + 1 < tokens.n and not tokens.brk(end + 1):
+        to = not joiner.keys.isdisjoint(_TO) and _FROM.isdisjoint(_keys(tokens, i - 1))
+        second = end + 1 if to or not joiner.keys.isdisjoint(_AND_W) else -1
+        if to:
+            between = True  # "A to B" is a range whatever precedes it
+    else:
+        return None
+    upper = _number(tokens, second) if second >= 0 else None
+    if upper is None or upper[1] <= value or upper[2] != vague:
+        return None
+    if between or _shares_scale(tokens, i, end, upper[0], value, upper[1]):
+        return upper[0], upper[1], True
+    return None
+
+
+def _shares_scale(tokens: _Tokens, i: int, end: int, upper_end: int, value: float, upper: float) -> bool:
+    """Whether the number in tokens [i, end) takes the scale word that ends the number before
+    ``upper_end`` ("ستين وثمانين ألف", "three and four million"): it has no scale of its own and
+    is below the other's count of that scale."""
+    last = tokens.word(upper_end - 1)
+    own = tokens.word(end - 1)
+    if last is None or last.number is None or last.number[0] not in "sS":
+        return False
+    if own is not None and own.number is not None and own.number[0] in "sSh":
+        return False
+    scale = last.number[1]
+    return value < scale and value * scale < upper
 
 
 def _approximate(tokens: _Tokens, quantity: _Quantity) -> _Quantity:

@@ -35,6 +35,8 @@ from stories.figure_words import (
     _MONTH_EN_W,
     _NATIONAL_W,
     _NEEDS_PEOPLE_W,
+    _NUMBER_NO_ARTICLE_W,
+    _NUMBER_NO_PREPOSITION_W,
     _ORDINALS,
     _PEOPLE_W,
     _PERCENT_W,
@@ -93,8 +95,8 @@ def _word(raw: str) -> _Word:
     latin = norm.isascii()
     keys = {norm}
     conj_keys: set[str] = set()
-    # Numbers take و/ف only (خمسة وعشرون) and, when they are plural or vague, ب/ل/ال too
-    # ("بآلاف", "الآلاف"): "لست" is "you are not", not ل + ست (six).
+    # Numbers take و/ف (خمسة وعشرون) and ب/ل/ك/ال ("لثلاثين ألف", "الثلاث عشرة", "بآلاف") unless
+    # the reading is another word (``_number_takes``): "لست" is "you are not", not ل + ست (six).
     number = _EN_NUMBERS.get(norm) if latin else _AR_NUMBERS.get(norm)
     number_conj = False
     dual = None if latin else _AR_DUAL_W.get(norm)
@@ -110,7 +112,7 @@ def _word(raw: str) -> _Word:
                 if conj:
                     conj_keys.add(base)
                 found = _AR_NUMBERS.get(base)
-                if found and number is None and (clitic in ("و", "ف") or found[0] in "Svf"):
+                if found and number is None and _number_takes(clitic, base, found):
                     number, number_conj = found, conj
                 if dual is None:
                     dual = _AR_DUAL_W.get(base)
@@ -151,6 +153,17 @@ def _word(raw: str) -> _Word:
         definite=bool(ordinal_key) and norm[: -len(ordinal_key)].endswith("ال"),
         area_unit=not frozen.isdisjoint(_AREA_UNITS),
     )
+
+
+def _number_takes(clitic: str, base: str, number: _NumWord) -> bool:
+    """Whether the Arabic number word ``base`` is read after the proclitic chain ``clitic``."""
+    if clitic in ("و", "ف") or number[0] in "Svf":
+        return True
+    bare = base.removeprefix("ال")
+    if bare in _NUMBER_NO_PREPOSITION_W:
+        return False
+    article = clitic.endswith(("ال", "لل")) or bare != base
+    return not (article and bare in _NUMBER_NO_ARTICLE_W)
 
 
 _DIGITS = str.maketrans(

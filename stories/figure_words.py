@@ -76,6 +76,8 @@ _INCREMENT_AFTER_W = _words(_CLASSES["increments_after"])
 _INCREMENT_BEFORE_W = _words(_CLASSES["increments_before"])
 _SUBSET_W = _words(_CLASSES["subsets"])
 _COMPLEMENT_W = _words(_CLASSES["complements"])
+_NUMBER_NO_PREPOSITION_W = _words(_CLASSES["number_no_preposition"])
+_NUMBER_NO_ARTICLE_W = _words(_CLASSES["number_no_article"])
 _NO_ONE = frozenset({"no", "every", "any", "each", "the", "which", "this", "that"})
 
 # first word -> [(phrase, kind)], longest phrase first
