@@ -1,5 +1,5 @@
-"""Turns: a report telling the opposite of a state its story told, or the first confirmation of
-what the story told only as reported.
+"""Turns: a report telling the opposite of a state its story told, the first confirmation of
+what the story told only as reported, or a denial of what it told as a fact.
 
 The encoder reads "the troops withdrew from the front" and "the troops returned to the front"
 as one sentence (0.75-0.95), and "reports say the troops were sent" and "Seoul confirms the
@@ -15,7 +15,9 @@ content word besides the state's own, as ``stories.stances`` ties a stance to it
 tells the other side, and so does the latest story sentence about the same thing (at the same
 bar) that tells either: a turn told again ("the talks resumed" after the story told the
 resumption) is no turn. A confirmation is news when the restated sentence told the fact only as
-unconfirmed and no story sentence about the same thing confirmed it.
+unconfirmed and no story sentence about the same thing confirmed it; a denial when the restated
+sentence told it as a fact and no story sentence denied anything (a denial is told beside the
+claim it answers, in words the encoder reads apart across languages).
 ``stories.novelty.assess`` judges the sentence new whatever its similarity and names the turn.
 """
 
@@ -33,12 +35,14 @@ from numpy.typing import NDArray
 
 from stories.features import ArticleFeatures, content_words
 from stories.memory import StoryMemory
+from stories.non_statements import says_nothing
 from stories.novelty_types import Turn
 from stories.stances import ACCEPTANCE, REFUSAL, stance
 from stories.text import normalise, tokenise
 from stories.wording import Label
 
 CONFIRMATION = Turn("official_confirmation", Label("official confirmation", "تأكيد رسمي"), "")
+DENIAL = Turn("denial", Label("denial", "نفي"), "")
 _STANCE_LABELS = {ACCEPTANCE: Label("acceptance", "موافقة"), REFUSAL: Label("refusal", "رفض")}
 
 # Words that make a state something not done: negated, refused, threatened, asked for, planned,
@@ -96,6 +100,7 @@ class Family:
 class Standing:
     unconfirmed: re.Pattern[str]
     confirmed: re.Pattern[str]
+    denied: re.Pattern[str]
     not_confirming: re.Pattern[str]
 
 
@@ -114,7 +119,7 @@ def _table() -> tuple[tuple[Family, ...], Standing]:
         sides = tuple(_side(side) for side in (entry["from"], entry["to"]))
         families.append(Family(name, (sides[0], sides[1])))
     return tuple(families), Standing(
-        _both(standing["unconfirmed"]), _both(standing["confirmed"]), _both(standing["not_confirming"])
+        *(_both(standing[name]) for name in ("unconfirmed", "confirmed", "denied", "not_confirming"))
     )
 
 
@@ -145,19 +150,26 @@ def states(text: str) -> dict[str, int]:
     return {name: next(iter(sides)) for name, sides in found.items() if len(sides) == 1}
 
 
+CONFIRMED, DENIED, UNCONFIRMED = "confirmed", "denied", "unconfirmed"
+
+
 @lru_cache(maxsize=8192)
-def standing(text: str) -> str | None:
-    """ "confirmed" when ``text`` has a party confirm, acknowledge or admit a fact (not "could
-    not confirm", not "confirmed cases"), else "unconfirmed" when it tells it as reported,
-    claimed, suspected, sourced to unnamed people or denied, else None."""
+def standings(text: str) -> frozenset[str]:
+    """How ``text`` tells its fact: ``CONFIRMED`` when a party confirms, acknowledges or admits
+    it (not "could not confirm", "refused to confirm", "confirmed cases"), ``DENIED`` when a party
+    denies it (not "did not deny"), ``UNCONFIRMED`` when it gives it to reports, claims, suspicion,
+    unnamed sources or a denial. Empty: told as a fact, or not a fact at all."""
     table = _table()[1]
-    folded = normalise(text)
+    found = set()
     if _ATTRIBUTED_HEADLINE.match(text):  # "Reports: ...", "Sources: ...": the wire's "unconfirmed"
-        return "unconfirmed"
-    cleared = table.unconfirmed.sub(" ", table.not_confirming.sub(" ", folded))
-    if table.confirmed.search(cleared):
-        return "confirmed"
-    return "unconfirmed" if table.unconfirmed.search(folded) else None
+        found.add(UNCONFIRMED)
+    clauses = [table.not_confirming.sub(" ", clause) for clause in _clauses(text)]
+    for name, pattern in ((CONFIRMED, table.confirmed), (DENIED, table.denied)):
+        if any(_real(clause, match.start()) for clause in clauses for match in pattern.finditer(clause)):
+            found.add(name)
+    if DENIED in found or table.unconfirmed.search(normalise(text)):
+        found.add(UNCONFIRMED)
+    return frozenset(found)
 
 
 def _shared_subject(sentence: str, other: str, same_language: bool) -> bool:
@@ -203,6 +215,10 @@ def find_turns(
     if cosines is None:
         return [None] * len(features.encoded)
     languages = _languages(memory)
+    # A denial is told next to the claim it answers, in words the encoder reads apart from the
+    # report's (0.3-0.5: "فيما نفى حزب الله أي علاقة له" beside "Hezbollah denied any role"):
+    # any story sentence denying makes a denial told.
+    denial_told = any(DENIED in standings(text) for text in memory.texts)
     found: list[Turn | None] = []
     for sentence, row_cosines in zip(features.encoded, cosines, strict=True):
         rows = sorted(int(row) for row in (row_cosines >= bar).nonzero()[0])
@@ -211,17 +227,22 @@ def find_turns(
             found.append(None)
             continue
         near = [(memory.texts[row], languages[row] == features.language) for row in rows]
-        found.append(turn(sentence.text, (memory.texts[nearest], languages[nearest] == features.language), near))
+        restated = (memory.texts[nearest], languages[nearest] == features.language)
+        found.append(turn(sentence.text, restated, near, denial_told=denial_told))
     return found
 
 
-def turn(sentence: str, restated: tuple[str, bool], near: Sequence[tuple[str, bool]]) -> Turn | None:
+def turn(
+    sentence: str, restated: tuple[str, bool], near: Sequence[tuple[str, bool]], *, denial_told: bool = False
+) -> Turn | None:
     """The turn ``sentence`` tells against ``restated`` (the story sentence nearest it, and
     whether in its language), unless a story sentence about the same thing (``near``, oldest
     first, each with whether in its language) told it already: the latest state they tell must
-    be ``restated``'s, and none may confirm what ``sentence`` confirms. Within one language a
-    sentence about another actor or thing (no content word shared) is not restated."""
-    if not _shared_subject(sentence, *restated):
+    be ``restated``'s, and none may confirm what ``sentence`` confirms. A denial is news only
+    when the story told none (``denial_told``). Within one language a sentence about another
+    actor or thing (no content word shared) is not restated."""
+    # A sentence saying nothing ("would neither confirm nor deny") turns nothing.
+    if says_nothing(sentence) or not _shared_subject(sentence, *restated):
         return None
     told_near = [text for text, same_language in near if _shared_subject(sentence, text, same_language)]
     own, before = states(sentence), states(restated[0])
@@ -231,9 +252,14 @@ def turn(sentence: str, restated: tuple[str, bool], near: Sequence[tuple[str, bo
         told = [states(text)[family.name] for text in told_near if family.name in states(text)]
         if told and told[-1] != own[family.name]:
             return _turn_of(family, own[family.name], sentence)
-    if standing(sentence) == "confirmed" and standing(restated[0]) == "unconfirmed":
-        if all(standing(text) != "confirmed" for text in told_near):
+    own_standing, restated_standing = standings(sentence), standings(restated[0])
+    if own_standing & {CONFIRMED, DENIED} == {CONFIRMED} and UNCONFIRMED in restated_standing - {CONFIRMED}:
+        # The first confirmation of what the story gave only to reports, claims or a denial.
+        if all(CONFIRMED not in standings(text) for text in told_near):
             return Turn(CONFIRMATION.category, CONFIRMATION.label, sentence)
+    if own_standing & {CONFIRMED, DENIED} == {DENIED} and not restated_standing - {CONFIRMED} and not denial_told:
+        # A denial of what the story told as a fact.
+        return Turn(DENIAL.category, DENIAL.label, sentence)
     return None
 
 

@@ -19,7 +19,7 @@ from test_sentence_additions import flight_postponed
 
 from stories.categories import Categoriser
 from stories.semantic import SentenceEncoder, load_encoder
-from stories.turns import standing, states, turn
+from stories.turns import CONFIRMED, DENIED, UNCONFIRMED, standings, states, turn
 from stories.types import EventType
 from stories.wording import WhatIsNew
 
@@ -65,21 +65,24 @@ def test_a_state_is_read_in_both_languages(text: str, expected: dict[str, int]) 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("North Korea has reportedly sent troops to Russia, unconfirmed reports say.", "unconfirmed"),
-        ("أفادت تقارير غير مؤكدة بأن كوريا الشمالية أرسلت قوات إلى روسيا.", "unconfirmed"),
-        ("Moscow denied that North Korean soldiers were in Kursk.", "unconfirmed"),
-        ("South Korea's defence ministry confirmed that North Korea has sent troops.", "confirmed"),
-        ("أكدت وزارة الدفاع الكورية الجنوبية رسميا إرسال القوات.", "confirmed"),
-        ("اعترفت موسكو بوجود جنود كوريين شماليين في كورسك.", "confirmed"),
-        ("The Pentagon could not confirm the reports.", "unconfirmed"),
+        ("North Korea has reportedly sent troops to Russia, unconfirmed reports say.", {UNCONFIRMED}),
+        ("أفادت تقارير غير مؤكدة بأن كوريا الشمالية أرسلت قوات إلى روسيا.", {UNCONFIRMED}),
+        ("Moscow denied that North Korean soldiers were in Kursk.", {DENIED, UNCONFIRMED}),
+        ("نفى الكرملين وجود جنود كوريين شماليين في كورسك.", {DENIED, UNCONFIRMED}),
+        ("South Korea's defence ministry confirmed that North Korea has sent troops.", {CONFIRMED}),
+        ("أكدت وزارة الدفاع الكورية الجنوبية رسميا إرسال القوات.", {CONFIRMED}),
+        ("اعترفت موسكو بوجود جنود كوريين شماليين في كورسك.", {CONFIRMED}),
+        ("The Pentagon could not confirm the reports.", {UNCONFIRMED}),
+        ("The Kremlin refused to confirm the reports.", {UNCONFIRMED}),
+        ("Seoul confirmed the deployment, which Moscow denied.", {CONFIRMED, DENIED, UNCONFIRMED}),
         # A lab-confirmed count is no party confirming a fact.
-        ("The country has 120 confirmed cases.", None),
-        ("سجلت البلاد 120 إصابة مؤكدة.", None),
-        ("North Korea sent troops to Russia.", None),
+        ("The country has 120 confirmed cases.", set()),
+        ("سجلت البلاد 120 إصابة مؤكدة.", set()),
+        ("North Korea sent troops to Russia.", set()),
     ],
 )
-def test_a_facts_standing_is_read_in_both_languages(text: str, expected: str | None) -> None:
-    assert standing(text) == expected
+def test_a_facts_standing_is_read_in_both_languages(text: str, expected: set[str]) -> None:
+    assert standings(text) == expected
 
 
 TROOPS_WITHDRAWN = (
@@ -298,7 +301,59 @@ CONFIRMATIONS: list[tuple[Report, Report, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("story", "report", "named"), REVERSALS + CONFIRMATIONS)
+# A denial of what the story told as a fact: a conflict, an epidemic, a market.
+FIGHTING = "North Korean troops are fighting alongside Russian forces in the Kursk region, Ukraine's intelligence said."
+TROOPS_FIGHTING = ("North Korean troops fighting in Kursk, Kyiv says", FIGHTING, "en")
+DENIALS: list[tuple[Report, Report, str]] = [
+    (
+        TROOPS_FIGHTING,
+        (
+            "Moscow denies North Korean troops fight in Kursk",
+            "The Kremlin denied that North Korean troops are fighting alongside Russian forces in the Kursk region.",
+            "en",
+        ),
+        "denial",
+    ),
+    (
+        TROOPS_FIGHTING,
+        (
+            "موسكو تنفي مشاركة قوات كورية شمالية في القتال",
+            "نفى الكرملين أن تكون قوات كورية شمالية تقاتل إلى جانب القوات الروسية في منطقة كورسك.",
+            "ar",
+        ),
+        "نفي",
+    ),
+    (
+        (
+            "Cholera outbreak in Kassala camp",
+            "A cholera outbreak has killed 12 people in a displacement camp in Kassala, aid workers said.",
+            "en",
+        ),
+        (
+            "Sudan denies cholera in Kassala camp",
+            "Sudan's health ministry denied there was a cholera outbreak in the Kassala displacement camp, saying the "
+            "deaths were caused by diarrhoea.",
+            "en",
+        ),
+        "denial",
+    ),
+    (
+        (
+            "Saudi Arabia to cut oil output in June",
+            "Saudi Arabia will cut its oil output by 500,000 barrels a day in June, the energy ministry said.",
+            "en",
+        ),
+        (
+            "السعودية تنفي خفض إنتاج النفط في يونيو",
+            "نفت وزارة الطاقة السعودية أنها ستخفض إنتاج النفط في يونيو.",
+            "ar",
+        ),
+        "نفي",
+    ),
+]
+
+
+@pytest.mark.parametrize(("story", "report", "named"), REVERSALS + CONFIRMATIONS + DENIALS)
 def test_a_states_opposite_or_a_first_confirmation_is_a_development_named_in_the_reports_language(
     encoder: SentenceEncoder, story: Report, report: Report, named: str
 ) -> None:
@@ -334,6 +389,23 @@ def test_a_states_opposite_or_a_first_confirmation_is_a_development_named_in_the
                 "en",
             ),
         ),
+        # A second denial, the story's told in other words.
+        (
+            (
+                TROOPS_FIGHTING,
+                (
+                    "Kremlin rejects reports of North Korean soldiers",
+                    "Kremlin spokesman Dmitry Peskov denied any North Korean soldiers were in Russia, calling the "
+                    "reports fake.",
+                    "en",
+                ),
+            ),
+            (
+                "موسكو تنفي مشاركة قوات كورية شمالية في القتال",
+                "نفى الكرملين أن تكون قوات كورية شمالية تقاتل إلى جانب القوات الروسية في منطقة كورسك.",
+                "ar",
+            ),
+        ),
         # A second confirmation.
         (
             (REPORTED_SENT, SEOUL_CONFIRMS),
@@ -352,6 +424,15 @@ def test_a_state_or_a_confirmation_the_story_told_is_no_alert(
     decision = desk.report(*report, T0 + timedelta(days=6))
     assert decision.story_id == 1, decision.reason
     assert decision.event in (EventType.UPDATE, EventType.DUPLICATE), decision.reason
+
+
+def test_a_source_saying_nothing_turns_nothing() -> None:
+    told = ("North Korea has reportedly sent troops to Russia, according to unconfirmed reports.", True)
+    assert (
+        turn("The Pentagon would neither confirm nor deny that North Korea sent troops to Russia.", told, [told])
+        is None
+    )
+    assert turn("The Pentagon confirmed that North Korea sent troops to Russia.", told, [told])
 
 
 def test_a_state_of_another_thing_is_no_turn() -> None:
