@@ -7,11 +7,14 @@ from __future__ import annotations
 from stories.figure_quantities import _Quantity
 from stories.figure_tokens import _WORD, _keys, _Tokens
 from stories.figure_words import (
+    _AMONG,
     _COMPLEMENT_W,
     _FROM,
     _IN,
+    _OF,
     _OF_PEOPLE,
     _OUTCOMES,
+    _THE,
     _TO,
     _TOTAL_W,
 )
@@ -118,18 +121,34 @@ def _is_total(tokens: _Tokens, q: _Quantity) -> bool:
     return False
 
 
-def _is_part(tokens: _Tokens, q: _Quantity, last: int) -> bool:
-    """Whether the count at ``q`` (its noun ending before ``last``) is a part of a toll, never
-    the toll: an increment ("two more killed", "another 3 dead", "3 قتلى جدد") or a part named
-    inside a count ("including four medics", "بينهم ثلاثة جنود")."""
+def _is_part(tokens: _Tokens, q: _Quantity, first: int, last: int) -> bool:
+    """Whether the count at ``q`` (its words from ``first`` to before ``last``) is a part of a
+    toll, never the toll: an increment ("two more killed", "another 3 dead", "3 قتلى جدد"), a
+    part named inside a count ("including four medics", "بينهم ثلاثة جنود"), or a part of the
+    outcome's own people ("nine of the dead", "two of the wounded died", "among the dead were
+    nine children", "وكان بين القتلى تسعة أطفال")."""
     before = tokens.word(q.start - 1)
     if before is not None and before.part_before:
         return not tokens.brk(q.start)
+    if first < q.start and _after_among(tokens, first):
+        return True
+    if last > q.end and not tokens.brk(q.end) and not _OF.isdisjoint(_keys(tokens, q.end)):
+        outcome = q.end + 2 if _keys(tokens, q.end + 1) == _THE else q.end + 1
+        if outcome < last and not tokens.brk(outcome) and _kind_at(tokens, outcome) is not None:
+            return True
     for k in (q.end, last) if last != q.end else (q.end,):
         after = tokens.word(k)
         if after is not None and after.increment and not tokens.brk(k):
             return True  # "300 more than last week" is a difference, no toll either
     return False
+
+
+def _after_among(tokens: _Tokens, start: int) -> bool:
+    """Whether "among" / "بين" (past "the") comes right before token ``start`` in its clause."""
+    k = start - 1
+    if k >= 0 and _keys(tokens, k) == _THE and not tokens.brk(start):
+        k -= 1
+    return k >= 0 and not tokens.brk(k + 1) and not _AMONG.isdisjoint(_keys(tokens, k))
 
 
 def _outcome_before(tokens: _Tokens, found: tuple[str, int]) -> tuple[str, int]:

@@ -124,6 +124,8 @@ _TO = _words("to إلى")
 _AND_W = _words("and و")
 _BETWEEN = _words("between بين")
 _IN = _words("in at near inside في قرب داخل")
+_THE = frozenset({"the"})
+_AMONG = _words("among amongst بين")
 _OF_PEOPLE = _words("among of amongst from the its their بين من في صفوف")
 
 

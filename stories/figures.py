@@ -185,7 +185,7 @@ def _read(tokens: _Tokens) -> list[_Read]:
         if attached is None:
             continue
         kind, first, last = attached
-        if kind in _OUTCOMES and _is_part(tokens, quantity, last):
+        if kind in _OUTCOMES and _is_part(tokens, quantity, first, last):
             continue
         found.append((i, kind, round(quantity.value), quantity, first, last))
     return found

@@ -83,3 +83,28 @@ def test_thousands_of_families_is_no_capture() -> None:
     captured = extract_figures("أعلن الجيش أسر ثلاثة جنود.", "ar")
     assert [(f.kind, f.value) for f in captured] == [("captured", 3)]
     assert [(f.kind, f.value) for f in extract_figures("The army captured three soldiers.", "en")] == [("captured", 3)]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # a count of some of the outcome's own people is a part of the toll, not the toll
+        ("The shelling killed 20 people. Nine of the dead were aid workers.", "en"),
+        ("The shelling killed 20 people. Among the dead were nine aid workers.", "en"),
+        ("The shelling killed 20 people, nine of them aid workers.", "en"),
+        ("قتل 20 شخصا في القصف. وكان بين القتلى تسعة من عمال الإغاثة.", "ar"),
+        ("قتل 20 شخصا في القصف. ومن بين القتلى تسعة أطفال.", "ar"),
+        ("قتل 20 شخصا في القصف، بينهم تسعة من عمال الإغاثة.", "ar"),
+    ],
+)
+def test_a_count_of_some_of_the_dead_is_not_the_toll(text: str, language: str) -> None:
+    figures = extract_figures(text, "ar" if language == "ar" else "en")
+    assert [(f.kind, f.value) for f in figures] == [("killed", 20)]
+
+
+def test_a_count_of_some_of_the_wounded_is_no_wounded_toll() -> None:
+    english = extract_figures("Two of the wounded died in hospital, raising the toll to 14.", "en")
+    assert [(f.kind, f.value) for f in english] == [("killed", 14)]
+    # a side's own count is its toll: no outcome word after "of"
+    side = extract_figures("Ukraine said 12 of its soldiers were killed.", "en")
+    assert [(f.kind, f.value) for f in side] == [("killed", 12)]
