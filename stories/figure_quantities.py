@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from stories.figure_tokens import _NUM, _WORD, _is_group, _keys, _Tokens
+from stories.figure_tokens import _NUM, _WORD, _is_group, _keys, _Tokens, _Word
 from stories.figure_words import (
     _AND,
     _AND_W,
     _APPROX_AFTER_P,
     _APPROX_BEFORE_P,
+    _AR_NUMBERS,
     _AR_PER_CENT,
     _BETWEEN,
     _FROM,
@@ -62,6 +63,7 @@ def _joins(current: float, value: float) -> bool:
 def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
     """Parse the number starting at token i: (end, value, vague), or None."""
     total = current = 0.0
+    scale = 0.0  # the last scale word's value, which a half after it halves
     vague = False
     previous = ""  # the type of the previous number word, "d" for digits
     j = i
@@ -136,8 +138,9 @@ def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
             current = (current or count) * value
         elif word_type == "s":
             total += (current or count) * value
-            current = 0.0
+            current, scale = 0.0, value
         elif word_type == "S":
+            scale = value
             if current:
                 total += current * value
                 current = 0.0
@@ -154,9 +157,21 @@ def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
                 break
             vague = True
         elif word_type == "a":
+            if previous == "x":  # "half a million"
+                j += 1
+                continue
             if previous:
                 break
             current = 1.0
+        elif word_type == "x":
+            if previous in ("s", "S") and word.number_conj and not vague:
+                # "مليون ونصف", "ثلاثة ملايين ونصف", "مليون ونصف المليون"
+                total += 0.5 * scale
+                j += 2 if _is_scale(tokens.word(j + 1), scale) and not tokens.brk(j + 1) else 1
+                continue
+            if previous:
+                break
+            current = value  # "half a million", "نصف مليون": read with the scale word after it
         previous = word_type
         j += 1
         # "hundreds of thousands", "one hundred and fifty": peek past "of" / "and"
@@ -167,7 +182,14 @@ def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
                 j += 1
             elif follower.keys == _AND and previous in "hs" and after.number[0] == "u":
                 j += 1
-    if j == i or previous in ("a", "f", "t"):
+            elif follower.keys == _AND and after.number[0] == "a" and _is_half(tokens, j + 2):
+                if previous == "u" and _is_scale(tokens.word(j + 3), 0.0):
+                    current += 0.5  # "two and a half million"
+                    j += 3
+                elif previous in ("s", "S") and not vague:
+                    total += 0.5 * scale  # "a million and a half"
+                    j += 3
+    if j == i or previous in ("a", "f", "t", "x"):
         return None
     value = total + current
     if value < 1:
@@ -176,6 +198,25 @@ def _number(tokens: _Tokens, i: int) -> tuple[int, float, bool] | None:
 
 
 _TENS = frozenset(float(v) for v in range(20, 100, 10))
+
+
+def _is_half(tokens: _Tokens, j: int) -> bool:
+    word = tokens.word(j)
+    return word is not None and word.number is not None and word.number[0] == "x" and not tokens.brk(j)
+
+
+def _is_scale(word: _Word | None, scale: float) -> bool:
+    """Whether ``word`` is a scale word (of value ``scale``, any when 0), with or without its
+    article: "million", "المليون" after "مليون ونصف"."""
+    if word is None:
+        return False
+    if word.number is not None:
+        return word.number[0] in "sS" and (not scale or word.number[1] == scale)
+    return any(
+        found[0] in "sS" and (not scale or found[1] == scale)
+        for key in word.keys
+        if (found := _AR_NUMBERS.get(key)) is not None
+    )
 
 
 def _phrase_before(tokens: _Tokens, end: int, table: Mapping[str, list[_Phrase]]) -> int | None:

@@ -108,3 +108,22 @@ def test_a_count_of_some_of_the_wounded_is_no_wounded_toll() -> None:
     # a side's own count is its toll: no outcome word after "of"
     side = extract_figures("Ukraine said 12 of its soldiers were killed.", "en")
     assert [(f.kind, f.value) for f in side] == [("killed", 12)]
+
+
+@pytest.mark.parametrize(
+    ("arabic", "english", "count"),
+    [
+        # a half of a scale word, before it or after it, is the figure the digits write
+        ("يؤوي المخيم نحو نصف مليون شخص.", "The camp shelters about half a million people.", 500_000),
+        ("نزح مليون ونصف المليون شخص.", "A million and a half people fled.", 1_500_000),
+        ("نزح ثلاثة ملايين ونصف شخص.", "Three and a half million people fled.", 3_500_000),
+        ("وصلت مليونان ونصف جرعة.", "2.5 million doses arrived.", 2_500_000),
+    ],
+)
+def test_a_half_of_a_scale_word_is_the_figure_of_its_digits(arabic: str, english: str, count: int) -> None:
+    assert quantities(arabic) == quantities(english) == [count]
+
+
+@pytest.mark.parametrize("text", ["بقي نصف السكان في المخيم.", "Half the residents stayed in the camp."])
+def test_a_half_of_no_scale_is_no_count(text: str) -> None:
+    assert quantities(text, minimum=1) == []
