@@ -60,6 +60,7 @@ _BEFORE = frozenset(normalise(word) for word in ("after", "following", "since", 
 _CLAUSES = re.compile(r"[,.;:!?()\[\]،؛؟\u2013\u2014]+|\s-\s")
 # A headline that gives its fact to reports or sources ("Reports: troops sent to Russia").
 _ATTRIBUTED_HEADLINE = re.compile(r"\s*(?:reports?|sources?|media|مصادر|تقارير)\s*:", re.IGNORECASE)
+_ARABIC = re.compile(r"[\u0621-\u064a]")
 _UNREAL_WINDOW = 4  # words before a state's word that can make it unreal
 _BEFORE_WINDOW = 5  # words after "after" that tell the background
 
@@ -137,10 +138,40 @@ def _real(clause: str, start: int) -> bool:
     return not any(word in _BEFORE for word in before[-_BEFORE_WINDOW:])
 
 
+@cache
+def _quick_words() -> dict[str, re.Pattern[str]]:
+    """Per language, a quick test that a normalised text may hold a state, a confirmation or a
+    denial: the longest word of each term's first part, anywhere. Most sentences hold none, and
+    the full patterns (some 150 µs a sentence) are then not tried."""
+    with files("stories").joinpath("data/turns.toml").open("rb") as handle:
+        data: dict[str, Any] = tomllib.load(handle)
+    standing = data.pop("standing")
+    entries = [side for family in data.values() for side in (family["from"], family["to"])]
+    entries += [standing["confirmed"], standing["denied"]]
+    words: dict[str, set[str]] = {"en": set(), "ar": set()}
+    for entry in entries:
+        for language, found in words.items():
+            for term in entry.get(language, []):
+                found.add(max(normalise(term.rstrip("*").split("...")[0]).split(), key=len))
+    return {
+        language: re.compile("|".join(map(re.escape, sorted(found, key=len, reverse=True))))
+        for language, found in words.items()
+    }
+
+
+@lru_cache(maxsize=8192)
+def may_turn(text: str) -> bool:
+    """Whether ``text`` may tell a state, a confirmation or a denial (a quick test)."""
+    folded = normalise(text)
+    return bool(_quick_words()["ar" if _ARABIC.search(folded) else "en"].search(folded))
+
+
 @lru_cache(maxsize=8192)
 def states(text: str) -> dict[str, int]:
     """Family name -> the side (0 or 1) ``text`` tells as done; a family whose both sides it
     tells as done ("withdrew, then returned") is left out: which came last is not read."""
+    if not may_turn(text):
+        return {}
     found: dict[str, set[int]] = {}
     clauses = _clauses(text)
     for family in _table()[0]:
@@ -163,11 +194,16 @@ def standings(text: str) -> frozenset[str]:
     found = set()
     if _ATTRIBUTED_HEADLINE.match(text):  # "Reports: ...", "Sources: ...": the wire's "unconfirmed"
         found.add(UNCONFIRMED)
+    folded = normalise(text)
+    if table.unconfirmed.search(folded):
+        found.add(UNCONFIRMED)
+    if not may_turn(text):
+        return frozenset(found)
     clauses = [table.not_confirming.sub(" ", clause) for clause in _clauses(text)]
     for name, pattern in ((CONFIRMED, table.confirmed), (DENIED, table.denied)):
         if any(_real(clause, match.start()) for clause in clauses for match in pattern.finditer(clause)):
             found.add(name)
-    if DENIED in found or table.unconfirmed.search(normalise(text)):
+    if DENIED in found:
         found.add(UNCONFIRMED)
     return frozenset(found)
 
@@ -181,6 +217,7 @@ def _shared_subject(sentence: str, other: str, same_language: bool) -> bool:
     return bool((own & theirs) - _state_words(sentence) - _state_words(other))
 
 
+@lru_cache(maxsize=8192)
 def _state_words(text: str) -> frozenset[str]:
     families, table = _table()
     words: set[str] = set()
@@ -218,7 +255,9 @@ def find_turns(
     # A denial is told next to the claim it answers, in words the encoder reads apart from the
     # report's (0.3-0.5: "فيما نفى حزب الله أي علاقة له" beside "Hezbollah denied any role"):
     # any story sentence denying makes a denial told.
-    denial_told = any(DENIED in standings(text) for text in memory.texts)
+    denial_told = any(may_turn(s.text) and DENIED in standings(s.text) for s in features.encoded) and any(
+        DENIED in standings(text) for text in memory.texts
+    )
     found: list[Turn | None] = []
     for sentence, row_cosines in zip(features.encoded, cosines, strict=True):
         rows = sorted(int(row) for row in (row_cosines >= bar).nonzero()[0])
@@ -241,18 +280,23 @@ def turn(
     be ``restated``'s, and none may confirm what ``sentence`` confirms. A denial is news only
     when the story told none (``denial_told``). Within one language a sentence about another
     actor or thing (no content word shared) is not restated."""
+    if not may_turn(sentence):
+        return None  # most sentences: nothing to turn
+    own, own_standing = states(sentence), standings(sentence)
+    if not own and not own_standing & {CONFIRMED, DENIED}:
+        return None
     # A sentence saying nothing ("would neither confirm nor deny") turns nothing.
     if says_nothing(sentence) or not _shared_subject(sentence, *restated):
         return None
     told_near = [text for text, same_language in near if _shared_subject(sentence, text, same_language)]
-    own, before = states(sentence), states(restated[0])
+    before = states(restated[0])
     for family in _table()[0]:
         if family.name not in own or before.get(family.name, own[family.name]) == own[family.name]:
             continue
         told = [states(text)[family.name] for text in told_near if family.name in states(text)]
         if told and told[-1] != own[family.name]:
             return _turn_of(family, own[family.name], sentence)
-    own_standing, restated_standing = standings(sentence), standings(restated[0])
+    restated_standing = standings(restated[0])
     if own_standing & {CONFIRMED, DENIED} == {CONFIRMED} and UNCONFIRMED in restated_standing - {CONFIRMED}:
         # The first confirmation of what the story gave only to reports, claims or a denial.
         if all(CONFIRMED not in standings(text) for text in told_near):
@@ -265,4 +309,4 @@ def turn(
 
 def _languages(memory: StoryMemory) -> list[str]:
     """The language of each of ``memory.texts`` (Arabic letters or not)."""
-    return ["ar" if re.search(r"[\u0621-\u064a]", text) else "en" for text in memory.texts]
+    return ["ar" if _ARABIC.search(text) else "en" for text in memory.texts]
