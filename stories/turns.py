@@ -66,13 +66,17 @@ _BEFORE_WINDOW = 5  # words after "after" that tell the background
 
 
 def _pattern(terms: Sequence[str], arabic: bool) -> re.Pattern[str]:
-    """Whole words of ``terms`` (normalised; a trailing * a prefix, "..." up to eight words between
-    two: "allowed ... to return", "اعادت ... فتح"); Arabic ones after proclitics."""
+    """Whole words of ``terms`` (normalised; a word ending in * a prefix, "..." up to eight words
+    between two: "resum* attacks", "allowed ... to return", "اعادت ... فتح"); Arabic ones after
+    proclitics."""
+
+    def word(written: str) -> str:
+        return re.escape(normalise(written.rstrip("*"))) + (r"\S*" if written.endswith("*") else "")
+
     alternatives = []
     for term in sorted(set(terms), key=len):
-        parts = [normalise(part.rstrip("*")) for part in term.rstrip("*").split("...")]
-        body = r" (?:\S+ ){0,8}".join(re.escape(part) for part in parts if part)
-        alternatives.append(body + (r"\S*" if term.endswith("*") else ""))
+        parts = [" ".join(word(w) for w in part.split()) for part in term.split("...")]
+        alternatives.append(r" (?:\S+ ){0,8}".join(part for part in parts if part))
     prefix = r"(?:[وف]?(?:لل|[بلك]?ال|[بلك])?)" if arabic else ""
     return re.compile(r"(?<!\S)" + prefix + "(?:" + "|".join(reversed(alternatives)) + r")(?!\S)")
 

@@ -203,6 +203,22 @@ REVERSALS: list[tuple[Report, Report, str]] = [
         ),
         "resumption after suspension",
     ),
+    # fighting again after a withdrawal, told in words of fighting
+    (
+        (
+            "North Korean troops pulled from Kursk front",
+            "North Korean units were pulled from the front line in Russia's Kursk region in January after heavy "
+            "losses, Ukrainian officials said.",
+            "en",
+        ),
+        (
+            "القوات الكورية الشمالية تستأنف القتال في كورسك",
+            "استأنفت القوات الكورية الشمالية القتال على جبهة كورسك وشنت هجمات على المواقع الأوكرانية، بحسب مسؤولين "
+            "أوكرانيين.",
+            "ar",
+        ),
+        "عودة بعد انسحاب",
+    ),
     # a town left, then taken back
     (
         (
@@ -261,6 +277,15 @@ SEOUL_CONFIRMS = (
 # The first confirmation of what the story told as reported: a conflict, an epidemic, a market.
 CONFIRMATIONS: list[tuple[Report, Report, str]] = [
     (REPORTED_SENT, SEOUL_CONFIRMS, "official confirmation"),
+    (
+        REPORTED_SENT,
+        (
+            "موسكو تتحدث للمرة الأولى عن جنود كوريين شماليين",
+            "أكدت موسكو للمرة الأولى أن جنودا كوريين شماليين أرسلوا إلى روسيا، بعد أشهر من التقارير.",
+            "ar",
+        ),
+        "تأكيد رسمي",
+    ),
     (
         REPORTED_SENT,
         (
