@@ -127,3 +127,18 @@ def test_a_half_of_a_scale_word_is_the_figure_of_its_digits(arabic: str, english
 @pytest.mark.parametrize("text", ["بقي نصف السكان في المخيم.", "Half the residents stayed in the camp."])
 def test_a_half_of_no_scale_is_no_count(text: str) -> None:
     assert quantities(text, minimum=1) == []
+
+
+@pytest.mark.parametrize(
+    ("arabic", "english", "kind"),
+    [
+        ("وأصيب شخصان في القصف.", "Two people were wounded in the shelling.", "wounded"),
+        ("أعلنت الوزارة مقتل شخصين في الغارة.", "The ministry said the strike killed two people.", "killed"),
+    ],
+)
+def test_the_dual_of_person_is_two_people(arabic: str, english: str, kind: str) -> None:
+    read = [
+        [(f.kind, f.value) for f in extract_figures(text, language)]
+        for text, language in ((arabic, "ar"), (english, "en"))
+    ]
+    assert read == [[(kind, 2)], [(kind, 2)]]
