@@ -14,7 +14,14 @@ the shipped join probability of:
 
 Dev files by default; ``--holdout`` adds the holdout files (check only: choose nothing on them).
 
+``--by-language`` (dev files only): what a report's join evidence is against its own story and
+against the other open stories, by the report's language, and for the reports that are not
+copies (developments and updates) the share under the join bar against their own story (the
+cuts the oracle stories already show) and the evidence of those, by language: which evidence an
+Arabic report lacks that an English one has (issue 8).
+
     .venv/bin/python bench/member_join.py [--holdout] [--latest 3]
+    .venv/bin/python bench/member_join.py --by-language
 """
 
 from __future__ import annotations
@@ -41,17 +48,20 @@ from raqib.compose import story_desk  # noqa: E402
 from stories.analysis import Analyser  # noqa: E402
 from stories.decide import DecisionSettings, in_span  # noqa: E402
 from stories.features import extract_features  # noqa: E402
-from stories.join import JOIN_BIAS, JOIN_WEIGHTS, join_evidence, name_weights  # noqa: E402
+from stories.join import JOIN_BIAS, JOIN_EVIDENCE, JOIN_WEIGHTS, join_evidence, name_weights  # noqa: E402
 from stories.memory import StoryMemory  # noqa: E402
 
 Evidence = tuple[tuple[float, ...], list[tuple[float, ...]]]  # (against the totals, against each report)
+# An item: its true story, its language, its label (development, update, duplicate) and its
+# evidence against each story open at its time.
+Row = tuple[str, str, str, list[tuple[str, Evidence]]]
 
 
 def shipped(evidence: tuple[float, ...]) -> float:
     return 1 / (1 + math.exp(-(JOIN_BIAS + sum(w * x for w, x in zip(JOIN_WEIGHTS, evidence, strict=True)))))
 
 
-def evidence_by_item(path: Path, scratch: Path) -> list[tuple[str, list[tuple[str, Evidence]]]]:
+def evidence_by_item(path: Path, scratch: Path) -> list[Row]:
     config = load_config(config_for(path), data_dir=scratch)
     watch = config.watches[0]
     desk = story_desk(config)
@@ -62,15 +72,14 @@ def evidence_by_item(path: Path, scratch: Path) -> list[tuple[str, list[tuple[st
     tolerance = settings.novelty.figure_tolerance
     totals: dict[str, StoryMemory] = {}
     reports: dict[str, list[StoryMemory]] = {}
-    result: list[tuple[str, list[tuple[str, Evidence]]]] = []
+    result: list[Row] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         if not item.get("story"):
             continue
         at, entry = item_time(item), entry_of(item)
-        features = categoriser.tag(
-            extract_features(entry, analyser.analyse(entry).language, desk.lexicon, desk.encoder)
-        )
+        language = analyser.analyse(entry).language
+        features = categoriser.tag(extract_features(entry, language, desk.lexicon, desk.encoder))
         open_stories = {story: memory for story, memory in totals.items() if in_span(memory, at, settings)}
         weights = name_weights(list(open_stories.values()), categoriser.watch_names)
         rows = [
@@ -83,7 +92,7 @@ def evidence_by_item(path: Path, scratch: Path) -> list[tuple[str, list[tuple[st
             )
             for story, memory in open_stories.items()
         ]
-        result.append((item["story"], rows))
+        result.append((item["story"], language, item.get("expect", ""), rows))
         totals.setdefault(item["story"], StoryMemory()).absorb(features, at=at)
         alone = StoryMemory()
         alone.absorb(features, at=at)
@@ -91,21 +100,46 @@ def evidence_by_item(path: Path, scratch: Path) -> list[tuple[str, list[tuple[st
     return result
 
 
-def as_items(
-    data: list[tuple[str, list[tuple[str, Evidence]]]], view: Callable[[Evidence], tuple[float, ...]]
-) -> list[Item]:
-    return [(truth, [(story, view(evidence)) for story, evidence in rows]) for truth, rows in data]
+def as_items(data: list[Row], view: Callable[[Evidence], tuple[float, ...]]) -> list[Item]:
+    return [(truth, [(story, view(evidence)) for story, evidence in rows]) for truth, _, _, rows in data]
+
+
+def by_language(data: dict[str, list[Row]], threshold: float) -> None:
+    """``--by-language``: the mean evidence (against the story's totals) by the report's language."""
+    groups: dict[str, list[tuple[float, ...]]] = {}
+    for items in data.values():
+        for truth, language, expect, rows in items:
+            for story, (evidence, _) in rows:
+                own = story == truth
+                groups.setdefault(f"{language} {'own story' if own else 'other stories'}", []).append(evidence)
+                if own and expect != "duplicate":
+                    groups.setdefault(f"{language} own, not a copy", []).append(evidence)
+                    if shipped(evidence) < threshold:
+                        groups.setdefault(f"{language} own, not a copy, cut", []).append(evidence)
+    print(f"mean join evidence by the report's language (oracle stories); cut: under {threshold} against its own story")
+    print(f"{'':<30} {'pairs':>5} " + " ".join(f"{name[:6]:>6}" for name in JOIN_EVIDENCE))
+    for language in ("en", "ar"):
+        for kind in ("own story", "other stories", "own, not a copy", "own, not a copy, cut"):
+            rows = groups.get(f"{language} {kind}", [])
+            if rows:
+                means = np.mean(np.array(rows), axis=0)
+                print(f"{language + ' ' + kind:<30} {len(rows):>5} " + " ".join(f"{v:>6.2f}" for v in means))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--holdout", action="store_true", help="also score the holdout files (check only)")
     parser.add_argument("--latest", type=int, default=3, help="K: the story's latest reports compared")
+    parser.add_argument("--by-language", action="store_true", help="the evidence by language (dev files only)")
     args = parser.parse_args()
     k = args.latest
-    paths = sorted(TIMELINES.glob("*-dev.jsonl")) + (sorted(TIMELINES.glob("*-holdout.jsonl")) if args.holdout else [])
+    holdout = args.holdout and not args.by_language
+    paths = sorted(TIMELINES.glob("*-dev.jsonl")) + (sorted(TIMELINES.glob("*-holdout.jsonl")) if holdout else [])
     with tempfile.TemporaryDirectory() as scratch:
         data = {path.stem: evidence_by_item(path, Path(scratch)) for path in paths}
+    if args.by_language:
+        by_language(data, DecisionSettings().join_probability)
+        return
 
     def latest(evidence: Evidence) -> tuple[float, ...]:
         return evidence[0] + tuple(float(v) for v in np.max(np.array(evidence[1][-k:])[:, :3], axis=0))
@@ -125,12 +159,15 @@ def main() -> None:
     for name, items in data.items():
         totals_f1 = story_f1(as_items(items, lambda e: e[0]), shipped, threshold)
         best = story_f1(
-            [(truth, [(story, (max(shipped(r) for r in e[1]),)) for story, e in rows]) for truth, rows in items],
+            [(truth, [(story, (max(shipped(r) for r in e[1]),)) for story, e in rows]) for truth, _, _, rows in items],
             lambda v: v[0],
             threshold,
         )
         recent = story_f1(
-            [(truth, [(story, (max(shipped(r) for r in e[1][-k:]),)) for story, e in rows]) for truth, rows in items],
+            [
+                (truth, [(story, (max(shipped(r) for r in e[1][-k:]),)) for story, e in rows])
+                for truth, _, _, rows in items
+            ],
             lambda v: v[0],
             threshold,
         )
