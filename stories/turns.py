@@ -16,7 +16,7 @@ tells the other side, and so does the latest story sentence about the same thing
 bar) that tells either: a turn told again ("the talks resumed" after the story told the
 resumption) is no turn. A confirmation is news when the restated sentence told the fact only as
 unconfirmed and no story sentence about the same thing confirmed it; a denial when the restated
-sentence told it as a fact and no story sentence denied anything (a denial is told beside the
+sentence told it as a fact or a claim and no story sentence denied anything (a denial is told beside the
 claim it answers, in words the encoder reads apart across languages).
 ``stories.novelty.assess`` judges the sentence new whatever its similarity and names the turn.
 """
@@ -193,7 +193,7 @@ def standings(text: str) -> frozenset[str]:
     """How ``text`` tells its fact: ``CONFIRMED`` when a party confirms, acknowledges or admits
     it (not "could not confirm", "refused to confirm", "confirmed cases"), ``DENIED`` when a party
     denies it (not "did not deny"), ``UNCONFIRMED`` when it gives it to reports, claims, suspicion,
-    unnamed sources or a denial. Empty: told as a fact, or not a fact at all."""
+    unnamed sources, an intelligence service's assessment or a denial. Empty: told as a fact, or not a fact at all."""
     table = _table()[1]
     found = set()
     if _ATTRIBUTED_HEADLINE.match(text):  # "Reports: ...", "Sources: ...": the wire's "unconfirmed"
@@ -301,12 +301,14 @@ def turn(
         if told and told[-1] != own[family.name]:
             return _turn_of(family, own[family.name], sentence)
     restated_standing = standings(restated[0])
-    if own_standing & {CONFIRMED, DENIED} == {CONFIRMED} and UNCONFIRMED in restated_standing - {CONFIRMED}:
+    if own_standing & {CONFIRMED, DENIED} == {CONFIRMED} and restated_standing & {CONFIRMED, UNCONFIRMED} == {
+        UNCONFIRMED
+    }:
         # The first confirmation of what the story gave only to reports, claims or a denial.
         if all(CONFIRMED not in standings(text) for text in told_near):
             return Turn(CONFIRMATION.category, CONFIRMATION.label, sentence)
-    if own_standing & {CONFIRMED, DENIED} == {DENIED} and not restated_standing - {CONFIRMED} and not denial_told:
-        # A denial of what the story told as a fact.
+    if own_standing & {CONFIRMED, DENIED} == {DENIED} and DENIED not in restated_standing and not denial_told:
+        # A denial of what the story told as a fact or as a claim.
         return Turn(DENIAL.category, DENIAL.label, sentence)
     return None
 

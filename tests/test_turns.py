@@ -274,8 +274,32 @@ SEOUL_CONFIRMS = (
 )
 
 
-# The first confirmation of what the story told as reported: a conflict, an epidemic, a market.
+# The first confirmation of what the story told as reported (or as an intelligence service's
+# assessment): a conflict, an epidemic, a market.
+SPY_AGENCY_SAYS = (
+    "Seoul's spy agency says North Korea sent troops to Russia",
+    "North Korea has sent special forces to Russia to support its war in Ukraine, South Korea's spy agency said.",
+    "en",
+)
 CONFIRMATIONS: list[tuple[Report, Report, str]] = [
+    (
+        SPY_AGENCY_SAYS,
+        (
+            "Pentagon confirms North Korean troops in Russia",
+            "The Pentagon confirmed that North Korea has sent troops to Russia to support its war in Ukraine.",
+            "en",
+        ),
+        "official confirmation",
+    ),
+    (
+        SPY_AGENCY_SAYS,
+        (
+            "البنتاغون يؤكد رسميا وجود قوات كورية شمالية في روسيا",
+            "أكدت وزارة الدفاع الأمريكية رسميا أن كوريا الشمالية أرسلت قوات إلى روسيا لدعم حربها في أوكرانيا.",
+            "ar",
+        ),
+        "تأكيد رسمي",
+    ),
     (REPORTED_SENT, SEOUL_CONFIRMS, "official confirmation"),
     (
         REPORTED_SENT,
