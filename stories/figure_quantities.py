@@ -358,10 +358,23 @@ def _quantity(tokens: _Tokens, i: int) -> tuple[_Quantity | None, int]:
         after = tokens.word(end)
         if (before and before.keys & _NO_ONE) or (after and after.keys == _OF):
             return None, end  # "no one", "one of them"
-    quantity = _Quantity(i, end, i, end, value, vague, approximate, strong=strong)
+    quantity = _Quantity(
+        _range_start(tokens, i) if approximate else i, end, i, end, value, vague, approximate, strong=strong
+    )
     if strong:
         quantity.end += 1
     return _approximate(tokens, quantity), end
+
+
+def _range_start(tokens: _Tokens, i: int) -> int:
+    """The first token of a range whose lower bound starts at token i: "between" / "بين" / "ما
+    بين" before it belong to the quantity, so the words before them say what it counts ("killed
+    between 20 and 30 soldiers", "مقتل ما بين عشرين وثلاثين شخصا")."""
+    if i == 0 or tokens.brk(i) or _BETWEEN.isdisjoint(_keys(tokens, i - 1)):
+        return i
+    if i >= 2 and not tokens.brk(i - 1) and "ما" in _keys(tokens, i - 2):
+        return i - 2
+    return i - 1
 
 
 def _upper_bound(tokens: _Tokens, i: int, end: int, value: float, vague: bool) -> tuple[int, float, bool] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from stories.figures import extract_figures, quantities
+from stories.types import Language
 
 
 @pytest.mark.parametrize(
@@ -142,3 +143,17 @@ def test_the_dual_of_person_is_two_people(arabic: str, english: str, kind: str) 
         for text, language in ((arabic, "ar"), (english, "en"))
     ]
     assert read == [[(kind, 2)], [(kind, 2)]]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # "between" / "ما بين" belong to the range: the outcome before them names what it counts
+        ("The strikes killed between 20 and 30 soldiers.", "en"),
+        ("قتل ما بين 20 و30 جنديا في الغارات.", "ar"),
+        ("أسفرت الغارات عن مقتل ما بين عشرين وثلاثين جنديا.", "ar"),
+    ],
+)
+def test_an_outcome_before_a_range_counts_it(text: str, language: Language) -> None:
+    figures = extract_figures(text, language)
+    assert [(f.kind, f.value, f.approximate) for f in figures] == [("killed", 30, True)]
