@@ -1,6 +1,7 @@
 """What the sentence encoder costs the story desk: model load, and time per matched article.
 
-The matched items of the labelled timelines are decided twice in one run, in memory (features,
+The matched items of the labelled dev timelines (the holdouts are closed: never read, even
+for a timing) are decided twice in one run, in memory (features,
 the watch's categories, the decision against the open stories, absorbing): once with the bundled
 encoder (the product) and once without it (words, concepts and figures only: the baseline). The
 encoder's cache is cleared before the timed run, so every sentence is embedded once, as in a
@@ -106,7 +107,7 @@ started = time.perf_counter()
 from stories.semantic import load_encoder
 encoder = load_encoder({threads}, Path(sys.argv[1]) if len(sys.argv) > 1 else None)
 seconds, loaded = time.perf_counter() - started, rss() - before
-texts = [json.loads(line).get("title") or "" for path in sorted(TIMELINES.glob("*.jsonl"))
+texts = [json.loads(line).get("title") or "" for path in sorted(TIMELINES.glob("*-dev.jsonl"))
          for line in path.read_text(encoding="utf-8").splitlines()]
 encoder.encode(texts)
 print(json.dumps([seconds, loaded, rss() - before, len(texts)]))
@@ -144,7 +145,7 @@ def print_loads(threads: int) -> None:
 def main() -> None:
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 1
     print_loads(threads)
-    paths = sorted(TIMELINES.glob("*.jsonl"))
+    paths = sorted(TIMELINES.glob("*-dev.jsonl"))
     before = rss()
     started = time.perf_counter()
     encoder = load_encoder(threads, encoder_table_cache())  # as the desk loads it

