@@ -145,8 +145,13 @@ class CategoryNote:
     category: str  # the identifier, for filtering and Atom category terms; never shown
     label: Label
     evidence: str
+    # A turn of the story's own event (``stories.turns``: "return after withdrawal", "official
+    # confirmation") names itself; "first report of return after withdrawal" would misstate it.
+    turn: bool = False
 
     def words(self, language: str) -> str:
+        if self.turn:
+            return self.label.beside(language)
         if language == "ar":
             return f"أول خبر عن {self.label.beside('ar')}"
         return f"first report of {self.label.beside('en')}"
@@ -240,7 +245,8 @@ class WhatIsNew:
                 ident = category[4:] if category.startswith("new ") else category
                 entities.append(EntityNote(Label.from_json(item.get("labels"), ident), evidence))
                 continue
-            categories.append(CategoryNote(category, Label.from_json(item.get("labels"), category), evidence))
+            label = Label.from_json(item.get("labels"), category)
+            categories.append(CategoryNote(category, label, evidence, turn=kind == "turn"))
         facts = tuple(_clip(str(fact), 300) for fact in data.get("new_facts") or [] if str(fact).strip())
         return cls(event, tuple(categories), tuple(figures), tuple(entities), facts, str(data.get("reason") or ""))
 

@@ -41,6 +41,32 @@ def test_arabic_report_is_worded_in_arabic_with_the_english_label_beside() -> No
     assert what.lines("ar")[0] == "المسيّرات: 100 (رقم جديد)"
 
 
+EN_RETURN = "The joint force said its fighters were back in the positions they left on Tuesday."
+AR_CONFIRMED = "أكد الجيش رسميا للمرة الأولى انسحاب القوات من المخيم"
+
+
+def test_a_turn_of_the_story_names_itself_in_either_language() -> None:
+    # A report telling the opposite of what its story told, or the first official word on it, is
+    # not the "first report of" anything: the alert names the turn, with its evidence.
+    turn = {"category": "return_after_withdrawal", "kind": "turn", "evidence": EN_RETURN}
+    labels = {"en": "return after withdrawal", "ar": "عودة بعد انسحاب"}
+    what = WhatIsNew.from_explanation("development", {"developments": [{**turn, "labels": labels}]})
+    line = what.sentence("en", source="Reuters", at=datetime(2025, 6, 19, tzinfo=UTC))
+    assert line == f"return after withdrawal (عودة بعد انسحاب): “{EN_RETURN}” — Reuters, 19 Jun"
+    confirmed = {
+        "category": "official_confirmation",
+        "kind": "turn",
+        "labels": {"en": "official confirmation", "ar": "تأكيد رسمي"},
+        "evidence": AR_CONFIRMED,
+    }
+    what = WhatIsNew.from_explanation("development", {"developments": [confirmed]})
+    assert (
+        what.sentence("ar", source="سودان تريبيون")
+        == f"تأكيد رسمي (official confirmation): «{AR_CONFIRMED}» — سودان تريبيون"
+    )
+    assert "أول خبر" not in what.headline("ar") and "official_confirmation" not in what.sentence("en")
+
+
 def test_lines_list_figures_categories_places_and_a_count_of_new_sentences() -> None:
     what = WhatIsNew.from_explanation("development", LABELLED)
     assert what.lines("en") == [
