@@ -21,10 +21,6 @@ MIN_TROOPS = 100
 # A number at least this large that the story already gave under another kind is the same fact
 # read differently ("القتلى ... بنحو 300 جندي" read as 300 troops, later "300 killed").
 MIN_CROSS_KIND = 50
-# Counts of what happened to people are running totals: a report's count below the story's is a
-# part of it ("nine staff killed" after "20 killed": nine of them, or one incident of several) or
-# an older figure, never the toll falling, which an alert worded "killed: 20 → 9" would say.
-RUNNING_TOTALS = frozenset({"killed", "wounded", "casualties", "captured"})
 
 
 def close_values(a: int, b: int, tolerance: float) -> bool:
@@ -77,9 +73,6 @@ def new_figures(
         if not figure.vague and figure.kind not in PRICE_KINDS and known_to_watch(figure.value, others, tolerance):
             continue
         if figure.kind == "troops" and figure.value < MIN_TROOPS:
-            continue
-        held = memory.figures.get(figure.kind)
-        if figure.kind in RUNNING_TOTALS and held is not None and not held.vague and figure.value < held.value:
             continue
         old = {figure.kind: memory.figures[figure.kind]} if figure.kind in memory.figures else {}
         for change in compare(old, {figure.kind: figure}, tolerance):
