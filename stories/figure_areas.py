@@ -11,7 +11,8 @@ hectares") are left out: they give nothing to compare; so are parts ("including 
 
 from __future__ import annotations
 
-from stories.figure_quantities import _approximate, _number, _Quantity
+from stories.figure_numbers import _number
+from stories.figure_quantities import _approximate, _Quantity
 from stories.figure_tokens import _Tokens
 from stories.figure_words import _AREA_UNITS
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from stories.figure_quantities import _number
+from stories.figure_numbers import _number
 from stories.figure_tokens import _NUM, _Tokens
 from stories.figure_words import _MONEY_SIGNS
 from stories.memory import StoryMemory

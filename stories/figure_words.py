@@ -3,8 +3,8 @@
 The tables are data (kinds and their phrases, number words, the word classes around a number,
 approximation markers); this module normalises them once at import with the text normaliser,
 so they compare with normalised words, and indexes them the way the reader looks them up. It is
-an internal part of ``stories.figures`` (as are ``figure_tokens``, ``figure_quantities`` and
-``figure_attach``): other modules use ``stories.figures``.
+an internal part of ``stories.figures`` (as are ``figure_tokens``, ``figure_numbers``,
+``figure_quantities`` and ``figure_attach``): other modules use ``stories.figures``.
 """
 
 from __future__ import annotations

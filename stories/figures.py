@@ -57,7 +57,8 @@ How a figure is read
    ``figure_areas``. Prices and price moves are ``figure_prices``.
 
 The module is split along those steps: ``figure_words`` loads the word tables from
-``stories/data/figure_words.toml``, ``figure_tokens`` is step 1, ``figure_quantities`` steps 2-3,
+``stories/data/figure_words.toml``, ``figure_tokens`` is step 1, ``figure_numbers`` (one number)
+and ``figure_quantities`` steps 2-3,
 ``figure_attach`` step 4 and what step 5 needs, ``figure_ordinals``, ``figure_areas`` and
 ``figure_prices`` step 6; this module puts them together and compares figures.
 
