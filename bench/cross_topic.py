@@ -53,7 +53,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from alert_account import AlertCase, account, summary  # noqa: E402
 from fit_join import Item, evidence_by_item, fit, procedure_arguments  # noqa: E402
-from replay_timeline import TIMELINES, Scores, lost_pairs, replay  # noqa: E402
+from replay_timeline import TIMELINES, Scores, replay  # noqa: E402
+from story_pairs import lost_pairs  # noqa: E402
 
 import stories.join  # noqa: E402
 from stories.decide import DecisionSettings  # noqa: E402

@@ -16,7 +16,8 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 sys.path.insert(0, str(BENCH))
 
-from replay_timeline import Placed, items_hidden, lost_pairs, replay, story_errors  # noqa: E402
+from replay_timeline import items_hidden, replay  # noqa: E402
+from story_pairs import Placed, lost_pairs, story_errors  # noqa: E402
 
 TIMELINES = sorted(path.name for path in (BENCH / "timeline").glob("*.jsonl"))
 
