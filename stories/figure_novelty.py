@@ -59,9 +59,7 @@ def new_figures(
     changes: dict[str, FigureChange] = {}
     written: set[int] | None = None  # read only for a price the story's figures lack
     for figure in figures:
-        # A vague count ("thousands", "آلاف", "dozens") says how large, not which figure: on its
-        # own it is no development ("آلاف الأسر تفر" read beside a killed toll).
-        if figure.vague or figure.kind in changes or known_value(figure, memory, tolerance):
+        if figure.kind in changes or known_value(figure, memory, tolerance):
             continue
         # A price is read only beside its currency or a price word, which one language often gives
         # and the other not ("30.9 جنيه" / "the official rate stayed at about 30.9"): a price whose
