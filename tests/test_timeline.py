@@ -24,7 +24,7 @@ TIMELINES = sorted(path.name for path in (BENCH / "timeline").glob("*.jsonl"))
 
 # Topics with a holdout are checked on it; dev-only topics add data to fit and tune on.
 CHECKED_TOPICS = {"kursk", "cholera", "opec"}
-DEV_ONLY_TOPICS = {"wildfire", "yemen", "iraqvote", "lebanon", "drones", "mpox", "egypt", "fasher", "iaea"}
+DEV_ONLY_TOPICS = {"wildfire", "yemen", "iraqvote", "lebanon", "drones", "mpox", "egypt", "fasher", "iaea", "derna"}
 
 
 def test_every_topic_has_a_dev_file_and_the_checked_ones_a_holdout() -> None:
