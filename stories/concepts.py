@@ -109,6 +109,14 @@ DEFAULT_ENTITIES: dict[str, tuple[ConceptKind, tuple[str, ...]]] = {
     "united_nations": ("actor", ("United Nations", "UN Security Council", "الأمم المتحدة", "مجلس الأمن")),
 }
 
+# Gazetteer terms that are also common words of their language: سيول is Seoul and "torrents",
+# the word of every Arabic flood report ("جرفت السيول"). Such a term names its concept only in a
+# text that also names the concept by another of its terms (a report on Seoul names South Korea
+# too: every Kursk dev report with سيول or سول does), so a flood watch does not read "new South
+# Korea" in a report of torrents.
+HOMOGRAPHS: frozenset[str] = frozenset({"سيول"})
+
+
 # What is being done. Not developments by themselves, but a sentence that ties a known thing to a
 # new action ("drones" + "delivered", "troops" + "trained") says something new.
 DEFAULT_ACTIONS: dict[str, tuple[ConceptKind, tuple[str, ...]]] = {
@@ -291,7 +299,7 @@ class Lexicon:
         found: dict[str, tuple[str, ...]] = {}
         for concept in self.concepts:
             terms = concept.query.match(doc)
-            if terms:
+            if terms and not HOMOGRAPHS.issuperset(terms):
                 found[concept.id] = terms
         return found
 
