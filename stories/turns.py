@@ -6,8 +6,14 @@ as one sentence (0.75-0.95), and "reports say the troops were sent" and "Seoul c
 troops were sent" nearly so (0.6-0.8): same actors, same things. What changed is a state
 (withdrawn / back, suspended / resumed, closed / reopened, expelled / allowed back, detained /
 released, imposed / lifted) or a fact's standing (reported, claimed, denied / confirmed). Both
-are read here from a small bilingual table of the news's own words (``stories/data/turns.toml``),
-not a watch's, so they apply to every watch.
+are read from a small bilingual table of the news's own words (``stories.turn_words``,
+``stories/data/turns.toml``), not a watch's, so they apply to every watch.
+
+Another newsroom tells the same turns in words no family lists ("seen again at the checkpoints",
+"went back to class", "brought back a cap", "مجددا", "عاود"; "the ministry announced", "said for
+the first time", "أعلنت ... رسميا"): a thing told done again against a story sentence telling a
+halt (a withdrawal, a suspension, a closure, an expulsion, a detention, a measure imposed or
+lifted) is the halt's other side, and an official source making a fact public is a confirmation.
 
 A report's sentence turns its story when the story sentence it restates (the nearest in meaning,
 at ``NoveltySettings.turn_similarity`` or more; within one language they must also share a
@@ -23,12 +29,8 @@ claim it answers, in words the encoder reads apart across languages).
 
 from __future__ import annotations
 
-import re
-import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib.resources import files
+from functools import lru_cache
 from typing import Any
 
 from numpy.typing import NDArray
@@ -39,177 +41,24 @@ from stories.non_statements import says_nothing
 from stories.novelty_types import Turn
 from stories.stances import ACCEPTANCE, REFUSAL, stance
 from stories.text import normalise, tokenise
+from stories.turn_words import (
+    ARABIC,
+    CONFIRMED,
+    DENIED,
+    UNCONFIRMED,
+    Family,
+    families,
+    may_turn,
+    standing_words,
+    standings,
+    states,
+    told_again,
+)
 from stories.wording import Label
 
 CONFIRMATION = Turn("official_confirmation", Label("official confirmation", "تأكيد رسمي"), "")
 DENIAL = Turn("denial", Label("denial", "نفي"), "")
 _STANCE_LABELS = {ACCEPTANCE: Label("acceptance", "موافقة"), REFUSAL: Label("refusal", "رفض")}
-
-# Words that make a state something not done: negated, refused, threatened, asked for, planned,
-# possible or conditional ("did not resume", "threatened to suspend", "calls for the withdrawal",
-# "if we return to war", "قد تستأنف", "طالب بانسحاب"). Read in the few words before the state's word.
-_UNREAL = re.compile(
-    r"(?<!\S)(?:not|never|no|nor|refus\S*|reject\S*|threat\S*|demand\S*|call|calls|called|calling|urg\S*|"
-    r"may|might|could|would|if|unless|plan\S*|consider\S*|weigh\S*|propos\S*|expected|likely|ready|willing|"
-    r"لم|لن|لا|عدم|دون|رفض\S*|ترفض|يرفض|هدد\S*|يهدد|تهدد|طالب\S*|يطالب|تطالب|مطالب\S*|دعا|دعت|يدعو|تدعو|"
-    r"قد|اذا|لو|حال|يعتزم|تعتزم|تخطط|يخطط|مستعد\S*|اقتراح|مقترح)(?!\S)"
-)
-# A clause opened by these tells what came before the news ("resumed after a two-month
-# suspension", "استئناف المفاوضات بعد تعليقها"): its state is the background, not the report's.
-_BEFORE = frozenset(normalise(word) for word in ("after", "following", "since", "بعد", "عقب", "إثر", "منذ"))
-_CLAUSES = re.compile(r"[,.;:!?()\[\]،؛؟\u2013\u2014]+|\s-\s")
-# A headline that gives its fact to reports or sources ("Reports: troops sent to Russia").
-_ATTRIBUTED_HEADLINE = re.compile(r"\s*(?:reports?|sources?|media|مصادر|تقارير)\s*:", re.IGNORECASE)
-_ARABIC = re.compile(r"[\u0621-\u064a]")
-_UNREAL_WINDOW = 4  # words before a state's word that can make it unreal
-_BEFORE_WINDOW = 5  # words after "after" that tell the background
-
-
-def _pattern(terms: Sequence[str], arabic: bool) -> re.Pattern[str]:
-    """Whole words of ``terms`` (normalised; a word ending in * a prefix, "..." up to eight words
-    between two: "resum* attacks", "allowed ... to return", "اعادت ... فتح"); Arabic ones after
-    proclitics."""
-
-    def word(written: str) -> str:
-        return re.escape(normalise(written.rstrip("*"))) + (r"\S*" if written.endswith("*") else "")
-
-    alternatives = []
-    for term in sorted(set(terms), key=len):
-        parts = [" ".join(word(w) for w in part.split()) for part in term.split("...")]
-        alternatives.append(r" (?:\S+ ){0,8}".join(part for part in parts if part))
-    prefix = r"(?:[وف]?(?:لل|[بلك]?ال|[بلك])?)" if arabic else ""
-    return re.compile(r"(?<!\S)" + prefix + "(?:" + "|".join(reversed(alternatives)) + r")(?!\S)")
-
-
-def _both(entry: Mapping[str, Any]) -> re.Pattern[str]:
-    english, arabic = entry.get("en", []), entry.get("ar", [])
-    return re.compile(f"{_pattern(english, False).pattern}|{_pattern(arabic, True).pattern}")
-
-
-@dataclass(frozen=True, slots=True)
-class Side:
-    name: str
-    label: Label
-    words: re.Pattern[str]
-
-
-@dataclass(frozen=True, slots=True)
-class Family:
-    """Two opposite states (``sides[0]``: withdrawn, suspended ...; ``sides[1]``: back, resumed ...)."""
-
-    name: str
-    sides: tuple[Side, Side]
-
-
-@dataclass(frozen=True, slots=True)
-class Standing:
-    unconfirmed: re.Pattern[str]
-    confirmed: re.Pattern[str]
-    denied: re.Pattern[str]
-    not_confirming: re.Pattern[str]
-
-
-def _side(entry: Mapping[str, Any]) -> Side:
-    label = Label(str(entry["label"]["en"]), str(entry["label"]["ar"]))
-    return Side(label.en.replace(" ", "_"), label, _both(entry))
-
-
-@cache
-def _table() -> tuple[tuple[Family, ...], Standing]:
-    with files("stories").joinpath("data/turns.toml").open("rb") as handle:
-        data: dict[str, Any] = tomllib.load(handle)
-    standing = data.pop("standing")
-    families = []
-    for name, entry in data.items():
-        sides = tuple(_side(side) for side in (entry["from"], entry["to"]))
-        families.append(Family(name, (sides[0], sides[1])))
-    return tuple(families), Standing(
-        *(_both(standing[name]) for name in ("unconfirmed", "confirmed", "denied", "not_confirming"))
-    )
-
-
-def _clauses(text: str) -> list[str]:
-    """``text`` normalised, one string per clause (normalising drops the punctuation that ends one)."""
-    return [clause for clause in (normalise(piece) for piece in _CLAUSES.split(text)) if clause]
-
-
-def _real(clause: str, start: int) -> bool:
-    """Whether the state word at ``start`` of ``clause`` is told as done: not negated, asked
-    for or planned, and not in a clause telling what came before ("after ...")."""
-    before = clause[:start].split()
-    if _UNREAL.search(" ".join(before[-_UNREAL_WINDOW:])):
-        return False
-    return not any(word in _BEFORE for word in before[-_BEFORE_WINDOW:])
-
-
-@cache
-def _quick_words() -> dict[str, re.Pattern[str]]:
-    """Per language, a quick test that a normalised text may hold a state, a confirmation or a
-    denial: the longest word of each term's first part, anywhere. Most sentences hold none, and
-    the full patterns (some 150 µs a sentence) are then not tried."""
-    with files("stories").joinpath("data/turns.toml").open("rb") as handle:
-        data: dict[str, Any] = tomllib.load(handle)
-    standing = data.pop("standing")
-    entries = [side for family in data.values() for side in (family["from"], family["to"])]
-    entries += [standing["confirmed"], standing["denied"]]
-    words: dict[str, set[str]] = {"en": set(), "ar": set()}
-    for entry in entries:
-        for language, found in words.items():
-            for term in entry.get(language, []):
-                found.add(max(normalise(term.rstrip("*").split("...")[0]).split(), key=len))
-    return {
-        language: re.compile("|".join(map(re.escape, sorted(found, key=len, reverse=True))))
-        for language, found in words.items()
-    }
-
-
-@lru_cache(maxsize=8192)
-def may_turn(text: str) -> bool:
-    """Whether ``text`` may tell a state, a confirmation or a denial (a quick test)."""
-    folded = normalise(text)
-    return bool(_quick_words()["ar" if _ARABIC.search(folded) else "en"].search(folded))
-
-
-@lru_cache(maxsize=8192)
-def states(text: str) -> dict[str, int]:
-    """Family name -> the side (0 or 1) ``text`` tells as done; a family whose both sides it
-    tells as done ("withdrew, then returned") is left out: which came last is not read."""
-    if not may_turn(text):
-        return {}
-    found: dict[str, set[int]] = {}
-    clauses = _clauses(text)
-    for family in _table()[0]:
-        for index, side in enumerate(family.sides):
-            if any(_real(clause, match.start()) for clause in clauses for match in side.words.finditer(clause)):
-                found.setdefault(family.name, set()).add(index)
-    return {name: next(iter(sides)) for name, sides in found.items() if len(sides) == 1}
-
-
-CONFIRMED, DENIED, UNCONFIRMED = "confirmed", "denied", "unconfirmed"
-
-
-@lru_cache(maxsize=8192)
-def standings(text: str) -> frozenset[str]:
-    """How ``text`` tells its fact: ``CONFIRMED`` when a party confirms, acknowledges or admits
-    it (not "could not confirm", "refused to confirm", "confirmed cases"), ``DENIED`` when a party
-    denies it (not "did not deny"), ``UNCONFIRMED`` when it gives it to reports, claims, suspicion,
-    unnamed sources, an intelligence service's assessment or a denial. Empty: told as a fact, or not a fact at all."""
-    table = _table()[1]
-    found = set()
-    if _ATTRIBUTED_HEADLINE.match(text):  # "Reports: ...", "Sources: ...": the wire's "unconfirmed"
-        found.add(UNCONFIRMED)
-    folded = normalise(text)
-    if table.unconfirmed.search(folded):
-        found.add(UNCONFIRMED)
-    if not may_turn(text):
-        return frozenset(found)
-    clauses = [table.not_confirming.sub(" ", clause) for clause in _clauses(text)]
-    for name, pattern in ((CONFIRMED, table.confirmed), (DENIED, table.denied)):
-        if any(_real(clause, match.start()) for clause in clauses for match in pattern.finditer(clause)):
-            found.add(name)
-    if DENIED in found:
-        found.add(UNCONFIRMED)
-    return frozenset(found)
 
 
 def _shared_subject(sentence: str, other: str, same_language: bool) -> bool:
@@ -223,10 +72,9 @@ def _shared_subject(sentence: str, other: str, same_language: bool) -> bool:
 
 @lru_cache(maxsize=8192)
 def _state_words(text: str) -> frozenset[str]:
-    families, table = _table()
     words: set[str] = set()
     folded = normalise(text)
-    for pattern in [side.words for family in families for side in family.sides] + [table.confirmed]:
+    for pattern in [side.words for family in families() for side in family.sides] + [standing_words().confirmed]:
         for match in pattern.finditer(folded):
             words |= content_words(match.group(0).split())
     return frozenset(words)
@@ -287,19 +135,22 @@ def turn(
     if not may_turn(sentence):
         return None  # most sentences: nothing to turn
     own, own_standing = states(sentence), standings(sentence)
-    if not own and not own_standing & {CONFIRMED, DENIED}:
+    if not own and not own_standing & {CONFIRMED, DENIED} and not told_again(sentence):
         return None
     # A sentence saying nothing ("would neither confirm nor deny") turns nothing.
     if says_nothing(sentence) or not _shared_subject(sentence, *restated):
         return None
     told_near = [text for text, same_language in near if _shared_subject(sentence, text, same_language)]
     before = states(restated[0])
-    for family in _table()[0]:
+    for family in families():
         if family.name not in own or before.get(family.name, own[family.name]) == own[family.name]:
             continue
         told = [states(text)[family.name] for text in told_near if family.name in states(text)]
         if told and told[-1] != own[family.name]:
             return _turn_of(family, own[family.name], sentence)
+    back = _back_after_halt(sentence, own, before, told_near)
+    if back is not None:
+        return back
     restated_standing = standings(restated[0])
     if own_standing & {CONFIRMED, DENIED} == {CONFIRMED} and restated_standing & {CONFIRMED, UNCONFIRMED} == {
         UNCONFIRMED
@@ -313,6 +164,39 @@ def turn(
     return None
 
 
+def _comes_back(family: Family, own: Mapping[str, int], again: bool) -> bool:
+    """Whether a sentence telling ``own`` tells ``family``'s thing back: done again, or another
+    family's coming back ("the pupils returned" after "the schools closed")."""
+    if family.name in own:
+        return False  # its own side of the family: the family loop of ``turn`` reads it
+    if again:
+        return True
+    return any(side not in other.back_after for other in families() for name, side in own.items() if name == other.name)
+
+
+def _back_after_halt(
+    sentence: str, own: Mapping[str, int], before: Mapping[str, int], told_near: Sequence[str]
+) -> Turn | None:
+    """The turn of a thing told back in words no family lists ("seen again at the checkpoints",
+    "went back to class", "brought back a cap") against the halt the restated story sentence
+    tells (``before``), unless a story sentence about the same thing told it back since."""
+    again = told_again(sentence)
+    for family in families():
+        halt = before.get(family.name)
+        if halt is None or halt not in family.back_after or not _comes_back(family, own, again):
+            continue
+        latest = halt
+        for text in told_near:
+            told = states(text)
+            if family.name in told:
+                latest = told[family.name]
+            elif _comes_back(family, told, told_again(text)):
+                latest = 1 - halt
+        if latest == halt:
+            return _turn_of(family, 1 - halt, sentence)
+    return None
+
+
 def _languages(memory: StoryMemory) -> list[str]:
     """The language of each of ``memory.texts`` (Arabic letters or not)."""
-    return ["ar" if _ARABIC.search(text) else "en" for text in memory.texts]
+    return ["ar" if ARABIC.search(text) else "en" for text in memory.texts]

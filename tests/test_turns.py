@@ -19,7 +19,8 @@ from test_sentence_additions import flight_postponed
 
 from stories.categories import Categoriser
 from stories.semantic import SentenceEncoder, load_encoder
-from stories.turns import CONFIRMED, DENIED, UNCONFIRMED, standings, states, turn
+from stories.turn_words import CONFIRMED, DENIED, UNCONFIRMED, standings, states, told_again
+from stories.turns import turn
 from stories.types import EventType
 from stories.wording import WhatIsNew
 
@@ -82,6 +83,48 @@ def test_a_state_is_read_in_both_languages(text: str, expected: dict[str, int]) 
     ],
 )
 def test_a_facts_standing_is_read_in_both_languages(text: str, expected: set[str]) -> None:
+    assert standings(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The rebels were manning the checkpoints once more on Friday.", True),
+        ("Ferries sailed to the island for the first time since the storm.", True),
+        ("The port authority brought back the night curfew for fishing boats.", True),
+        ("تظاهر الطلاب من جديد أمام الجامعة.", True),
+        ("عاود المتمردون قصف المدينة ليلا.", True),
+        # The words told again, not the thing: a saying verb's "again".
+        ("The ministry said again that the talks were over.", False),
+        ("Moscow again denied the reports.", False),
+        ("نفت الحكومة السودانية مجددا وجود قوات أجنبية.", False),
+        # Not done.
+        ("The trucks have not crossed again since Sunday.", False),
+        ("لم تعبر الشاحنات مجددا منذ الأحد.", False),
+        ("The refinery shut down on Sunday.", False),
+    ],
+)
+def test_a_thing_told_done_again_is_read_in_both_languages(text: str, expected: bool) -> None:
+    assert told_again(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The first official word, in words other than "confirm": an official source's act of
+        # making it public, or anyone's first word.
+        ("The health ministry announced that the patients had Marburg virus.", {CONFIRMED}),
+        ("أعلنت وزارة الصحة رسميا أن المرضى مصابون بفيروس ماربورغ.", {CONFIRMED}),
+        ("A rebel commander said for the first time that his unit had crossed the river.", {CONFIRMED}),
+        ("قال قائد في الحركة للمرة الأولى إن وحدته عبرت النهر.", {CONFIRMED}),
+        # A halt is no first word; a report or a leak keeps the fact unconfirmed.
+        ("Officials said ferries sailed for the first time since the storm.", set()),
+        ("The government will announce the plan on Monday, two sources said.", {UNCONFIRMED}),
+        ("The opposition leads the count, according to a leaked tally.", {UNCONFIRMED}),
+        ("أظهرت نتائج مسربة تقدم مرشح المعارضة.", {UNCONFIRMED}),
+    ],
+)
+def test_an_official_word_is_read_as_a_confirmation(text: str, expected: set[str]) -> None:
     assert standings(text) == expected
 
 
