@@ -109,8 +109,9 @@ DEFAULT_ENTITIES: dict[str, tuple[ConceptKind, tuple[str, ...]]] = {
     "united_nations": ("actor", ("United Nations", "UN Security Council", "الأمم المتحدة", "مجلس الأمن")),
 }
 
-# Gazetteer terms that are also common words of their language: سيول is Seoul and "torrents",
-# the word of every Arabic flood report ("جرفت السيول"). Such a term names its concept only in a
+# Gazetteer terms that are also common words of their language: سيول is Seoul, "torrents", the
+# word of every Arabic flood report ("جرفت السيول"), and, with the ending the matcher folds,
+# "liquidity" (سيولة, in every Arabic report on a currency). Such a term names its concept only in a
 # text that also names the concept by another of its terms (a report on Seoul names South Korea
 # too: every Kursk dev report with سيول or سول does), so a flood watch does not read "new South
 # Korea" in a report of torrents.

@@ -1,7 +1,8 @@
-"""A gazetteer name that is also a common word (``stories.concepts.HOMOGRAPHS``): سيول is Seoul
-and the torrents of every Arabic flood report. A flood report must not name South Korea, and so
-must not be told as "new South Korea" against its story; a Kursk report that names South Korea
-by another term as well keeps it. Examples written for this test."""
+"""A gazetteer name that is also a common word (``stories.concepts.HOMOGRAPHS``): سيول is
+Seoul, the torrents of every Arabic flood report and, with its folded ending, liquidity (سيولة).
+A flood report must not name South Korea, and so must not be told as "new South Korea" against
+its story; a Kursk report that names South Korea by another term as well keeps it. Examples
+written for this test."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ def test_torrents_in_a_flood_report_are_not_seoul() -> None:
         "السيول تجرف أحياء في مدينة ساحلية شرق البلاد",
         "جرفت سيول عارمة ثلاثة أحياء على ضفتي الوادي ليل الأحد، وقال الهلال الأحمر إن فرقه تبحث عن "
         "مفقودين. وحذرت الأرصاد من سيول جديدة، فيما لجأت عائلات إلى المدارس.",
+        "ar",
+    )
+    assert "south_korea" not in found
+
+
+def test_liquidity_in_an_economic_report_is_not_seoul() -> None:
+    # سيولة (liquidity) is سيول with the feminine ending the matcher folds
+    found = entities(
+        "البنك المركزي يضخ سيولة في المصارف",
+        "قال البنك المركزي إنه ضخ السيولة اللازمة في المصارف لتلبية الطلب على الدولار.",
         "ar",
     )
     assert "south_korea" not in found
