@@ -86,6 +86,7 @@ FIGURE_LABELS: dict[str, Label] = {
     "killed": Label("killed", "القتلى"),
     "wounded": Label("wounded", "الجرحى"),
     "casualties": Label("casualties", "الخسائر البشرية"),
+    "missing": Label("missing", "المفقودون"),
     "captured": Label("captured", "الأسرى"),
     "drones": Label("drones", "المسيّرات"),
     "missiles": Label("missiles", "الصواريخ"),
