@@ -171,7 +171,11 @@ def assess(
         # Nor is a headline over a body that restates the story's sentences (a write-up of a
         # stored report in the other language: its headline is worded apart). See
         # bench/timeline/README.md, session 6 (quality5), step 2.
-        if index == 0 and headline_no_fact:
+        # A headline telling a turn is the news however the body restates the story ("North Korean
+        # soldiers in the Kursk trenches again" over the withdrawal told again).
+        restating = memory.texts[nearest[index]] if index < len(nearest) and nearest[index] >= 0 else ""
+        turn = (turns[index] if index < len(turns) else None) or stance_turn(sentence.text, restating)
+        if index == 0 and headline_no_fact and turn is None:
             continue
         # A count the story never gave is news even in a sentence that reads like a stored one
         # ("cases rose to 1,200"): figures outside the figure kinds keep an exact path too.
@@ -182,11 +186,9 @@ def assess(
         # $1.5 billion of T-bills", the count reader drops money) and the stance opposite to the
         # restated sentence's ("agreed to" after "refused to"): ten topics left out, alert R mean
         # 0.982 -> 0.990 (egypt e033, Yemen y026), P unchanged (``stories.sentence_additions``).
-        restating = memory.texts[nearest[index]] if index < len(nearest) and nearest[index] >= 0 else ""
         # A turn of a state the story told ("returned" after "withdrew", "reopened" after
         # "closed") or the first confirmation of what it told as reported is news too, and is
-        # named (``stories.turns``).
-        turn = (turns[index] if index < len(turns) else None) or stance_turn(sentence.text, restating)
+        # named (``stories.turns``): ``turn`` above.
         new_content = numbers.adds_to(sentence, restating) or turn is not None
         # An action newly tied to a known thing ("drones" + "delivered" after "preparing drones")
         # is new up to a higher similarity: the encoder reads both as one topic.

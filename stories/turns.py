@@ -55,6 +55,7 @@ from stories.turn_words import (
     told_again,
 )
 from stories.wording import Label
+from stories.write_ups import headline_of_body
 
 CONFIRMATION = Turn("official_confirmation", Label("official confirmation", "تأكيد رسمي"), "")
 DENIAL = Turn("denial", Label("denial", "نفي"), "")
@@ -110,13 +111,18 @@ def find_turns(
     denial_told = any(may_turn(s.text) and DENIED in standings(s.text) for s in features.encoded) and any(
         DENIED in standings(text) for text in memory.texts
     )
+    # A headline sums up its body: the story sentences the body restates are about its thing too
+    # (a headline telling the pupils back in class over a body restating the story's reopening).
+    body_rows = {int(row) for row in (cosines[1:] >= bar).nonzero()[1]} if headline_of_body(features) else set()
     found: list[Turn | None] = []
-    for sentence, row_cosines in zip(features.encoded, cosines, strict=True):
+    for index, (sentence, row_cosines) in enumerate(zip(features.encoded, cosines, strict=True)):
         rows = sorted(int(row) for row in (row_cosines >= bar).nonzero()[0])
         nearest = int(row_cosines.argmax())
         if nearest not in rows:
             found.append(None)
             continue
+        if index == 0:
+            rows = sorted(set(rows) | body_rows)
         near = [(memory.texts[row], languages[row] == features.language) for row in rows]
         restated = (memory.texts[nearest], languages[nearest] == features.language)
         found.append(turn(sentence.text, restated, near, denial_told=denial_told))
