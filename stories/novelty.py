@@ -156,11 +156,15 @@ def assess(
     known_pairs = memory.known_pairs
     numbers = StoryNumbers(memory, others, changed, settings.figure_tolerance)
     restates_counts = counts_restated(features, memory, cosines, settings.counts_restated_similarity)
-    turns = find_turns(features, memory, cosines, settings.turn_similarity)
+    turns = find_turns(features, memory, cosines, settings.turn_similarity, settings.turn_similarity_across)
     told_turns: list[Turn] = []
 
     for index, (sentence, score) in enumerate(zip(features.sentences, scores, strict=True)):
-        if len(sentence.words) < settings.min_sentence_words:
+        restating = memory.texts[nearest[index]] if index < len(nearest) and nearest[index] >= 0 else ""
+        turn = turns[index] if index < len(turns) else None
+        # A short sentence is too terse to judge new, unless it tells a turn in so many words
+        # ("Eritrean soldiers once more at Zalambessa checkpoints").
+        if len(sentence.words) < settings.min_sentence_words and turn is None:
             continue
         # A headline over a body, first in its language for this story, is not a fact of its own:
         # outlets word headlines freely and the encoder reads a terse headline in the other
@@ -173,8 +177,7 @@ def assess(
         # bench/timeline/README.md, session 6 (quality5), step 2.
         # A headline telling a turn is the news however the body restates the story ("North Korean
         # soldiers in the Kursk trenches again" over the withdrawal told again).
-        restating = memory.texts[nearest[index]] if index < len(nearest) and nearest[index] >= 0 else ""
-        turn = (turns[index] if index < len(turns) else None) or stance_turn(sentence.text, restating)
+        turn = turn or stance_turn(sentence.text, restating)
         if index == 0 and headline_no_fact and turn is None:
             continue
         # A count the story never gave is news even in a sentence that reads like a stored one

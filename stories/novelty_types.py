@@ -49,6 +49,10 @@ class NoveltySettings:
     # the opposite state it tells, or the fact it told only as reported, makes the report's
     # sentence a turn (``stories.turns``).
     turn_similarity: float = 0.5
+    # Across languages the encoder reads a restatement lower (0.4-0.5: "شوهد جنود إريتريون مجددا في
+    # زالمبسا" against "Eritrean soldiers pulled out of Zalambessa"): a story sentence in the other
+    # language this near that shares a name with the report's (``stories.names`` keys) is restated.
+    turn_similarity_across: float = 0.4
     # With the encoder, within a language: a sentence with this share of its words in one stored
     # sentence is a rewording of it (0.5 and 0.6 did the same on both dev timelines).
     rephrased_containment: float = 0.55

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from stories.features import ArticleFeatures, content_words
 from stories.memory import StoryMemory
+from stories.names import arabic_keys, english_keys
 from stories.non_statements import says_nothing
 from stories.novelty_types import Turn
 from stories.stances import ACCEPTANCE, REFUSAL, stance
@@ -97,11 +98,15 @@ def stance_turn(sentence: str, restated: str) -> Turn | None:
 
 
 def find_turns(
-    features: ArticleFeatures, memory: StoryMemory, cosines: NDArray[Any] | None, bar: float
+    features: ArticleFeatures,
+    memory: StoryMemory,
+    cosines: NDArray[Any] | None,
+    bar: float,
+    bar_across: float | None = None,
 ) -> list[Turn | None]:
     """For each encoded sentence of the report, the turn it tells against the story sentence it
-    restates (the nearest in meaning, at ``bar`` or more: ``stories.novelty.sentence_cosines``),
-    if any."""
+    restates (the nearest in meaning, at ``bar`` or more: ``stories.novelty.sentence_cosines``;
+    in the other language from ``bar_across`` when the two share a name), if any."""
     if cosines is None:
         return [None] * len(features.encoded)
     languages = _languages(memory)
@@ -111,22 +116,43 @@ def find_turns(
     denial_told = any(may_turn(s.text) and DENIED in standings(s.text) for s in features.encoded) and any(
         DENIED in standings(text) for text in memory.texts
     )
-    # A headline sums up its body: the story sentences the body restates are about its thing too
-    # (a headline telling the pupils back in class over a body restating the story's reopening).
-    body_rows = {int(row) for row in (cosines[1:] >= bar).nonzero()[1]} if headline_of_body(features) else set()
+    restating = [
+        _restating(sentence.text, row_cosines, memory.texts, features.language, bar, bar_across)
+        for sentence, row_cosines in zip(features.encoded, cosines, strict=True)
+    ]
     found: list[Turn | None] = []
-    for index, (sentence, row_cosines) in enumerate(zip(features.encoded, cosines, strict=True)):
-        rows = sorted(int(row) for row in (row_cosines >= bar).nonzero()[0])
-        nearest = int(row_cosines.argmax())
-        if nearest not in rows:
+    for index, (sentence, (rows, nearest)) in enumerate(zip(features.encoded, restating, strict=True)):
+        if index == 0 and headline_of_body(features) and len(restating) > 1:
+            # A headline sums up its body: the story sentences the body restates are about its
+            # thing too (a headline telling the pupils back in class over a body restating the
+            # story's reopening), and a headline worded apart from every story sentence ("Aid
+            # flows through Adre again") restates what its lead restates.
+            rows = sorted(set(rows).union(*(body_rows for body_rows, _ in restating[1:])))
+            nearest = restating[1][1] if nearest is None else nearest
+        if nearest is None:
             found.append(None)
             continue
-        if index == 0:
-            rows = sorted(set(rows) | body_rows)
         near = [(memory.texts[row], languages[row] == features.language) for row in rows]
         restated = (memory.texts[nearest], languages[nearest] == features.language)
         found.append(turn(sentence.text, restated, near, denial_told=denial_told))
     return found
+
+
+def _restating(
+    sentence: str, row_cosines: NDArray[Any], texts: Sequence[str], language: str, bar: float, bar_across: float | None
+) -> tuple[list[int], int | None]:
+    """The story sentences (rows) ``sentence`` reads about the same thing (at ``bar``; in the other
+    language from ``bar_across`` when the two share a name), and the one it restates: the nearest,
+    if among them."""
+    rows = {int(row) for row in (row_cosines >= bar).nonzero()[0]}
+    if bar_across is not None:
+        rows |= {
+            int(row)
+            for row in (row_cosines >= bar_across).nonzero()[0]
+            if _language(texts[int(row)]) != language and _names_shared(sentence, texts[int(row)])
+        }
+    nearest = int(row_cosines.argmax())
+    return sorted(rows), nearest if nearest in rows else None
 
 
 def turn(
@@ -203,6 +229,20 @@ def _back_after_halt(
     return None
 
 
+@lru_cache(maxsize=8192)
+def _name_keys(text: str) -> frozenset[str]:
+    return frozenset(arabic_keys(text) if ARABIC.search(text) else english_keys(text, frozenset()))
+
+
+def _names_shared(sentence: str, other: str) -> bool:
+    """Whether two sentences in different scripts share a name ("Zalambessa", "زالمبسا")."""
+    return bool(_name_keys(sentence) & _name_keys(other))
+
+
+def _language(text: str) -> str:
+    return "ar" if ARABIC.search(text) else "en"
+
+
 def _languages(memory: StoryMemory) -> list[str]:
     """The language of each of ``memory.texts`` (Arabic letters or not)."""
-    return ["ar" if ARABIC.search(text) else "en" for text in memory.texts]
+    return [_language(text) for text in memory.texts]
