@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
+from stories.features import content_words
 from stories.text import normalise
 from stories.wording import Label
 
@@ -74,6 +75,7 @@ class Family:
     name: str
     sides: tuple[Side, Side]
     back_after: frozenset[int]
+    back_fighting: bool = False  # a force withdrawn comes back by fighting: an attack told again is it back
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ class Again:
     again: re.Pattern[str]
     since_halt: re.Pattern[str]
     saying: re.Pattern[str]
+    events: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ def _table() -> tuple[tuple[Family, ...], Standing]:
     for name, entry in _family_entries().items():
         sides = tuple(_side(side) for side in (entry["from"], entry["to"]))
         back_after = frozenset(("from", "to").index(side) for side in entry.get("back_after", []))
-        families.append(Family(name, (sides[0], sides[1]), back_after))
+        families.append(Family(name, (sides[0], sides[1]), back_after, bool(entry.get("back_fighting", False))))
     standing = _data()["standing"]
     return tuple(families), Standing(*(_both(standing[name]) for name in _STANDING_ENTRIES))
 
@@ -147,7 +150,7 @@ def standing_words() -> Standing:
 @cache
 def _again() -> Again:
     entry = _data()["again"]
-    return Again(_both(entry), _both(entry["since_halt"]), _both(entry["saying"]))
+    return Again(_both(entry), _both(entry["since_halt"]), _both(entry["saying"]), _both(entry["events"]))
 
 
 def _clauses(text: str) -> list[str]:
@@ -245,6 +248,39 @@ def _official_word(table: Standing, clauses: Sequence[str]) -> bool:
         return True
     first = table.first_word.search(_again().since_halt.sub(" ", text))
     return bool(first) and bool(table.first_word_saying.search(text))
+
+
+@lru_cache(maxsize=8192)
+def tells_event(text: str) -> bool:
+    """Whether ``text`` tells an event that happens again and again: an attack, a clash, a rally."""
+    return bool(_again().events.search(normalise(text)))
+
+
+_TARGET_WINDOW = 4  # words after an event's word that name what it hit ("struck North Korean troops")
+_ACTOR_WINDOW = 5  # words before a state's word that name who is in it ("North Korean troops withdrew")
+
+
+def event_targets(text: str) -> frozenset[str]:
+    """The content words of what an event of an English ``text`` hit: the few words after its
+    word. Not read in Arabic, where the words after a verb name the doer ("هاجم الجنود")."""
+    words: set[str] = set()
+    for clause in _clauses(text):
+        if not ARABIC.search(clause):
+            for match in _again().events.finditer(clause):
+                words |= content_words(clause[match.end() :].split()[:_TARGET_WINDOW])
+    return frozenset(words)
+
+
+def state_actor(text: str, family: Family) -> frozenset[str]:
+    """The content words of who or what an English ``text`` tells in ``family``'s state: the
+    words before the state's word ("North Korean troops were withdrawn")."""
+    words: set[str] = set()
+    for clause in _clauses(text):
+        if not ARABIC.search(clause):
+            for side in family.sides:
+                for match in side.words.finditer(clause):
+                    words |= content_words(clause[: match.start()].split()[-_ACTOR_WINDOW:])
+    return frozenset(words)
 
 
 _SAYING_WINDOW = {"en": 1, "ar": 4}  # words before "again" where a saying verb makes it the words'

@@ -48,11 +48,14 @@ from stories.turn_words import (
     DENIED,
     UNCONFIRMED,
     Family,
+    event_targets,
     families,
     may_turn,
     standing_words,
     standings,
+    state_actor,
     states,
+    tells_event,
     told_again,
 )
 from stories.wording import Label
@@ -180,7 +183,7 @@ def turn(
         told = [states(text)[family.name] for text in told_near if family.name in states(text)]
         if told and told[-1] != own[family.name]:
             return _turn_of(family, own[family.name], sentence)
-    back = _back_after_halt(sentence, own, before, told_near)
+    back = _back_after_halt(sentence, own, restated[0], told_near)
     if back is not None:
         return back
     restated_standing = standings(restated[0])
@@ -206,16 +209,21 @@ def _comes_back(family: Family, own: Mapping[str, int], again: bool) -> bool:
     return any(side not in other.back_after for other in families() for name, side in own.items() if name == other.name)
 
 
-def _back_after_halt(
-    sentence: str, own: Mapping[str, int], before: Mapping[str, int], told_near: Sequence[str]
-) -> Turn | None:
+def _back_after_halt(sentence: str, own: Mapping[str, int], restated: str, told_near: Sequence[str]) -> Turn | None:
     """The turn of a thing told back in words no family lists ("seen again at the checkpoints",
     "went back to class", "brought back a cap") against the halt the restated story sentence
-    tells (``before``), unless a story sentence about the same thing told it back since."""
-    again = told_again(sentence)
+    tells, unless a story sentence about the same thing told it back since."""
+    again, before = told_again(sentence), states(restated)
     for family in families():
         halt = before.get(family.name)
-        if halt is None or halt not in family.back_after or not _comes_back(family, own, again):
+        # An attack told again is a force back in the fight, not when it hits that force
+        # ("drones struck the North Korean troops again" after their withdrawal).
+        back_again = again and (
+            not tells_event(sentence)
+            or family.back_fighting
+            and not event_targets(sentence) & state_actor(restated, family)
+        )
+        if halt is None or halt not in family.back_after or not _comes_back(family, own, back_again):
             continue
         latest = halt
         for text in told_near:

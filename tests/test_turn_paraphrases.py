@@ -5,7 +5,9 @@ headline, a lead or a third sentence; beside them reports that must not alert (a
 confirmation, a restatement, a denial told again, another thing's state, a confirmation of what
 the story told as fact, a state still not turned, a turn the story told).
 
-The cases (``tests/data/turn_paraphrases.toml``) were written before the desk first read them.
+The cases (``tests/data/turn_paraphrases.toml``) were written before the desk first read them,
+but for eight negatives written after the first measure (an attack told again after a halt, an
+official word on something else).
 Each runs through the story desk with the bundled encoder on a watch without categories: a turn
 is found when the desk decides the report a development of its story, whatever names it; one the
 desk calls an update, or sends to a new story, is missed. The floors say how much of the set the
@@ -41,7 +43,7 @@ T0 = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 # Floors on today's desk (see the module docstring): the share of turns found, and how many
 # reports that must not alert do.
 MIN_FOUND = 0.83
-MAX_FALSE_ALERTS = 1
+MAX_FALSE_ALERTS = 2
 
 
 @dataclass(frozen=True, slots=True)
