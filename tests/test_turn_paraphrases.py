@@ -6,8 +6,8 @@ confirmation, a restatement, a denial told again, another thing's state, a confi
 the story told as fact, a state still not turned, a turn the story told).
 
 The cases (``tests/data/turn_paraphrases.toml``) were written before the desk first read them,
-but for eight negatives written after the first measure (an attack told again after a halt, an
-official word on something else).
+but for thirteen negatives written after the first measure (an attack told again after a halt,
+an official word on something else, a call or a warning told again).
 Each runs through the story desk with the bundled encoder on a watch without categories: a turn
 is found when the desk decides the report a development of its story, whatever names it; one the
 desk calls an update, or sends to a new story, is missed. The floors say how much of the set the
