@@ -231,7 +231,7 @@ def standings(text: str) -> frozenset[str]:
     for name, pattern in ((CONFIRMED, table.confirmed), (DENIED, table.denied)):
         if any(_real(clause, match.start()) for clause in clauses for match in pattern.finditer(clause)):
             found.add(name)
-    if not found & {CONFIRMED, UNCONFIRMED} and _official_word(table, clauses):
+    if not found & {CONFIRMED, UNCONFIRMED, DENIED} and _official_word(table, clauses):
         found.add(CONFIRMED)
     if DENIED in found:
         found.add(UNCONFIRMED)

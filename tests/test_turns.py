@@ -122,6 +122,9 @@ def test_a_thing_told_done_again_is_read_in_both_languages(text: str, expected: 
         ("The government will announce the plan on Monday, two sources said.", {UNCONFIRMED}),
         ("The opposition leads the count, according to a leaked tally.", {UNCONFIRMED}),
         ("أظهرت نتائج مسربة تقدم مرشح المعارضة.", {UNCONFIRMED}),
+        # A denial made public is a denial.
+        ("The Kremlin officially denied the reports.", {DENIED, UNCONFIRMED}),
+        ("نفت وزارة الخارجية الإيرانية رسميا منع المفتشين.", {DENIED, UNCONFIRMED}),
     ],
 )
 def test_an_official_word_is_read_as_a_confirmation(text: str, expected: set[str]) -> None:
