@@ -153,9 +153,10 @@ def _again() -> Again:
     return Again(_both(entry), _both(entry["since_halt"]), _both(entry["saying"]), _both(entry["events"]))
 
 
-def _clauses(text: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def _clauses(text: str) -> tuple[str, ...]:
     """``text`` normalised, one string per clause (normalising drops the punctuation that ends one)."""
-    return [clause for clause in (normalise(piece) for piece in _CLAUSES.split(text)) if clause]
+    return tuple(clause for clause in (normalise(piece) for piece in _CLAUSES.split(text)) if clause)
 
 
 def _real(clause: str, start: int) -> bool:
@@ -167,38 +168,58 @@ def _real(clause: str, start: int) -> bool:
     return not any(word in _BEFORE for word in before[-_BEFORE_WINDOW:])
 
 
+STATE, STANDING, AGAIN, DENIAL = "state", "standing", "again", "denial"
+
+
 @cache
-def _quick_words() -> dict[str, re.Pattern[str]]:
-    """Per language, a quick test that a normalised text may hold a state, a confirmation or a
-    denial: the longest word of each term's first part, anywhere. Most sentences hold none, and
-    the full patterns (some 150 µs a sentence) are then not tried."""
+def _quick_words() -> dict[tuple[str, str], re.Pattern[str]]:
+    """Per reading (a state, a standing, a thing done again) and language, a quick test that a
+    normalised text may hold it: the longest word of each term's first part, anywhere. Most
+    sentences hold none, and the full patterns (some 150 µs a sentence) are then not tried."""
     standing, again = _data()["standing"], _data()["again"]
-    entries = [side for family in _family_entries().values() for side in (family["from"], family["to"])]
-    entries += [standing["confirmed"], standing["denied"], standing["announced"], standing["first_word"]]
-    entries += [again, again["since_halt"]]
-    words: dict[str, set[str]] = {"en": set(), "ar": set()}
-    for entry in entries:
-        for language, found in words.items():
-            for term in entry.get(language, []):
-                found.add(max(normalise(term.rstrip("*").split("...")[0]).split(), key=len))
-    return {
-        language: re.compile("|".join(map(re.escape, sorted(found, key=len, reverse=True))))
-        for language, found in words.items()
+    entries = {
+        STATE: [side for family in _family_entries().values() for side in (family["from"], family["to"])],
+        STANDING: [standing[name] for name in ("confirmed", "denied", "announced", "first_word")],
+        AGAIN: [again, again["since_halt"]],
+        DENIAL: [standing["denied"]],
     }
+    patterns = {}
+    for reading, readings_entries in entries.items():
+        for language in ("en", "ar"):
+            found = {
+                max(normalise(term.rstrip("*").split("...")[0]).split(), key=len)
+                for entry in readings_entries
+                for term in entry.get(language, [])
+            }
+            patterns[reading, language] = re.compile("|".join(map(re.escape, sorted(found, key=len, reverse=True))))
+    return patterns
+
+
+@lru_cache(maxsize=8192)
+def _folded(text: str) -> tuple[str, str]:
+    """``text`` normalised, and its language (Arabic letters or not)."""
+    folded = normalise(text)
+    return folded, "ar" if ARABIC.search(folded) else "en"
+
+
+@lru_cache(maxsize=8192)
+def _may_hold(text: str, reading: str) -> bool:
+    folded, language = _folded(text)
+    return bool(_quick_words()[reading, language].search(folded))
 
 
 @lru_cache(maxsize=8192)
 def may_turn(text: str) -> bool:
-    """Whether ``text`` may tell a state, a confirmation or a denial (a quick test)."""
-    folded = normalise(text)
-    return bool(_quick_words()["ar" if ARABIC.search(folded) else "en"].search(folded))
+    """Whether ``text`` may tell a state, a confirmation or a denial, or a thing done again (a
+    quick test)."""
+    return any(_may_hold(text, reading) for reading in (STATE, STANDING, AGAIN))
 
 
 @lru_cache(maxsize=8192)
 def states(text: str) -> dict[str, int]:
     """Family name -> the side (0 or 1) ``text`` tells as done; a family whose both sides it
     tells as done ("withdrew, then returned") is left out: which came last is not read."""
-    if not may_turn(text):
+    if not _may_hold(text, STATE):
         return {}
     found: dict[str, set[int]] = {}
     clauses = _clauses(text)
@@ -210,6 +231,11 @@ def states(text: str) -> dict[str, int]:
 
 
 CONFIRMED, DENIED, UNCONFIRMED = "confirmed", "denied", "unconfirmed"
+
+
+def may_deny(text: str) -> bool:
+    """Whether ``text`` may tell a denial (a quick test: most sentences tell none)."""
+    return _may_hold(text, DENIAL)
 
 
 @lru_cache(maxsize=8192)
@@ -225,7 +251,7 @@ def standings(text: str) -> frozenset[str]:
     folded = normalise(text)
     if table.unconfirmed.search(folded):
         found.add(UNCONFIRMED)
-    if not may_turn(text):
+    if not _may_hold(text, STANDING):
         return frozenset(found)
     clauses = [table.not_confirming.sub(" ", clause) for clause in _clauses(text)]
     for name, pattern in ((CONFIRMED, table.confirmed), (DENIED, table.denied)):
@@ -291,7 +317,7 @@ def told_again(text: str) -> bool:
     """Whether ``text`` tells a thing done again ("seen again", "once more", "مجددا", "عاود") or
     after a halt it names itself ("for the first time since they left"), not negated or asked
     for, and not a saying verb's "again" ("said again", "again denied", "نفت الوزارة مجددا")."""
-    if not may_turn(text):
+    if not _may_hold(text, AGAIN):
         return False
     again = _again()
     for clause in _clauses(text):

@@ -50,6 +50,7 @@ from stories.turn_words import (
     Family,
     event_targets,
     families,
+    may_deny,
     may_turn,
     standing_words,
     standings,
@@ -116,8 +117,8 @@ def find_turns(
     # A denial is told next to the claim it answers, in words the encoder reads apart from the
     # report's (0.3-0.5: "فيما نفى حزب الله أي علاقة له" beside "Hezbollah denied any role"):
     # any story sentence denying makes a denial told.
-    denial_told = any(may_turn(s.text) and DENIED in standings(s.text) for s in features.encoded) and any(
-        DENIED in standings(text) for text in memory.texts
+    denial_told = any(may_deny(s.text) and DENIED in standings(s.text) for s in features.encoded) and any(
+        may_deny(text) and DENIED in standings(text) for text in memory.texts
     )
     restating = [
         _restating(sentence.text, row_cosines, memory.texts, features.language, bar, bar_across)
@@ -144,18 +145,22 @@ def find_turns(
 def _restating(
     sentence: str, row_cosines: NDArray[Any], texts: Sequence[str], language: str, bar: float, bar_across: float | None
 ) -> tuple[list[int], int | None]:
-    """The story sentences (rows) ``sentence`` reads about the same thing (at ``bar``; in the other
-    language from ``bar_across`` when the two share a name), and the one it restates: the nearest,
-    if among them."""
-    rows = {int(row) for row in (row_cosines >= bar).nonzero()[0]}
-    if bar_across is not None:
-        rows |= {
-            int(row)
-            for row in (row_cosines >= bar_across).nonzero()[0]
-            if _language(texts[int(row)]) != language and _names_shared(sentence, texts[int(row)])
-        }
+    """The story sentences (rows) ``sentence`` reads about the same thing (at ``bar``), and the one
+    it restates: the nearest, if among them, or in the other language from ``bar_across`` when
+    the two share a name."""
+    rows = [int(row) for row in (row_cosines >= bar).nonzero()[0]]
     nearest = int(row_cosines.argmax())
-    return sorted(rows), nearest if nearest in rows else None
+    if nearest in rows:
+        return rows, nearest
+    if (
+        bar_across is not None
+        and row_cosines[nearest] >= bar_across
+        and _language(texts[nearest]) != language
+        and may_turn(sentence)  # the names' keys cost: only for a sentence that may turn
+        and _names_shared(sentence, texts[nearest])
+    ):
+        return sorted([*rows, nearest]), nearest
+    return rows, None
 
 
 def turn(
